@@ -1,0 +1,363 @@
+import { GlowError } from '../firefly/errors.js';
+import { formatResourceId, NODE_RESOURCE, newLocalId, parseResourceId, type NodeId, type ResourceId } from '../firefly/address.js';
+import type { InterfaceDef } from '../firefly/idl.js';
+import { DEFAULT_LIMITS, type ReceiveLimits } from '../firefly/limits.js';
+import type { Packet } from '../firefly/packet.js';
+import { Cell, type CellHost } from './cell.js';
+import { CellContext } from './context.js';
+import { startHandlerActor } from './handlerLogic.js';
+import { NodeInterface, type ProcessInfo, type ResourceSummary } from './interfaces.js';
+import { startMachineActor } from './machineLogic.js';
+import { nodeHandlers } from './nodeResource.js';
+import { spawnProcess, type ProcessKind } from './process.js';
+import { ResourceRef, type CallOptions } from './ref.js';
+import { Registry } from './registry.js';
+import { Remote, type PacketPort } from './remote.js';
+import type { HandlerResourceSpec, ResourceSpec } from './resource.js';
+import { Signals } from './signals.js';
+import type { DownSignal, ExitReason, Replier, StreamSink } from './types.js';
+
+/** A monotonic clock in milliseconds. Injected wherever time decides behaviour, so tests control it. */
+export interface Clock {
+  now(): number;
+}
+
+/** The default clock: `performance.now()`. */
+export const systemClock: Clock = { now: () => performance.now() };
+
+/** Options of a {@link Node}. */
+export interface NodeOptions {
+  /**
+   * The node's id. The mesh derives it from the node's public key.
+   * @default a random id
+   */
+  id?: NodeId;
+  /**
+   * Monotonic clock used by supervisors' restart intensity.
+   * @default systemClock
+   */
+  clock?: Clock;
+  /**
+   * Milliseconds a call waits for its reply unless the call says otherwise.
+   * @default 5000
+   */
+  callTimeout?: number;
+  /**
+   * Receive limits for packets that arrive through the port.
+   * @default DEFAULT_LIMITS
+   */
+  limits?: Partial<ReceiveLimits>;
+}
+
+/** Counters a node keeps about what it refused or dropped, so that nothing is lost silently. */
+export interface NodeStats {
+  /** Casts that could not be delivered (noproc, busy, badarg, nomethod). */
+  castsFailed: number;
+  /** Packets refused by the decoder or the dispatcher. */
+  packetsRejected: number;
+}
+
+/** Options when spawning a resource or process. */
+export interface SpawnOptions {
+  /** The process that owns it; it ends when its owner ends. */
+  owner?: ResourceId;
+  /** Link it to its owner (default true when there is an owner). */
+  link?: boolean;
+}
+
+/** Spawn options used by the runtime itself (the Node resource, processes). */
+interface InternalSpawnOptions {
+  /** A fixed local id instead of a fresh one. */
+  local?: string;
+  /** Marks the resource as a process of this kind. */
+  kind?: string;
+  /** Builds the context handlers receive. */
+  context?: (cell: Cell) => CellContext;
+}
+
+/**
+ * A node: the local actor system (resources, processes, names) and the Node resource
+ * (`glow.Node/1`). Packets leave through an attached {@link PacketPort} and enter through
+ * {@link Node.receive}; that port is the one seam the router implements.
+ */
+export class Node implements CellHost {
+  readonly id: NodeId;
+  readonly clock: Clock;
+  readonly callTimeout: number;
+  readonly limits: ReceiveLimits;
+  readonly registry = new Registry();
+  readonly stats: NodeStats = { castsFailed: 0, packetsRejected: 0 };
+  /** The node itself as a resource. */
+  readonly self: ResourceRef<typeof NodeInterface>;
+  private readonly cells = new Map<string, Cell>();
+  private readonly kinds = new Map<string, ProcessKind>();
+  private readonly signals: Signals;
+  private readonly remote: Remote;
+  private readonly castListeners = new Set<(target: ResourceId, error: GlowError) => void>();
+  private closed = false;
+
+  constructor(options: NodeOptions = {}) {
+    this.id = options.id ?? newLocalId();
+    this.clock = options.clock ?? systemClock;
+    this.callTimeout = options.callTimeout ?? 5000;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.signals = new Signals(this);
+    this.remote = new Remote(this);
+    this.self = this.spawnResource(
+      { iface: NodeInterface, handlers: nodeHandlers(this), concurrency: 64 } satisfies HandlerResourceSpec<typeof NodeInterface>,
+      { local: NODE_RESOURCE },
+    );
+  }
+
+  // ---- resources -------------------------------------------------------------------------
+
+  /** Starts a resource on this node and returns its ref. */
+  spawnResource<I extends InterfaceDef>(spec: ResourceSpec<I>, options: SpawnOptions & InternalSpawnOptions = {}): ResourceRef<I> {
+    if (this.closed) throw new GlowError('noproc', 'the node is shut down');
+    const owner = options.owner ? this.cells.get(options.owner.local) : undefined;
+    if (options.owner && (!owner || options.owner.node !== this.id)) throw new GlowError('noproc', 'the owner is not running on this node');
+    const id: ResourceId = { node: this.id, local: options.local ?? newLocalId() };
+    const isMachine = 'machine' in spec;
+    const cell = new Cell(this, id, spec.iface, owner?.id, spec, isMachine ? 'capacity' : 'one');
+    cell.kind = options.kind;
+    this.cells.set(id.local, cell);
+    if (owner) {
+      (owner.owned ??= new Set()).add(cell);
+      if (options.link ?? true) this.signals.link(owner, cell.id);
+    }
+    if (isMachine) startMachineActor(cell, spec as never);
+    else {
+      const ctx = options.context ? options.context(cell) : new CellContext(this, cell);
+      startHandlerActor(cell, spec as unknown as HandlerResourceSpec<InterfaceDef>, ctx);
+    }
+    return new ResourceRef(this, id, spec.iface);
+  }
+
+  /** A ref to a resource by id or printable id (`glow://node/local`), typed by `iface` when given. */
+  ref<I extends InterfaceDef = InterfaceDef>(id: ResourceId | string, iface?: I): ResourceRef<I> {
+    return new ResourceRef(this, typeof id === 'string' ? parseResourceId(id) : id, iface);
+  }
+
+  /** The cell of a local resource, if it runs. */
+  cell(local: string): Cell | undefined {
+    return this.cells.get(local);
+  }
+
+  /** Summaries of every resource on this node. */
+  resources(): ResourceSummary[] {
+    return [...this.cells.values()].map(summarize);
+  }
+
+  // ---- calls -----------------------------------------------------------------------------
+
+  /** Calls a member of any resource. Used by {@link ResourceRef.call}. */
+  callResource(id: ResourceId, member: string, args: unknown, options?: CallOptions): Promise<unknown> {
+    const timeout = options?.timeout ?? this.callTimeout;
+    if (id.node !== this.id) return this.remote.call(id, member, args, timeout);
+    return new Promise((resolve, reject) => {
+      const cell = this.cells.get(id.local);
+      if (!cell) return reject(new GlowError('noproc', `no resource ${formatResourceId(id)}`));
+      const timer = setTimeout(() => {
+        done = true;
+        reject(new GlowError('timeout', `no reply from ${formatResourceId(id)} within ${timeout} ms`, { timeout }));
+      }, timeout);
+      let done = false;
+      const reply: Replier = {
+        resolve(value) {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          resolve(value);
+        },
+        reject(error) {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      cell.accept('glow.call', member, args, reply);
+    });
+  }
+
+  /** Casts to any resource. Used by {@link ResourceRef.cast}. */
+  castResource(id: ResourceId, member: string, args: unknown): void {
+    if (id.node !== this.id) return this.remote.cast(id, member, args);
+    const cell = this.cells.get(id.local);
+    const error = cell ? cell.accept('glow.cast', member, args) : new GlowError('noproc', `no resource ${formatResourceId(id)}`);
+    if (error) this.castFailed(id, error);
+  }
+
+  /** Counts and reports a cast that could not be delivered. */
+  castFailed(target: ResourceId, error: GlowError): void {
+    this.stats.castsFailed++;
+    for (const listener of this.castListeners) listener(target, error);
+  }
+
+  /** Listens for casts that could not be delivered; returns a function that stops listening. */
+  onCastFailed(listener: (target: ResourceId, error: GlowError) => void): () => void {
+    this.castListeners.add(listener);
+    return () => this.castListeners.delete(listener);
+  }
+
+  /** Opens a stream on any resource into `sink`. Used by {@link ResourceRef.stream}. */
+  openStream(id: ResourceId, member: string, args: unknown, sink: StreamSink): void {
+    if (id.node !== this.id) return this.remote.stream(id, member, args, sink);
+    const cell = this.cells.get(id.local);
+    if (!cell) return sink.error(new GlowError('noproc', `no resource ${formatResourceId(id)}`));
+    cell.accept('glow.stream', member, args, sink);
+  }
+
+  // ---- signals ---------------------------------------------------------------------------
+
+  /**
+   * Watches a resource from outside any resource: `listener` gets one `DOWN` when it ends
+   * (at once, with `noproc`, if it is already gone). Returns a function that stops watching.
+   */
+  monitor(target: ResourceRef | ResourceId, listener: (down: DownSignal) => void): () => void {
+    const id = target instanceof ResourceRef ? target.id : target;
+    const monitor = this.signals.monitor(id, (reason) => listener({ type: 'glow.down', monitor, id, reason }));
+    return () => this.signals.demonitor(monitor);
+  }
+
+  /** Resolves with the `DOWN` signal when the resource ends. */
+  down(target: ResourceRef | ResourceId): Promise<DownSignal> {
+    return new Promise((resolve) => this.monitor(target, resolve));
+  }
+
+  /**
+   * Sends an exit signal (OTP `exit/2`): `kill` ends the resource whatever it does; other
+   * reasons end it unless it traps exits, in which case it receives them as an `EXIT` message;
+   * `normal` is ignored by resources that do not trap exits.
+   */
+  exit(target: ResourceRef | ResourceId, reason: ExitReason | 'kill', from: ResourceId = this.self.id): void {
+    const id = target instanceof ResourceRef ? target.id : target;
+    this.signals.exit(id, reason, from);
+  }
+
+  /** Sets a monitor on a resource of another node (through the port). */
+  remoteMonitor(target: ResourceId, monitor: number, fire: (reason: ExitReason) => void): void {
+    this.remote.monitor(target, monitor, fire);
+  }
+
+  /** Drops a monitor on a resource of another node. */
+  remoteDemonitor(node: NodeId, monitor: number): void {
+    this.remote.demonitor(node, monitor);
+  }
+
+  /** Signal bookkeeping, for contexts and supervisors. */
+  get signalTable(): Signals {
+    return this.signals;
+  }
+
+  cellExited(cell: Cell, reason: ExitReason): void {
+    this.cells.delete(cell.id.local);
+    if (cell.owner) this.cells.get(cell.owner.local)?.owned?.delete(cell);
+    this.registry.forget(cell.id);
+    this.signals.cellExited(cell, reason);
+  }
+
+  // ---- processes -------------------------------------------------------------------------
+
+  /** Registers a process kind; `spawn(kind.name, …)` starts one. */
+  registerKind(kind: ProcessKind): void {
+    if (this.kinds.has(kind.name)) throw new GlowError('denied', `process kind ${kind.name} is already registered`);
+    this.kinds.set(kind.name, kind);
+  }
+
+  /**
+   * Loads process kinds from a module (any specifier `import()` accepts: a package or a path):
+   * its default export, or its `kinds` export, is a kind or an array of kinds.
+   */
+  async loadKinds(specifier: string): Promise<string[]> {
+    const module = (await import(specifier)) as { default?: unknown; kinds?: unknown };
+    const exported = module.kinds ?? module.default;
+    const kinds = (Array.isArray(exported) ? exported : [exported]) as ProcessKind[];
+    for (const kind of kinds) {
+      if (!kind || typeof kind.name !== 'string' || typeof kind.start !== 'function') {
+        throw new GlowError('badarg', `${specifier} does not export process kinds (objects with name and start)`);
+      }
+    }
+    for (const kind of kinds) this.registerKind(kind);
+    return kinds.map((kind) => kind.name);
+  }
+
+  /** Registered process kinds. */
+  listKinds(): ProcessKind[] {
+    return [...this.kinds.values()];
+  }
+
+  /** Starts a process of a registered kind; resolves once its start function finished. */
+  spawn(kind: string, args?: unknown, options: SpawnOptions = {}): Promise<ResourceRef> {
+    const found = this.kinds.get(kind);
+    if (!found) return Promise.reject(new GlowError('badarg', `no process kind named ${JSON.stringify(kind.slice(0, 64))}`));
+    return spawnProcess(this, found, args, options);
+  }
+
+  /** The supervision trees: every process without an owning process, with what it owns. */
+  processTree(): ProcessInfo[] {
+    return [...this.cells.values()].filter((cell) => cell.kind !== undefined && !cell.owner).map(processInfo);
+  }
+
+  // ---- packets ---------------------------------------------------------------------------
+
+  /** Attaches the port packets leave through (the router implements it). */
+  attachPort(port: PacketPort): void {
+    this.remote.port = port;
+  }
+
+  /** A packet arrives for this node. Bad packets are answered with an error or counted, never thrown. */
+  receive(packet: Packet | Uint8Array): void {
+    this.remote.receive(packet);
+  }
+
+  /** Every call and monitor pending on `node` fails with `noconnection` (the router calls this). */
+  nodeUnreachable(node: NodeId): void {
+    this.remote.nodeUnreachable(node);
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  /**
+   * Ends the node in supervision order: each top-level process (newest first) gets exit
+   * `shutdown` and `timeout` ms to end (a supervisor stops its children in reverse start order
+   * meanwhile) before it is killed; then every other resource, then the node resource.
+   */
+  async shutdown(options: { timeout?: number } = {}): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const timeout = options.timeout ?? 5000;
+    const tops = [...this.cells.values()].filter((cell) => cell.kind !== undefined && !cell.owner).reverse();
+    for (const cell of tops) {
+      const down = this.down(cell.id);
+      this.exit(cell.id, 'shutdown');
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([down, new Promise((resolve) => (timer = setTimeout(resolve, timeout)))]);
+      clearTimeout(timer);
+      cell.exit('killed');
+    }
+    for (const cell of [...this.cells.values()].reverse()) if (cell.id.local !== NODE_RESOURCE) cell.exit('shutdown');
+    this.cells.get(NODE_RESOURCE)?.exit('shutdown');
+    this.remote.close();
+  }
+}
+
+function summarize(cell: Cell): ResourceSummary {
+  const summary: ResourceSummary = { id: formatResourceId(cell.id), interface: cell.iface.id };
+  if (cell.owner) summary.owner = formatResourceId(cell.owner);
+  return summary;
+}
+
+/** A process and what it owns, recursively. */
+export function processInfo(cell: Cell): ProcessInfo {
+  const owned = cell.owned ? [...cell.owned] : [];
+  const info: ProcessInfo = {
+    id: formatResourceId(cell.id),
+    kind: cell.kind ?? 'resource',
+    interface: cell.iface.id,
+    resources: owned.filter((child) => child.kind === undefined).map(summarize),
+    children: owned.filter((child) => child.kind !== undefined).map(processInfo),
+  };
+  if (cell.owner) info.owner = formatResourceId(cell.owner);
+  return info;
+}

@@ -1,0 +1,108 @@
+import { GlowError, toGlowError, errorToWire } from '../firefly/errors.js';
+import type { InterfaceDef, Schema } from '../firefly/idl.js';
+import { validate } from '../firefly/validate.js';
+import { formatResourceId } from '../firefly/address.js';
+import { CellContext } from './context.js';
+import { ProcessInterface, type ProcessInfo, type ResourceSummary } from './interfaces.js';
+import type { Node, SpawnOptions } from './node.js';
+import { processInfo } from './node.js';
+import type { ResourceRef } from './ref.js';
+import type { ResourceContext } from './resource.js';
+import type { Signal } from './types.js';
+
+type Handler = (args: any, ctx: ResourceContext) => unknown;
+
+/** What a process kind's start function may give back: handlers for its extra members, a signal handler. */
+export interface ProcessBehaviour {
+  /** Handlers of the members the kind's interface adds to `glow.Process/1`. */
+  handlers?: Record<string, Handler>;
+  /** Receives `DOWN`, and `EXIT` when the process traps exits. */
+  onSignal?: (signal: Signal, ctx: ProcessContext) => void | Promise<void>;
+}
+
+/** The context of a process: a resource context whose `spawn` creates resources the process owns. */
+export interface ProcessContext extends ResourceContext {
+  /** Registers a name for a resource (this process by default); freed when that resource ends. */
+  register(name: string, ref?: ResourceRef): void;
+}
+
+/**
+ * A program integrated with the node. `start` creates the process's resources through its
+ * context; resolving means the process is up. Kinds are registered in code or loaded from a
+ * module (`Node.loadKinds`), so a plugin is just a package that exports kinds.
+ */
+export interface ProcessKind<A = any> {
+  /** The name `spawn` takes. */
+  readonly name: string;
+  readonly description?: string;
+  /** Validates `spawn`'s arguments before `start` sees them. */
+  readonly args?: Schema;
+  /** The process's interface when it answers more than `glow.Process/1` (see `processInterface`). */
+  readonly interface?: InterfaceDef;
+  /** Options of the process's own mailbox. */
+  readonly concurrency?: number;
+  start(ctx: ProcessContext, args: A): void | ProcessBehaviour | Promise<void | ProcessBehaviour>;
+}
+
+class ProcessCellContext extends CellContext implements ProcessContext {
+  register(name: string, ref?: ResourceRef): void {
+    this.node.registry.register(name, ref?.id ?? this.cell.id);
+  }
+}
+
+/**
+ * Starts a process: its own resource (answering `glow.Process/1` and the kind's members), then
+ * the kind's start function. A start that throws ends the process and rejects with `crashed`.
+ */
+export async function spawnProcess(node: Node, kind: ProcessKind, rawArgs: unknown, options: SpawnOptions): Promise<ResourceRef> {
+  const args = kind.args ? await validate(kind.args, rawArgs ?? {}) : rawArgs;
+  let behaviour: ProcessBehaviour | undefined;
+  let ctx: ProcessCellContext | undefined;
+  // Messages that arrive while `start` runs wait for it (in order: the process handles one at a time).
+  let ready = false;
+  let markReady!: () => void;
+  const started = new Promise<void>((resolve) => (markReady = resolve));
+  const handlers: Record<string, Handler> = {
+    info: (): ProcessInfo => processInfo(node.cell(ref.id.local)!),
+    resources: (): ResourceSummary[] => processInfo(node.cell(ref.id.local)!).resources,
+    terminate: ({ reason }: { reason?: 'normal' | 'shutdown' }, resourceCtx) => {
+      resourceCtx.exit(reason ?? 'shutdown');
+      return { terminated: true };
+    },
+  };
+  const iface = kind.interface ?? ProcessInterface;
+  const base: Record<string, Handler> = handlers;
+  const dispatch: Record<string, Handler> = {};
+  for (const member of Object.keys(iface.members)) {
+    // A kind may override the base members too (a supervisor terminates its children in order).
+    const run = (memberArgs: unknown, resourceCtx: ResourceContext) => {
+      const handler = behaviour?.handlers?.[member] ?? (Object.hasOwn(base, member) ? base[member] : undefined);
+      if (!handler) throw new GlowError('nomethod', `process ${kind.name} does not implement ${member}`);
+      return handler(memberArgs, resourceCtx);
+    };
+    dispatch[member] = (memberArgs, resourceCtx) => (ready ? run(memberArgs, resourceCtx) : started.then(() => run(memberArgs, resourceCtx)));
+  }
+  const ref = node.spawnResource(
+    {
+      iface,
+      handlers: dispatch as never,
+      concurrency: kind.concurrency,
+      onSignal: (signal: Signal) => (ready ? behaviour?.onSignal?.(signal, ctx!) : started.then(() => behaviour?.onSignal?.(signal, ctx!))),
+    },
+    { ...options, kind: kind.name, context: (created) => (ctx = new ProcessCellContext(node, created)) },
+  );
+  const cell = node.cell(ref.id.local)!;
+  try {
+    behaviour = (await kind.start(ctx!, args)) ?? undefined;
+    ready = true;
+    markReady();
+  } catch (error) {
+    const failure = toGlowError(error);
+    cell.exit({ error: errorToWire(failure) });
+    throw new GlowError('crashed', `process ${kind.name} failed to start: ${failure.message}`, { kind: kind.name, error: errorToWire(failure) });
+  }
+  if (cell.status !== 'running') {
+    throw new GlowError('crashed', `process ${kind.name} ended while starting (${formatResourceId(ref.id)})`, { reason: cell.reason });
+  }
+  return ref;
+}

@@ -1,0 +1,73 @@
+import type { Observable } from 'rxjs';
+import { formatResourceId, type ResourceId } from '../firefly/address.js';
+import type { InterfaceDescription } from '../firefly/describe.js';
+import type { ArgsOf, CastName, InterfaceDef, ItemOf, MethodName, ResultOf, StreamName } from '../firefly/idl.js';
+import type { Node } from './node.js';
+import { StreamConsumer, type StreamOptions } from './stream.js';
+
+/** Options of one call. */
+export interface CallOptions {
+  /**
+   * Milliseconds to wait for the reply before failing with `timeout`.
+   * @default the node's `callTimeout` (5000)
+   */
+  timeout?: number;
+}
+
+/**
+ * The one handle to a resource, wherever it lives. Every call ends in its result or a
+ * GlowError (`timeout`, `noproc`, `noconnection`, `busy`, `badarg`, `nomethod`, `crashed`, …);
+ * a resource that ends mid-call fails the call at once, not after the timeout.
+ * Typed by the resource's interface when one is given.
+ */
+export class ResourceRef<I extends InterfaceDef = InterfaceDef> {
+  constructor(
+    /** The node calls go out from. */
+    readonly node: Node,
+    /** The resource's id. */
+    readonly id: ResourceId,
+    /** The interface, when the holder knows it (types only; the resource validates). */
+    readonly iface?: I,
+  ) {}
+
+  /** Calls a method and waits for its result. */
+  call<K extends MethodName<I>>(member: K, args: ArgsOf<I, K>, options?: CallOptions): Promise<ResultOf<I, K>> {
+    return this.node.callResource(this.id, member, args, options) as Promise<ResultOf<I, K>>;
+  }
+
+  /**
+   * Sends a one-way message. There is no reply; a cast that cannot be delivered (`noproc`,
+   * `busy`, `badarg`) is counted in the node's stats and reported on its `castFailed` listeners.
+   */
+  cast<K extends CastName<I>>(member: K, args: ArgsOf<I, K>): void {
+    this.node.castResource(this.id, member, args);
+  }
+
+  /**
+   * Opens a server stream when subscribed. The producer may run ahead of the subscriber by at
+   * most `credit` items; unsubscribing cancels the producer.
+   */
+  stream<K extends StreamName<I>>(member: K, args: ArgsOf<I, K>, options: StreamOptions = {}): Observable<ItemOf<I, K>> {
+    const consumer = new StreamConsumer(options.credit);
+    return consumer.toObservable((sink) => this.node.openStream(this.id, member, args, sink)) as Observable<ItemOf<I, K>>;
+  }
+
+  /**
+   * Opens a server stream as an async iterator: credit is granted only as the loop pulls, so a
+   * slow `for await` loop pauses the producer.
+   */
+  iterate<K extends StreamName<I>>(member: K, args: ArgsOf<I, K>, options: StreamOptions = {}): AsyncIterableIterator<ItemOf<I, K>> {
+    const consumer = new StreamConsumer(options.credit);
+    return consumer.toAsyncIterator((sink) => this.node.openStream(this.id, member, args, sink)) as AsyncIterableIterator<ItemOf<I, K>>;
+  }
+
+  /** The resource's interface id and a JSON Schema of every member. */
+  describe(options?: CallOptions): Promise<InterfaceDescription> {
+    return this.node.callResource(this.id, 'describe', {}, options) as Promise<InterfaceDescription>;
+  }
+
+  /** `glow://<node>/<local>`. */
+  toString(): string {
+    return formatResourceId(this.id);
+  }
+}

@@ -1,0 +1,263 @@
+import { decodeValue, encodeValue } from '../firefly/codec.js';
+import { errorFromWire, errorToWire, GlowError, toGlowError } from '../firefly/errors.js';
+import type { NodeId, ResourceId } from '../firefly/address.js';
+import { decodePacket, DEFAULT_HOP_LIMIT, PacketKind, PacketRejection, PROTOCOL_VERSION, type Packet } from '../firefly/packet.js';
+import type { Node } from './node.js';
+import type { ExitReason, Replier, StreamSink } from './types.js';
+
+/**
+ * The seam between a node and the network: packets for other nodes leave through `send`;
+ * packets for this node enter through `Node.receive`. The router implements it; tests can wire
+ * two nodes' ports together directly.
+ */
+export interface PacketPort {
+  send(packet: Packet): void;
+}
+
+interface PendingCall {
+  node: NodeId;
+  resolve: (value: unknown) => void;
+  reject: (error: GlowError) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+interface RemoteMonitor {
+  node: NodeId;
+  fire: (reason: ExitReason) => void;
+}
+
+const CLEAN_REASONS = new Set(['normal', 'shutdown', 'killed', 'noproc', 'noconnection']);
+
+/** Reads an exit reason from untrusted data; anything malformed becomes a crash with `badpacket`. */
+function reasonFromWire(value: unknown): ExitReason {
+  if (typeof value === 'string' && CLEAN_REASONS.has(value)) return value as ExitReason;
+  const error = typeof value === 'object' && value !== null ? (value as { error?: unknown }).error : undefined;
+  return { error: errorToWire(error === undefined ? new GlowError('badpacket', 'malformed exit reason') : errorFromWire(error)) };
+}
+
+/**
+ * Everything a node does with packets: calls, casts and monitors to resources of other nodes,
+ * and serving those that arrive. Bad packets are answered with a typed error when the sender
+ * can be named, and counted either way; nothing here throws into the caller of `receive`.
+ */
+export class Remote {
+  port?: PacketPort;
+  private seq = 0;
+  private readonly pending = new Map<number, PendingCall>();
+  /** Monitors this node holds on remote resources, by monitor id. */
+  private readonly watching = new Map<number, RemoteMonitor>();
+  /** Monitors remote nodes hold on our resources: `node:monitor` → our local monitor id. */
+  private readonly watched = new Map<string, number>();
+
+  constructor(private readonly node: Node) {}
+
+  private send(kind: PacketKind, dst: ResourceId, corr: number, method: string, body: Uint8Array): void {
+    this.port!.send({ version: PROTOCOL_VERSION, kind, src: this.node.self.id, dst, hop: DEFAULT_HOP_LIMIT, corr, method, body });
+  }
+
+  private sendError(dst: ResourceId, corr: number, error: GlowError): void {
+    if (!this.port) return;
+    this.send(PacketKind.error, dst, corr, '', encodeValue(errorToWire(error)));
+  }
+
+  // ---- outgoing --------------------------------------------------------------------------
+
+  call(id: ResourceId, member: string, args: unknown, timeout: number): Promise<unknown> {
+    if (!this.port) return Promise.reject(new GlowError('noconnection', `no route to node ${id.node}`));
+    let body: Uint8Array;
+    try {
+      body = encodeValue(args);
+    } catch (error) {
+      return Promise.reject(toGlowError(error, 'badarg'));
+    }
+    const corr = ++this.seq;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(corr);
+        reject(new GlowError('timeout', `no reply from node ${id.node} within ${timeout} ms`, { timeout }));
+      }, timeout);
+      this.pending.set(corr, { node: id.node, resolve, reject, timer });
+      this.send(PacketKind.call, id, corr, member, body);
+    });
+  }
+
+  cast(id: ResourceId, member: string, args: unknown): void {
+    if (!this.port) return this.node.castFailed(id, new GlowError('noconnection', `no route to node ${id.node}`));
+    try {
+      this.send(PacketKind.cast, id, 0, member, encodeValue(args));
+    } catch (error) {
+      this.node.castFailed(id, toGlowError(error, 'badarg'));
+    }
+  }
+
+  stream(id: ResourceId, _member: string, _args: unknown, sink: StreamSink): void {
+    sink.error(new GlowError('unsupported', `streams from resources on other nodes (${id.node}) are not served yet`));
+  }
+
+  monitor(target: ResourceId, monitor: number, fire: (reason: ExitReason) => void): void {
+    if (!this.port) {
+      queueMicrotask(() => fire('noconnection'));
+      return;
+    }
+    this.watching.set(monitor, { node: target.node, fire });
+    this.send(PacketKind.signal, target, monitor, 'monitor', encodeValue(null));
+  }
+
+  demonitor(node: NodeId, monitor: number): void {
+    if (!this.watching.delete(monitor) || !this.port) return;
+    this.send(PacketKind.signal, { node, local: 'node' }, monitor, 'demonitor', encodeValue(null));
+  }
+
+  /** A node is gone: its pending calls and monitors end with `noconnection` now. */
+  nodeUnreachable(node: NodeId): void {
+    for (const [corr, call] of this.pending) {
+      if (call.node !== node) continue;
+      this.pending.delete(corr);
+      clearTimeout(call.timer);
+      call.reject(new GlowError('noconnection', `node ${node} is unreachable`));
+    }
+    for (const [monitor, watch] of this.watching) {
+      if (watch.node !== node) continue;
+      this.watching.delete(monitor);
+      watch.fire('noconnection');
+    }
+    for (const [key, local] of this.watched) {
+      if (!key.startsWith(`${node}:`)) continue;
+      this.watched.delete(key);
+      this.node.signalTable.demonitor(local);
+    }
+  }
+
+  close(): void {
+    for (const call of this.pending.values()) {
+      clearTimeout(call.timer);
+      call.reject(new GlowError('noconnection', 'the node shut down'));
+    }
+    this.pending.clear();
+  }
+
+  // ---- incoming --------------------------------------------------------------------------
+
+  receive(input: Packet | Uint8Array): void {
+    let packet: Packet;
+    if (input instanceof Uint8Array) {
+      try {
+        packet = decodePacket(input, this.node.limits);
+      } catch (error) {
+        this.node.stats.packetsRejected++;
+        if (error instanceof PacketRejection && error.src) this.sendError(error.src, error.corr ?? 0, error);
+        return;
+      }
+    } else {
+      packet = input;
+    }
+    const reject = (error: GlowError) => {
+      this.node.stats.packetsRejected++;
+      // Never answer an answer: an error about an error could ping-pong forever.
+      if (packet.kind !== PacketKind.error && packet.kind !== PacketKind.reply) this.sendError(packet.src, packet.corr, error);
+    };
+    if (packet.dst.node !== this.node.id) return reject(new GlowError('noconnection', `this node is not ${packet.dst.node}`));
+    switch (packet.kind) {
+      case PacketKind.call:
+        return this.serveCall(packet, reject);
+      case PacketKind.cast:
+        return this.serveCast(packet, reject);
+      case PacketKind.reply:
+      case PacketKind.error:
+        return this.settle(packet);
+      case PacketKind.signal:
+        return this.serveSignal(packet, reject);
+      default:
+        return reject(new GlowError('unsupported', `packet kind ${packet.kind} is not served by this node yet`));
+    }
+  }
+
+  private decodeBody(packet: Packet, reject: (error: GlowError) => void): { ok: true; value: unknown } | { ok: false } {
+    try {
+      return { ok: true, value: decodeValue(packet.body, this.node.limits) };
+    } catch (error) {
+      reject(toGlowError(error, 'badpacket'));
+      return { ok: false };
+    }
+  }
+
+  private serveCall(packet: Packet, reject: (error: GlowError) => void): void {
+    const cell = this.node.cell(packet.dst.local);
+    if (!cell) return reject(new GlowError('noproc', `no resource ${packet.dst.local} on node ${this.node.id}`));
+    const body = this.decodeBody(packet, reject);
+    if (!body.ok) return;
+    const replier: Replier = {
+      resolve: (value) => {
+        let encoded: Uint8Array;
+        try {
+          encoded = encodeValue(value);
+        } catch (error) {
+          return this.sendError(packet.src, packet.corr, toGlowError(error, 'crashed'));
+        }
+        this.send(PacketKind.reply, packet.src, packet.corr, '', encoded);
+      },
+      reject: (error) => this.sendError(packet.src, packet.corr, error),
+    };
+    cell.accept('glow.call', packet.method, body.value, replier);
+  }
+
+  private serveCast(packet: Packet, reject: (error: GlowError) => void): void {
+    const cell = this.node.cell(packet.dst.local);
+    const body = this.decodeBody(packet, reject);
+    if (!body.ok) return;
+    const error = cell ? cell.accept('glow.cast', packet.method, body.value) : new GlowError('noproc', `no resource ${packet.dst.local}`);
+    if (error) this.node.castFailed(packet.dst, error);
+  }
+
+  private settle(packet: Packet): void {
+    const call = this.pending.get(packet.corr);
+    // A reply from a node the call did not go to is forged or stale: drop it, count it.
+    if (!call || call.node !== packet.src.node) {
+      this.node.stats.packetsRejected++;
+      return;
+    }
+    this.pending.delete(packet.corr);
+    clearTimeout(call.timer);
+    let value: unknown;
+    try {
+      value = decodeValue(packet.body, this.node.limits);
+    } catch (error) {
+      return call.reject(toGlowError(error, 'badpacket'));
+    }
+    if (packet.kind === PacketKind.reply) call.resolve(value);
+    else call.reject(errorFromWire(value));
+  }
+
+  private serveSignal(packet: Packet, reject: (error: GlowError) => void): void {
+    const key = `${packet.src.node}:${packet.corr}`;
+    switch (packet.method) {
+      case 'monitor': {
+        const local = this.node.signalTable.monitor(packet.dst, (reason) => {
+          this.watched.delete(key);
+          this.send(PacketKind.signal, packet.src, packet.corr, 'down', encodeValue(reason));
+        });
+        this.watched.set(key, local);
+        return;
+      }
+      case 'demonitor': {
+        const local = this.watched.get(key);
+        this.watched.delete(key);
+        if (local !== undefined) this.node.signalTable.demonitor(local);
+        return;
+      }
+      case 'down': {
+        const watch = this.watching.get(packet.corr);
+        if (!watch || watch.node !== packet.src.node) {
+          this.node.stats.packetsRejected++;
+          return;
+        }
+        const body = this.decodeBody(packet, () => undefined);
+        this.watching.delete(packet.corr);
+        watch.fire(body.ok ? reasonFromWire(body.value) : { error: errorToWire(new GlowError('badpacket', 'malformed DOWN')) });
+        return;
+      }
+      default:
+        return reject(new GlowError('unsupported', `signal ${JSON.stringify(packet.method.slice(0, 32))} is not served by this node yet`));
+    }
+  }
+}

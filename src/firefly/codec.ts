@@ -1,0 +1,32 @@
+import { Decoder, Encoder } from 'cbor-x';
+import { GlowError } from './errors.js';
+import { DEFAULT_LIMITS, type ReceiveLimits } from './limits.js';
+import { scanCbor } from './scan.js';
+
+// Plain CBOR only: no records, no shared structures, no typed-array tags, so any CBOR peer
+// (a browser, another language) can read what we write. Maps with string keys become objects;
+// cbor-x renames a `__proto__` key instead of assigning the prototype.
+const encoder = new Encoder({ useRecords: false, mapsAsObjects: true, tagUint8Array: false });
+const decoder = new Decoder({ useRecords: false, mapsAsObjects: true });
+
+/** Encodes a value as CBOR. Throws `badarg` for values CBOR cannot carry (functions, symbols). */
+export function encodeValue(value: unknown): Uint8Array {
+  try {
+    return encoder.encode(value);
+  } catch (error) {
+    throw new GlowError('badarg', `value cannot be encoded: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Decodes untrusted CBOR: checks it against the receive limits first, then decodes.
+ * Throws `badpacket` for anything malformed; never anything else.
+ */
+export function decodeValue(bytes: Uint8Array, limits: ReceiveLimits = DEFAULT_LIMITS): unknown {
+  scanCbor(bytes, limits);
+  try {
+    return decoder.decode(bytes);
+  } catch (error) {
+    throw new GlowError('badpacket', `CBOR could not be decoded: ${(error as Error).message}`);
+  }
+}

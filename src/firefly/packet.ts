@@ -1,0 +1,123 @@
+import { isIdSegment, type ResourceId } from './address.js';
+import { GlowError } from './errors.js';
+import { DEFAULT_LIMITS, type ReceiveLimits } from './limits.js';
+import { decodeValue, encodeValue } from './codec.js';
+
+/** The Firefly protocol version this code speaks. */
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * Packet kinds. Numbers are wire values and never change meaning.
+ * `signal` packets carry the signal's name (see {@link SignalName}) in `method`.
+ */
+export const PacketKind = Object.freeze({
+  call: 1,
+  reply: 2,
+  error: 3,
+  cast: 4,
+  stream: 5,
+  item: 6,
+  end: 7,
+  credit: 8,
+  cancel: 9,
+  signal: 10,
+} as const);
+
+/** A packet kind's wire number. */
+export type PacketKind = (typeof PacketKind)[keyof typeof PacketKind];
+
+const KNOWN_KINDS = new Set<number>(Object.values(PacketKind));
+
+/** Names carried in `method` by `signal` packets. */
+export type SignalName = 'exit' | 'down' | 'link' | 'unlink' | 'monitor' | 'demonitor';
+
+/**
+ * A Firefly packet. The header is small and fixed; `body` is the CBOR encoding of the payload,
+ * carried as bytes so that routers read the header without decoding the body.
+ */
+export interface Packet {
+  /** Protocol version; {@link PROTOCOL_VERSION}. */
+  version: number;
+  kind: PacketKind;
+  src: ResourceId;
+  dst: ResourceId;
+  /** Hops left; a router drops the packet (with an error to the sender) when it reaches 0. */
+  hop: number;
+  /** Correlates replies, errors and stream traffic with the call or stream that began them; 0 for none. */
+  corr: number;
+  /** Method, cast or stream name; the signal name for signals; '' when none applies. */
+  method: string;
+  /** CBOR of the payload. */
+  body: Uint8Array;
+}
+
+/** Hop limit given to new packets: far more than any real mesh's diameter. */
+export const DEFAULT_HOP_LIMIT = 32;
+
+/** Encodes a packet for a link. */
+export function encodePacket(p: Packet): Uint8Array {
+  return encodeValue([p.version, p.kind, p.src.node, p.src.local, p.dst.node, p.dst.local, p.hop, p.corr, p.method, p.body]);
+}
+
+/**
+ * What a receiver learns from a packet it cannot accept: the error, plus as much of the header
+ * as could be read, so that the sender can still be told (`unsupported`, `badpacket`).
+ */
+export class PacketRejection extends GlowError {
+  constructor(
+    error: GlowError,
+    /** The sender, when the header got that far. */
+    readonly src?: ResourceId,
+    /** The correlation id, when the header got that far. */
+    readonly corr?: number,
+  ) {
+    super(error.code, error.message, error.details);
+  }
+}
+
+function isUint(value: unknown, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max;
+}
+
+/**
+ * Decodes a packet's header; the body stays bytes. Throws a {@link PacketRejection}
+ * (`badpacket` or `unsupported`) for anything it cannot accept, with the sender's address
+ * when that much was readable.
+ */
+export function decodePacket(bytes: Uint8Array, limits: ReceiveLimits = DEFAULT_LIMITS): Packet {
+  let fields: unknown;
+  try {
+    fields = decodeValue(bytes, limits);
+  } catch (error) {
+    throw new PacketRejection(error instanceof GlowError ? error : new GlowError('badpacket', String(error)));
+  }
+  if (!Array.isArray(fields)) throw new PacketRejection(new GlowError('badpacket', 'packet is not an array'));
+  const [version, kind, srcNode, srcLocal, dstNode, dstLocal, hop, corr, method, body] = fields as unknown[];
+  const src = isIdSegment(srcNode) && isIdSegment(srcLocal) ? { node: srcNode, local: srcLocal } : undefined;
+  const readCorr = isUint(corr, Number.MAX_SAFE_INTEGER) ? corr : undefined;
+  const reject = (code: 'badpacket' | 'unsupported', message: string) =>
+    new PacketRejection(new GlowError(code, message), src, readCorr);
+  // Only a number is echoed in the message: JSON.stringify throws on a bigint version and would
+  // copy up to maxStringBytes of a hostile text version into the reply.
+  if (!isUint(version, Number.MAX_SAFE_INTEGER)) throw reject('badpacket', 'malformed protocol version');
+  if (version !== PROTOCOL_VERSION) throw reject('unsupported', `unsupported protocol version ${version}`);
+  if (fields.length !== 10) throw reject('badpacket', `packet has ${fields.length} fields, expected 10`);
+  if (!isUint(kind, 255)) throw reject('badpacket', 'packet kind is not a small integer');
+  if (!KNOWN_KINDS.has(kind)) throw reject('unsupported', `unknown packet kind ${kind}`);
+  if (!src) throw reject('badpacket', 'malformed source address');
+  if (!isIdSegment(dstNode) || !isIdSegment(dstLocal)) throw reject('badpacket', 'malformed destination address');
+  if (!isUint(hop, 255)) throw reject('badpacket', 'malformed hop limit');
+  if (readCorr === undefined) throw reject('badpacket', 'malformed correlation id');
+  if (typeof method !== 'string' || method.length > 256) throw reject('badpacket', 'malformed method');
+  if (!(body instanceof Uint8Array)) throw reject('badpacket', 'body is not a byte string');
+  return {
+    version,
+    kind: kind as PacketKind,
+    src,
+    dst: { node: dstNode, local: dstLocal },
+    hop,
+    corr: readCorr,
+    method,
+    body,
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Glow: one relay network of all of a person's devices, and an operating system of addressable,
+ * supervised Resources on top of it. This module is the public API; everything in it is
+ * documented where it is defined.
+ * @packageDocumentation
+ */
+
+// ---- Firefly: errors, addresses, wire format, IDL ------------------------------------------
+export { ERROR_CODES, GlowError, isGlowError, errorFromWire, errorToWire, toGlowError } from './firefly/errors.js';
+export type { ErrorCode, WireError } from './firefly/errors.js';
+export { DEFAULT_LIMITS } from './firefly/limits.js';
+export type { ReceiveLimits } from './firefly/limits.js';
+export { encodeValue, decodeValue } from './firefly/codec.js';
+export { NODE_RESOURCE, formatResourceId, parseResourceId, newLocalId, isIdSegment, sameResource } from './firefly/address.js';
+export type { NodeId, ResourceId } from './firefly/address.js';
+export { PROTOCOL_VERSION, PacketKind, DEFAULT_HOP_LIMIT, PacketRejection, encodePacket, decodePacket } from './firefly/packet.js';
+export type { Packet, SignalName } from './firefly/packet.js';
+export { defineInterface, method, cast, stream, findMember, RESERVED_MEMBERS } from './firefly/idl.js';
+export type {
+  Schema,
+  MethodSpec,
+  CastSpec,
+  StreamSpec,
+  MemberSpec,
+  Members,
+  MemberOptions,
+  InterfaceDef,
+  MethodName,
+  CastName,
+  StreamName,
+  ArgsOf,
+  ParsedArgsOf,
+  ResultOf,
+  ReturnOf,
+  ItemOf,
+  YieldOf,
+} from './firefly/idl.js';
+export { validate } from './firefly/validate.js';
+export type { WireIssue } from './firefly/validate.js';
+export { u64, bytes } from './firefly/schemas.js';
+export { describeInterface, jsonSchemaOf } from './firefly/describe.js';
+export type { InterfaceDescription, MemberDescription, JsonSchema } from './firefly/describe.js';
+
+// ---- Actors: nodes, resources, processes ---------------------------------------------------
+export { Node, systemClock } from './actors/node.js';
+export type { NodeOptions, NodeStats, SpawnOptions, Clock } from './actors/node.js';
+export { ResourceRef } from './actors/ref.js';
+export type { CallOptions } from './actors/ref.js';
+export { DEFAULT_CREDIT } from './actors/stream.js';
+export type { StreamOptions } from './actors/stream.js';
+export { reply, replyTo } from './actors/machineLogic.js';
+export type { CallToken, MachineEvent } from './actors/machineLogic.js';
+export type { Handlers, ResourceContext, ResourceSpec, HandlerResourceSpec, MachineResourceSpec } from './actors/resource.js';
+export { DEFAULT_CAPACITY, isCleanExit } from './actors/types.js';
+export type { ExitReason, DownSignal, ExitSignal, Signal, ResourceOptions } from './actors/types.js';
+export type { ProcessKind, ProcessContext, ProcessBehaviour } from './actors/process.js';
+export { ProcessInterface, NodeInterface, processInterface } from './actors/interfaces.js';
+export type { ProcessInfo, ResourceSummary } from './actors/interfaces.js';
+export { Registry } from './actors/registry.js';
+export type { PacketPort } from './actors/remote.js';
+
+// ---- Supervision ---------------------------------------------------------------------------
+export { supervisorKind, registerSupervision, startSupervisor, SupervisorInterface } from './supervision/supervisor.js';
+export { RestartIntensity } from './supervision/intensity.js';
+export type {
+  ChildSpec,
+  ChildStartContext,
+  StartFunction,
+  KindStart,
+  RestartType,
+  Shutdown,
+  Strategy,
+  Backoff,
+  SupervisorSpec,
+} from './supervision/childSpec.js';
