@@ -15,4 +15,5 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 20000,
+  reporters: ['default', '<rootDir>/test/summaryReporter.js'],
 };

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { defineInterface, method } from '../firefly/idl.js';
+import { defineInterface, method, type MemberSpec } from '../firefly/idl.js';
 
 /** How a resource is listed: its printable id and interface. */
 export const ResourceSummarySchema = v.object({
@@ -48,7 +48,7 @@ export const processMembers = {
 export const ProcessInterface = defineInterface('glow.Process/1', processMembers);
 
 /** Declares the interface of a process kind that answers more than `glow.Process/1`. */
-export function processInterface<const Id extends string, const M extends Record<string, import('../firefly/idl.js').MemberSpec>>(id: Id, members: M) {
+export function processInterface<const Id extends string, const M extends Record<string, MemberSpec>>(id: Id, members: M) {
   return defineInterface(id, { ...processMembers, ...members });
 }
 

@@ -35,6 +35,7 @@ export function formatResourceId(id: ResourceId): string {
 
 /** Parses `glow://<node>/<local>`; throws `badarg` for anything else. */
 export function parseResourceId(text: string): ResourceId {
+  if (typeof text !== 'string') throw new GlowError('badarg', 'a resource id must be a string');
   const match = /^glow:\/\/([^/]+)\/([^/]+)$/.exec(text);
   if (!match || !isIdSegment(match[1]) || !isIdSegment(match[2])) {
     throw new GlowError('badarg', `not a resource id: ${JSON.stringify(text.slice(0, 200))}`);

@@ -11,7 +11,7 @@ export const u64 = v.union([
   v.pipe(v.bigint(), v.minValue(0n), v.maxValue(U64_MAX)),
 ]);
 
-/** A byte string: CBOR byte strings arrive as `Uint8Array` (a `Buffer` in Node.js). */
 // Typed as plain `Uint8Array` (any backing buffer): inferred, it would be `Uint8Array<ArrayBuffer>`,
 // which rejects the `Uint8Array`s that encodeValue, packet bodies and decoded Buffers are typed as.
+/** A byte string: CBOR byte strings arrive as `Uint8Array` (a `Buffer` in Node.js). */
 export const bytes: v.InstanceSchema<new (...args: any[]) => Uint8Array, undefined> = v.instance(Uint8Array);

@@ -19,6 +19,7 @@ import {
   type StreamName,
   type YieldOf,
 } from '../../src/firefly/idl.js';
+import { encodeValue } from '../../src/firefly/codec.js';
 import { bytes, u64 } from '../../src/firefly/schemas.js';
 
 const Files = defineInterface('glow.Files/1', {
@@ -91,6 +92,9 @@ const _methodItem: ItemOf<Files, 'read'> = new Uint8Array();
 // A handler written against the derived types: tsc catches a wrongly typed implementation.
 type Handler<K extends MethodName<Files>> = (args: ParsedArgsOf<Files, K>) => ReturnOf<Files, K>;
 const _size: Handler<'size'> = ({ path }) => path;
+// A byte-string result takes any Uint8Array: what encodeValue returns, a Buffer.
+const _readEncoded: Handler<'read'> = ({ path }) => encodeValue(path);
+const _readBuffer: Handler<'read'> = ({ path }) => Buffer.from(path);
 // @ts-expect-error size's handler returns text (the schema turns it into a number)
 const _sizeReturnsNumber: Handler<'size'> = ({ path }) => path.length;
 // @ts-expect-error read's handler gets no `name` argument
