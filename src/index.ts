@@ -57,7 +57,7 @@ export type { ProcessKind, ProcessContext, ProcessBehaviour } from './actors/pro
 export { ProcessInterface, NodeInterface, processInterface } from './actors/interfaces.js';
 export type { ProcessInfo, ResourceSummary } from './actors/interfaces.js';
 export { Registry } from './actors/registry.js';
-export type { PacketPort } from './actors/remote.js';
+export type { PacketPort, LocalEndpoint } from './router/port.js';
 
 // ---- Supervision ---------------------------------------------------------------------------
 export { supervisorKind, registerSupervision, startSupervisor, SupervisorInterface } from './supervision/supervisor.js';

@@ -58,6 +58,8 @@ export class Cell {
   watching?: Set<number>;
   /** The process kind, when this resource is a process. */
   kind?: string;
+  /** Set by {@link Cell.exitSoon}: the reason to end with once what is in progress has replied. */
+  private exiting?: { reason: ExitReason; timer: ReturnType<typeof setTimeout> };
 
   constructor(
     readonly host: CellHost,
@@ -173,7 +175,23 @@ export class Cell {
       else envelope.reply.resolve(outcome);
     }
     this.inflight--;
-    this.pump();
+    // Exiting: start nothing new; what is still queued fails with noproc when the cell ends.
+    if (this.exiting) queueMicrotask(() => this.exit(this.exiting!.reason));
+    else this.pump();
+  }
+
+  /**
+   * Ends the cell once the message in progress has replied (`ctx.exit`), so that a handler that
+   * calls `exit` and then returns, synchronously or from an async function, still answers its
+   * caller. A handler that does not settle within one macrotask does not hold the exit up: its
+   * call then fails with `noproc` like any other.
+   */
+  exitSoon(reason: ExitReason): void {
+    if (this.status !== 'running' || this.exiting) return;
+    this.exiting = { reason, timer: setTimeout(() => this.exit(reason), 0) };
+    queueMicrotask(() => {
+      if (this.inflight === 0) this.exit(reason);
+    });
   }
 
   /** The logic failed: the resource crashes with this error. */
@@ -190,6 +208,7 @@ export class Cell {
     if (this.status !== 'running') return;
     this.status = 'exited';
     this.reason = reason;
+    if (this.exiting) clearTimeout(this.exiting.timer);
     const failure =
       typeof reason === 'object'
         ? new GlowError('crashed', `the resource crashed: ${reason.error.message}`, { reason })

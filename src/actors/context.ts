@@ -2,11 +2,11 @@ import type { ResourceId } from '../firefly/address.js';
 import type { InterfaceDef } from '../firefly/idl.js';
 import type { Cell } from './cell.js';
 import type { Node } from './node.js';
-import { ResourceRef } from './ref.js';
+import { ResourceRef, type AnyResourceRef } from './ref.js';
 import type { ResourceContext, ResourceSpec } from './resource.js';
 import type { ExitReason } from './types.js';
 
-function idOf(target: ResourceRef | ResourceId): ResourceId {
+function idOf(target: AnyResourceRef | ResourceId): ResourceId {
   return target instanceof ResourceRef ? target.id : target;
 }
 
@@ -28,10 +28,10 @@ export class CellContext<I extends InterfaceDef = InterfaceDef> implements Resou
 
   exit(reason: ExitReason = 'normal'): void {
     // Deferred so that a handler can return (and its reply go out) before the resource ends.
-    queueMicrotask(() => this.cell.exit(reason));
+    this.cell.exitSoon(reason);
   }
 
-  monitor(target: ResourceRef | ResourceId): number {
+  monitor(target: AnyResourceRef | ResourceId): number {
     const id = idOf(target);
     const cell = this.cell;
     const monitor: number = this.node.signalTable.monitor(
@@ -47,11 +47,11 @@ export class CellContext<I extends InterfaceDef = InterfaceDef> implements Resou
     this.node.signalTable.demonitor(monitor);
   }
 
-  link(target: ResourceRef | ResourceId): void {
+  link(target: AnyResourceRef | ResourceId): void {
     this.node.signalTable.link(this.cell, idOf(target));
   }
 
-  unlink(target: ResourceRef | ResourceId): void {
+  unlink(target: AnyResourceRef | ResourceId): void {
     this.node.signalTable.unlink(this.cell, idOf(target));
   }
 

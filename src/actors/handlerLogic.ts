@@ -16,54 +16,88 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 const INITIAL: HandlerSnapshot = Object.freeze({ status: 'active', output: undefined, error: undefined, context: undefined });
 
 /**
- * Wraps a handler object into xstate actor logic. The actor's transition runs the handler for
- * each message; the cell's mailbox decides how many run at once. A handler that throws a
- * GlowError answers with it; any other failure (sync or async) puts the actor in `error`
- * status, which the cell turns into a crash.
+ * A handler object as xstate actor logic. The actor's transition runs the handler for each
+ * message; the cell's mailbox decides how many run at once. A handler that throws a GlowError
+ * answers with it; any other failure (sync or async) puts the actor in `error` status, which
+ * the cell turns into a crash.
+ *
+ * A class, not an object of closures: every resource has one, so its methods live on the
+ * prototype and an idle resource pays one small object for its logic.
  */
-export function handlerLogic(cell: Cell, spec: HandlerResourceSpec<InterfaceDef>, ctx: ResourceContext): ActorLogic<HandlerSnapshot, Envelope> {
-  const handlers = spec.handlers as unknown as Record<string, Handler>;
-  const onSignal = spec.onSignal as ((signal: unknown, ctx: ResourceContext) => unknown) | undefined;
-  const failAsync = (envelope: Envelope) => (error: unknown) => {
-    if (error instanceof GlowError) cell.settle(envelope, error);
-    else cell.crash(error);
-  };
-  return {
-    transition(snapshot, envelope) {
-      let result: unknown;
-      try {
-        if (envelope.type === 'glow.down' || envelope.type === 'glow.exit') {
-          result = onSignal?.(envelope, ctx);
-        } else {
-          // The member was looked up with Object.hasOwn and its arguments validated on entry.
-          result = handlers[envelope.member]!(envelope.args, ctx);
-          if (envelope.type === 'glow.stream') {
-            produce(cell, result as Iterable<unknown>, envelope.sink);
-            result = undefined;
-          }
+class HandlerLogic implements ActorLogic<HandlerSnapshot, Envelope> {
+  private readonly handlers: Record<string, Handler>;
+  private readonly onSignal: ((signal: unknown, ctx: ResourceContext) => unknown) | undefined;
+
+  constructor(
+    private readonly cell: Cell,
+    spec: HandlerResourceSpec<InterfaceDef>,
+    private readonly ctx: ResourceContext,
+  ) {
+    this.handlers = spec.handlers as unknown as Record<string, Handler>;
+    this.onSignal = spec.onSignal as ((signal: unknown, ctx: ResourceContext) => unknown) | undefined;
+  }
+
+  transition(snapshot: HandlerSnapshot, envelope: Envelope): HandlerSnapshot {
+    const cell = this.cell;
+    let result: unknown;
+    try {
+      if (envelope.type === 'glow.down' || envelope.type === 'glow.exit') {
+        result = this.onSignal?.(envelope, this.ctx);
+      } else {
+        // The member was looked up with Object.hasOwn and its arguments validated on entry.
+        result = this.handlers[envelope.member]!(envelope.args, this.ctx);
+        if (envelope.type === 'glow.stream') {
+          produce(cell, result as Iterable<unknown>, envelope.sink);
+          result = undefined;
         }
-      } catch (error) {
-        if (error instanceof GlowError) {
-          if (envelope.type === 'glow.stream') envelope.sink.error(error);
-          cell.settle(envelope, error);
-          return snapshot;
-        }
-        return { ...snapshot, status: 'error', error };
       }
-      if (isThenable(result)) result.then((value) => cell.settle(envelope, value), failAsync(envelope));
-      else cell.settle(envelope, result);
-      return snapshot;
-    },
-    getInitialSnapshot: () => INITIAL,
-    getPersistedSnapshot: (snapshot) => snapshot,
-  };
+    } catch (error) {
+      if (error instanceof GlowError) {
+        if (envelope.type === 'glow.stream') envelope.sink.error(error);
+        cell.settle(envelope, error);
+        return snapshot;
+      }
+      return { ...snapshot, status: 'error', error };
+    }
+    if (isThenable(result)) {
+      result.then(
+        (value) => cell.settle(envelope, value),
+        (error: unknown) => {
+          if (error instanceof GlowError) cell.settle(envelope, error);
+          else cell.crash(error);
+        },
+      );
+    } else cell.settle(envelope, result);
+    return snapshot;
+  }
+
+  getInitialSnapshot(): HandlerSnapshot {
+    return INITIAL;
+  }
+
+  getPersistedSnapshot(snapshot: HandlerSnapshot): HandlerSnapshot {
+    return snapshot;
+  }
+
+  /** Observer of the actor: an error status (a failed transition) crashes the cell. */
+  error(error: unknown): void {
+    this.cell.crash(error);
+  }
+}
+
+/** Wraps a handler object into xstate actor logic for `cell`. */
+export function handlerLogic(cell: Cell, spec: HandlerResourceSpec<InterfaceDef>, ctx: ResourceContext): ActorLogic<HandlerSnapshot, Envelope> {
+  return new HandlerLogic(cell, spec, ctx);
 }
 
 /** Starts a handler resource's actor on its cell. */
 export function startHandlerActor(cell: Cell, spec: HandlerResourceSpec<InterfaceDef>, ctx: ResourceContext): void {
-  const actor = createActor(handlerLogic(cell, spec, ctx));
+  const logic = new HandlerLogic(cell, spec, ctx);
+  const actor = createActor(logic);
   cell.actor = actor;
-  cell.deliver = (envelope) => actor.send(envelope);
-  actor.subscribe({ error: (error) => cell.crash(error) });
+  // xstate binds `send` to its actor, so it serves as the cell's delivery as it is.
+  cell.deliver = actor.send;
+  // The logic observes its own actor; it has only `error`, so xstate binds just that.
+  actor.subscribe(logic);
   actor.start();
 }

@@ -10,9 +10,10 @@ import { NodeInterface, type ProcessInfo, type ResourceSummary } from './interfa
 import { startMachineActor } from './machineLogic.js';
 import { nodeHandlers } from './nodeResource.js';
 import { spawnProcess, type ProcessKind } from './process.js';
-import { ResourceRef, type CallOptions } from './ref.js';
+import { ResourceRef, type CallOptions, type AnyResourceRef } from './ref.js';
 import { Registry } from './registry.js';
-import { Remote, type PacketPort } from './remote.js';
+import { Remote } from './remote.js';
+import type { PacketPort } from '../router/port.js';
 import type { HandlerResourceSpec, ResourceSpec } from './resource.js';
 import { Signals } from './signals.js';
 import type { DownSignal, ExitReason, Replier, StreamSink } from './types.js';
@@ -133,8 +134,12 @@ export class Node implements CellHost {
     return new ResourceRef(this, id, spec.iface);
   }
 
-  /** A ref to a resource by id or printable id (`glow://node/local`), typed by `iface` when given. */
-  ref<I extends InterfaceDef = InterfaceDef>(id: ResourceId | string, iface?: I): ResourceRef<I> {
+  /**
+   * A ref to a resource by id or printable id (`glow://node/local`), typed by `iface` when given;
+   * without it, any member name and any arguments type-check (the resource validates them).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  ref<I extends InterfaceDef = any>(id: ResourceId | string, iface?: I): ResourceRef<I> {
     return new ResourceRef(this, typeof id === 'string' ? parseResourceId(id) : id, iface);
   }
 
@@ -157,26 +162,35 @@ export class Node implements CellHost {
     return new Promise((resolve, reject) => {
       const cell = this.cells.get(id.local);
       if (!cell) return reject(new GlowError('noproc', `no resource ${formatResourceId(id)}`));
-      const timer = setTimeout(() => {
-        done = true;
-        reject(new GlowError('timeout', `no reply from ${formatResourceId(id)} within ${timeout} ms`, { timeout }));
-      }, timeout);
       let done = false;
+      let timer: ReturnType<typeof setTimeout> | undefined = undefined;
       const reply: Replier = {
         resolve(value) {
           if (done) return;
           done = true;
-          clearTimeout(timer);
+          if (timer !== undefined) clearTimeout(timer);
           resolve(value);
         },
         reject(error) {
           if (done) return;
           done = true;
-          clearTimeout(timer);
+          if (timer !== undefined) clearTimeout(timer);
           reject(error);
         },
       };
+      const started = performance.now();
       cell.accept('glow.call', member, args, reply);
+      // Most local calls are settled within accept (a synchronous handler on an idle mailbox, a
+      // refusal): arm the timeout only for a call still waiting, less the whole milliseconds
+      // already spent (whole, so that timers of one duration share Node's timer list).
+      if (done) return;
+      timer = setTimeout(
+        () => {
+          done = true;
+          reject(new GlowError('timeout', `no reply from ${formatResourceId(id)} within ${timeout} ms`, { timeout }));
+        },
+        Math.max(0, timeout - Math.floor(performance.now() - started)),
+      );
     });
   }
 
@@ -214,14 +228,14 @@ export class Node implements CellHost {
    * Watches a resource from outside any resource: `listener` gets one `DOWN` when it ends
    * (at once, with `noproc`, if it is already gone). Returns a function that stops watching.
    */
-  monitor(target: ResourceRef | ResourceId, listener: (down: DownSignal) => void): () => void {
+  monitor(target: AnyResourceRef | ResourceId, listener: (down: DownSignal) => void): () => void {
     const id = target instanceof ResourceRef ? target.id : target;
     const monitor = this.signals.monitor(id, (reason) => listener({ type: 'glow.down', monitor, id, reason }));
     return () => this.signals.demonitor(monitor);
   }
 
   /** Resolves with the `DOWN` signal when the resource ends. */
-  down(target: ResourceRef | ResourceId): Promise<DownSignal> {
+  down(target: AnyResourceRef | ResourceId): Promise<DownSignal> {
     return new Promise((resolve) => this.monitor(target, resolve));
   }
 
@@ -230,7 +244,7 @@ export class Node implements CellHost {
    * reasons end it unless it traps exits, in which case it receives them as an `EXIT` message;
    * `normal` is ignored by resources that do not trap exits.
    */
-  exit(target: ResourceRef | ResourceId, reason: ExitReason | 'kill', from: ResourceId = this.self.id): void {
+  exit(target: AnyResourceRef | ResourceId, reason: ExitReason | 'kill', from: ResourceId = this.self.id): void {
     const id = target instanceof ResourceRef ? target.id : target;
     this.signals.exit(id, reason, from);
   }

@@ -6,7 +6,7 @@ import { CellContext } from './context.js';
 import { ProcessInterface, type ProcessInfo, type ResourceSummary } from './interfaces.js';
 import type { Node, SpawnOptions } from './node.js';
 import { processInfo } from './node.js';
-import type { ResourceRef } from './ref.js';
+import type { ResourceRef, AnyResourceRef } from './ref.js';
 import type { ResourceContext } from './resource.js';
 import type { Signal } from './types.js';
 
@@ -23,7 +23,7 @@ export interface ProcessBehaviour {
 /** The context of a process: a resource context whose `spawn` creates resources the process owns. */
 export interface ProcessContext extends ResourceContext {
   /** Registers a name for a resource (this process by default); freed when that resource ends. */
-  register(name: string, ref?: ResourceRef): void;
+  register(name: string, ref?: AnyResourceRef): void;
 }
 
 /**
@@ -45,7 +45,7 @@ export interface ProcessKind<A = any> {
 }
 
 class ProcessCellContext extends CellContext implements ProcessContext {
-  register(name: string, ref?: ResourceRef): void {
+  register(name: string, ref?: AnyResourceRef): void {
     this.node.registry.register(name, ref?.id ?? this.cell.id);
   }
 }
@@ -98,6 +98,10 @@ export async function spawnProcess(node: Node, kind: ProcessKind, rawArgs: unkno
     markReady();
   } catch (error) {
     const failure = toGlowError(error);
+    // Like OTP's proc_lib:start_link, an owner that traps exits learns of the failure from the
+    // rejection only: a late EXIT from a process it never got a ref to would read as another's.
+    const owner = options.owner?.node === node.id ? node.cell(options.owner.local) : undefined;
+    if (owner?.trapExit) node.signalTable.unlink(cell, owner.id);
     cell.exit({ error: errorToWire(failure) });
     throw new GlowError('crashed', `process ${kind.name} failed to start: ${failure.message}`, { kind: kind.name, error: errorToWire(failure) });
   }

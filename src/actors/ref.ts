@@ -14,6 +14,10 @@ export interface CallOptions {
   timeout?: number;
 }
 
+/** A ref of any interface: what functions that only need the id (monitor, link, exit) accept. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyResourceRef = ResourceRef<any>;
+
 /**
  * The one handle to a resource, wherever it lives. Every call ends in its result or a
  * GlowError (`timeout`, `noproc`, `noconnection`, `busy`, `badarg`, `nomethod`, `crashed`, …);

@@ -3,16 +3,9 @@ import { errorFromWire, errorToWire, GlowError, toGlowError } from '../firefly/e
 import type { NodeId, ResourceId } from '../firefly/address.js';
 import { decodePacket, DEFAULT_HOP_LIMIT, PacketKind, PacketRejection, PROTOCOL_VERSION, type Packet } from '../firefly/packet.js';
 import type { Node } from './node.js';
+import type { PacketPort } from '../router/port.js';
 import type { ExitReason, Replier, StreamSink } from './types.js';
 
-/**
- * The seam between a node and the network: packets for other nodes leave through `send`;
- * packets for this node enter through `Node.receive`. The router implements it; tests can wire
- * two nodes' ports together directly.
- */
-export interface PacketPort {
-  send(packet: Packet): void;
-}
 
 interface PendingCall {
   node: NodeId;

@@ -1,7 +1,7 @@
 import type { AnyStateMachine } from 'xstate';
 import type { CastSpec, InterfaceDef, MethodSpec, ParsedArgsOf, ReturnOf, StreamSpec, YieldOf } from '../firefly/idl.js';
 import type { ResourceId } from '../firefly/address.js';
-import type { ResourceRef } from './ref.js';
+import type { ResourceRef, AnyResourceRef } from './ref.js';
 import type { ExitReason, ResourceOptions, Signal } from './types.js';
 import type { Node } from './node.js';
 
@@ -17,13 +17,13 @@ export interface ResourceContext<I extends InterfaceDef = InterfaceDef> {
   /** Ends this resource with `reason` (`normal` by default). */
   exit(reason?: ExitReason): void;
   /** Watches another resource: a `DOWN` signal arrives when it ends. Returns the monitor id. */
-  monitor(target: ResourceRef | ResourceId): number;
+  monitor(target: AnyResourceRef | ResourceId): number;
   /** Stops a monitor; no `DOWN` arrives for it afterwards. */
   demonitor(monitor: number): void;
   /** Links to another resource: when either ends abnormally, the other does too (or gets `EXIT` when trapping). */
-  link(target: ResourceRef | ResourceId): void;
+  link(target: AnyResourceRef | ResourceId): void;
   /** Removes a link. */
-  unlink(target: ResourceRef | ResourceId): void;
+  unlink(target: AnyResourceRef | ResourceId): void;
   /** Turns `EXIT` signals from links into messages (`onSignal`) instead of ending this resource. */
   trapExit(on: boolean): void;
   /** Starts a resource owned by (and linked to) this one: it ends when this one ends. */

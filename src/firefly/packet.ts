@@ -21,6 +21,10 @@ export const PacketKind = Object.freeze({
   credit: 8,
   cancel: 9,
   signal: 10,
+  /** Routing updates between neighbours (the router's own traffic). */
+  route: 11,
+  /** WebRTC offers, answers and candidates travelling through the mesh. */
+  rtc: 12,
 } as const);
 
 /** A packet kind's wire number. */

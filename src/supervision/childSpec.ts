@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import type { Node } from '../actors/node.js';
-import type { ResourceRef } from '../actors/ref.js';
+import type { ResourceRef, AnyResourceRef } from '../actors/ref.js';
 import type { ResourceId } from '../firefly/address.js';
 
 /** When a child is restarted (OTP): always, only after an abnormal exit, or never. */
@@ -20,7 +20,7 @@ export interface ChildStartContext {
  * Starts a child: returns its ref, or `'ignore'` (OTP: the child is not started, its spec is
  * kept). Throwing means the start failed.
  */
-export type StartFunction = (ctx: ChildStartContext) => ResourceRef | 'ignore' | Promise<ResourceRef | 'ignore'>;
+export type StartFunction = (ctx: ChildStartContext) => AnyResourceRef | 'ignore' | Promise<AnyResourceRef | 'ignore'>;
 
 /** Start a process of a registered kind: plain data, so specs can be sent and stored. */
 export interface KindStart {

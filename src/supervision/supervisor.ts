@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { processInterface } from '../actors/interfaces.js';
 import type { Node, SpawnOptions } from '../actors/node.js';
 import type { ProcessContext, ProcessKind } from '../actors/process.js';
-import { ResourceRef } from '../actors/ref.js';
+import { ResourceRef, type AnyResourceRef } from '../actors/ref.js';
 import { isCleanExit, type ExitReason, type Signal } from '../actors/types.js';
 import { formatResourceId, sameResource } from '../firefly/address.js';
 import { GlowError } from '../firefly/errors.js';
@@ -33,7 +33,7 @@ export const SupervisorInterface = processInterface('glow.Supervisor/1', {
 
 interface Child {
   spec: ChildSpec;
-  ref?: ResourceRef;
+  ref?: AnyResourceRef;
 }
 
 /** One supervisor's state and decisions. Runs inside its process, one message at a time. */
@@ -41,6 +41,8 @@ class Supervisor {
   private readonly children: Child[] = [];
   private readonly intensity: RestartIntensity;
   private stopping = false;
+  /** Children that had already ended when stopped: their EXIT is late news, not from a parent. */
+  private readonly late = new Set<string>();
 
   constructor(
     private readonly node: Node,
@@ -51,6 +53,10 @@ class Supervisor {
   }
 
   async startAll(): Promise<void> {
+    // Like OTP, refuse a spec list with duplicate ids before starting anything.
+    const ids = (this.spec.children ?? []).map((spec) => spec.id);
+    const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
+    if (duplicate !== undefined) throw new GlowError('badarg', `a child with id ${JSON.stringify(duplicate)} is already present`);
     for (const spec of this.spec.children ?? []) {
       try {
         await this.add(spec);
@@ -73,6 +79,8 @@ class Supervisor {
       this.children.splice(this.children.indexOf(child), 1);
       throw error;
     }
+    // A temporary child that did not start is never restarted, so OTP keeps no spec for it.
+    if (!child.ref && spec.restart === 'temporary') this.children.splice(this.children.indexOf(child), 1);
     return child;
   }
 
@@ -94,6 +102,7 @@ class Supervisor {
     child.ref = undefined;
     if (!ref) return;
     this.ctx.unlink(ref);
+    if (ref.id.node === this.node.id && this.node.cell(ref.id.local)?.status !== 'running') this.late.add(formatResourceId(ref.id));
     const down = this.node.down(ref);
     const shutdown = shutdownOf(child.spec);
     if (shutdown === 'brutal_kill') {
@@ -126,6 +135,7 @@ class Supervisor {
     if (signal.type !== 'glow.exit' || this.stopping) return;
     const child = this.children.find((candidate) => candidate.ref && sameResource(candidate.ref.id, signal.from));
     if (!child) {
+      if (this.late.delete(formatResourceId(signal.from))) return;
       // Not a child: the owner (a parent supervisor, or whoever linked to us) is ending us.
       if (signal.reason !== 'normal') await this.shutdown(signal.reason);
       return;
@@ -149,23 +159,27 @@ class Supervisor {
 
   /** Applies the strategy after `failed` ended; gives up when the intensity is exceeded. */
   private async restart(failed: Child): Promise<void> {
+    // One restart per failure, however many children the strategy restarts (OTP).
+    if (!this.intensity.record()) return this.shutdown('shutdown');
     const strategy = this.spec.strategy ?? 'one_for_one';
     const index = this.children.indexOf(failed);
     const group = strategy === 'one_for_one' ? [failed] : strategy === 'one_for_all' ? [...this.children] : this.children.slice(index);
     for (const child of [...group].reverse()) if (child !== failed) await this.stop(child);
+    // The backoff delays the restart of the group once, not once per child.
+    await this.delay();
     for (const child of group) {
       if (child !== failed && (child.spec.restart ?? 'permanent') === 'temporary') {
         this.children.splice(this.children.indexOf(child), 1);
         continue;
       }
-      for (;;) {
-        if (!this.intensity.record()) return this.shutdown('shutdown');
-        await this.delay();
+      for (let attempt = 0; ; attempt++) {
+        if (attempt > 0) await this.delay();
         try {
           await this.start(child);
           break;
         } catch {
           // A failed restart counts as another restart (OTP), until the intensity runs out.
+          if (!this.intensity.record()) return this.shutdown('shutdown');
         }
       }
     }

@@ -39,6 +39,8 @@ describe('PacketKind', () => {
       credit: 8,
       cancel: 9,
       signal: 10,
+      route: 11,
+      rtc: 12,
     });
     expect(Object.isFrozen(PacketKind)).toBe(true);
   });
@@ -109,7 +111,7 @@ describe('decodePacket rejects what it does not speak with unsupported', () => {
   });
 
   it('answers an unknown kind with unsupported, still carrying src and corr', () => {
-    for (const kind of [0, 11, 99, 255]) {
+    for (const kind of [0, 13, 99, 255]) {
       const error = rejection(withFields({ 1: kind }));
       expect(error).toMatchObject({ code: 'unsupported', message: `unknown packet kind ${kind}`, src: SRC, corr: 7 });
     }

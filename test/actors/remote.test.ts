@@ -1,0 +1,329 @@
+/**
+ * The packet seam (src/actors/remote.ts): two nodes in one process, wired by PacketPorts that
+ * encode every packet to bytes and deliver it to the other node on a later microtask, as a
+ * link would. Hostile and broken packets are injected on the same path.
+ */
+import * as v from 'valibot';
+import {
+  cast,
+  decodeValue,
+  defineInterface,
+  encodePacket,
+  encodeValue,
+  GlowError,
+  method,
+  Node,
+  PacketKind,
+  PROTOCOL_VERSION,
+  stream,
+  type DownSignal,
+  type Packet,
+} from '../../src/index.js';
+import { gate, rejection, timed, turn, until, useNodes, within } from './helpers.js';
+
+const Account = defineInterface('test.Account/1', {
+  balance: method(v.object({}), v.number()),
+  deposit: method(v.object({ amount: v.pipe(v.number(), v.minValue(0)) }), v.number()),
+  add: cast(v.object({ amount: v.number() })),
+  withdraw: method(v.object({ amount: v.number() }), v.number()),
+  slow: method(v.object({}), v.string()),
+  crash: method(v.object({}), v.string()),
+  history: stream(v.object({}), v.number()),
+});
+
+const newNode = useNodes();
+
+/** What a port hands on: the packet's bytes, other bytes instead, or nothing (dropped). */
+type Tamper = (packet: Packet) => Uint8Array | undefined;
+
+function pair() {
+  const a = newNode({ id: 'alpha' });
+  const b = newNode({ id: 'beta' });
+  const sent = { toB: [] as Packet[], toA: [] as Packet[] };
+  const wires: { tamperToB?: Tamper } = {};
+  a.attachPort({
+    send: (packet) => {
+      sent.toB.push(packet);
+      const bytes = wires.tamperToB ? wires.tamperToB(packet) : encodePacket(packet);
+      if (bytes) queueMicrotask(() => b.receive(bytes));
+    },
+  });
+  b.attachPort({
+    send: (packet) => {
+      sent.toA.push(packet);
+      const bytes = encodePacket(packet);
+      queueMicrotask(() => a.receive(bytes));
+    },
+  });
+  let balance = 100;
+  const slow = gate();
+  const service = b.spawnResource({
+    iface: Account,
+    handlers: {
+      balance: () => balance,
+      deposit: ({ amount }) => (balance += amount),
+      add: ({ amount }) => {
+        balance += amount;
+      },
+      withdraw: ({ amount }) => {
+        if (amount > balance) throw new GlowError('failed', 'insufficient funds', { balance });
+        return (balance -= amount);
+      },
+      slow: async () => {
+        await slow.promise;
+        return 'slow answer';
+      },
+      crash: () => {
+        throw new Error('ledger corrupt');
+      },
+      history: () => [1, 2, 3],
+    },
+  });
+  // The service as A sees it: a ref on A to a resource on B.
+  const remote = a.ref(service.toString(), Account);
+  return { a, b, sent, wires, service, remote, slow };
+}
+
+/** A packet from `src` to node `dst`'s node resource, to inject. */
+function packet(fields: Partial<Packet> & Pick<Packet, 'kind' | 'src' | 'dst'>): Packet {
+  return { version: PROTOCOL_VERSION, hop: 32, corr: 0, method: '', body: encodeValue(null), ...fields };
+}
+
+describe('calls across nodes', () => {
+  test('a call from A reaches a resource on B and answers', async () => {
+    const { sent, remote } = pair();
+    await expect(within(remote.call('deposit', { amount: 5 }))).resolves.toBe(105);
+    expect(sent.toB.map((p) => [p.kind, p.method, p.dst.node])).toEqual([[PacketKind.call, 'deposit', 'beta']]);
+    expect(sent.toA.map((p) => p.kind)).toEqual([PacketKind.reply]);
+  });
+
+  test('describe answers across nodes', async () => {
+    const { remote } = pair();
+    await expect(within(remote.describe())).resolves.toMatchObject({ interface: 'test.Account/1', members: { deposit: { kind: 'method' } } });
+  });
+
+  test('a cast from A is applied on B', async () => {
+    const { remote } = pair();
+    remote.cast('add', { amount: 7 });
+    await expect(within(remote.call('balance', {}))).resolves.toBe(107);
+  });
+
+  test('wrong arguments fail with badarg and the issues, across nodes', async () => {
+    const { remote } = pair();
+    const error = await rejection(remote.call('deposit', { amount: -1 }));
+    expect(error.code).toBe('badarg');
+    expect(error.details).toEqual({ issues: [expect.objectContaining({ path: ['amount'] })] });
+  });
+
+  test('a GlowError thrown on B arrives on A with its code, message and details', async () => {
+    const { remote } = pair();
+    const error = await rejection(remote.call('withdraw', { amount: 1000 }));
+    expect(error).toBeInstanceOf(GlowError);
+    expect([error.code, error.message, error.details]).toEqual(['failed', 'insufficient funds', { balance: 100 }]);
+  });
+
+  test('a crash on B fails the call with crashed', async () => {
+    const { remote } = pair();
+    expect((await rejection(remote.call('crash', {}))).code).toBe('crashed');
+    expect((await rejection(remote.call('balance', {}))).code).toBe('noproc');
+  });
+
+  test('a call to a resource B does not have fails with noproc', async () => {
+    const { a } = pair();
+    const { ms, error } = await timed(a.ref('glow://beta/nobody', Account).call('balance', {}, { timeout: 5000 }));
+    expect(error?.code).toBe('noproc');
+    expect(ms).toBeLessThan(200);
+  });
+
+  test('a call to a resource on A goes through no port', async () => {
+    const { a, sent } = pair();
+    const local = a.spawnResource({ iface: Account, handlers: { balance: () => 1 } as never });
+    await expect(within(local.call('balance', {}))).resolves.toBe(1);
+    expect(sent.toB).toEqual([]);
+  });
+
+  test('a stream from a resource on another node is refused with unsupported (not served yet)', async () => {
+    const { remote } = pair();
+    expect((await rejection(remote.iterate('history', {}).next())).code).toBe('unsupported');
+  });
+});
+
+describe('hostile and broken packets', () => {
+  test('a packet with protocol version 2 is answered with unsupported, which fails the pending call', async () => {
+    const { b, wires, remote } = pair();
+    wires.tamperToB = (p) => encodePacket({ ...p, version: 2 });
+    const { ms, error } = await timed(remote.call('balance', {}, { timeout: 5000 }));
+    expect(error?.code).toBe('unsupported');
+    expect(error?.message).toContain('version 2');
+    expect(ms).toBeLessThan(200);
+    expect(b.stats.packetsRejected).toBe(1);
+  });
+
+  test('a packet of unknown kind 99 is answered with unsupported', async () => {
+    const { b, wires, remote } = pair();
+    wires.tamperToB = (p) => encodePacket({ ...p, kind: 99 as PacketKind });
+    const error = await rejection(remote.call('balance', {}, { timeout: 5000 }));
+    expect(error.code).toBe('unsupported');
+    expect(error.message).toContain('99');
+    expect(b.stats.packetsRejected).toBe(1);
+  });
+
+  test('a known kind B does not serve yet (stream) is answered with unsupported', async () => {
+    const { b, wires, remote } = pair();
+    wires.tamperToB = (p) => encodePacket({ ...p, kind: PacketKind.stream });
+    expect((await rejection(remote.call('balance', {}, { timeout: 5000 }))).code).toBe('unsupported');
+    expect(b.stats.packetsRejected).toBe(1);
+  });
+
+  test('a call whose body is not CBOR is answered with badpacket', async () => {
+    const { wires, remote } = pair();
+    wires.tamperToB = (p) => encodePacket({ ...p, body: new Uint8Array([0xff]) });
+    expect((await rejection(remote.call('balance', {}, { timeout: 5000 }))).code).toBe('badpacket');
+  });
+
+  test('a packet for another node is answered with noconnection', async () => {
+    const { wires, remote } = pair();
+    wires.tamperToB = (p) => encodePacket({ ...p, dst: { node: 'gamma', local: p.dst.local } });
+    expect((await rejection(remote.call('balance', {}, { timeout: 5000 }))).code).toBe('noconnection');
+  });
+
+  test('garbage bytes are counted and dropped, and B keeps serving', async () => {
+    const { b, sent, remote } = pair();
+    for (const garbage of [new Uint8Array([0xff, 0x00, 0x13]), new Uint8Array([]), new Uint8Array([0x9f, 0x01]), encodeValue('not a packet')]) {
+      expect(() => b.receive(garbage)).not.toThrow();
+    }
+    expect(b.stats.packetsRejected).toBe(4);
+    expect(sent.toA).toEqual([]);
+    await expect(within(remote.call('balance', {}))).resolves.toBe(100);
+  });
+
+  test('a reply from a node the call did not go to is dropped and counted; the real reply still resolves', async () => {
+    const { a, sent, remote, slow } = pair();
+    let settled = false;
+    const call = remote.call('slow', {}, { timeout: 1000 }).finally(() => (settled = true));
+    await until(() => sent.toB.length === 1);
+    const { corr } = sent.toB[0]!;
+    const forged = packet({ kind: PacketKind.reply, src: { node: 'mallory', local: 'node' }, dst: a.self.id, corr, body: encodeValue('forged') });
+    a.receive(encodePacket(forged));
+    a.receive(encodePacket({ ...forged, kind: PacketKind.error, body: encodeValue({ code: 'denied', message: 'forged' }) }));
+    expect(a.stats.packetsRejected).toBe(2);
+    await turn();
+    expect(settled).toBe(false);
+    slow.open();
+    await expect(within(call)).resolves.toBe('slow answer');
+  });
+
+  test('a reply nobody waits for is counted and not answered (no error ping-pong)', async () => {
+    const { a, b, sent } = pair();
+    a.receive(encodePacket(packet({ kind: PacketKind.reply, src: b.self.id, dst: a.self.id, corr: 424242 })));
+    a.receive(encodePacket(packet({ kind: PacketKind.error, src: b.self.id, dst: a.self.id, corr: 424243 })));
+    expect(a.stats.packetsRejected).toBe(2);
+    await turn();
+    expect(sent.toB).toEqual([]);
+  });
+});
+
+describe('unreachable nodes', () => {
+  test('nodeUnreachable fails the calls pending on that node with noconnection at once', async () => {
+    const { a, remote } = pair();
+    const pending = timed(remote.call('slow', {}, { timeout: 5000 }));
+    await turn();
+    a.nodeUnreachable('beta');
+    const { ms, error } = await within(pending);
+    expect(error?.code).toBe('noconnection');
+    expect(ms).toBeLessThan(200);
+  });
+
+  test('nodeUnreachable leaves calls to other nodes alone', async () => {
+    const { a, remote } = pair();
+    a.nodeUnreachable('gamma');
+    await expect(within(remote.call('balance', {}))).resolves.toBe(100);
+  });
+
+  test('a node with no port fails remote calls, casts and monitors with noconnection', async () => {
+    const lone = newNode({ id: 'lone' });
+    const far = lone.ref('glow://far/thing', Account);
+    expect((await rejection(far.call('balance', {}, { timeout: 5000 }), 200)).code).toBe('noconnection');
+    const failed: string[] = [];
+    lone.onCastFailed((_target, error) => failed.push(error.code));
+    far.cast('add', { amount: 1 });
+    expect(failed).toEqual(['noconnection']);
+    expect((await within(lone.down(far), 200)).reason).toBe('noconnection');
+  });
+
+  test('shutting a node down fails its pending remote calls with noconnection', async () => {
+    const a = new Node({ id: 'closing' });
+    a.attachPort({ send: () => undefined });
+    const pending = rejection(a.ref('glow://beta/x', Account).call('balance', {}, { timeout: 5000 }), 200);
+    await a.shutdown();
+    expect((await pending).code).toBe('noconnection');
+  });
+});
+
+describe('remote monitors', () => {
+  test('a monitor from A gets DOWN with the real reason when the resource on B crashes', async () => {
+    const { a, remote } = pair();
+    const down = a.down(remote);
+    await turn();
+    await rejection(remote.call('crash', {}));
+    await expect(within(down)).resolves.toEqual({
+      type: 'glow.down',
+      monitor: expect.any(Number),
+      id: remote.id,
+      reason: { error: { code: 'crashed', message: 'ledger corrupt' } },
+    });
+  });
+
+  test('a monitor from A gets DOWN shutdown when the resource on B is shut down', async () => {
+    const { a, b, service, remote } = pair();
+    const down = a.down(remote);
+    await turn();
+    b.exit(service, 'shutdown');
+    expect((await within(down)).reason).toBe('shutdown');
+  });
+
+  test('a monitor on a resource B does not have gets DOWN noproc', async () => {
+    const { a } = pair();
+    expect((await within(a.down(a.ref('glow://beta/nobody')))).reason).toBe('noproc');
+  });
+
+  test('a remote monitor gets DOWN noconnection when the node becomes unreachable', async () => {
+    const { a, remote } = pair();
+    const down = a.down(remote);
+    await turn();
+    a.nodeUnreachable('beta');
+    expect((await within(down, 200)).reason).toBe('noconnection');
+  });
+
+  test('a stopped remote monitor gets no DOWN', async () => {
+    const { a, b, sent, service, remote } = pair();
+    const stopped: DownSignal[] = [];
+    const stop = a.monitor(remote, (down) => stopped.push(down));
+    const kept = a.down(remote);
+    await turn();
+    stop();
+    await until(() => sent.toB.some((p) => p.method === 'demonitor'));
+    await turn();
+    b.exit(service, 'shutdown');
+    expect((await within(kept)).reason).toBe('shutdown');
+    expect(stopped).toEqual([]);
+    expect(sent.toA.filter((p) => p.method === 'down')).toHaveLength(1);
+  });
+
+  test('a DOWN from a node the monitor was not set on is dropped and counted', async () => {
+    const { a, b, sent, service, remote } = pair();
+    const downs: DownSignal[] = [];
+    a.monitor(remote, (down) => downs.push(down));
+    await until(() => sent.toB.some((p) => p.method === 'monitor'));
+    const { corr } = sent.toB.find((p) => p.method === 'monitor')!;
+    a.receive(encodePacket(packet({ kind: PacketKind.signal, method: 'down', src: { node: 'mallory', local: 'node' }, dst: a.self.id, corr, body: encodeValue('killed') })));
+    expect(a.stats.packetsRejected).toBe(1);
+    expect(downs).toEqual([]);
+    const real = a.down(remote);
+    await turn();
+    b.exit(service, 'shutdown');
+    await within(real);
+    expect(downs.map((down) => down.reason)).toEqual(['shutdown']);
+    expect(decodeValue(sent.toA.find((p) => p.method === 'down')!.body)).toBe('shutdown');
+  });
+});
