@@ -138,7 +138,6 @@ export class Node implements CellHost {
    * A ref to a resource by id or printable id (`glow://node/local`), typed by `iface` when given;
    * without it, any member name and any arguments type-check (the resource validates them).
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   ref<I extends InterfaceDef = any>(id: ResourceId | string, iface?: I): ResourceRef<I> {
     return new ResourceRef(this, typeof id === 'string' ? parseResourceId(id) : id, iface);
   }

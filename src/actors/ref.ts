@@ -15,7 +15,6 @@ export interface CallOptions {
 }
 
 /** A ref of any interface: what functions that only need the id (monitor, link, exit) accept. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyResourceRef = ResourceRef<any>;
 
 /**

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import type { Node } from '../actors/node.js';
-import type { ResourceRef, AnyResourceRef } from '../actors/ref.js';
+import type { AnyResourceRef } from '../actors/ref.js';
 import type { ResourceId } from '../firefly/address.js';
 
 /** When a child is restarted (OTP): always, only after an abnormal exit, or never. */
