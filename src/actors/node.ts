@@ -253,6 +253,11 @@ export class Node implements CellHost {
     this.remote.monitor(target, monitor, fire);
   }
 
+  /** Sends a link, unlink or exit signal to a resource of another node. */
+  remoteSignal(name: 'link' | 'unlink' | 'exit', from: ResourceId, target: ResourceId, reason?: ExitReason | 'kill'): void {
+    this.remote.signal(name, from, target, reason);
+  }
+
   /** Drops a monitor on a resource of another node. */
   remoteDemonitor(node: NodeId, monitor: number): void {
     this.remote.demonitor(node, monitor);

@@ -4,6 +4,7 @@ import type { NodeId, ResourceId } from '../firefly/address.js';
 import { decodePacket, DEFAULT_HOP_LIMIT, PacketKind, PacketRejection, PROTOCOL_VERSION, type Packet } from '../firefly/packet.js';
 import type { Node } from './node.js';
 import type { PacketPort } from '../router/port.js';
+import { RemoteStreams } from './remoteStreams.js';
 import type { ExitReason, Replier, StreamSink } from './types.js';
 
 
@@ -24,6 +25,7 @@ const CLEAN_REASONS = new Set(['normal', 'shutdown', 'killed', 'noproc', 'noconn
 /** Reads an exit reason from untrusted data; anything malformed becomes a crash with `badpacket`. */
 function reasonFromWire(value: unknown): ExitReason {
   if (typeof value === 'string' && CLEAN_REASONS.has(value)) return value as ExitReason;
+  if (value === 'kill') return 'killed';
   const error = typeof value === 'object' && value !== null ? (value as { error?: unknown }).error : undefined;
   return { error: errorToWire(error === undefined ? new GlowError('badpacket', 'malformed exit reason') : errorFromWire(error)) };
 }
@@ -42,10 +44,14 @@ export class Remote {
   /** Monitors remote nodes hold on our resources: `node:monitor` → our local monitor id. */
   private readonly watched = new Map<string, number>();
 
-  constructor(private readonly node: Node) {}
+  private readonly streams: RemoteStreams;
 
-  private send(kind: PacketKind, dst: ResourceId, corr: number, method: string, body: Uint8Array): void {
-    this.port!.send({ version: PROTOCOL_VERSION, kind, src: this.node.self.id, dst, hop: DEFAULT_HOP_LIMIT, corr, method, body });
+  constructor(private readonly node: Node) {
+    this.streams = new RemoteStreams(node, (kind, dst, corr, method, body) => this.send(kind, dst, corr, method, body));
+  }
+
+  private send(kind: PacketKind, dst: ResourceId, corr: number, method: string, body: Uint8Array, src: ResourceId = this.node.self.id): void {
+    this.port?.send({ version: PROTOCOL_VERSION, kind, src, dst, hop: DEFAULT_HOP_LIMIT, corr, method, body });
   }
 
   private sendError(dst: ResourceId, corr: number, error: GlowError): void {
@@ -83,8 +89,21 @@ export class Remote {
     }
   }
 
-  stream(id: ResourceId, _member: string, _args: unknown, sink: StreamSink): void {
-    sink.error(new GlowError('unsupported', `streams from resources on other nodes (${id.node}) are not served yet`));
+  stream(id: ResourceId, member: string, args: unknown, sink: StreamSink): void {
+    if (!this.port) return sink.error(new GlowError('noconnection', `no route to node ${id.node}`));
+    this.streams.open(++this.seq, id, member, args, sink);
+  }
+
+  /**
+   * A link, unlink or exit signal from a local resource to one on another node. Without a port
+   * the other side is unreachable: a link (or exit) ends as `noconnection` at once.
+   */
+  signal(name: 'link' | 'unlink' | 'exit', from: ResourceId, target: ResourceId, reason?: ExitReason | 'kill'): void {
+    if (!this.port) {
+      if (name === 'link') queueMicrotask(() => this.node.signalTable.exitFromRemote(from, target, 'noconnection'));
+      return;
+    }
+    this.send(PacketKind.signal, target, 0, name, encodeValue(reason ?? null), from);
   }
 
   monitor(target: ResourceId, monitor: number, fire: (reason: ExitReason) => void): void {
@@ -119,6 +138,8 @@ export class Remote {
       this.watched.delete(key);
       this.node.signalTable.demonitor(local);
     }
+    this.streams.nodeUnreachable(node);
+    this.node.signalTable.nodeUnreachable(node);
   }
 
   close(): void {
@@ -127,6 +148,7 @@ export class Remote {
       call.reject(new GlowError('noconnection', 'the node shut down'));
     }
     this.pending.clear();
+    this.streams.close();
   }
 
   // ---- incoming --------------------------------------------------------------------------
@@ -157,11 +179,23 @@ export class Remote {
         return this.serveCast(packet, reject);
       case PacketKind.reply:
       case PacketKind.error:
-        return this.settle(packet);
+        if (this.pending.has(packet.corr)) return this.settle(packet);
+        if (!this.streams.consumerPacket(packet)) this.node.stats.packetsRejected++;
+        return;
+      case PacketKind.item:
+      case PacketKind.end:
+        if (!this.streams.consumerPacket(packet)) reject(new GlowError('noproc', 'no such stream'));
+        return;
+      case PacketKind.stream:
+        return this.streams.serve(packet, reject);
+      case PacketKind.credit:
+      case PacketKind.cancel:
+        return this.streams.producerPacket(packet);
       case PacketKind.signal:
         return this.serveSignal(packet, reject);
       default:
-        return reject(new GlowError('unsupported', `packet kind ${packet.kind} is not served by this node yet`));
+        // route and rtc packets are the router's; one reaching the node came from a confused peer.
+        return reject(new GlowError('unsupported', `packet kind ${packet.kind} is not served by this node`));
     }
   }
 
@@ -249,8 +283,21 @@ export class Remote {
         watch.fire(body.ok ? reasonFromWire(body.value) : { error: errorToWire(new GlowError('badpacket', 'malformed DOWN')) });
         return;
       }
+      case 'link':
+        if (!this.node.signalTable.linkFromRemote(packet.dst, packet.src)) {
+          this.send(PacketKind.signal, packet.src, 0, 'exit', encodeValue('noproc'), packet.dst);
+        }
+        return;
+      case 'unlink':
+        return this.node.signalTable.unlinkFromRemote(packet.dst, packet.src);
+      case 'exit': {
+        const body = this.decodeBody(packet, reject);
+        if (!body.ok) return;
+        const reason = body.value === 'kill' ? 'kill' : reasonFromWire(body.value);
+        return this.node.signalTable.exitFromRemote(packet.dst, packet.src, reason);
+      }
       default:
-        return reject(new GlowError('unsupported', `signal ${JSON.stringify(packet.method.slice(0, 32))} is not served by this node yet`));
+        return reject(new GlowError('unsupported', `unknown signal ${JSON.stringify(packet.method.slice(0, 32))}`));
     }
   }
 }

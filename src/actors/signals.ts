@@ -1,4 +1,4 @@
-import { formatResourceId, type ResourceId } from '../firefly/address.js';
+import { formatResourceId, type NodeId, type ResourceId } from '../firefly/address.js';
 import type { Cell } from './cell.js';
 import type { Node } from './node.js';
 import type { ExitReason } from './types.js';
@@ -55,8 +55,18 @@ export class Signals {
     else target?.monitors?.delete(id);
   }
 
+  /** Local cells linked to resources of each other node, so a lost node breaks their links at once. */
+  private readonly remoteLinks = new Map<NodeId, Set<Cell>>();
+
   /** Links a local cell to a resource. Linking to a resource that is gone delivers `noproc` (OTP). */
   link(cell: Cell, target: ResourceId): void {
+    if (target.node !== this.node.id) {
+      if (cell.status !== 'running') return;
+      (cell.links ??= new Map()).set(formatResourceId(target), target);
+      this.indexRemote(cell, target.node);
+      this.node.remoteSignal('link', cell.id, target);
+      return;
+    }
     const other = target.node === this.node.id ? this.node.cell(target.local) : undefined;
     if (!other || other.status !== 'running') {
       queueMicrotask(() => this.deliver(cell, target, 'noproc'));
@@ -67,17 +77,25 @@ export class Signals {
     (other.links ??= new Map()).set(formatResourceId(cell.id), cell.id);
   }
 
+  private indexRemote(cell: Cell, node: NodeId): void {
+    let cells = this.remoteLinks.get(node);
+    if (!cells) this.remoteLinks.set(node, (cells = new Set()));
+    cells.add(cell);
+  }
+
   /** Removes a link in both directions. */
   unlink(cell: Cell, target: ResourceId): void {
     const key = formatResourceId(target);
     cell.links?.delete(key);
+    if (target.node !== this.node.id) return this.node.remoteSignal('unlink', cell.id, target);
     const other = target.node === this.node.id ? this.node.cell(target.local) : undefined;
     other?.links?.delete(formatResourceId(cell.id));
   }
 
   /** OTP `exit/2`: an exit signal from `from` to `target`. */
   exit(target: ResourceId, reason: ExitReason | 'kill', from: ResourceId): void {
-    const cell = target.node === this.node.id ? this.node.cell(target.local) : undefined;
+    if (target.node !== this.node.id) return this.node.remoteSignal('exit', from, target, reason);
+    const cell = this.node.cell(target.local);
     if (!cell) return;
     if (reason === 'kill') return cell.exit('killed');
     this.deliver(cell, from, reason);
@@ -102,10 +120,53 @@ export class Signals {
     if (links) {
       const key = formatResourceId(cell.id);
       for (const id of links.values()) {
-        const other = id.node === this.node.id ? this.node.cell(id.local) : undefined;
+        if (id.node !== this.node.id) {
+          this.remoteLinks.get(id.node)?.delete(cell);
+          this.node.remoteSignal('exit', cell.id, id, reason);
+          continue;
+        }
+        const other = this.node.cell(id.local);
         if (!other) continue;
         other.links?.delete(key);
         this.deliver(other, cell.id, reason);
+      }
+    }
+  }
+
+  /** A resource on another node linked to one of ours (`link` signal); false when ours is gone. */
+  linkFromRemote(local: ResourceId, remote: ResourceId): boolean {
+    const cell = this.node.cell(local.local);
+    if (!cell || cell.status !== 'running') return false;
+    (cell.links ??= new Map()).set(formatResourceId(remote), remote);
+    this.indexRemote(cell, remote.node);
+    return true;
+  }
+
+  /** An `unlink` signal from another node. */
+  unlinkFromRemote(local: ResourceId, remote: ResourceId): void {
+    this.node.cell(local.local)?.links?.delete(formatResourceId(remote));
+  }
+
+  /** An `exit` signal from another node: a linked resource ended, or OTP `exit/2` from there. */
+  exitFromRemote(local: ResourceId, from: ResourceId, reason: ExitReason | 'kill'): void {
+    const cell = this.node.cell(local.local);
+    if (!cell) return;
+    cell.links?.delete(formatResourceId(from));
+    if (reason === 'kill') return cell.exit('killed');
+    this.deliver(cell, from, reason);
+  }
+
+  /** A node is gone: every link to its resources breaks with `noconnection`. */
+  nodeUnreachable(node: NodeId): void {
+    const cells = this.remoteLinks.get(node);
+    this.remoteLinks.delete(node);
+    if (!cells) return;
+    for (const cell of cells) {
+      if (!cell.links) continue;
+      for (const [key, id] of cell.links) {
+        if (id.node !== node) continue;
+        cell.links.delete(key);
+        this.deliver(cell, id, 'noconnection');
       }
     }
   }

@@ -142,9 +142,160 @@ describe('calls across nodes', () => {
     expect(sent.toB).toEqual([]);
   });
 
-  test('a stream from a resource on another node is refused with unsupported (not served yet)', async () => {
+});
+
+describe('streams across nodes', () => {
+  test('items of a stream on B arrive at A in order, then the stream completes', async () => {
     const { remote } = pair();
-    expect((await rejection(remote.iterate('history', {}).next())).code).toBe('unsupported');
+    const items: number[] = [];
+    for await (const item of remote.iterate('history', {})) items.push(item);
+    expect(items).toEqual([1, 2, 3]);
+  });
+
+  test('a slow consumer on A pauses the producer on B (credit travels back over the wire)', async () => {
+    const { a, b } = pair();
+    let produced = 0;
+    const Counter = defineInterface('test.Counter/1', { count: stream(v.object({}), v.number()) });
+    const producer = b.spawnResource({
+      iface: Counter,
+      handlers: {
+        count: async function* () {
+          for (let i = 0; i < 1000; i++) {
+            produced++;
+            yield i;
+          }
+        },
+      },
+    });
+    const iterator = a.ref(producer.toString(), Counter).iterate('count', {}, { credit: 4 });
+    expect((await within(iterator.next())).value).toBe(0);
+    expect((await within(iterator.next())).value).toBe(1);
+    for (let i = 0; i < 50; i++) await turn();
+    // At most the window, plus the credit granted back after two pulls.
+    expect(produced).toBeLessThanOrEqual(4 + 2 + 1);
+    const rest: number[] = [];
+    for (let i = 0; i < 20; i++) rest.push((await within(iterator.next())).value as number);
+    expect(rest[19]).toBe(21);
+    await iterator.return?.();
+    for (let i = 0; i < 50; i++) await turn();
+    const stopped = produced;
+    for (let i = 0; i < 50; i++) await turn();
+    expect(produced).toBe(stopped);
+    expect(produced).toBeLessThan(1000);
+  });
+
+  test('a stream from a resource that crashes on B ends with crashed on A', async () => {
+    const { a, b } = pair();
+    const Ticker = defineInterface('test.Ticker/1', { ticks: stream(v.object({}), v.number()) });
+    const ticker = b.spawnResource({
+      iface: Ticker,
+      handlers: {
+        ticks: async function* () {
+          yield 1;
+          throw new Error('clock broke');
+        },
+      },
+    });
+    const iterator = a.ref(ticker.toString(), Ticker).iterate('ticks', {});
+    expect((await within(iterator.next())).value).toBe(1);
+    expect((await rejection(iterator.next())).code).toBe('crashed');
+  });
+
+  test('a stream from an unreachable node fails with noconnection at once', async () => {
+    const { a, b } = pair();
+    const Endless = defineInterface('test.Endless/1', { forever: stream(v.object({}), v.number()) });
+    const endless = b.spawnResource({
+      iface: Endless,
+      handlers: {
+        forever: async function* () {
+          yield 1;
+          await new Promise(() => undefined); // never yields again
+        },
+      },
+    });
+    const iterator = a.ref(endless.toString(), Endless).iterate('forever', {});
+    expect((await within(iterator.next())).value).toBe(1);
+    const next = iterator.next();
+    a.nodeUnreachable('beta');
+    expect((await rejection(next, 200)).code).toBe('noconnection');
+  });
+});
+
+describe('links across nodes', () => {
+  test('a resource on A linked to one on B ends when the one on B crashes', async () => {
+    const { a, remote } = pair();
+    const Holder = defineInterface('test.Holder/1', { hold: method(v.object({ target: v.string() }), v.boolean()) });
+    const holder = a.spawnResource({
+      iface: Holder,
+      handlers: {
+        hold: ({ target }, ctx) => {
+          ctx.link(ctx.node.ref(target));
+          return true;
+        },
+      },
+    });
+    await within(holder.call('hold', { target: remote.toString() }));
+    const down = a.down(holder);
+    await rejection(remote.call('crash', {}));
+    expect((await within(down)).reason).toMatchObject({ error: { code: 'crashed', message: 'ledger corrupt' } });
+  });
+
+  test('a trapping resource on A gets EXIT noconnection when B becomes unreachable', async () => {
+    const { a, remote } = pair();
+    const exits: unknown[] = [];
+    const Holder = defineInterface('test.Holder/1', { hold: method(v.object({ target: v.string() }), v.boolean()) });
+    const holder = a.spawnResource({
+      iface: Holder,
+      trapExit: true,
+      handlers: {
+        hold: ({ target }, ctx) => {
+          ctx.link(ctx.node.ref(target));
+          return true;
+        },
+      },
+      onSignal: (signal) => {
+        exits.push(signal.type === 'glow.exit' ? signal.reason : signal.type);
+      },
+    });
+    await within(holder.call('hold', { target: remote.toString() }));
+    a.nodeUnreachable('beta');
+    await until(() => exits.length > 0);
+    expect(exits).toEqual(['noconnection']);
+  });
+
+  test('ending a linked resource on A ends its partner on B', async () => {
+    const { a, b, service } = pair();
+    const Holder = defineInterface('test.Holder/1', { hold: method(v.object({ target: v.string() }), v.boolean()) });
+    const holder = a.spawnResource({
+      iface: Holder,
+      handlers: {
+        hold: ({ target }, ctx) => {
+          ctx.link(ctx.node.ref(target));
+          return true;
+        },
+      },
+    });
+    await within(holder.call('hold', { target: service.toString() }));
+    const down = b.down(service);
+    a.exit(holder, { error: { code: 'crashed', message: 'holder failed' } });
+    expect((await within(down)).reason).toMatchObject({ error: { message: 'holder failed' } });
+  });
+
+  test('linking to a resource B does not have delivers noproc', async () => {
+    const { a } = pair();
+    const Holder = defineInterface('test.Holder/1', { hold: method(v.object({ target: v.string() }), v.boolean()) });
+    const holder = a.spawnResource({
+      iface: Holder,
+      handlers: {
+        hold: ({ target }, ctx) => {
+          ctx.link(ctx.node.ref(target));
+          return true;
+        },
+      },
+    });
+    const down = a.down(holder);
+    await within(holder.call('hold', { target: 'glow://beta/nobody' }));
+    expect((await within(down)).reason).toBe('noproc');
   });
 });
 
@@ -168,9 +319,9 @@ describe('hostile and broken packets', () => {
     expect(b.stats.packetsRejected).toBe(1);
   });
 
-  test('a known kind B does not serve yet (stream) is answered with unsupported', async () => {
+  test('a kind only routers serve (route) is answered with unsupported', async () => {
     const { b, wires, remote } = pair();
-    wires.tamperToB = (p) => encodePacket({ ...p, kind: PacketKind.stream });
+    wires.tamperToB = (p) => encodePacket({ ...p, kind: PacketKind.route });
     expect((await rejection(remote.call('balance', {}, { timeout: 5000 }))).code).toBe('unsupported');
     expect(b.stats.packetsRejected).toBe(1);
   });
