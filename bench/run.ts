@@ -1,0 +1,60 @@
+/**
+ * `npm run bench [-- [--json] [filter…]]`: runs every benchmark (or those whose name contains
+ * one of the filters) and prints a table, or with `--json` one JSON object per line:
+ * `{ "name", "value", "unit", "baseline", "ratio" }`. A missed goal is reported, never fatal.
+ */
+import { cpus } from 'node:os';
+import type { BenchResult, Benchmark } from './harness.js';
+import call from './local/call.js';
+import cast from './local/cast.js';
+import heap from './local/heap.js';
+import spawn from './local/spawn.js';
+
+const ALL: Benchmark[] = [cast, call, heap, spawn];
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const filters = args.filter((arg) => !arg.startsWith('--'));
+const selected = ALL.filter((bench) => filters.length === 0 || filters.some((filter) => bench.name.includes(filter)));
+
+if (selected.length === 0) {
+  console.error(`no benchmark matches ${filters.join(', ')}; there are: ${ALL.map((bench) => bench.name).join(', ')}`);
+  process.exit(0);
+}
+
+function goalText(bench: Benchmark, result: BenchResult): string {
+  if (bench.goal === undefined) return '';
+  return `goal ≤ ${bench.goal} — ${result.ratio <= bench.goal ? 'met' : 'not met'}`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const numeric = new Set([1, 3, 4]);
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => (numeric.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+if (!json) {
+  const cpu = cpus();
+  console.log(`glow bench — node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}`);
+  console.log('ratio = Glow cost per operation / raw cost per operation (lower is better)\n');
+}
+
+const rows: string[][] = [['benchmark', 'glow', 'unit', 'raw', 'ratio', 'raw baseline', 'goal']];
+for (const bench of selected) {
+  if (!json) process.stderr.write(`running ${bench.name}…\n`);
+  const result = await bench.run();
+  if (json) {
+    const { name, value, unit, baseline, ratio } = result;
+    console.log(JSON.stringify({ name, value, unit, baseline, ratio }));
+  } else {
+    rows.push([result.name, String(result.value), result.unit, String(result.baseline), `${result.ratio}×`, bench.baseline, goalText(bench, result)]);
+  }
+}
+if (!json) console.log(table(rows));
