@@ -172,12 +172,36 @@ export class Cell {
     if (envelope.type === 'glow.call') {
       if (!this.pending?.delete(envelope.reply)) return;
       if (outcome instanceof GlowError) envelope.reply.reject(outcome);
-      else envelope.reply.resolve(outcome);
+      else this.replyChecked(envelope.member, envelope.reply, outcome);
     }
     this.inflight--;
     // Exiting: start nothing new; what is still queued fails with noproc when the cell ends.
     if (this.exiting) queueMicrotask(() => this.exit(this.exiting!.reason));
     else this.pump();
+  }
+
+  /**
+   * Replies with a result, validated first when the method opted in (`validateResult`). A
+   * result that breaks the resource's own interface is a bug in the resource: the caller gets
+   * `crashed` with the issues, and the resource crashes.
+   */
+  private replyChecked(member: string, reply: Replier, result: unknown): void {
+    const spec = findMember(this.iface, member);
+    if (spec?.kind !== 'method' || !spec.validateResult) return reply.resolve(result);
+    const broken = (error: unknown) => {
+      const failure = new GlowError('crashed', `${this.iface.id}.${member} returned a result that does not match its schema`, {
+        issues: error instanceof GlowError ? (error.details as { issues?: unknown } | undefined)?.issues : undefined,
+      });
+      reply.reject(failure);
+      this.crash(failure);
+    };
+    try {
+      const checked = validate(spec.result, result, 'result');
+      if (checked instanceof Promise) checked.then((value) => reply.resolve(value), broken);
+      else reply.resolve(checked);
+    } catch (error) {
+      broken(error);
+    }
   }
 
   /**

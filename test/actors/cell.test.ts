@@ -227,3 +227,24 @@ describe('crash', () => {
     expect((await rejection(ref.describe())).code).toBe('noproc');
   });
 });
+
+describe('result validation (opt-in)', () => {
+  const Strict = defineInterface('test.Strict/1', {
+    half: method(v.object({ n: v.number() }), v.pipe(v.number(), v.integer()), { validateResult: true }),
+    loose: method(v.object({ n: v.number() }), v.pipe(v.number(), v.integer())),
+  });
+  const newStrictNode = useNodes();
+
+  test('passes results that match and crashes the resource on one that does not', async () => {
+    const node = newStrictNode();
+    const ref = node.spawnResource({ iface: Strict, handlers: { half: ({ n }) => n / 2, loose: ({ n }) => n / 2 } });
+    await expect(within(ref.call('half', { n: 4 }))).resolves.toBe(2);
+    await expect(within(ref.call('loose', { n: 3 }))).resolves.toBe(1.5);
+    const down = node.down(ref);
+    const error = await rejection(ref.call('half', { n: 3 }));
+    expect(error.code).toBe('crashed');
+    expect(error.message).toContain('does not match its schema');
+    expect((error.details as { issues: unknown[] }).issues.length).toBeGreaterThan(0);
+    expect((await within(down)).reason).toMatchObject({ error: { code: 'crashed' } });
+  });
+});
