@@ -57,10 +57,14 @@ export type { ProcessKind, ProcessContext, ProcessBehaviour } from './actors/pro
 export { ProcessInterface, NodeInterface, processInterface } from './actors/interfaces.js';
 export type { ProcessInfo, ResourceSummary } from './actors/interfaces.js';
 export { Registry } from './actors/registry.js';
+export { Directory, DirectoryInterface, DIRECTORY_RESOURCE } from './actors/directory.js';
+export type { DirectoryEntry } from './actors/directory.js';
+export type { AnyResourceRef } from './actors/ref.js';
 export type { PacketPort, LocalEndpoint } from './router/port.js';
 
 // ---- Supervision ---------------------------------------------------------------------------
 export { supervisorKind, registerSupervision, startSupervisor, SupervisorInterface } from './supervision/supervisor.js';
+export { candidatesOf, spawnOnCandidates } from './supervision/placement.js';
 export { RestartIntensity } from './supervision/intensity.js';
 export type {
   ChildSpec,

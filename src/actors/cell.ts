@@ -83,7 +83,13 @@ export class Cell {
    * Accepts a call, cast or stream from anyone: looks the member up (own properties only),
    * validates the arguments, then queues it. Failures are replied, never thrown.
    */
-  accept(type: 'glow.call' | 'glow.cast' | 'glow.stream', member: string, args: unknown, target?: Replier | StreamSink): GlowError | undefined {
+  accept(
+    type: 'glow.call' | 'glow.cast' | 'glow.stream',
+    member: string,
+    args: unknown,
+    target?: Replier | StreamSink,
+    caller?: ResourceId,
+  ): GlowError | undefined {
     if (this.status !== 'running') return this.refuse(target, new GlowError('noproc', 'the resource has ended'));
     if (type === 'glow.call' && member === 'describe') {
       (target as Replier).resolve(describeInterface(this.iface));
@@ -102,18 +108,18 @@ export class Cell {
     }
     if (parsed instanceof Promise) {
       parsed.then(
-        (value) => this.enqueue(this.envelope(type, member, value, target), target),
+        (value) => this.enqueue(this.envelope(type, member, value, target, caller), target),
         (error) => this.refuse(target, toGlowError(error, 'badarg')),
       );
       return undefined;
     }
-    return this.enqueue(this.envelope(type, member, parsed, target), target);
+    return this.enqueue(this.envelope(type, member, parsed, target, caller), target);
   }
 
-  private envelope(type: 'glow.call' | 'glow.cast' | 'glow.stream', member: string, args: unknown, target?: Replier | StreamSink): Envelope {
-    if (type === 'glow.call') return { type, member, args, reply: target as Replier };
-    if (type === 'glow.stream') return { type, member, args, sink: target as StreamSink };
-    return { type, member, args };
+  private envelope(type: 'glow.call' | 'glow.cast' | 'glow.stream', member: string, args: unknown, target?: Replier | StreamSink, caller?: ResourceId): Envelope {
+    if (type === 'glow.call') return { type, member, args, reply: target as Replier, caller };
+    if (type === 'glow.stream') return { type, member, args, sink: target as StreamSink, caller };
+    return { type, member, args, caller };
   }
 
   private refuse(target: Replier | StreamSink | undefined, error: GlowError): GlowError {

@@ -1,13 +1,14 @@
 import { createActor, type ActorLogic, type Snapshot } from 'xstate';
 import { GlowError } from '../firefly/errors.js';
 import type { InterfaceDef } from '../firefly/idl.js';
+import type { ResourceId } from '../firefly/address.js';
 import type { Cell } from './cell.js';
 import type { HandlerResourceSpec, ResourceContext } from './resource.js';
 import { produce } from './stream.js';
 import type { Envelope } from './types.js';
 
 type HandlerSnapshot = Snapshot<undefined> & { context: undefined };
-type Handler = (args: unknown, ctx: ResourceContext) => unknown;
+type Handler = (args: unknown, ctx: ResourceContext, caller: ResourceId | undefined) => unknown;
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
@@ -45,7 +46,7 @@ class HandlerLogic implements ActorLogic<HandlerSnapshot, Envelope> {
         result = this.onSignal?.(envelope, this.ctx);
       } else {
         // The member was looked up with Object.hasOwn and its arguments validated on entry.
-        result = this.handlers[envelope.member]!(envelope.args, this.ctx);
+        result = this.handlers[envelope.member]!(envelope.args, this.ctx, envelope.caller);
         if (envelope.type === 'glow.stream') {
           produce(cell, result as Iterable<unknown>, envelope.sink);
           result = undefined;

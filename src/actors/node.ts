@@ -11,7 +11,7 @@ import { startMachineActor } from './machineLogic.js';
 import { nodeHandlers } from './nodeResource.js';
 import { spawnProcess, type ProcessKind } from './process.js';
 import { ResourceRef, type CallOptions, type AnyResourceRef } from './ref.js';
-import { Registry } from './registry.js';
+import { Directory, DirectoryInterface, DIRECTORY_RESOURCE } from './directory.js';
 import { Remote } from './remote.js';
 import type { PacketPort } from '../router/port.js';
 import type { HandlerResourceSpec, ResourceSpec } from './resource.js';
@@ -38,6 +38,12 @@ export interface NodeOptions {
    * @default systemClock
    */
   clock?: Clock;
+  /**
+   * Wall clock (ms since the epoch) that stamps name claims; the directory settles two claims on
+   * one name by the earlier stamp.
+   * @default Date.now
+   */
+  wallClock?: () => number;
   /**
    * Milliseconds a call waits for its reply unless the call says otherwise.
    * @default 5000
@@ -86,7 +92,8 @@ export class Node implements CellHost {
   readonly clock: Clock;
   readonly callTimeout: number;
   readonly limits: ReceiveLimits;
-  readonly registry = new Registry();
+  /** The mesh-wide name directory (this node's replica). */
+  readonly directory: Directory;
   readonly stats: NodeStats = { castsFailed: 0, packetsRejected: 0 };
   /** The node itself as a resource. */
   readonly self: ResourceRef<typeof NodeInterface>;
@@ -104,9 +111,21 @@ export class Node implements CellHost {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.signals = new Signals(this);
     this.remote = new Remote(this);
+    this.directory = new Directory(this, options.wallClock);
     this.self = this.spawnResource(
       { iface: NodeInterface, handlers: nodeHandlers(this), concurrency: 64 } satisfies HandlerResourceSpec<typeof NodeInterface>,
       { local: NODE_RESOURCE },
+    );
+    const directory = this.directory;
+    this.spawnResource(
+      {
+        iface: DirectoryInterface,
+        handlers: {
+          sync: (sync, _ctx, caller) => (caller ? directory.receive(caller.node, sync) : undefined),
+          list: () => directory.list(),
+        },
+      },
+      { local: DIRECTORY_RESOURCE },
     );
   }
 
@@ -140,6 +159,41 @@ export class Node implements CellHost {
    */
   ref<I extends InterfaceDef = any>(id: ResourceId | string, iface?: I): ResourceRef<I> {
     return new ResourceRef(this, typeof id === 'string' ? parseResourceId(id) : id, iface);
+  }
+
+  /** Names a resource for the whole mesh (freed when it ends). `denied` when the name is taken. */
+  register(name: string, target: AnyResourceRef | ResourceId): void {
+    this.directory.register(name, target instanceof ResourceRef ? target.id : target);
+  }
+
+  /** Frees a name this node registered. */
+  unregister(name: string): boolean {
+    return this.directory.unregister(name);
+  }
+
+  /** The resource a name names anywhere in the mesh, if any. */
+  whereis(name: string): ResourceId | undefined {
+    return this.directory.whereis(name);
+  }
+
+  /**
+   * A ref by name, resolved again at every call, so it follows the name when its resource is
+   * restarted or moved to another node. A name that names nothing fails calls with `noproc`.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  named<I extends InterfaceDef = any>(name: string, iface?: I): ResourceRef<I> {
+    return new ResourceRef(this, () => this.directory.whereis(name), iface, name);
+  }
+
+  /**
+   * A ref from what a person types: `glow://<node>/<id>`, `glow://<name>` or a bare name.
+   * A registered name wins over the id reading of the same text.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  lookup<I extends InterfaceDef = any>(text: string, iface?: I): ResourceRef<I> {
+    const bare = text.startsWith('glow://') ? text.slice('glow://'.length) : text;
+    if (this.directory.whereis(bare)) return this.named(bare, iface);
+    return this.ref(text.startsWith('glow://') ? text : `glow://${text}`, iface);
   }
 
   /** The cell of a local resource, if it runs. */
@@ -271,7 +325,7 @@ export class Node implements CellHost {
   cellExited(cell: Cell, reason: ExitReason): void {
     this.cells.delete(cell.id.local);
     if (cell.owner) this.cells.get(cell.owner.local)?.owned?.delete(cell);
-    this.registry.forget(cell.id);
+    this.directory.forget(cell.id);
     this.signals.cellExited(cell, reason);
   }
 
@@ -331,7 +385,13 @@ export class Node implements CellHost {
 
   /** Every call and monitor pending on `node` fails with `noconnection` (the router calls this). */
   nodeUnreachable(node: NodeId): void {
+    this.directory.nodeUnreachable(node);
     this.remote.nodeUnreachable(node);
+  }
+
+  /** A route to `node` appeared (the router calls this): the name directory syncs with it. */
+  nodeReachable(node: NodeId): void {
+    this.directory.nodeReachable(node);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------

@@ -46,7 +46,7 @@ export interface ProcessKind<A = any> {
 
 class ProcessCellContext extends CellContext implements ProcessContext {
   register(name: string, ref?: AnyResourceRef): void {
-    this.node.registry.register(name, ref?.id ?? this.cell.id);
+    this.node.register(name, ref?.id ?? this.cell.id);
   }
 }
 

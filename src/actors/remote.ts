@@ -225,14 +225,14 @@ export class Remote {
       },
       reject: (error) => this.sendError(packet.src, packet.corr, error),
     };
-    cell.accept('glow.call', packet.method, body.value, replier);
+    cell.accept('glow.call', packet.method, body.value, replier, packet.src);
   }
 
   private serveCast(packet: Packet, reject: (error: GlowError) => void): void {
     const cell = this.node.cell(packet.dst.local);
     const body = this.decodeBody(packet, reject);
     if (!body.ok) return;
-    const error = cell ? cell.accept('glow.cast', packet.method, body.value) : new GlowError('noproc', `no resource ${packet.dst.local}`);
+    const error = cell ? cell.accept('glow.cast', packet.method, body.value, undefined, packet.src) : new GlowError('noproc', `no resource ${packet.dst.local}`);
     if (error) this.node.castFailed(packet.dst, error);
   }
 

@@ -139,7 +139,7 @@ export class RemoteStreams {
     const key = `${packet.src.node}:${packet.corr}`;
     const sink = new RemoteSink(this, key, packet.src, packet.corr, credit);
     this.producing.set(key, sink);
-    cell.accept('glow.stream', packet.method, args, sink);
+    cell.accept('glow.stream', packet.method, args, sink, packet.src);
   }
 
   /** A `credit` or `cancel` packet for a stream we produce. */

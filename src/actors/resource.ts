@@ -34,14 +34,15 @@ export interface ResourceContext<I extends InterfaceDef = InterfaceDef> {
  * The handlers of an interface, typed by it: a method returns its result (or a Promise of it),
  * a cast returns nothing, a stream returns an iterable or async iterable of items. Throwing a
  * GlowError replies that error and the resource goes on; throwing anything else crashes it.
+ * `caller` is the sender when it came from another node (its node proved its key to the link).
  */
 export type Handlers<I extends InterfaceDef> = {
   [K in keyof I['members'] & string]: I['members'][K] extends MethodSpec
-    ? (args: ParsedArgsOf<I, K>, ctx: ResourceContext<I>) => ReturnOf<I, K> | Promise<ReturnOf<I, K>>
+    ? (args: ParsedArgsOf<I, K>, ctx: ResourceContext<I>, caller?: ResourceId) => ReturnOf<I, K> | Promise<ReturnOf<I, K>>
     : I['members'][K] extends CastSpec
-      ? (args: ParsedArgsOf<I, K>, ctx: ResourceContext<I>) => void | Promise<void>
+      ? (args: ParsedArgsOf<I, K>, ctx: ResourceContext<I>, caller?: ResourceId) => void | Promise<void>
       : I['members'][K] extends StreamSpec
-        ? (args: ParsedArgsOf<I, K>, ctx: ResourceContext<I>) => AsyncIterable<YieldOf<I, K>> | Iterable<YieldOf<I, K>>
+        ? (args: ParsedArgsOf<I, K>, ctx: ResourceContext<I>, caller?: ResourceId) => AsyncIterable<YieldOf<I, K>> | Iterable<YieldOf<I, K>>
         : never;
 };
 

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import type { Node } from '../actors/node.js';
 import type { AnyResourceRef } from '../actors/ref.js';
-import type { ResourceId } from '../firefly/address.js';
+import type { NodeId, ResourceId } from '../firefly/address.js';
 
 /** When a child is restarted (OTP): always, only after an abnormal exit, or never. */
 export type RestartType = 'permanent' | 'transient' | 'temporary';
@@ -39,6 +39,14 @@ export interface ChildSpec {
   shutdown?: Shutdown;
   /** @default 'worker' */
   type?: 'worker' | 'supervisor';
+  /**
+   * Where a `{ kind, args }` child runs: a node id, or candidate node ids in order of
+   * preference. The child starts on the first candidate that can be reached; when its node is
+   * lost, the restart goes to the first reachable candidate again (within the restart
+   * intensity). The supervisor's own node may be a candidate.
+   * @default the supervisor's node
+   */
+  where?: NodeId | NodeId[];
 }
 
 /** Restart strategies (OTP). */
@@ -74,6 +82,7 @@ const ChildSpecSchema = v.object({
   restart: v.optional(v.picklist(['permanent', 'transient', 'temporary'])),
   shutdown: v.optional(v.union([v.pipe(v.number(), v.integer(), v.minValue(0)), v.picklist(['brutal_kill', 'infinity'])])),
   type: v.optional(v.picklist(['worker', 'supervisor'])),
+  where: v.optional(v.union([v.string(), v.pipe(v.array(v.string()), v.minLength(1), v.maxLength(64))])),
 });
 
 /** Validates a child spec (start functions pass only in-process; data specs travel anywhere). */

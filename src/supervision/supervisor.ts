@@ -9,6 +9,7 @@ import { GlowError } from '../firefly/errors.js';
 import { method } from '../firefly/idl.js';
 import { childSpecSchema, shutdownOf, supervisorSpecSchema, type ChildSpec, type SupervisorSpec } from './childSpec.js';
 import { RestartIntensity } from './intensity.js';
+import { candidatesOf, spawnOnCandidates } from './placement.js';
 
 const ChildInfoSchema = v.object({
   id: v.string(),
@@ -90,7 +91,7 @@ class Supervisor {
     const result =
       typeof start === 'function'
         ? await start({ node: this.node, supervisor })
-        : await this.node.spawn(start.kind, start.args, { owner: supervisor });
+        : await spawnOnCandidates(this.node, start, candidatesOf(child.spec, this.node.id), supervisor);
     if (result === 'ignore') return;
     child.ref = result;
     this.ctx.link(result);

@@ -32,10 +32,10 @@ test('node.self is the printable id glow://<node>/node with interface glow.Node/
 
 test('info answers the node id, its resource count and its process trees', async () => {
   const home = node();
-  await expect(within(home.self.call('info', {}))).resolves.toEqual({ id: 'home', resources: 1, processes: [] });
+  await expect(within(home.self.call('info', {}))).resolves.toEqual({ id: 'home', resources: 2, processes: [] });
   await within(home.spawn('sleeper', { name: 'a' }));
   const info = await within(home.self.call('info', {}));
-  expect(info.resources).toBe(2);
+  expect(info.resources).toBe(3);
   expect(info.processes).toEqual([expect.objectContaining({ kind: 'sleeper', interface: 'glow.Process/1' })]);
 });
 
@@ -61,7 +61,7 @@ test('spawn starts a process by kind name and answers its printable id, which no
   const proc = home.ref(id, ProcessInterface);
   expect(proc.toString()).toBe(id);
   await expect(within(proc.call('info', {}))).resolves.toMatchObject({ id, kind: 'sleeper' });
-  expect(home.registry.whereis('sleeper/b')).toEqual(proc.id);
+  expect(home.whereis('sleeper/b')).toEqual(proc.id);
 });
 
 test('spawn answers badarg for an unknown kind or arguments the kind refuses', async () => {
@@ -92,12 +92,13 @@ test('processes lists the top-level process trees', async () => {
   expect(processes.map((process) => process.id)).toEqual([first.toString(), second.toString()]);
 });
 
-test('resources lists every resource, the node resource included', async () => {
+test('resources lists every resource, the node and directory resources included', async () => {
   const home = node();
   const proc = await within(home.spawn('sleeper', { name: 'c' }));
   const resources = await within(home.self.call('resources', {}));
   expect(resources).toEqual([
     { id: 'glow://home/node', interface: 'glow.Node/1' },
+    { id: 'glow://home/directory', interface: 'glow.Directory/1' },
     { id: proc.toString(), interface: 'glow.Process/1' },
   ]);
 });

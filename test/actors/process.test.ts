@@ -126,7 +126,7 @@ describe('spawn', () => {
       },
     });
     const spawned = node.spawn('slow');
-    const proc = node.ref(node.registry.whereis('slow')!, ProcessInterface);
+    const proc = node.ref(node.whereis('slow')!, ProcessInterface);
     let answered = false;
     const info = proc.call('info', {}).then((value) => ((answered = true), value));
     await Promise.resolve();
@@ -169,7 +169,7 @@ describe('glow.Process/1', () => {
     const reasons = (await within(Promise.all(downs))).map((down) => down.reason);
     expect(reasons).toEqual(['shutdown', 'shutdown', 'shutdown']);
     expect(node.processTree()).toEqual([]);
-    expect(node.resources().map((resource) => resource.interface)).toEqual(['glow.Node/1']);
+    expect(node.resources().map((resource) => resource.interface)).toEqual(['glow.Node/1', 'glow.Directory/1']);
   });
 
   test('terminate ends the process with reason normal when asked', async () => {
@@ -189,7 +189,7 @@ describe('glow.Process/1', () => {
     });
     const proc = await within(node.spawn('fragile'));
     const down = node.down(proc);
-    const store = node.ref(node.registry.whereis('fragile/store')!, Store);
+    const store = node.ref(node.whereis('fragile/store')!, Store);
     expect((await rejection(store.call('get', { key: 'x' }))).code).toBe('crashed');
     expect((await within(down)).reason).toEqual({ error: { code: 'crashed', message: 'corrupt' } });
   });
@@ -224,7 +224,7 @@ describe('loadKinds', () => {
     expect(node.listKinds().map((kind) => kind.name)).toEqual(['echo', 'silent']);
     const proc = node.ref((await within(node.spawn('echo', { prefix: '> ' }))).id, EchoProcessInterface);
     await expect(within(proc.call('prefix', {}))).resolves.toBe('> ');
-    const echo = node.ref(node.registry.whereis('echo')!, EchoInterface);
+    const echo = node.ref(node.whereis('echo')!, EchoInterface);
     await expect(within(echo.call('echo', { text: 'hi' }))).resolves.toBe('> hi');
   });
 

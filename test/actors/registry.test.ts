@@ -1,7 +1,7 @@
 /** Local names (src/actors/registry.ts): one name, one resource; freed when the resource ends. */
 import * as v from 'valibot';
 import { defineInterface, method, Registry, type ResourceId } from '../../src/index.js';
-import { useNodes, within } from './helpers.js';
+import { rejection, useNodes, within } from './helpers.js';
 
 const Named = defineInterface('test.Named/1', { ping: method(v.object({}), v.string()) });
 
@@ -66,12 +66,30 @@ test('accepts the longest allowed name', () => {
 test("frees a node's name when its resource ends, so another resource can take it", async () => {
   const node = newNode();
   const first = node.spawnResource({ iface: Named, handlers: { ping: () => 'first' } });
-  node.registry.register('svc', first.id);
+  node.register('svc', first.id);
   const down = node.down(first);
   node.exit(first, 'shutdown');
   await within(down);
-  expect(node.registry.whereis('svc')).toBeUndefined();
+  expect(node.whereis('svc')).toBeUndefined();
   const second = node.spawnResource({ iface: Named, handlers: { ping: () => 'second' } });
-  node.registry.register('svc', second.id);
-  await expect(within(node.ref(node.registry.whereis('svc')!, Named).call('ping', {}))).resolves.toBe('second');
+  node.register('svc', second.id);
+  await expect(within(node.ref(node.whereis('svc')!, Named).call('ping', {}))).resolves.toBe('second');
+});
+
+test('a ref by name follows the name to the resource that holds it now', async () => {
+  const node = newNode();
+  const byName = node.named('svc', Named);
+  expect((await rejection(byName.call('ping', {}))).code).toBe('noproc');
+  const first = node.spawnResource({ iface: Named, handlers: { ping: () => 'first' } });
+  node.register('svc', first);
+  await expect(within(byName.call('ping', {}))).resolves.toBe('first');
+  const down = node.down(first);
+  node.exit(first, 'shutdown');
+  await within(down);
+  const second = node.spawnResource({ iface: Named, handlers: { ping: () => 'second' } });
+  node.register('svc', second);
+  await expect(within(byName.call('ping', {}))).resolves.toBe('second');
+  expect(byName.toString()).toBe('glow://svc');
+  await expect(within(node.lookup('glow://svc', Named).call('ping', {}))).resolves.toBe('second');
+  await expect(within(node.lookup(second.toString(), Named).call('ping', {}))).resolves.toBe('second');
 });

@@ -83,7 +83,7 @@ describe('starting a supervisor', () => {
     expect(isGlowError(error) && error.code).toBe('crashed');
     expect(log).toEqual(['start:a', 'start:b', 'fail:c', 'exit:b:shutdown', 'exit:a:shutdown']);
     expect(node.processTree()).toEqual([]);
-    expect(node.resources()).toHaveLength(1); // the node resource alone
+    expect(node.resources().map((r) => r.interface)).toEqual(['glow.Node/1', 'glow.Directory/1']); // the built-ins alone
   });
 
   it('fails to start when a start function throws', async () => {

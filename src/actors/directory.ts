@@ -1,0 +1,190 @@
+import * as v from 'valibot';
+import { formatResourceId, parseResourceId, type NodeId, type ResourceId } from '../firefly/address.js';
+import { GlowError } from '../firefly/errors.js';
+import { cast, defineInterface, method } from '../firefly/idl.js';
+import type { Node } from './node.js';
+import { Registry } from './registry.js';
+
+const EntrySchema = v.object({
+  name: v.pipe(v.string(), v.maxLength(200)),
+  id: v.pipe(v.string(), v.maxLength(200)),
+  registered: v.number(),
+});
+
+/** A name as the directory replicates it: who it names, and when it was claimed (ms since the epoch). */
+export type DirectoryEntry = v.InferOutput<typeof EntrySchema>;
+
+/** `glow.Directory/1`: each node's replica of the mesh-wide name directory. */
+export const DirectoryInterface = defineInterface('glow.Directory/1', {
+  sync: cast(
+    v.object({
+      full: v.boolean(),
+      entries: v.pipe(v.array(EntrySchema), v.maxLength(10_000)),
+      removed: v.pipe(v.array(v.string()), v.maxLength(10_000)),
+    }),
+    { description: "a node's names: all of them (full) or what changed" },
+  ),
+  list: method(v.object({}), v.array(v.object({ name: v.string(), id: v.string(), node: v.string(), registered: v.number() })), {
+    description: 'every name this replica knows, with the node that published it',
+  }),
+});
+
+/** The local id of every node's directory replica. */
+export const DIRECTORY_RESOURCE = 'directory';
+
+interface Claim {
+  id: ResourceId;
+  registered: number;
+  /** The node that published the claim. */
+  node: NodeId;
+}
+
+/** The deterministic rule every replica applies when two nodes claim one name: earliest claim, then smallest node id. */
+function beats(a: Claim, b: Claim): boolean {
+  return a.registered !== b.registered ? a.registered < b.registered : a.node < b.node;
+}
+
+/**
+ * Names → resources across the mesh. Each node publishes its own claims to every node it can
+ * reach (all of them when a node appears, changes afterwards) and forgets a node's claims when
+ * the node becomes unreachable, so a name follows its resource through restarts and moves.
+ * Claims made on both sides of a partition are settled by {@link beats} on every replica alike;
+ * the losing node drops its claim and reports it on `onConflict`.
+ */
+export class Directory {
+  private readonly local = new Registry();
+  private readonly registered = new Map<string, number>();
+  private readonly remote = new Map<NodeId, Map<string, Claim>>();
+  private readonly reachable = new Set<NodeId>();
+  private readonly watches = new Map<string, () => void>();
+  private readonly conflictListeners = new Set<(name: string, winner: ResourceId) => void>();
+
+  constructor(
+    private readonly node: Node,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Names `id` for the whole mesh. `denied` when another resource holds the name. */
+  register(name: string, id: ResourceId): void {
+    const winner = this.remoteWinner(name);
+    if (winner && formatResourceId(winner.id) !== formatResourceId(id)) {
+      throw new GlowError('denied', `the name ${name} is taken by ${formatResourceId(winner.id)} (node ${winner.node})`);
+    }
+    const known = this.local.whereis(name);
+    this.local.register(name, id);
+    if (known) return;
+    const registered = this.now();
+    this.registered.set(name, registered);
+    // A name for a resource on another node is dropped when that resource ends.
+    if (id.node !== this.node.id) this.watches.set(name, this.node.monitor(id, () => this.unregister(name)));
+    this.publish({ full: false, entries: [{ name, id: formatResourceId(id), registered }], removed: [] });
+  }
+
+  /** Frees a name this node registered; true when it was. */
+  unregister(name: string): boolean {
+    if (!this.local.unregister(name)) return false;
+    this.registered.delete(name);
+    this.watches.get(name)?.();
+    this.watches.delete(name);
+    this.publish({ full: false, entries: [], removed: [name] });
+    return true;
+  }
+
+  /** The resource a name names anywhere in the mesh, if any. */
+  whereis(name: string): ResourceId | undefined {
+    const mine = this.localClaim(name);
+    const theirs = this.remoteWinner(name);
+    if (mine && theirs) return beats(mine, theirs) ? mine.id : theirs.id;
+    return (mine ?? theirs)?.id;
+  }
+
+  /** Every name with its resource and publishing node (the winning claim of each). */
+  list(): { name: string; id: string; node: string; registered: number }[] {
+    const names = new Set([...this.local.entries().map(([name]) => name), ...[...this.remote.values()].flatMap((claims) => [...claims.keys()])]);
+    const result = [];
+    for (const name of names) {
+      const claims = [this.localClaim(name), ...[...this.remote.values()].map((c) => c.get(name))].filter((c): c is Claim => !!c);
+      const winner = claims.reduce((best, claim) => (beats(claim, best) ? claim : best));
+      result.push({ name, id: formatResourceId(winner.id), node: winner.node, registered: winner.registered });
+    }
+    return result.sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  /** Drops the names of a local resource that ended. */
+  forget(id: ResourceId): void {
+    for (const [name, named] of this.local.entries()) if (named.local === id.local && named.node === id.node) this.unregister(name);
+  }
+
+  /** Reports names this node lost to an earlier claim elsewhere (after a partition healed). */
+  onConflict(listener: (name: string, winner: ResourceId) => void): () => void {
+    this.conflictListeners.add(listener);
+    return () => this.conflictListeners.delete(listener);
+  }
+
+  /** A node became reachable: it gets all our claims. */
+  nodeReachable(peer: NodeId): void {
+    if (this.reachable.has(peer) || peer === this.node.id) return;
+    this.reachable.add(peer);
+    this.send(peer, { full: true, entries: this.ownEntries(), removed: [] });
+  }
+
+  /** A node became unreachable: its claims are gone with it. */
+  nodeUnreachable(peer: NodeId): void {
+    this.reachable.delete(peer);
+    this.remote.delete(peer);
+  }
+
+  /** A `sync` from `from` (the node its link authenticated). */
+  receive(from: NodeId, sync: v.InferOutput<(typeof DirectoryInterface)['members']['sync']['args']>): void {
+    if (from === this.node.id) return;
+    let claims = this.remote.get(from);
+    if (sync.full || !claims) this.remote.set(from, (claims = new Map()));
+    for (const name of sync.removed) claims.delete(name);
+    for (const entry of sync.entries) {
+      let id: ResourceId;
+      try {
+        id = parseResourceId(entry.id);
+      } catch {
+        continue;
+      }
+      claims.set(entry.name, { id, registered: entry.registered, node: from });
+      this.settle(entry.name);
+    }
+    // A node we had not heard of yet may not know our claims either.
+    if (!this.reachable.has(from)) this.nodeReachable(from);
+  }
+
+  private settle(name: string): void {
+    const mine = this.localClaim(name);
+    const theirs = this.remoteWinner(name);
+    if (!mine || !theirs || formatResourceId(mine.id) === formatResourceId(theirs.id) || beats(mine, theirs)) return;
+    this.unregister(name);
+    for (const listener of this.conflictListeners) listener(name, theirs.id);
+  }
+
+  private localClaim(name: string): Claim | undefined {
+    const id = this.local.whereis(name);
+    return id ? { id, registered: this.registered.get(name) ?? 0, node: this.node.id } : undefined;
+  }
+
+  private remoteWinner(name: string): Claim | undefined {
+    let winner: Claim | undefined;
+    for (const claims of this.remote.values()) {
+      const claim = claims.get(name);
+      if (claim && (!winner || beats(claim, winner))) winner = claim;
+    }
+    return winner;
+  }
+
+  private ownEntries(): DirectoryEntry[] {
+    return this.local.entries().map(([name, id]) => ({ name, id: formatResourceId(id), registered: this.registered.get(name) ?? 0 }));
+  }
+
+  private publish(sync: { full: boolean; entries: DirectoryEntry[]; removed: string[] }): void {
+    for (const peer of this.reachable) this.send(peer, sync);
+  }
+
+  private send(peer: NodeId, sync: { full: boolean; entries: DirectoryEntry[]; removed: string[] }): void {
+    this.node.ref({ node: peer, local: DIRECTORY_RESOURCE }, DirectoryInterface).cast('sync', sync);
+  }
+}

@@ -1,0 +1,105 @@
+/** The replicated name directory (src/actors/directory.ts): names follow resources across nodes. */
+import * as v from 'valibot';
+import { defineInterface, encodePacket, method, type Node } from '../../src/index.js';
+import { rejection, until, useNodes, within } from './helpers.js';
+
+const Named = defineInterface('test.Named/1', { ping: method(v.object({}), v.string()) });
+const newNode = useNodes();
+
+/** Two nodes wired packet to packet (as a link would), each told the other is reachable. */
+function pair(clockA = Date.now, clockB = Date.now): { a: Node; b: Node; heal: () => void } {
+  const a = newNode({ id: 'alpha', wallClock: clockA });
+  const b = newNode({ id: 'beta', wallClock: clockB });
+  a.attachPort({ send: (packet) => queueMicrotask(() => b.receive(encodePacket(packet))) });
+  b.attachPort({ send: (packet) => queueMicrotask(() => a.receive(encodePacket(packet))) });
+  const heal = () => {
+    a.nodeReachable('beta');
+    b.nodeReachable('alpha');
+  };
+  return { a, b, heal };
+}
+
+test('a name registered on A resolves on B, and calls by name reach the resource on A', async () => {
+  const { a, b, heal } = pair();
+  heal();
+  const service = a.spawnResource({ iface: Named, handlers: { ping: () => 'from alpha' } });
+  a.register('svc', service);
+  await until(() => b.whereis('svc') !== undefined);
+  expect(b.whereis('svc')).toEqual(service.id);
+  await expect(within(b.named('svc', Named).call('ping', {}))).resolves.toBe('from alpha');
+  expect(await within(b.ref({ node: 'beta', local: 'directory' }).call('list', {}))).toEqual([
+    { name: 'svc', id: service.toString(), node: 'alpha', registered: expect.any(Number) },
+  ]);
+});
+
+test('a node that becomes reachable later receives the names registered before', async () => {
+  const { a, b, heal } = pair();
+  const service = a.spawnResource({ iface: Named, handlers: { ping: () => 'early' } });
+  a.register('early', service);
+  expect(b.whereis('early')).toBeUndefined();
+  heal();
+  await until(() => b.whereis('early') !== undefined);
+  expect(b.whereis('early')).toEqual(service.id);
+});
+
+test('a name disappears everywhere when its resource ends, and follows its replacement', async () => {
+  const { a, b, heal } = pair();
+  heal();
+  const first = a.spawnResource({ iface: Named, handlers: { ping: () => 'first' } });
+  a.register('svc', first);
+  await until(() => b.whereis('svc') !== undefined);
+  const byName = b.named('svc', Named);
+  a.exit(first, 'shutdown');
+  await until(() => b.whereis('svc') === undefined);
+  expect((await rejection(byName.call('ping', {}))).code).toBe('noproc');
+  const second = a.spawnResource({ iface: Named, handlers: { ping: () => 'second' } });
+  a.register('svc', second);
+  await until(() => b.whereis('svc') !== undefined);
+  await expect(within(byName.call('ping', {}))).resolves.toBe('second');
+});
+
+test("an unreachable node's names are forgotten", async () => {
+  const { a, b, heal } = pair();
+  heal();
+  a.register('svc', a.spawnResource({ iface: Named, handlers: { ping: () => 'x' } }));
+  await until(() => b.whereis('svc') !== undefined);
+  b.nodeUnreachable('alpha');
+  expect(b.whereis('svc')).toBeUndefined();
+});
+
+test('a name taken elsewhere is refused with denied', async () => {
+  const { a, b, heal } = pair();
+  heal();
+  a.register('svc', a.spawnResource({ iface: Named, handlers: { ping: () => 'x' } }));
+  await until(() => b.whereis('svc') !== undefined);
+  const other = b.spawnResource({ iface: Named, handlers: { ping: () => 'y' } });
+  expect(() => b.register('svc', other)).toThrow(expect.objectContaining({ code: 'denied' }));
+});
+
+test('two claims made during a partition settle on the earlier one on both sides when it heals', async () => {
+  const { a, b, heal } = pair(
+    () => 1000,
+    () => 2000,
+  );
+  const onA = a.spawnResource({ iface: Named, handlers: { ping: () => 'alpha' } });
+  const onB = b.spawnResource({ iface: Named, handlers: { ping: () => 'beta' } });
+  a.register('svc', onA);
+  b.register('svc', onB);
+  const lost: string[] = [];
+  b.directory.onConflict((name, winner) => lost.push(`${name}->${winner.node}`));
+  heal();
+  await until(() => lost.length > 0 && a.whereis('svc')?.node === 'alpha' && b.whereis('svc')?.node === 'alpha');
+  expect(lost).toEqual(['svc->alpha']);
+  await expect(within(b.named('svc', Named).call('ping', {}))).resolves.toBe('alpha');
+  await expect(within(a.named('svc', Named).call('ping', {}))).resolves.toBe('alpha');
+});
+
+test('a name on A for a resource on B is dropped when that resource ends', async () => {
+  const { a, b, heal } = pair();
+  heal();
+  const remote = b.spawnResource({ iface: Named, handlers: { ping: () => 'remote' } });
+  a.register('far', remote.id);
+  await expect(within(a.named('far', Named).call('ping', {}))).resolves.toBe('remote');
+  b.exit(remote, 'shutdown');
+  await until(() => a.whereis('far') === undefined);
+});
