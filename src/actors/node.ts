@@ -180,7 +180,6 @@ export class Node implements CellHost {
    * A ref by name, resolved again at every call, so it follows the name when its resource is
    * restarted or moved to another node. A name that names nothing fails calls with `noproc`.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   named<I extends InterfaceDef = any>(name: string, iface?: I): ResourceRef<I> {
     return new ResourceRef(this, () => this.directory.whereis(name), iface, name);
   }
@@ -189,7 +188,6 @@ export class Node implements CellHost {
    * A ref from what a person types: `glow://<node>/<id>`, `glow://<name>` or a bare name.
    * A registered name wins over the id reading of the same text.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   lookup<I extends InterfaceDef = any>(text: string, iface?: I): ResourceRef<I> {
     const bare = text.startsWith('glow://') ? text.slice('glow://'.length) : text;
     if (this.directory.whereis(bare)) return this.named(bare, iface);
