@@ -62,6 +62,16 @@ export type { DirectoryEntry } from './actors/directory.js';
 export type { AnyResourceRef } from './actors/ref.js';
 export type { PacketPort, LocalEndpoint } from './router/port.js';
 
+// ---- Router --------------------------------------------------------------------------------
+export { Router, ROUTER_LOCAL } from './router/router.js';
+export type { RouteInfo } from './router/router.js';
+export type { RouterOptions, RouterClock } from './router/options.js';
+export type { RouterStats, DropReason } from './router/stats.js';
+export type { ReachabilityEvent } from './router/reachability.js';
+export type { NeighbourInfo } from './router/neighbours.js';
+export { rttLinkCost } from './router/metric.js';
+export type { LinkCost } from './router/metric.js';
+
 // ---- Supervision ---------------------------------------------------------------------------
 export { supervisorKind, registerSupervision, startSupervisor, SupervisorInterface } from './supervision/supervisor.js';
 export { candidatesOf, spawnOnCandidates } from './supervision/placement.js';

@@ -1,0 +1,118 @@
+import { DEFAULT_LIMITS, type ReceiveLimits } from '../firefly/limits.js';
+import { rttLinkCost, type LinkCost } from './metric.js';
+import { SEQNO_MODULUS } from './seqno.js';
+
+/** A monotonic clock in milliseconds (structurally the same as the actors' `Clock`). */
+export interface RouterClock {
+  now(): number;
+}
+
+/** Options of a {@link Router}. Every one has a default; none is needed to start. */
+export interface RouterOptions {
+  /**
+   * Milliseconds between full updates to every neighbour (jittered by up to −20 % so that
+   * neighbours do not synchronise). Triggered updates carry changes at once; the periodic ones
+   * repair what was lost and refresh routes against the hold time.
+   * @default 4000
+   */
+  updateInterval?: number;
+  /**
+   * Milliseconds a route lives without being refreshed by an update while its link stays open
+   * (a closed link retracts its routes at once). Several update intervals, so that one lost
+   * update does not drop a route.
+   * @default 3.5 × updateInterval
+   */
+  holdTime?: number;
+  /**
+   * Milliseconds between losing a destination's last feasible route and declaring it unreachable
+   * (`nodeUnreachable`, a `down` event). A retraction is often followed by an alternative within
+   * a few round trips; packets for the destination are held meanwhile. Small, because callers
+   * should learn of a real loss fast.
+   * @default 250
+   */
+  grace?: number;
+  /**
+   * Packets held per destination during its grace; beyond that they are dropped with an error
+   * to their sender, so a burst to a lost node cannot pin unbounded memory.
+   * @default 64
+   */
+  maxHeld?: number;
+  /**
+   * Cost of a link in metric units (a tenth of a millisecond); clamped to 1…65535.
+   * @default rttLinkCost — 1 ms per hop plus the link's RTT (100 ms while unmeasured)
+   */
+  linkCost?: LinkCost;
+  /**
+   * Whether this node relays traffic between other nodes. With `false` (browser tabs, phones on
+   * battery) it advertises only itself, so no route goes through it, and it drops transit
+   * packets (`notransit`); it still uses the mesh for its own traffic.
+   * @default true
+   */
+  transit?: boolean;
+  /**
+   * Most destinations kept in the table; updates for more are refused (counted in
+   * `refusedRoutes`), so a misbehaving neighbour cannot grow it without bound.
+   * @default 4096
+   */
+  maxDestinations?: number;
+  /**
+   * Least milliseconds between two seqno requests about one destination (sent or forwarded):
+   * a request travels to the destination and its answer back, so repeating it sooner only
+   * floods. Starving destinations are asked about again on each periodic update.
+   * @default 200
+   */
+  requestInterval?: number;
+  /**
+   * Milliseconds a destination with no route is remembered (with its feasibility distance)
+   * before it is forgotten: Babel's source GC time. Forgetting sooner would let stale updates
+   * still in flight be accepted as feasible.
+   * @default 180000
+   */
+  forgetAfter?: number;
+  /**
+   * Receive limits for packets from links.
+   * @default DEFAULT_LIMITS
+   */
+  limits?: Partial<ReceiveLimits>;
+  /**
+   * The node's first seqno. Random by default, so that a restarted node is unlikely to start
+   * behind the seqno the mesh remembers; if it does, the first seqno request or stale update
+   * about it moves it ahead.
+   * @default a random 16-bit number
+   */
+  seqno?: number;
+  /**
+   * Monotonic clock for hold times and request pacing.
+   * @default performance.now()
+   */
+  clock?: RouterClock;
+  /**
+   * Random source for update jitter and the first seqno, so simulations can be seeded.
+   * @default Math.random
+   */
+  random?: () => number;
+}
+
+/** Options with every default filled in. */
+export type ResolvedRouterOptions = Required<Omit<RouterOptions, 'limits'>> & { limits: ReceiveLimits };
+
+/** Fills in the defaults of {@link RouterOptions}. */
+export function resolveRouterOptions(options: RouterOptions): ResolvedRouterOptions {
+  const updateInterval = options.updateInterval ?? 4000;
+  const random = options.random ?? Math.random;
+  return {
+    updateInterval,
+    holdTime: options.holdTime ?? 3.5 * updateInterval,
+    grace: options.grace ?? 250,
+    maxHeld: options.maxHeld ?? 64,
+    linkCost: options.linkCost ?? rttLinkCost,
+    transit: options.transit ?? true,
+    maxDestinations: options.maxDestinations ?? 4096,
+    requestInterval: options.requestInterval ?? 200,
+    forgetAfter: options.forgetAfter ?? 180_000,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    seqno: options.seqno ?? Math.floor(random() * SEQNO_MODULUS) % SEQNO_MODULUS,
+    clock: options.clock ?? { now: () => performance.now() },
+    random,
+  };
+}

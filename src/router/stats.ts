@@ -1,0 +1,68 @@
+/**
+ * Why a router dropped a packet. Every drop is counted under exactly one reason.
+ * - `badpacket`: the bytes from a link are not a packet (garbage, truncated, bad header).
+ * - `unsupported`: a packet of an unknown protocol version or kind.
+ * - `forged`: a packet from a link claims to come from this node and be addressed to it, or a
+ *   route packet claims a sender other than the link's authenticated neighbour.
+ * - `badroute`: a route packet with a malformed body, or one not addressed to this node.
+ * - `noroute`: no route to the destination (and none came back within the grace).
+ * - `hoplimit`: the packet's hop limit ran out before its destination.
+ * - `notransit`: a packet for another node reached a router with transit turned off.
+ * - `local`: the local endpoint threw while receiving it (it must not; counted, never rethrown).
+ * - `closed`: the router was closed while the packet was held.
+ */
+export type DropReason = 'badpacket' | 'unsupported' | 'forged' | 'badroute' | 'noroute' | 'hoplimit' | 'notransit' | 'local' | 'closed';
+
+/** The drop reasons, for iterating. */
+export const DROP_REASONS: readonly DropReason[] = Object.freeze([
+  'badpacket',
+  'unsupported',
+  'forged',
+  'badroute',
+  'noroute',
+  'hoplimit',
+  'notransit',
+  'local',
+  'closed',
+]);
+
+/**
+ * What a router did with packets. They add up: every packet that came in (from a link, from the
+ * local node, or made by the router as an error answer) went out exactly one way, or is held:
+ * `received + originated + generated = delivered + forwarded + control + Σ dropped + held`.
+ */
+export interface RouterStats {
+  /** Messages that arrived on links, whatever they held. */
+  received: number;
+  /** Packets the local node sent through the router. */
+  originated: number;
+  /** Error answers the router made for packets it dropped. */
+  generated: number;
+  /** Packets handed to the local node. */
+  delivered: number;
+  /** Packets sent on a link towards their destination (transit, originated or generated). */
+  forwarded: number;
+  /** Route packets consumed by the router itself. */
+  control: number;
+  /** Drops by reason. */
+  readonly dropped: Record<DropReason, number>;
+  /** Update entries refused because the table was full. */
+  refusedRoutes: number;
+  /**
+   * Packets from a link that name this node as their source but another as destination: ours,
+   * coming back after a route changed under them, or forged. Forwarded (or dropped) like any
+   * other, so this is not a term of the sum above.
+   */
+  returned: number;
+}
+
+/** Fresh, zeroed stats. */
+export function emptyStats(): RouterStats {
+  const dropped = Object.fromEntries(DROP_REASONS.map((reason) => [reason, 0])) as Record<DropReason, number>;
+  return { received: 0, originated: 0, generated: 0, delivered: 0, forwarded: 0, control: 0, dropped, refusedRoutes: 0, returned: 0 };
+}
+
+/** All drops, whatever the reason. */
+export function totalDropped(stats: RouterStats): number {
+  return DROP_REASONS.reduce((sum, reason) => sum + stats.dropped[reason], 0);
+}

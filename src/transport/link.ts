@@ -1,0 +1,37 @@
+import type { NodeId } from '../firefly/address.js';
+
+/** The transports a link can run over. */
+export type LinkKind = 'memory' | 'websocket' | 'webrtc';
+
+/** Why a link closed, and which side decided it. */
+export interface LinkClose {
+  /** Human-readable and stable enough to test: `'closed by peer'`, `'heartbeat timeout'`, … */
+  readonly reason: string;
+  /** `local`: this side called close; `remote`: the peer said so; `transport`: the pipe broke. */
+  readonly by: 'local' | 'remote' | 'transport';
+}
+
+/**
+ * The contract every link keeps, whatever it runs over: an ordered, reliable, message-oriented
+ * pipe to one authenticated neighbour, carrying Firefly packets (encoded bytes) of any size.
+ *
+ * - `send` never throws; after close it drops the packet (the router fails what waited on it).
+ * - Backpressure: `bufferedAmount` counts bytes accepted and not yet handed to the transport;
+ *   `onDrain` fires when it falls back under the link's low-water mark.
+ * - Packets written in one event-loop turn may travel in one transport message (batching);
+ *   packets larger than the transport's message size travel in chunks and arrive whole.
+ */
+export interface Link {
+  readonly kind: LinkKind;
+  /** The neighbour's node id, proven by the handshake. */
+  readonly remote: NodeId;
+  /** Smoothed round-trip time in ms, from heartbeats; undefined until measured. */
+  readonly rtt: number | undefined;
+  readonly bufferedAmount: number;
+  readonly closed: boolean;
+  send(packet: Uint8Array): void;
+  close(reason?: string): void;
+  onPacket(listener: (packet: Uint8Array) => void): void;
+  onDrain(listener: () => void): void;
+  onClose(listener: (close: LinkClose) => void): void;
+}

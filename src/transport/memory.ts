@@ -1,0 +1,114 @@
+import type { NodeId } from '../firefly/address.js';
+import type { Link, LinkClose } from './link.js';
+
+/** Options of a memory link pair (for tests and simulations). */
+export interface MemoryLinkOptions {
+  /**
+   * One-way delay in ms; 0 delivers on the next microtask.
+   * @default 0
+   */
+  latency?: number;
+  /**
+   * Probability that a packet is silently dropped (simulates a lossy transport; breaks the
+   * reliability contract on purpose, for fault tests).
+   * @default 0
+   */
+  loss?: number;
+  /**
+   * Random source for `loss`, so simulations can be seeded.
+   * @default Math.random
+   */
+  random?: () => number;
+  /**
+   * Round-trip time the links report, in ms (memory links do not measure).
+   * @default 2 × latency, at least 0.05
+   */
+  rtt?: number;
+}
+
+/** Controls of a memory link pair beyond `close`. */
+export interface MemoryLinkControls {
+  /** Cuts the pair abruptly: both ends close with `by: 'transport'` (like a pulled cable). */
+  cut(reason?: string): void;
+  /** Packets dropped by `loss` so far. */
+  readonly dropped: number;
+}
+
+class MemoryLink implements Link {
+  readonly kind = 'memory' as const;
+  peer!: MemoryLink;
+  closed = false;
+  private readonly packetListeners: ((packet: Uint8Array) => void)[] = [];
+  private readonly closeListeners: ((close: LinkClose) => void)[] = [];
+
+  constructor(
+    readonly remote: NodeId,
+    readonly rtt: number,
+    private readonly options: Required<Pick<MemoryLinkOptions, 'latency' | 'loss' | 'random'>>,
+    private readonly stats: { dropped: number },
+  ) {}
+
+  get bufferedAmount(): number {
+    return 0;
+  }
+
+  send(packet: Uint8Array): void {
+    if (this.closed) return;
+    if (this.options.loss > 0 && this.options.random() < this.options.loss) {
+      this.stats.dropped++;
+      return;
+    }
+    const peer = this.peer;
+    const deliver = () => {
+      if (!peer.closed) for (const listener of peer.packetListeners) listener(packet);
+    };
+    if (this.options.latency > 0) setTimeout(deliver, this.options.latency);
+    else queueMicrotask(deliver);
+  }
+
+  close(reason = 'closed'): void {
+    if (this.closed) return;
+    this.end({ reason, by: 'local' });
+    queueMicrotask(() => this.peer.end({ reason, by: 'remote' }));
+  }
+
+  end(close: LinkClose): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const listener of this.closeListeners) listener(close);
+  }
+
+  onPacket(listener: (packet: Uint8Array) => void): void {
+    this.packetListeners.push(listener);
+  }
+  onDrain(): void {
+    // A memory link never buffers, so it never needs to drain.
+  }
+  onClose(listener: (close: LinkClose) => void): void {
+    this.closeListeners.push(listener);
+  }
+}
+
+/**
+ * Two ends of an in-process link between nodes `a` and `b`: `[atA, atB, controls]`, where
+ * `atA.remote === b`. Both ends are created by the same trusted code, so no handshake runs.
+ */
+export function memoryLinkPair(a: NodeId, b: NodeId, options: MemoryLinkOptions = {}): [Link, Link, MemoryLinkControls] {
+  const settings = { latency: options.latency ?? 0, loss: options.loss ?? 0, random: options.random ?? Math.random };
+  const rtt = options.rtt ?? Math.max(0.05, 2 * settings.latency);
+  const stats = { dropped: 0 };
+  const atA = new MemoryLink(b, rtt, settings, stats);
+  const atB = new MemoryLink(a, rtt, settings, stats);
+  atA.peer = atB;
+  atB.peer = atA;
+  const controls: MemoryLinkControls = {
+    cut(reason = 'cut') {
+      atA.end({ reason, by: 'transport' });
+      atB.end({ reason, by: 'transport' });
+    },
+    get dropped() {
+      return stats.dropped;
+    },
+  };
+  return [atA, atB, controls];
+}

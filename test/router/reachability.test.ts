@@ -1,0 +1,65 @@
+import type { Packet } from '../../src/firefly/packet.js';
+import { Reachability, type ReachabilityEvent } from '../../src/router/reachability.js';
+import { waitFor } from '../helpers/waitFor.js';
+import { packet } from './helpers.js';
+
+function make(grace: number, maxHeld = 2) {
+  const expired: { node: string; held: Packet[] }[] = [];
+  const events: ReachabilityEvent[] = [];
+  const reachability = new Reachability(grace, maxHeld, (node, held) => expired.push({ node, held }), (event) => events.push(event));
+  return { reachability, expired, events };
+}
+
+describe('Reachability', () => {
+  it('reports a node up once, however often its route is found', () => {
+    const { reachability, events } = make(10);
+    reachability.found('n');
+    reachability.found('n');
+    expect(events).toEqual([{ node: 'n', reachable: true }]);
+    reachability.close();
+  });
+
+  it('gives up on a node after the grace, handing over what it held', async () => {
+    const { reachability, expired, events } = make(10);
+    reachability.found('n');
+    reachability.lose('n');
+    expect(reachability.hold('n', packet('a', 'n', { corr: 1 }))).toBe(true);
+    expect(reachability.held).toBe(1);
+    await waitFor(() => expired.length === 1, 1000, 'the grace ended');
+    expect(expired[0]!.held.map((p) => p.corr)).toEqual([1]);
+    expect(events.at(-1)).toEqual({ node: 'n', reachable: false });
+    expect(reachability.isReachable('n')).toBe(false);
+  });
+
+  it('keeps a node that finds a route within the grace, returning its held packets in order', () => {
+    const { reachability, expired, events } = make(1000);
+    reachability.found('n');
+    reachability.lose('n');
+    reachability.hold('n', packet('a', 'n', { corr: 1 }));
+    reachability.hold('n', packet('a', 'n', { corr: 2 }));
+    expect(reachability.hold('n', packet('a', 'n', { corr: 3 }))).toBe(false);
+    expect(reachability.found('n').map((p) => p.corr)).toEqual([1, 2]);
+    expect(reachability.inGrace('n')).toBe(false);
+    expect(expired).toEqual([]);
+    expect(events).toHaveLength(1);
+    reachability.close();
+  });
+
+  it('holds nothing for a node that never had a route', () => {
+    const { reachability } = make(10);
+    reachability.lose('never');
+    expect(reachability.hold('never', packet('a', 'never'))).toBe(false);
+  });
+
+  it('ends every grace when closed, returning what it held', () => {
+    const { reachability, expired } = make(1000);
+    reachability.found('n');
+    reachability.found('m');
+    reachability.lose('n');
+    reachability.hold('n', packet('a', 'n'));
+    const closed = reachability.close();
+    expect(closed.nodes.sort()).toEqual(['m', 'n']);
+    expect(closed.held).toHaveLength(1);
+    expect(expired).toEqual([]);
+  });
+});
