@@ -1,0 +1,195 @@
+import { GlowError } from '../firefly/errors.js';
+import type { Channel } from './channel.js';
+import type { NodeIdentity } from './identity.js';
+import type { FramedLink } from './framedLink.js';
+import { openLink, type OpenLinkOptions } from './openLink.js';
+import { unrefTimer } from './turn.js';
+
+/**
+ * The part of the WHATWG `WebSocket` a channel uses: the browser's native socket and `ws`'s
+ * (Node) both fit, so this file imports nothing platform-specific. Handlers are typed loosely
+ * because the two declare different event classes.
+ */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly bufferedAmount: number;
+  readonly readyState: number;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  /** `ws` only: destroys the connection at once (browsers manage this themselves). */
+  terminate?(): void;
+  onopen: ((event: any) => void) | null;
+  onmessage: ((event: any) => void) | null;
+  onclose: ((event: any) => void) | null;
+  onerror: ((event: any) => void) | null;
+}
+
+/** Options of a WebSocket channel. */
+export interface WebSocketChannelOptions {
+  /**
+   * Largest message written and accepted, in bytes. The server refuses larger ones at the
+   * socket (`maxPayload`), and the framing refuses them on every side.
+   * @default 262144 (256 KiB)
+   */
+  maxMessageSize?: number;
+  /**
+   * `ondrain` fires when the socket's `bufferedAmount`, having reached this, falls under it
+   * (polled: WebSocket has no drain event).
+   * @default 262144 (256 KiB)
+   */
+  lowWaterMark?: number;
+  /**
+   * How long, in ms, a closing socket may wait for the peer's close handshake before it is
+   * destroyed (`ws` waits 30 s on its own, which holds a dead peer's socket far too long).
+   * @default 1000
+   */
+  closeTimeout?: number;
+}
+
+const OPEN = 1;
+const POLL_MS = 4;
+
+/** A {@link Channel} over an open WebSocket (binary messages only; a text message breaks it). */
+export function webSocketChannel(socket: WebSocketLike, options: WebSocketChannelOptions = {}): Channel {
+  const lowWaterMark = options.lowWaterMark ?? 256 * 1024;
+  let pending: Uint8Array[] | undefined = [];
+  let onmessage: ((message: Uint8Array) => void) | undefined;
+  let closed = false;
+  let drainTimer: ReturnType<typeof setTimeout> | undefined;
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const finish = (reason: string) => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(drainTimer);
+    clearTimeout(killTimer);
+    channel.onclose?.(reason);
+  };
+  const watchDrain = () => {
+    if (drainTimer || closed) return;
+    drainTimer = setTimeout(() => {
+      drainTimer = undefined;
+      if (socket.bufferedAmount < lowWaterMark) channel.ondrain?.();
+      else watchDrain();
+    }, POLL_MS);
+  };
+
+  const channel: Channel = {
+    kind: 'websocket',
+    maxMessageSize: options.maxMessageSize ?? 256 * 1024,
+    maxSendsPerTurn: Infinity,
+    // Plain WebSocket offers nothing both ends can see to bind the handshake to.
+    binding: '',
+    get bufferedAmount() {
+      return socket.bufferedAmount;
+    },
+    send(message) {
+      if (closed || socket.readyState !== OPEN) return;
+      socket.send(message);
+      if (socket.bufferedAmount >= lowWaterMark) watchDrain();
+    },
+    close() {
+      if (closed || killTimer) return;
+      socket.close(1000);
+      killTimer = setTimeout(() => socket.terminate?.(), options.closeTimeout ?? 1000);
+      unrefTimer(killTimer);
+    },
+    // Messages that arrive before the consumer sets `onmessage` wait for it.
+    get onmessage() {
+      return onmessage;
+    },
+    set onmessage(handler) {
+      onmessage = handler;
+      if (!pending || !handler) return;
+      if (pending.length === 0) pending = undefined;
+      // Handed over on a microtask: the consumer is still setting itself up when it sets this.
+      else
+        queueMicrotask(() => {
+          const waiting = pending ?? [];
+          pending = undefined;
+          for (const message of waiting) if (!closed) onmessage?.(message);
+        });
+    },
+    onclose: undefined,
+    ondrain: undefined,
+  };
+
+  socket.binaryType = 'arraybuffer';
+  socket.onmessage = (event: { data: unknown }) => {
+    if (closed) return;
+    const { data } = event;
+    // Checked by tag as well: an ArrayBuffer from another realm (a VM context) is still one.
+    if (!(data instanceof ArrayBuffer) && Object.prototype.toString.call(data) !== '[object ArrayBuffer]') {
+      socket.close(1003, 'binary messages only');
+      return finish('protocol error: text message on a binary channel');
+    }
+    const message = new Uint8Array(data as ArrayBuffer);
+    if (pending) pending.push(message);
+    else onmessage?.(message);
+  };
+  socket.onclose = (event: { code?: number; reason?: string }) => {
+    const why = event.reason || lastError;
+    finish(`websocket closed (${event.code ?? 1006})${why ? `: ${why}` : ''}`);
+  };
+  // An error is followed by a close event; its message (`ws` gives one, browsers do not) makes
+  // the close reason clearer. A listener must exist, or `ws` throws the error event.
+  let lastError = '';
+  socket.onerror = (event: { message?: unknown }) => {
+    if (typeof event?.message === 'string') lastError = event.message.slice(0, 120);
+  };
+  return channel;
+}
+
+/** Options of {@link connectWebSocket}. */
+export interface ConnectWebSocketOptions extends OpenLinkOptions, WebSocketChannelOptions {
+  /**
+   * Makes the socket. In Node 20 (no global WebSocket) pass `createNodeWebSocket` from
+   * `websocketServer.ts`.
+   * @default (url) => new globalThis.WebSocket(url)
+   */
+  createSocket?: (url: string) => WebSocketLike;
+  /**
+   * How long, in ms, the socket may take to open (`timeout`).
+   * @default 5000
+   */
+  connectTimeout?: number;
+}
+
+/**
+ * Dials a WebSocket link server and runs the link handshake over the connection. Rejects with
+ * `noconnection` when the socket does not open, `timeout` when it takes too long, and as
+ * `openLink` does once it is open. Set `expect` to the id you meant to reach.
+ */
+export async function connectWebSocket(url: string, identity: NodeIdentity, options: ConnectWebSocketOptions = {}): Promise<FramedLink> {
+  const create =
+    options.createSocket ??
+    ((target: string) => {
+      const Native = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket;
+      if (!Native) throw new GlowError('unsupported', 'no global WebSocket: pass createSocket');
+      return new Native(target);
+    });
+  const socket = create(url);
+  socket.binaryType = 'arraybuffer';
+  const channel = await new Promise<Channel>((resolve, reject) => {
+    const fail = (error: GlowError) => {
+      clearTimeout(timer);
+      socket.onopen = socket.onclose = null;
+      reject(error);
+    };
+    const timer = setTimeout(() => {
+      fail(new GlowError('timeout', `websocket to ${url} did not open`));
+      (socket.terminate ?? socket.close).call(socket);
+    }, options.connectTimeout ?? 5000);
+    // The channel is made inside the open event: `ws` may deliver the peer's first message
+    // before a promise continuation would run, and the channel holds it until it is read.
+    socket.onopen = () => {
+      clearTimeout(timer);
+      socket.onopen = null;
+      resolve(webSocketChannel(socket, options));
+    };
+    socket.onerror = () => {};
+    socket.onclose = (event: { code?: number }) =>
+      fail(new GlowError('noconnection', `websocket to ${url} closed before it opened (${event.code ?? 1006})`));
+  });
+  return openLink(channel, identity, options);
+}

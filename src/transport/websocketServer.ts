@@ -1,0 +1,109 @@
+import type { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { FramedLink } from './framedLink.js';
+import type { NodeIdentity } from './identity.js';
+import { safeLog } from './linkOptions.js';
+import type { OpenLinkOptions } from './openLink.js';
+import { openLink } from './openLink.js';
+import { webSocketChannel, type WebSocketChannelOptions, type WebSocketLike } from './websocket.js';
+
+// Node only: this file imports `ws`. The browser uses websocket.ts with its native WebSocket.
+
+/** Options of {@link listenWebSocket}. */
+export interface ListenWebSocketOptions extends Omit<OpenLinkOptions, 'expect'>, WebSocketChannelOptions {
+  identity: NodeIdentity;
+  /** Called with each link that completed its handshake. */
+  onLink: (link: FramedLink) => void;
+  /**
+   * Address to bind. Loopback unless the embedding program opens the node to its network.
+   * @default '127.0.0.1'
+   */
+  host?: string;
+  /**
+   * Port to bind; 0 picks a free one (read it from the result).
+   * @default 0
+   */
+  port?: number;
+}
+
+/** A listening WebSocket link server. */
+export interface WebSocketListener {
+  /** `ws://host:port` to dial. */
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting, closes every link (`'server closing'`) and every socket; resolves when all are gone. */
+  close(): Promise<void>;
+}
+
+/**
+ * Accepts WebSocket connections and runs the link handshake on each; authenticated links go to
+ * `onLink`, refused ones are logged (`link.refused`) and closed. Each connection's messages are
+ * limited to `maxMessageSize` at the socket.
+ */
+export async function listenWebSocket(options: ListenWebSocketOptions): Promise<WebSocketListener> {
+  const { identity, onLink, host = '127.0.0.1', port = 0 } = options;
+  const maxMessageSize = options.maxMessageSize ?? 256 * 1024;
+  const server = new WebSocketServer({ host, port, maxPayload: maxMessageSize, perMessageDeflate: false });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  // After listening, errors concern single connections; they close and are reported per link.
+  server.on('error', () => {});
+  const links = new Set<FramedLink>();
+  const handshaking = new Set<WebSocket>();
+
+  server.on('connection', (socket) => {
+    const channel = webSocketChannel(socket, { ...options, maxMessageSize });
+    handshaking.add(socket);
+    openLink(channel, identity, options).then(
+      (link) => {
+        handshaking.delete(socket);
+        links.add(link);
+        link.onClose(() => links.delete(link));
+        try {
+          onLink(link);
+        } catch (error) {
+          // The embedding program's bug: the link cannot be used, and the error is not swallowed.
+          link.close('onLink failed');
+          if (options.log) safeLog(options.log)({ event: 'link.listenerError', kind: link.kind, remote: link.remote, error });
+          else
+            queueMicrotask(() => {
+              throw error;
+            });
+        }
+      },
+      () => {
+        // Refused or failed: openLink logged it and closed the channel.
+        handshaking.delete(socket);
+      },
+    );
+  });
+
+  const address = server.address() as AddressInfo;
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `ws://${urlHost}:${address.port}`,
+    port: address.port,
+    async close() {
+      for (const link of [...links]) link.close('server closing');
+      // A connection still in its handshake has no link to tell; it simply ends.
+      for (const socket of handshaking) socket.terminate();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Give close handshakes a moment, then destroy whatever is left (handshaking sockets too).
+      const deadline = setTimeout(() => {
+        for (const client of server.clients) client.terminate();
+      }, options.closeTimeout ?? 1000);
+      await closed;
+      clearTimeout(deadline);
+    },
+  };
+}
+
+/**
+ * A client socket for `connectWebSocket` in Node (which has no global WebSocket before v22):
+ * `ws` without compression, limited to `maxPayload` bytes per message.
+ */
+export function createNodeWebSocket(url: string, maxPayload = 256 * 1024): WebSocketLike {
+  return new WebSocket(url, { maxPayload, perMessageDeflate: false });
+}
