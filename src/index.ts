@@ -57,10 +57,38 @@ export type { ProcessKind, ProcessContext, ProcessBehaviour } from './actors/pro
 export { ProcessInterface, NodeInterface, processInterface } from './actors/interfaces.js';
 export type { ProcessInfo, ResourceSummary } from './actors/interfaces.js';
 export { Registry } from './actors/registry.js';
+export { Mesh } from './actors/mesh.js';
+export type { MeshOptions } from './actors/mesh.js';
+export { RtcInterface, RTC_RESOURCE } from './actors/meshSignals.js';
 export { Directory, DirectoryInterface, DIRECTORY_RESOURCE } from './actors/directory.js';
 export type { DirectoryEntry } from './actors/directory.js';
 export type { AnyResourceRef } from './actors/ref.js';
 export type { PacketPort, LocalEndpoint } from './router/port.js';
+
+// ---- Transport (browser-safe parts; Node-only ones are in `glow/node`) ------------------------
+export type { Link, LinkKind, LinkClose } from './transport/link.js';
+export type { Channel } from './transport/channel.js';
+export { memoryLinkPair } from './transport/memory.js';
+export type { MemoryLinkOptions, MemoryLinkControls } from './transport/memory.js';
+export { memoryChannelPair } from './transport/memoryChannel.js';
+export { createIdentity, publicKeyOf, verifySignature } from './transport/identity.js';
+export type { NodeIdentity } from './transport/identity.js';
+export { openLink } from './transport/openLink.js';
+export type { OpenLinkOptions } from './transport/openLink.js';
+export { FramedLink } from './transport/framedLink.js';
+export type { FramingOptions, LinkLogEvent, LinkStats } from './transport/linkOptions.js';
+export type { HeartbeatOptions } from './transport/heartbeat.js';
+export { CloseReason, Refusal } from './transport/closeReasons.js';
+export { webSocketChannel, connectWebSocket } from './transport/websocket.js';
+export type { WebSocketLike, ConnectWebSocketOptions, WebSocketChannelOptions } from './transport/websocket.js';
+export { dialWebRtc, acceptWebRtc } from './transport/webrtcNegotiation.js';
+export type { NegotiationOptions } from './transport/webrtcNegotiation.js';
+export type { WebRtcBackend, WebRtcBackendName, WebRtcPeer, WebRtcPeerOptions } from './transport/webrtcPeer.js';
+export type { WebRtcSignal, SignalPort } from './transport/webrtcSignal.js';
+export { connectSignaling, SignalingClient } from './transport/signalingClient.js';
+export type { SignalingClientOptions, SignalingSocket, SignalingSocketClass, IncomingOffer } from './transport/signalingClient.js';
+export { SIGNALING_ERRORS } from './transport/signalingProtocol.js';
+export type { SignalingErrorCode } from './transport/signalingProtocol.js';
 
 // ---- Router --------------------------------------------------------------------------------
 export { Router, ROUTER_LOCAL } from './router/router.js';

@@ -1,0 +1,159 @@
+import type { NodeId } from '../firefly/address.js';
+import { GlowError } from '../firefly/errors.js';
+import { Router } from '../router/router.js';
+import type { RouterOptions } from '../router/options.js';
+import type { NodeIdentity } from '../transport/identity.js';
+import type { Link } from '../transport/link.js';
+import { openLink, type OpenLinkOptions } from '../transport/openLink.js';
+import { connectWebSocket, type WebSocketLike } from '../transport/websocket.js';
+import { acceptWebRtc, dialWebRtc, type NegotiationOptions } from '../transport/webrtcNegotiation.js';
+import type { SignalPort } from '../transport/webrtcSignal.js';
+import type { SignalingClient } from '../transport/signalingClient.js';
+import type { Channel } from '../transport/channel.js';
+import { MeshSignals, RTC_RESOURCE, RtcInterface } from './meshSignals.js';
+import { Node, type NodeOptions } from './node.js';
+
+/** Options of a {@link Mesh}. */
+export interface MeshOptions extends Omit<NodeOptions, 'id'> {
+  /** The node's key pair; its id is the node id. */
+  identity: NodeIdentity;
+  /** Router settings (update interval, grace, transit, …). */
+  router?: Partial<RouterOptions>;
+  /** Link settings: the allow policy, heartbeats, the log hook. */
+  link?: OpenLinkOptions;
+  /** Mesh events beyond the links' own (a WebRTC negotiation that failed). */
+  log?: (event: { event: 'rtc.failed'; peer: NodeId; reason: string }) => void;
+  /**
+   * Makes a WebSocket for `connect(url)`: the platform's own in browsers, `ws` in Node.js
+   * (`createNodeWebSocket` from the Node-only transport files).
+   */
+  webSocket?: (url: string) => WebSocketLike;
+  /** WebRTC: the backend (werift, node-datachannel, the browser's) and peer options. */
+  webrtc?: NegotiationOptions;
+}
+
+/**
+ * A node in the mesh: the actor system ({@link Node}), its {@link Router}, and the links that
+ * join it to its neighbours. Links come from anywhere (a WebSocket listener, `connect`, a
+ * WebRTC negotiation through a signaling server or through the mesh itself); every one is
+ * authenticated by the link handshake before it carries a packet.
+ */
+export class Mesh {
+  readonly node: Node;
+  readonly router: Router;
+  readonly identity: NodeIdentity;
+  private readonly signals: MeshSignals;
+  private readonly links = new Set<Link>();
+  private readonly pending = new Set<SignalPort>();
+  private closed = false;
+
+  constructor(private readonly options: MeshOptions) {
+    this.identity = options.identity;
+    this.node = new Node({ ...options, id: options.identity.id });
+    this.router = new Router(this.node, options.router);
+    this.node.attachPort(this.router);
+    this.router.onReachability((event) => {
+      if (event.reachable) this.node.nodeReachable(event.node);
+    });
+    this.signals = new MeshSignals(this.node, (peer, port, offer) => this.answer(peer, port, offer));
+    const signals = this.signals;
+    this.node.spawnResource(
+      {
+        iface: RtcInterface,
+        handlers: { signal: ({ session, signal }, _ctx, caller) => (caller ? signals.receive(caller.node, session, signal) : undefined) },
+      },
+      { local: RTC_RESOURCE },
+    );
+  }
+
+  /** The node's id. */
+  get id(): NodeId {
+    return this.node.id;
+  }
+
+  /** Adds an authenticated link to a neighbour. */
+  addLink(link: Link): void {
+    if (this.closed) return link.close('node shut down');
+    this.links.add(link);
+    link.onClose(() => this.links.delete(link));
+    this.router.addLink(link);
+  }
+
+  /** Dials a WebSocket listener (another daemon) and adds the link. */
+  async connect(url: string, options: { expect?: NodeId } = {}): Promise<Link> {
+    if (!this.options.webSocket) throw new GlowError('unsupported', 'this mesh has no WebSocket factory');
+    const link = await connectWebSocket(url, this.identity, { ...this.options.link, ...options, createSocket: this.options.webSocket });
+    this.addLink(link);
+    return link;
+  }
+
+  /**
+   * Opens a direct WebRTC link to `peer`, with the offer and answer travelling through the
+   * mesh (so it needs a route to `peer`, no signaling server).
+   */
+  async connectRtc(peer: NodeId): Promise<Link> {
+    return this.negotiate(peer, this.signals.dial(peer), undefined);
+  }
+
+  /**
+   * Uses a signaling server: offers other nodes make through it are answered (they become
+   * links once the handshake proves the offerer is who the server said).
+   */
+  useSignaling(client: SignalingClient): void {
+    client.onoffer = (offer) => {
+      const webrtc = this.options.webrtc;
+      if (!webrtc || this.closed) return offer.reject('no WebRTC here');
+      offer
+        .accept(webrtc)
+        .then((channel) => this.linkChannel(channel, offer.from))
+        .catch((error: unknown) => this.options.log?.({ event: 'rtc.failed', peer: offer.from, reason: (error as Error).message }));
+    };
+  }
+
+  /** Opens a direct WebRTC link to `peer` through a signaling server. */
+  async connectRtcVia(client: SignalingClient, peer: NodeId): Promise<Link> {
+    const webrtc = this.options.webrtc;
+    if (!webrtc) throw new GlowError('unsupported', 'this mesh has no WebRTC backend');
+    return this.linkChannel(await client.dial(peer, webrtc), peer);
+  }
+
+  /** Authenticates a raw channel (`expect`: who it should lead to) and adds it as a link. */
+  async linkChannel(channel: Channel, expect?: NodeId): Promise<Link> {
+    const link = await openLink(channel, this.identity, { ...this.options.link, expect });
+    this.addLink(link);
+    return link;
+  }
+
+  private async negotiate(peer: NodeId, port: SignalPort, offerSdp: string | undefined): Promise<Link> {
+    const webrtc = this.options.webrtc;
+    if (!webrtc) {
+      port.send({ type: 'end', reason: 'no WebRTC here' });
+      port.close();
+      throw new GlowError('unsupported', 'this mesh has no WebRTC backend');
+    }
+    this.pending.add(port);
+    try {
+      const channel = offerSdp === undefined ? await dialWebRtc(port, webrtc) : await acceptWebRtc(port, offerSdp, webrtc);
+      return await this.linkChannel(channel, peer);
+    } finally {
+      this.pending.delete(port);
+      port.close();
+    }
+  }
+
+  private answer(peer: NodeId, port: SignalPort, offerSdp: string): void {
+    this.negotiate(peer, port, offerSdp).catch((error: unknown) => {
+      this.options.log?.({ event: 'rtc.failed', peer, reason: (error as Error).message });
+    });
+  }
+
+  /** Ends the node's processes in supervision order, then closes every link. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.node.shutdown();
+    for (const port of this.pending) port.close();
+    for (const link of [...this.links]) link.close('node shut down');
+    this.router.close();
+  }
+}

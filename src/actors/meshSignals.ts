@@ -1,0 +1,64 @@
+import * as v from 'valibot';
+import { nanoid } from 'nanoid';
+import type { NodeId } from '../firefly/address.js';
+import { cast, defineInterface } from '../firefly/idl.js';
+import { WebRtcSignalSchema, type SignalPort, type WebRtcSignal } from '../transport/webrtcSignal.js';
+import type { Node } from './node.js';
+
+/** `glow.Rtc/1`: WebRTC signals between nodes, carried through the mesh as Firefly casts. */
+export const RtcInterface = defineInterface('glow.Rtc/1', {
+  signal: cast(v.object({ session: v.pipe(v.string(), v.minLength(8), v.maxLength(64)), signal: WebRtcSignalSchema }), {
+    description: 'one offer, answer, candidate or end of a WebRTC negotiation',
+  }),
+});
+
+/** The local id of every node's WebRTC signaling resource. */
+export const RTC_RESOURCE = 'rtc';
+
+/** Most negotiations one node may have open with others at once; more are refused. */
+const MAX_SESSIONS = 64;
+
+/**
+ * Carries WebRTC negotiations through the mesh: once a node has any link, offers to other
+ * nodes need no signaling server. Each negotiation is a session; its signals are casts to the
+ * peer's `rtc` resource. Signals are authenticated only as far as the mesh authenticates the
+ * sender's node; the link handshake (bound to both DTLS fingerprints) is what proves who is at
+ * the other end.
+ */
+export class MeshSignals {
+  private readonly sessions = new Map<string, { peer: NodeId; port: SignalPort }>();
+
+  constructor(
+    private readonly node: Node,
+    /** Called for the first signal (an offer) of a session another node began. */
+    private readonly onOffer: (peer: NodeId, port: SignalPort, offerSdp: string) => void,
+  ) {}
+
+  /** A port for a negotiation this node begins with `peer`. */
+  dial(peer: NodeId): SignalPort {
+    return this.open(peer, nanoid());
+  }
+
+  private open(peer: NodeId, session: string): SignalPort {
+    const target = this.node.ref({ node: peer, local: RTC_RESOURCE }, RtcInterface);
+    const port: SignalPort = {
+      send: (signal: WebRtcSignal) => target.cast('signal', { session, signal }),
+      onsignal: undefined,
+      close: () => this.sessions.delete(session),
+    };
+    this.sessions.set(session, { peer, port });
+    return port;
+  }
+
+  /** A `signal` cast from `from`. */
+  receive(from: NodeId, session: string, signal: WebRtcSignal): void {
+    const known = this.sessions.get(session);
+    if (known) {
+      // A session belongs to the node that began it with us; anyone else is ignored.
+      if (known.peer === from) known.port.onsignal?.(signal);
+      return;
+    }
+    if (signal.type !== 'offer' || this.sessions.size >= MAX_SESSIONS) return;
+    this.onOffer(from, this.open(from, session), signal.sdp);
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * Glow's Node.js-only parts: a WebSocket link listener, the `ws` socket factory, WebRTC backends
+ * (werift, node-datachannel) and the STUN responder. Import from `glow/node`; the main entry
+ * stays free of Node-only imports so that the same core runs in a browser.
+ * @packageDocumentation
+ */
+export { listenWebSocket, createNodeWebSocket } from './transport/websocketServer.js';
+export type { ListenWebSocketOptions, WebSocketListener } from './transport/websocketServer.js';
+export { loadWebRtcBackend, hasNodeDataChannel } from './transport/webrtcBackend.js';
+export type { WebRtcBackendChoice } from './transport/webrtcBackend.js';
+export { webrtcTeardowns } from './transport/webrtcPeer.js';
+export { startStunServer } from './transport/stunServer.js';
+export type { StunServerOptions, StunServer } from './transport/stunServer.js';
