@@ -17,6 +17,7 @@ import {
   PROTOCOL_VERSION,
   stream,
   type DownSignal,
+  type Signal,
   type Packet,
 } from '../../src/index.js';
 import { gate, rejection, timed, turn, until, useNodes, within } from './helpers.js';
@@ -221,19 +222,27 @@ describe('streams across nodes', () => {
   });
 });
 
+const Holder = defineInterface('test.Holder/1', { hold: method(v.object({ target: v.string() }), v.boolean()) });
+
+/** A resource that links itself to whatever `hold` names; trapping exits when given `onSignal`. */
+function linker(node: Node, onSignal?: (signal: Signal) => void) {
+  return node.spawnResource({
+    iface: Holder,
+    trapExit: onSignal !== undefined,
+    handlers: {
+      hold: ({ target }, ctx) => {
+        ctx.link(ctx.node.ref(target));
+        return true;
+      },
+    },
+    onSignal,
+  });
+}
+
 describe('links across nodes', () => {
   test('a resource on A linked to one on B ends when the one on B crashes', async () => {
     const { a, remote } = pair();
-    const Holder = defineInterface('test.Holder/1', { hold: method(v.object({ target: v.string() }), v.boolean()) });
-    const holder = a.spawnResource({
-      iface: Holder,
-      handlers: {
-        hold: ({ target }, ctx) => {
-          ctx.link(ctx.node.ref(target));
-          return true;
-        },
-      },
-    });
+    const holder = linker(a);
     await within(holder.call('hold', { target: remote.toString() }));
     const down = a.down(holder);
     await rejection(remote.call('crash', {}));
@@ -243,20 +252,7 @@ describe('links across nodes', () => {
   test('a trapping resource on A gets EXIT noconnection when B becomes unreachable', async () => {
     const { a, remote } = pair();
     const exits: unknown[] = [];
-    const Holder = defineInterface('test.Holder/1', { hold: method(v.object({ target: v.string() }), v.boolean()) });
-    const holder = a.spawnResource({
-      iface: Holder,
-      trapExit: true,
-      handlers: {
-        hold: ({ target }, ctx) => {
-          ctx.link(ctx.node.ref(target));
-          return true;
-        },
-      },
-      onSignal: (signal) => {
-        exits.push(signal.type === 'glow.exit' ? signal.reason : signal.type);
-      },
-    });
+    const holder = linker(a, (signal) => exits.push(signal.type === 'glow.exit' ? signal.reason : signal.type));
     await within(holder.call('hold', { target: remote.toString() }));
     a.nodeUnreachable('beta');
     await until(() => exits.length > 0);
@@ -265,16 +261,7 @@ describe('links across nodes', () => {
 
   test('ending a linked resource on A ends its partner on B', async () => {
     const { a, b, service } = pair();
-    const Holder = defineInterface('test.Holder/1', { hold: method(v.object({ target: v.string() }), v.boolean()) });
-    const holder = a.spawnResource({
-      iface: Holder,
-      handlers: {
-        hold: ({ target }, ctx) => {
-          ctx.link(ctx.node.ref(target));
-          return true;
-        },
-      },
-    });
+    const holder = linker(a);
     await within(holder.call('hold', { target: service.toString() }));
     const down = b.down(service);
     a.exit(holder, { error: { code: 'crashed', message: 'holder failed' } });
@@ -283,16 +270,7 @@ describe('links across nodes', () => {
 
   test('linking to a resource B does not have delivers noproc', async () => {
     const { a } = pair();
-    const Holder = defineInterface('test.Holder/1', { hold: method(v.object({ target: v.string() }), v.boolean()) });
-    const holder = a.spawnResource({
-      iface: Holder,
-      handlers: {
-        hold: ({ target }, ctx) => {
-          ctx.link(ctx.node.ref(target));
-          return true;
-        },
-      },
-    });
+    const holder = linker(a);
     const down = a.down(holder);
     await within(holder.call('hold', { target: 'glow://beta/nobody' }));
     expect((await within(down)).reason).toBe('noproc');
