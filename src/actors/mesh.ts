@@ -147,13 +147,16 @@ export class Mesh {
     });
   }
 
-  /** Ends the node's processes in supervision order, then closes every link. */
-  async close(): Promise<void> {
+  /**
+   * Ends the node's processes in supervision order (each top-level process gets `timeout` ms,
+   * see `Node.shutdown`), then closes every link with `reason`, which the neighbours see.
+   */
+  async close(options: { reason?: string; timeout?: number } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.node.shutdown();
+    await this.node.shutdown({ timeout: options.timeout });
     for (const port of this.pending) port.close();
-    for (const link of [...this.links]) link.close('node shut down');
+    for (const link of [...this.links]) link.close(options.reason ?? 'node shut down');
     this.router.close();
   }
 }

@@ -1,0 +1,68 @@
+/**
+ * Parsers for the CLI's option and argument values. Each throws commander's
+ * `InvalidArgumentError`, which commander turns into a one-line usage error (exit 2).
+ */
+import { InvalidArgumentError } from 'commander';
+
+/** A `HOST:PORT` address (`[v6]:PORT` for IPv6). */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** Parses `HOST:PORT` or `[V6]:PORT`; port 0 means "pick a free one". */
+export function parseHostPort(text: string): HostPort {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) throw new InvalidArgumentError(`expected HOST:PORT, got ${JSON.stringify(text)}`);
+  return { host: match[1] ?? match[2]!, port };
+}
+
+/** Parses a JSON document given on the command line (ARGS_JSON). */
+export function parseJsonArgument(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    // JSON.parse messages name the position; they fit on one line.
+    throw new InvalidArgumentError(`malformed JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Parses a duration in milliseconds: a positive integer. */
+export function parseMilliseconds(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value <= 0) {
+    throw new InvalidArgumentError(`expected a positive number of milliseconds, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+/** Parses an absolute URL with one of `protocols` (e.g. `['ws:', 'wss:']`). */
+export function urlParser(protocols: readonly string[]): (text: string) => string {
+  return (text) => {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new InvalidArgumentError(`expected a URL, got ${JSON.stringify(text)}`);
+    }
+    if (!protocols.includes(url.protocol)) {
+      throw new InvalidArgumentError(`expected a ${protocols.join(' or ')} URL, got ${JSON.stringify(text)}`);
+    }
+    return text;
+  };
+}
+
+/** A repeatable option's parser: each occurrence is parsed by `parse` and appended. */
+export function repeatable<T>(parse: (text: string) => T): (text: string, previous: T[] | undefined) => T[] {
+  return (text, previous) => [...(previous ?? []), parse(text)];
+}
+
+/** Parses a non-empty string that holds no control characters (names, kinds, refs). */
+export function parseName(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (text.length === 0 || /[\u0000-\u001f\u007f]/.test(text)) {
+    throw new InvalidArgumentError(`expected a non-empty name without control characters, got ${JSON.stringify(text)}`);
+  }
+  return text;
+}

@@ -1,0 +1,131 @@
+/**
+ * The CLI side of the control channel (apps/daemon/control.ts): one `POST /control` per command,
+ * bearer token, JSON both ways, bounded by a timeout. Every way it can fail becomes a
+ * {@link CliError} with the exit code that fits: a Glow error code from the daemon (1),
+ * unauthorized (4), no daemon at that address or no answer in time (3).
+ */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { ControlRequest } from '../control.js';
+import type { DaemonTarget } from './discovery.js';
+import { CliError, EXIT, exitCodeForControlError, exitCodeForHttpStatus } from './exitCodes.js';
+
+/** Answers larger than this are refused: no control value is anywhere near it. */
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
+/** How long an ordinary control request may take, in ms. */
+export const DEFAULT_CONTROL_TIMEOUT = 10_000;
+
+/**
+ * For requests the daemon bounds itself (`call`, `monitor` with a timeout): how much longer than
+ * that bound the CLI waits for the daemon's own `timeout` answer before it gives up on the daemon.
+ */
+export const REPLY_MARGIN = 2000;
+
+/** Options of {@link control}. */
+export interface ControlOptions {
+  /**
+   * Give up after this many ms (exit 3); `null` waits as long as the daemon holds the request
+   * open (`monitor` without `--timeout`).
+   * @default DEFAULT_CONTROL_TIMEOUT
+   */
+  timeout?: number | null;
+  /** Called once the request has been handed to the OS (e.g. to say "waiting for DOWN"). */
+  onSent?: () => void;
+}
+
+/** Sends one control request and resolves with its `value`. */
+export async function control(target: DaemonTarget, body: ControlRequest, options: ControlOptions = {}): Promise<unknown> {
+  let url: URL;
+  try {
+    url = new URL('/control', target.http);
+  } catch {
+    throw new CliError(EXIT.usage, `not a daemon URL: ${JSON.stringify(target.http)}`);
+  }
+  const payload = Buffer.from(JSON.stringify(body));
+  const timeout = options.timeout === undefined ? DEFAULT_CONTROL_TIMEOUT : options.timeout;
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const where = url.origin;
+
+  const response = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const fail = (error: CliError) => {
+      clearTimeout(timer);
+      req.destroy();
+      reject(error);
+    };
+    const req = send(url, {
+      method: 'POST',
+      // No keep-alive: the CLI sends one request, then its process should be free to exit.
+      agent: false,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': payload.length,
+        authorization: `Bearer ${target.token}`,
+      },
+    });
+    if (timeout !== null) {
+      timer = setTimeout(() => fail(new CliError(EXIT.noDaemon, `the daemon at ${where} did not answer within ${timeout} ms`)), timeout);
+    }
+    req.on('error', (error: NodeJS.ErrnoException) => fail(new CliError(EXIT.noDaemon, connectionMessage(error, where))));
+    req.on('response', (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_ANSWER_BYTES) fail(new CliError(EXIT.failed, `the daemon's answer is larger than ${MAX_ANSWER_BYTES} bytes`));
+        else chunks.push(chunk);
+      });
+      res.on('error', (error: NodeJS.ErrnoException) => fail(new CliError(EXIT.noDaemon, connectionMessage(error, where))));
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    req.on('finish', () => options.onSent?.());
+    req.end(payload);
+  });
+  return answerValue(response.status, response.text, where);
+}
+
+/**
+ * Reads a control answer: `{ ok: true, value }` resolves; `{ ok: false, code, message }` becomes a
+ * CliError carrying the code; anything else means `where` is not a Glow daemon.
+ */
+export function answerValue(status: number, text: string, where: string): unknown {
+  let answer: unknown;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    answer = undefined;
+  }
+  if (typeof answer === 'object' && answer !== null) {
+    const { ok, value, code, message, details } = answer as Record<string, unknown>;
+    if (ok === true && status >= 200 && status < 300) return value;
+    if (ok === false && typeof code === 'string') {
+      const text = typeof message === 'string' && message ? message : code;
+      return fail(new CliError(exitCodeForControlError(code), text, code, details));
+    }
+  }
+  const exitCode = exitCodeForHttpStatus(status);
+  if (exitCode === EXIT.unauthorized) return fail(new CliError(exitCode, `the daemon at ${where} refused the control token (HTTP ${status})`, 'unauthorized'));
+  return fail(new CliError(exitCode, `${where} did not answer as a Glow daemon (HTTP ${status})`));
+}
+
+function fail(error: CliError): never {
+  throw error;
+}
+
+function connectionMessage(error: NodeJS.ErrnoException, where: string): string {
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return `no daemon answers at ${where} (connection refused)`;
+    case 'ECONNRESET':
+      return `lost the daemon at ${where} (connection reset)`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot resolve the daemon's host in ${where}`;
+    default:
+      return `cannot reach the daemon at ${where}: ${error.code ?? error.message}`;
+  }
+}

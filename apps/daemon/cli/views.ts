@@ -1,0 +1,139 @@
+/**
+ * The human rendering of each control answer (`--json` bypasses all of this). Values come from a
+ * daemon that may be newer or older than this CLI, so every view reads defensively: a missing
+ * field shows as `-`, an unexpected shape falls back to JSON, and nothing here throws.
+ */
+import type { DownValue, PeerValue, ResourceValue, RouteValue, SpawnValue, StatusValue } from '../control.js';
+import { brief, cell, duration, json, reasonText, rtt, schemaText, table } from './format.js';
+
+type Loose<T> = { [K in keyof T]?: unknown };
+
+function list(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null) : [];
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** `status`: one `key  value` line per fact. */
+export function statusView(value: unknown): string {
+  const s = record(value) as Loose<StatusValue>;
+  const rows: [string, string][] = [
+    ['node', cell(s.node)],
+    ['name', cell(s.name)],
+    ['pid', cell(s.pid)],
+    ['uptime', typeof s.uptime === 'number' ? duration(s.uptime * 1000) : '-'],
+    ['http', cell(s.http)],
+    ['link', cell(s.link)],
+    ['signaling', cell(s.signaling)],
+    ['peers', cell(s.peers)],
+    ['routes', cell(s.routes)],
+    ['resources', cell(s.resources)],
+    ['processes', cell(s.processes)],
+  ];
+  const width = Math.max(...rows.map(([key]) => key.length));
+  return rows.map(([key, text]) => `${key.padEnd(width)}  ${text}`).join('\n') + '\n';
+}
+
+/** `peers`: KIND, NODE, RTT. */
+export function peersView(value: unknown): string {
+  const rows = list(value).map((peer: Loose<PeerValue>) => [cell(peer.kind), cell(peer.node), rtt(peer.rtt as number | null)]);
+  return rows.length ? table(['KIND', 'NODE', 'RTT'], rows) : 'no peers\n';
+}
+
+/** `routes`: DESTINATION, NEXT HOP, METRIC, HOPS. */
+export function routesView(value: unknown): string {
+  const rows = list(value).map((route: Loose<RouteValue>) => [cell(route.destination), cell(route.nextHop), cell(route.metric), cell(route.hops)]);
+  return rows.length ? table(['DESTINATION', 'NEXT HOP', 'METRIC', 'HOPS'], rows) : 'no routes\n';
+}
+
+/** `ls`: ID, INTERFACE, OWNER, NAME. */
+export function resourcesView(value: unknown): string {
+  const rows = list(value).map((resource: Loose<ResourceValue>) => [cell(resource.id), cell(resource.interface), cell(resource.owner), cell(resource.name)]);
+  return rows.length ? table(['ID', 'INTERFACE', 'OWNER', 'NAME'], rows) : 'no resources\n';
+}
+
+/**
+ * `describe`: the resource's own facts (id, name, kind, owner … when the daemon adds them), its
+ * interface, then one row per member with compact argument and result types.
+ */
+export function describeView(value: unknown): string {
+  const d = record(value);
+  const members = record(d.members);
+  const facts = Object.entries(d)
+    .filter(([key, fact]) => key !== 'members' && (typeof fact === 'string' || typeof fact === 'number' || typeof fact === 'boolean'))
+    .map(([key, fact]) => [key, brief(fact)] as const);
+  if (facts.length === 0 && Object.keys(members).length === 0) return json(value);
+  const width = Math.max(0, ...facts.map(([key]) => key.length));
+  let text = facts.map(([key, fact]) => `${key.padEnd(width)}  ${fact}`).join('\n') + (facts.length ? '\n' : '');
+  const rows = Object.entries(members).map(([name, member]) => {
+    const m = record(member);
+    const kind = typeof m.kind === 'string' ? m.kind : '-';
+    const result = kind === 'stream' ? `stream of ${schemaText(m.item)}` : kind === 'method' ? schemaText(m.result) : '-';
+    return [name, kind, schemaText(m.args), result, cell(m.description)];
+  });
+  if (rows.length) text += `\n${table(['MEMBER', 'KIND', 'ARGS', 'RESULT', 'DESCRIPTION'], rows)}`;
+  return text;
+}
+
+/** `call`: strings print as they are, everything else as indented JSON; no result prints nothing. */
+export function resultView(value: unknown): string {
+  if (value === undefined) return '';
+  if (typeof value === 'string') return value.endsWith('\n') ? value : `${value}\n`;
+  return json(value);
+}
+
+/** `spawn`: the new process's ref, then its kind, name and whether it persists. */
+export function spawnView(value: unknown): string {
+  if (typeof value === 'string') return `${value}\n`;
+  const v = record(value) as Loose<SpawnValue>;
+  if (typeof v.ref !== 'string') return json(value);
+  const extras = [cell(v.kind), ...(typeof v.name === 'string' ? [`name ${brief(v.name)}`] : []), ...(v.persisted === true ? ['persisted'] : [])];
+  return `${brief(v.ref)}  ${extras.join('  ')}\n`;
+}
+
+/** `kill`: `killed <ref> (<reason>)`, from the DOWN the daemon waited for. */
+export function killView(value: unknown, ref: string): string {
+  const down = record(value) as Loose<DownValue>;
+  const target = typeof down.ref === 'string' ? down.ref : ref;
+  return 'reason' in down ? `killed ${brief(target)} (${reasonText(down.reason)})\n` : `killed ${brief(target)}\n`;
+}
+
+/** `monitor`: `DOWN <reason>`. */
+export function downView(value: unknown): string {
+  const down = record(value) as Loose<DownValue>;
+  return `DOWN ${reasonText('reason' in down ? down.reason : value)}\n`;
+}
+
+/**
+ * `tree`: the node (id, resource count), then its supervision trees, one process per line,
+ * children indented under their parent, the plain resources a process owns listed under it with
+ * a `-`. Also accepts one process or a list of them.
+ */
+export function treeView(value: unknown): string {
+  const lines: string[] = [];
+  const visit = (item: Record<string, unknown>, depth: number) => {
+    const indent = '  '.repeat(depth);
+    const label = [item.id, item.kind, item.name === undefined ? undefined : `(${brief(item.name)})`, item.interface]
+      .filter((part): part is string => typeof part === 'string' && part !== '')
+      .map((part) => brief(part));
+    lines.push(`${indent}${label.join('  ') || brief(item)}`);
+    for (const resource of list(item.resources)) {
+      const parts = [resource.id, resource.interface, resource.name].filter((part): part is string => typeof part === 'string');
+      lines.push(`${indent}  - ${parts.map((part) => brief(part)).join('  ')}`);
+    }
+    for (const child of list(item.children)) visit(child, depth + 1);
+  };
+  const root = record(value);
+  if (Array.isArray(root.processes)) {
+    const count = typeof root.resources === 'number' ? `  (${root.resources} resource${root.resources === 1 ? '' : 's'})` : '';
+    lines.push(`${cell(root.id)}${count}`);
+    const processes = list(root.processes);
+    for (const process of processes) visit(process, 1);
+    if (processes.length === 0) lines.push('  no processes');
+  } else {
+    for (const item of Array.isArray(value) ? list(value) : [root]) visit(item, 0);
+  }
+  return lines.length ? `${lines.join('\n')}\n` : 'no processes\n';
+}

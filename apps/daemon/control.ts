@@ -1,0 +1,162 @@
+/**
+ * The control channel between the `glow` CLI and a running daemon: JSON over HTTP on the
+ * daemon's own HTTP port (`POST /control`), authenticated by a bearer token that lives in
+ * `DIR/control.token` (mode 0600, so only the user who owns DIR can read it). The daemon finds
+ * nothing else there: `DIR/daemon.json` says where the control URL is.
+ *
+ * Request:  `POST /control` with `Authorization: Bearer <token>` and a {@link ControlRequest}.
+ * Response: `200` with `{ ok: true, value }`, or an HTTP error status with
+ *           `{ ok: false, code, message, details? }` where `code` is a Glow error code.
+ */
+import type { ErrorCode } from '../../src/firefly/errors.js';
+
+/** What the daemon writes to `DIR/daemon.json` on start (removed on a clean exit). */
+export interface DaemonInfo {
+  pid: number;
+  /** The node id (stable across restarts: the key pair lives in DIR). */
+  node: string;
+  /** Human name (`--name`), if any. */
+  name?: string;
+  /** `http://host:port`: control channel, HTTP/JSON gateway, web UI. */
+  http: string;
+  /** `ws://host:port` of the WebSocket link listener. */
+  link: string;
+  /** `ws://host:port` of the embedded signaling server, when it runs. */
+  signaling?: string;
+  /** ms since the epoch. */
+  startedAt: number;
+}
+
+/**
+ * The operations of the control channel. REF is a resource id, a `glow://` URI or a registered name.
+ *
+ * | op | value |
+ * | --- | --- |
+ * | `status` | {@link StatusValue} |
+ * | `peers` | {@link PeerValue}[] |
+ * | `routes` | {@link RouteValue}[] |
+ * | `ls` | {@link ResourceValue}[] (this node; `node`: that node; `all`: every reachable node) |
+ * | `describe` | the resource's `describe` answer (`{ interface, members }`, JSON Schemas) |
+ * | `call` | the result, as JSON (bytes as base64, big integers as strings: see apps/daemon/json.ts) |
+ * | `spawn` | {@link SpawnValue} |
+ * | `kill` | {@link DownValue} once it ended (`noproc` error when there was nothing to kill) |
+ * | `monitor` | {@link DownValue} |
+ * | `tree` | {@link TreeValue} |
+ * | `stop` | {@link StopValue}, then the daemon stops |
+ */
+export type ControlRequest =
+  | { op: 'status' }
+  | { op: 'peers' }
+  | { op: 'routes' }
+  | { op: 'ls'; node?: string; all?: boolean }
+  | { op: 'describe'; ref: string }
+  | { op: 'call'; ref: string; method: string; args?: unknown; timeout?: number }
+  | { op: 'spawn'; kind: string; args?: unknown; on?: string; name?: string; persist?: boolean }
+  | { op: 'kill'; ref: string }
+  | { op: 'monitor'; ref: string; timeout?: number }
+  | { op: 'tree'; node?: string }
+  | { op: 'stop' };
+
+/** `status`. */
+export interface StatusValue {
+  node: string;
+  name?: string;
+  pid: number;
+  /** Seconds since the daemon started. */
+  uptime: number;
+  http: string;
+  link: string;
+  signaling?: string;
+  peers: number;
+  routes: number;
+  resources: number;
+  processes: number;
+}
+
+/** One link, as `peers` lists them. */
+export interface PeerValue {
+  node: string;
+  kind: 'memory' | 'websocket' | 'webrtc';
+  /** ms; null until measured. */
+  rtt: number | null;
+}
+
+/** One route, as `routes` lists them. */
+export interface RouteValue {
+  destination: string;
+  nextHop: string;
+  metric: number;
+  hops?: number;
+}
+
+/** One resource, as `ls` lists them. */
+export interface ResourceValue {
+  id: string;
+  interface: string;
+  owner?: string;
+  name?: string;
+}
+
+/** `monitor` answers when the resource ends (or `timeout` fails first). */
+export interface DownValue {
+  ref: string;
+  reason: unknown;
+}
+
+/** `spawn`: the process started (`persisted`: recorded in DIR, it comes back after a restart). */
+export interface SpawnValue {
+  ref: string;
+  kind: string;
+  /** The node it runs on. */
+  node: string;
+  name?: string;
+  persisted: boolean;
+}
+
+/** A process and what it owns (as `glow.Node/1 processes` lists them). */
+export interface ProcessTreeValue {
+  id: string;
+  kind: string;
+  interface: string;
+  owner?: string;
+  resources: { id: string; interface: string; owner?: string }[];
+  children: ProcessTreeValue[];
+}
+
+/** `tree`: a node's supervision trees (`glow.Node/1 info`). */
+export interface TreeValue {
+  /** The node id. */
+  id: string;
+  /** How many resources run on it. */
+  resources: number;
+  processes: ProcessTreeValue[];
+}
+
+/** `stop`: answered before the daemon stops. */
+export interface StopValue {
+  stopping: true;
+}
+
+/** A failed control request, as the body of a non-2xx answer. */
+export interface ControlError {
+  ok: false;
+  code: ErrorCode | 'unauthorized';
+  message: string;
+  details?: unknown;
+}
+
+/** HTTP status for each error code (control channel and gateway alike). */
+export const HTTP_STATUS: Readonly<Record<ErrorCode | 'unauthorized', number>> = Object.freeze({
+  badarg: 400,
+  badpacket: 400,
+  unauthorized: 401,
+  denied: 403,
+  noproc: 404,
+  nomethod: 404,
+  timeout: 504,
+  noconnection: 502,
+  busy: 503,
+  crashed: 500,
+  failed: 422,
+  unsupported: 501,
+});

@@ -1,0 +1,258 @@
+/**
+ * The Glow daemon: one mesh node per device, with its identity and state in a home directory.
+ *
+ * For the `glow daemon` command (and apps/daemon/main.ts):
+ *
+ *   import { runDaemon, type DaemonOptions } from '../daemon.js';
+ *   process.exit(await runDaemon(options)); // options: the flags, see DaemonOptions in options.ts
+ *
+ * `runDaemon` starts the daemon, stops it gracefully on SIGTERM/SIGINT (a second signal, or a
+ * shutdown longer than `stopTimeout`, forces the exit with status 1) and resolves with the exit
+ * status: 0 after a clean stop, else the start failure's (EXIT_CODES in errors.ts: 2 bad
+ * options, 3 unusable home or corrupt key, 4 already running, 5 address in use), whose one-line
+ * reason it has printed on stderr as `glow daemon: <reason>`.
+ *
+ * `startDaemon` is the same without signals or exit: it resolves once everything listens.
+ *
+ * What a start does, in order: claims DIR (daemon.lock; a live daemon refuses, a killed one's
+ * files are replaced), loads or creates the key, writes a fresh control token, loads the process
+ * kinds (built-in, then plugins), listens for links, starts the embedded signaling server when
+ * asked, starts the root supervisor with the persisted processes, listens for HTTP, writes
+ * daemon.json, then dials `--connect` peers and signaling servers (retrying with backoff) and
+ * starts mDNS discovery, and logs one line `daemon.started` with the node id and the URLs.
+ */
+import { Mesh } from '../../src/actors/mesh.js';
+import { loadWebRtcBackend } from '../../src/transport/webrtcBackend.js';
+import { createNodeWebSocket, listenWebSocket, type WebSocketListener } from '../../src/transport/websocketServer.js';
+import { registerSupervision } from '../../src/supervision/supervisor.js';
+import { startSignalingServer, type SignalingServer } from '../signaling/server.js';
+import type { DaemonInfo } from './control.js';
+import { claimHome, type HomeClaim } from './daemonFile.js';
+import { startDiscovery, type Discovery } from './discovery.js';
+import { DaemonError, EXIT_CODES } from './errors.js';
+import { loadIdentity, prepareHome, readConfig, reason, writeControlToken } from './home.js';
+import { startHttp, type HttpServer } from './http.js';
+import { builtinKinds } from './kinds.js';
+import { createLogger, type Logger } from './log.js';
+import type { DaemonContext } from './operations.js';
+import { isLoopbackHost, resolveHome, resolveSettings, type DaemonOptions, type DaemonSettings } from './options.js';
+import { PersistedProcesses } from './persist.js';
+import { dialLoop, signalingLoop } from './links.js';
+import type { Reconnector } from './reconnect.js';
+
+export type { DaemonOptions, DaemonSettings } from './options.js';
+export { EXIT_CODES, DaemonError } from './errors.js';
+
+/** A running daemon. */
+export interface RunningDaemon {
+  readonly info: DaemonInfo;
+  readonly settings: DaemonSettings;
+  readonly mesh: Mesh;
+  readonly log: Logger;
+  /** Stops gracefully (idempotent): processes in supervision order, then links ('daemon stopping'), then servers; removes daemon.json. */
+  stop(): Promise<void>;
+  /** Settles when a stop begins (by `stop()`, a signal or the `stop` control request). */
+  readonly stopping: Promise<void>;
+  /** Settles when the daemon has stopped. */
+  readonly stopped: Promise<void>;
+}
+
+/** Things a program embedding the daemon may provide instead of the defaults. */
+export interface DaemonRuntime {
+  /** @default a pino logger on stdout at the settings' level */
+  logger?: Logger;
+  /** Directory `--plugin` paths are relative to. @default process.cwd() */
+  cwd?: string;
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Starts a daemon (see the top of this file). Rejects with a {@link DaemonError}. */
+export async function startDaemon(options: DaemonOptions = {}, runtime: DaemonRuntime = {}): Promise<RunningDaemon> {
+  const home = resolveHome(options, runtime.env);
+  await prepareHome(home);
+  const settings = resolveSettings(options, await readConfig(home), home, runtime.cwd);
+  const log = runtime.logger ?? createLogger({ level: settings.logLevel });
+  const claim = await claimHome(home);
+  const cleanups: (() => Promise<void> | void)[] = [() => claim.release()];
+  try {
+    return await assemble(settings, log, claim, cleanups);
+  } catch (error) {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim, cleanups: (() => Promise<void> | void)[]): Promise<RunningDaemon> {
+  const { home } = settings;
+  if (claim.stale) log.warn({ event: 'daemon.stale', pid: claim.stale.pid }, `replaced the files of a daemon that did not exit cleanly (pid ${claim.stale.pid ?? '?'} is not running)`);
+  const { identity, created, warning } = await loadIdentity(home);
+  if (warning) log.warn({ event: 'identity.mode' }, warning);
+  if (created) log.info({ event: 'identity.created', node: identity.id }, `created a new node identity ${identity.id}`);
+  const token = await writeControlToken(home);
+  const loopback = isLoopbackHost(settings.listen.host);
+  // Always loaded (node-datachannel in ~50 ms, else werift): besides signaling servers, WebRTC
+  // offers also arrive through the mesh itself, from browser tabs linked to other daemons.
+  const backend = await loadWebRtcBackend('auto');
+
+  const mesh = new Mesh({
+    identity,
+    webSocket: createNodeWebSocket,
+    // A loopback daemon offers loopback ICE candidates only: it exposes nothing beyond this machine.
+    webrtc: { backend, loopbackOnly: loopback },
+    link: { log: (event) => log.debug(event, event.event) },
+    log: (event) => log.warn(event, `WebRTC link to ${event.peer} failed: ${event.reason}`),
+  });
+  registerSupervision(mesh.node);
+  for (const kind of builtinKinds) mesh.node.registerKind(kind);
+  for (const plugin of settings.plugins) {
+    try {
+      const kinds = await mesh.node.loadKinds(plugin);
+      log.info({ event: 'plugin.loaded', plugin, kinds }, `plugin ${plugin}: ${kinds.join(', ')}`);
+    } catch (error) {
+      throw new DaemonError('usage', `cannot load plugin ${plugin}: ${reason(error)}`);
+    }
+  }
+  let stopping: Promise<void> | undefined;
+  cleanups.push(() => mesh.close({ reason: 'daemon stopping' }));
+
+  let listener: WebSocketListener;
+  try {
+    listener = await listenWebSocket({ identity, host: settings.listen.host, port: settings.listen.port, onLink: (link) => mesh.addLink(link) });
+  } catch (error) {
+    throw new DaemonError('address', `cannot listen for links on ${settings.listen.host}:${settings.listen.port}: ${reason(error)}`);
+  }
+  cleanups.push(() => listener.close());
+
+  let signaling: SignalingServer | undefined;
+  if (settings.embeddedSignaling) {
+    signaling = await startSignalingServer({
+      host: settings.http.host,
+      port: 0,
+      stun: settings.embeddedStun,
+      log: (event) => log.debug({ ...event, ...('error' in event ? { error: String(event.error) } : {}) }, event.event),
+    });
+    cleanups.push(() => signaling!.close());
+  }
+
+  const persisted = new PersistedProcesses(mesh.node, home, log);
+  await persisted.start();
+
+  const info: DaemonInfo = {
+    pid: process.pid,
+    node: identity.id,
+    ...(settings.name ? { name: settings.name } : {}),
+    http: '',
+    link: listener.url,
+    ...(signaling ? { signaling: signaling.url } : {}),
+    startedAt: Date.now(),
+  };
+  let stop = (): Promise<void> => Promise.resolve();
+  const ctx: DaemonContext = { mesh, info: () => info, persisted, log, requestStop: () => void stop() };
+  const http: HttpServer = await startHttp({
+    host: settings.http.host,
+    port: settings.http.port,
+    fallback: settings.httpFallback,
+    token,
+    ctx,
+    web: settings.web,
+    log,
+  });
+  cleanups.push(() => http.close());
+  info.http = http.url;
+  await claim.publish(info);
+
+  // Links and discovery: failures are retried with backoff, never fatal.
+  const loops: Reconnector[] = [];
+  for (const url of settings.connect) loops.push(dialLoop(mesh, url, settings, log));
+  for (const url of [...(signaling ? [signaling.url] : []), ...settings.signaling]) loops.push(signalingLoop(mesh, url, settings, log));
+  let discovery: Discovery | undefined;
+  if (settings.mdns) {
+    discovery = await startDiscovery({
+      mesh,
+      linkPort: listener.port,
+      interface: settings.mdnsInterface,
+      port: settings.mdnsPort,
+      backoff: settings.reconnect,
+      log,
+    });
+  }
+
+  let markStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => (markStopped = resolve));
+  let markStopping!: () => void;
+  const stopBegan = new Promise<void>((resolve) => (markStopping = resolve));
+  stop = () => {
+    stopping ??= (async () => {
+      markStopping();
+      log.info({ event: 'daemon.stopping' }, 'stopping');
+      const step = (name: string, run: () => Promise<unknown> | undefined) =>
+        Promise.resolve()
+          .then(run)
+          .catch((error: unknown) => log.error({ event: 'daemon.stopError', step: name, error: String(error) }, `stopping ${name} failed: ${String(error)}`));
+      for (const loop of loops) loop.stop();
+      await step('discovery', () => discovery?.close());
+      // Processes end in supervision order while the links still carry their DOWNs; then the links close.
+      await step('mesh', () => mesh.close({ reason: 'daemon stopping', timeout: Math.min(5000, settings.stopTimeout / 2) }));
+      await Promise.all([step('link listener', () => listener.close()), step('signaling', () => signaling?.close()), step('http', () => http.close())]);
+      await step('home', () => claim.release());
+      log.info({ event: 'daemon.stopped' }, 'stopped');
+      markStopped();
+    })();
+    return stopping;
+  };
+
+  const urls = [`http ${info.http}/`, `links ${info.link}`, ...(info.signaling ? [`signaling ${info.signaling}`] : [])].join(' · ');
+  log.info(
+    { event: 'daemon.started', node: info.node, name: info.name, http: info.http, link: info.link, signaling: info.signaling, home },
+    `glow daemon ${info.node}${info.name ? ` (${info.name})` : ''} — ${urls}`,
+  );
+  return { info, settings, mesh, log, stop: () => stop(), stopping: stopBegan, stopped };
+}
+
+/**
+ * Runs a daemon until it is stopped; resolves with the process exit status (see the top of this
+ * file). Installs SIGTERM/SIGINT handlers for its lifetime.
+ */
+export async function runDaemon(options: DaemonOptions = {}, runtime: DaemonRuntime = {}): Promise<number> {
+  // Handlers go in before anything starts: daemon.json appears during the start, and a SIGTERM
+  // sent as soon as it does must stop the daemon cleanly, not kill it with the default action.
+  let daemon: RunningDaemon | undefined;
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) {
+      daemon?.log.warn({ event: 'daemon.forced', signal }, `${signal} again: exiting now`);
+      process.exit(EXIT_CODES.failed);
+    }
+    daemon?.log.info({ event: 'daemon.signal', signal }, `${signal}: stopping`);
+    void daemon?.stop();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    daemon = await startDaemon(options, runtime);
+  } catch (error) {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    const known = error instanceof DaemonError;
+    process.stderr.write(`glow daemon: ${reason(error).split('\n')[0]}\n`);
+    return known ? error.exitCode : EXIT_CODES.failed;
+  }
+  const running = daemon;
+  // A signal that arrived while the daemon was starting stops it now.
+  if (signals > 0) void running.stop();
+  // However the stop began (signal or control request), it has a bounded time.
+  void running.stopping.then(() => {
+    setTimeout(() => {
+      running.log.error({ event: 'daemon.forced', after: running.settings.stopTimeout }, `the shutdown took more than ${running.settings.stopTimeout} ms: exiting now`);
+      process.exit(EXIT_CODES.failed);
+    }, running.settings.stopTimeout).unref();
+  });
+  await running.stopped.then(
+    () => undefined,
+    () => undefined,
+  );
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+  return EXIT_CODES.ok;
+}

@@ -1,0 +1,53 @@
+/**
+ * The HTTP/JSON gateway: any resource in the mesh through plain HTTP, so `curl` can call it.
+ *
+ *   POST /api/call      {"ref": REF, "method": NAME, "args": {...}, "timeout"?: ms}
+ *                       → 200 with the result as JSON (see json.ts), or the bytes themselves as
+ *                         application/octet-stream when the result is a byte string
+ *   GET  /api/describe?ref=REF   → the resource's interface and JSON Schemas
+ *   GET  /api/ls[?node=ID|?all=1] → its resources, with their names
+ *
+ * A failure answers the HTTP status of its code (HTTP_STATUS in control.ts) with
+ * `{"code", "message", "details"?}`. Who may call: see auth.ts.
+ */
+import type { ServerResponse } from 'node:http';
+import { GlowError } from '../../src/firefly/errors.js';
+import { toJson } from './json.js';
+import { runOperation, type DaemonContext } from './operations.js';
+
+/** Answers one gateway request (`path` below `/api`); `body` is the parsed JSON body of a POST. */
+export async function gateway(
+  ctx: DaemonContext,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  body: () => Promise<unknown>,
+  response: ServerResponse,
+  aborted: AbortSignal,
+): Promise<void> {
+  let request: unknown;
+  if (path === '/call') {
+    if (method !== 'POST') throw new GlowError('nomethod', 'POST /api/call with a JSON body {ref, method, args}');
+    const parsed = await body();
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new GlowError('badarg', 'the body is a JSON object {ref, method, args}');
+    const { ref, method: member, args, timeout } = parsed as Record<string, unknown>;
+    request = { op: 'call', ref, method: member, ...(args === undefined ? {} : { args }), ...(timeout === undefined ? {} : { timeout }) };
+  } else if (path === '/describe' && method === 'GET') {
+    request = { op: 'describe', ref: query.get('ref') ?? '' };
+  } else if (path === '/ls' && method === 'GET') {
+    const all = query.get('all');
+    const node = query.get('node');
+    request = { op: 'ls', ...(all !== null && all !== '0' && all !== 'false' ? { all: true } : {}), ...(node ? { node } : {}) };
+  } else {
+    throw new GlowError('nomethod', `no gateway endpoint ${method} /api${path}`);
+  }
+  const { value } = await runOperation(ctx, request, aborted);
+  if (value instanceof Uint8Array) {
+    response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': value.byteLength });
+    response.end(value);
+    return;
+  }
+  const text = toJson(value);
+  response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}

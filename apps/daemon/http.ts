@@ -1,0 +1,165 @@
+/**
+ * The daemon's HTTP port: `GET /` (status page, unless `--no-web`), `POST /control` (the CLI's
+ * control channel, control.ts) and `/api/…` (the HTTP/JSON gateway, gateway.ts). Who may use
+ * which: auth.ts. Every failure is a JSON body with a Glow error code and the HTTP status that
+ * fits it (HTTP_STATUS); control answers are wrapped in `{ ok, … }`, gateway answers are not.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GlowError, toGlowError } from '../../src/firefly/errors.js';
+import { hasToken, mayUseGateway } from './auth.js';
+import { HTTP_STATUS } from './control.js';
+import { DaemonError } from './errors.js';
+import { gateway } from './gateway.js';
+import { toJson } from './json.js';
+import type { Logger } from './log.js';
+import { runOperation, type DaemonContext } from './operations.js';
+import { renderStatusPage } from './statusPage.js';
+
+/** Options of {@link startHttp}. */
+export interface HttpOptions {
+  host: string;
+  port: number;
+  /** When the port is busy, listen on an ephemeral one instead of failing. */
+  fallback: boolean;
+  token: string;
+  ctx: DaemonContext;
+  /** Serve the status page on `GET /`. */
+  web: boolean;
+  log: Logger;
+  /**
+   * Largest request body, bytes: control requests and gateway calls are small JSON; bulk data
+   * belongs in streams.
+   * @default 1048576
+   */
+  maxBodyBytes?: number;
+}
+
+/** The listening HTTP server. */
+export interface HttpServer {
+  /** `http://host:port`. */
+  readonly url: string;
+  /** Stops accepting; open requests get `grace` ms to finish, then their connections are cut. */
+  close(grace?: number): Promise<void>;
+}
+
+class HttpFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Starts the server; a `address` DaemonError when it cannot listen. */
+export async function startHttp(options: HttpOptions): Promise<HttpServer> {
+  const server = createServer((request, response) => {
+    handle(options, request, response).catch((error: unknown) => {
+      options.log.error({ event: 'http.error', error: String(error) }, 'HTTP handler failed');
+      if (!response.headersSent) response.writeHead(500).end();
+    });
+  });
+  let port: number;
+  try {
+    port = await listen(server, options.host, options.port);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' || !options.fallback) {
+      throw new DaemonError('address', `cannot listen for HTTP on ${options.host}:${options.port}: ${(error as Error).message}`);
+    }
+    options.log.info({ event: 'http.fallback', port: options.port }, `port ${options.port} is busy; HTTP takes an ephemeral port`);
+    port = await listen(server, options.host, 0);
+  }
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    close(grace = 1000) {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), grace).unref();
+      });
+      return closing;
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+async function handle(options: HttpOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://daemon');
+  const method = request.method ?? 'GET';
+  const abort = new AbortController();
+  response.on('close', () => {
+    if (!response.writableFinished) abort.abort();
+  });
+  const isControl = url.pathname === '/control';
+  try {
+    if (isControl) {
+      if (method !== 'POST') throw new HttpFailure(405, 'nomethod', 'the control channel is POST /control');
+      if (!hasToken(request, options.token)) throw new HttpFailure(401, 'unauthorized', 'a valid "Authorization: Bearer <DIR/control.token>" is required');
+      const result = await runOperation(options.ctx, await readJson(request, options.maxBodyBytes), abort.signal);
+      if (result.after) response.once('finish', result.after);
+      return sendJson(response, 200, toJson({ ok: true, value: result.value }));
+    }
+    if (url.pathname.startsWith('/api/')) {
+      if (!mayUseGateway(request, options.token)) throw new HttpFailure(401, 'unauthorized', 'requests from other machines need "Authorization: Bearer <token>"');
+      const body = () => readJson(request, options.maxBodyBytes);
+      return await gateway(options.ctx, method, url.pathname.slice('/api'.length), url.searchParams, body, response, abort.signal);
+    }
+    if (url.pathname === '/' && options.web && (method === 'GET' || method === 'HEAD')) {
+      if (!mayUseGateway(request, options.token)) throw new HttpFailure(401, 'unauthorized', 'the status page is for this machine (or a bearer token)');
+      const html = await renderStatusPage(options.ctx);
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html), 'cache-control': 'no-store' });
+      response.end(method === 'HEAD' ? undefined : html);
+      return;
+    }
+    throw new HttpFailure(404, 'nomethod', `nothing at ${method} ${url.pathname}`);
+  } catch (error) {
+    if (response.headersSent) return void response.destroy();
+    const failure =
+      error instanceof HttpFailure
+        ? { status: error.status, code: error.code, message: error.message, details: undefined }
+        : (() => {
+            const glow = toGlowError(error);
+            return { status: HTTP_STATUS[glow.code], code: glow.code, message: glow.message, details: glow.details };
+          })();
+    const body = { ...(isControl ? { ok: false } : {}), code: failure.code, message: failure.message, ...(failure.details === undefined ? {} : { details: failure.details }) };
+    sendJson(response, failure.status, toJson(body));
+  }
+}
+
+function sendJson(response: ServerResponse, status: number, text: string): void {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+/** Reads a JSON body of at most `limit` bytes. */
+async function readJson(request: IncomingMessage, limit = 1024 * 1024): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new HttpFailure(413, 'badarg', `the body is larger than ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') throw new GlowError('badarg', 'the body is empty; send a JSON object');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new GlowError('badarg', `the body is not JSON: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The control channel's operations (see control.ts for the contract and each op's value): every
+ * {@link ControlRequest} is validated, then answered from the daemon's mesh. Failures are
+ * GlowErrors; the HTTP layer turns their code into a status (HTTP_STATUS).
+ */
+import * as v from 'valibot';
+import type { Mesh } from '../../src/actors/mesh.js';
+import { NodeInterface } from '../../src/actors/interfaces.js';
+import { NODE_RESOURCE, formatResourceId, parseResourceId, type NodeId, type ResourceId } from '../../src/firefly/address.js';
+import { GlowError } from '../../src/firefly/errors.js';
+import { validate } from '../../src/firefly/validate.js';
+import type { ControlRequest, DaemonInfo, DownValue, PeerValue, ResourceValue, RouteValue, SpawnValue, StatusValue, TreeValue } from './control.js';
+import type { Logger } from './log.js';
+import type { PersistedProcesses } from './persist.js';
+import { checkNodeId, resolveRef } from './refs.js';
+
+/** What the operations need from the daemon. */
+export interface DaemonContext {
+  readonly mesh: Mesh;
+  /** What daemon.json says. */
+  info(): DaemonInfo;
+  readonly persisted: PersistedProcesses;
+  readonly log: Logger;
+  /** Starts a graceful shutdown (after the current answer went out). */
+  requestStop(): void;
+}
+
+/** An answer, and what to do once it was sent. */
+export interface OperationResult {
+  value: unknown;
+  after?: () => void;
+}
+
+const ref = v.pipe(v.string(), v.minLength(1), v.maxLength(512));
+const timeout = v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3_600_000)));
+
+/** Schema of {@link ControlRequest}: requests arrive from the network, they are checked before use. */
+export const ControlRequestSchema = v.variant('op', [
+  v.strictObject({ op: v.literal('status') }),
+  v.strictObject({ op: v.literal('peers') }),
+  v.strictObject({ op: v.literal('routes') }),
+  v.strictObject({ op: v.literal('ls'), node: v.optional(v.string()), all: v.optional(v.boolean()) }),
+  v.strictObject({ op: v.literal('describe'), ref }),
+  v.strictObject({ op: v.literal('call'), ref, method: v.pipe(v.string(), v.minLength(1), v.maxLength(256)), args: v.optional(v.unknown()), timeout }),
+  v.strictObject({
+    op: v.literal('spawn'),
+    kind: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+    args: v.optional(v.unknown()),
+    on: v.optional(v.string()),
+    name: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
+    persist: v.optional(v.boolean()),
+  }),
+  v.strictObject({ op: v.literal('kill'), ref }),
+  v.strictObject({ op: v.literal('monitor'), ref, timeout }),
+  v.strictObject({ op: v.literal('tree'), node: v.optional(v.string()) }),
+  v.strictObject({ op: v.literal('stop') }),
+]);
+
+/** How long a remote node has to answer `ls`, `tree` and `spawn --on`. */
+const REMOTE_TIMEOUT = 5000;
+
+/** Runs one request. `aborted` fires when the client went away (a `monitor` then stops waiting). */
+export async function runOperation(ctx: DaemonContext, raw: unknown, aborted: AbortSignal): Promise<OperationResult> {
+  const request = (await validate(ControlRequestSchema, raw)) as ControlRequest;
+  const { mesh } = ctx;
+  const node = mesh.node;
+  switch (request.op) {
+    case 'status':
+      return { value: status(ctx) };
+    case 'peers':
+      return { value: mesh.router.neighbours().map((n): PeerValue => ({ node: n.node, kind: n.kind, rtt: n.rtt === undefined ? null : round(n.rtt) })) };
+    case 'routes':
+      return {
+        value: mesh.router.routes().map((r): RouteValue => ({ destination: r.destination, nextHop: r.nextHop, metric: r.metric, hops: r.hops })),
+      };
+    case 'ls':
+      return { value: await list(ctx, request.all ? 'all' : request.node === undefined ? node.id : checkNodeId(node, request.node)) };
+    case 'describe':
+      return { value: await resolveRef(node, request.ref).describe() };
+    case 'call':
+      return { value: await resolveRef(node, request.ref).call(request.method, request.args ?? {}, { timeout: request.timeout }) };
+    case 'spawn':
+      return { value: await spawn(ctx, request) };
+    case 'kill':
+      return { value: await kill(ctx, request.ref) };
+    case 'monitor':
+      return { value: await monitor(ctx, request.ref, request.timeout, aborted) };
+    case 'tree': {
+      const target = request.node === undefined ? node.id : checkNodeId(node, request.node);
+      return { value: (await nodeRef(ctx, target).call('info', {}, { timeout: REMOTE_TIMEOUT })) as TreeValue };
+    }
+    case 'stop':
+      return { value: { stopping: true }, after: () => ctx.requestStop() };
+  }
+}
+
+function status(ctx: DaemonContext): StatusValue {
+  const info = ctx.info();
+  const node = ctx.mesh.node;
+  const count = (trees: { children: unknown[] }[]): number => trees.reduce((n, tree) => n + 1 + count(tree.children as never), 0);
+  return {
+    node: info.node,
+    ...(info.name ? { name: info.name } : {}),
+    pid: info.pid,
+    uptime: Math.round((Date.now() - info.startedAt) / 1000),
+    http: info.http,
+    link: info.link,
+    ...(info.signaling ? { signaling: info.signaling } : {}),
+    peers: ctx.mesh.router.neighbours().length,
+    routes: ctx.mesh.router.routes().length,
+    resources: node.resources().length,
+    processes: count(node.processTree()),
+  };
+}
+
+function nodeRef(ctx: DaemonContext, id: NodeId) {
+  return ctx.mesh.node.ref({ node: id, local: NODE_RESOURCE }, NodeInterface);
+}
+
+/** Resources of one node or of every reachable one, with the names the directory knows for them. */
+async function list(ctx: DaemonContext, target: NodeId | 'all'): Promise<ResourceValue[]> {
+  const node = ctx.mesh.node;
+  const names = new Map<string, string>();
+  for (const entry of node.directory.list()) if (!names.has(entry.id)) names.set(entry.id, entry.name);
+  const nodes = target === 'all' ? [node.id, ...ctx.mesh.router.routes().map((route) => route.destination)] : [target];
+  const lists = await Promise.all(
+    nodes.map(async (id) => {
+      if (id === node.id) return node.resources();
+      try {
+        return await nodeRef(ctx, id).call('resources', {}, { timeout: REMOTE_TIMEOUT });
+      } catch (error) {
+        if (target !== 'all') throw error;
+        ctx.log.warn({ event: 'ls.failed', node: id, error: String(error) }, `ls: ${id} did not answer`);
+        return [];
+      }
+    }),
+  );
+  return lists.flat().map((resource) => {
+    const name = names.get(resource.id);
+    return { ...resource, ...(name ? { name } : {}) };
+  });
+}
+
+async function spawn(ctx: DaemonContext, request: Extract<ControlRequest, { op: 'spawn' }>): Promise<SpawnValue> {
+  const node = ctx.mesh.node;
+  const on = request.on === undefined ? node.id : checkNodeId(node, request.on);
+  const { kind, args, name } = request;
+  if (request.persist) {
+    if (on !== node.id) throw new GlowError('badarg', 'persist keeps processes of this daemon; run the spawn on the daemon of that node');
+    const ref = await ctx.persisted.spawn(kind, args, name);
+    return { ref, kind, node: on, ...(name ? { name } : {}), persisted: true };
+  }
+  let id: ResourceId;
+  if (on === node.id) id = (await node.spawn(kind, args)).id;
+  else id = parseResourceId((await nodeRef(ctx, on).call('spawn', { kind, args }, { timeout: REMOTE_TIMEOUT })).id);
+  if (name) {
+    try {
+      node.register(name, id);
+    } catch (error) {
+      node.exit(id, 'kill');
+      throw error;
+    }
+  }
+  return { ref: formatResourceId(id), kind, node: on, ...(name ? { name } : {}), persisted: false };
+}
+
+/** Ends a resource (`kill`; a persisted process is forgotten first) and answers its DOWN. */
+async function kill(ctx: DaemonContext, text: string): Promise<DownValue> {
+  const node = ctx.mesh.node;
+  const id = resolveRef(node, text).id;
+  const printable = formatResourceId(id);
+  if (id.node === node.id && !node.cell(id.local)) throw new GlowError('noproc', `no resource ${printable}`);
+  const down = waitDown(ctx, id, 10_000, undefined);
+  if (!(await ctx.persisted.forget(printable))) node.exit(id, 'kill');
+  const value = await down;
+  if (value.reason === 'noproc') throw new GlowError('noproc', `no resource ${printable}`);
+  return value;
+}
+
+function monitor(ctx: DaemonContext, text: string, timeout: number | undefined, aborted: AbortSignal): Promise<DownValue> {
+  const id = resolveRef(ctx.mesh.node, text).id;
+  const down = waitDown(ctx, id, timeout, aborted);
+  ctx.log.debug({ event: 'monitor.placed', ref: formatResourceId(id) }, `monitoring ${formatResourceId(id)}`);
+  return down;
+}
+
+/** Resolves with the resource's DOWN; rejects with `timeout`, or when the client went away. */
+function waitDown(ctx: DaemonContext, id: ResourceId, timeout: number | undefined, aborted: AbortSignal | undefined): Promise<DownValue> {
+  const ref = formatResourceId(id);
+  return new Promise((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const monitor: { stop?: () => void } = {};
+    let finished = false;
+    const finish = (): boolean => {
+      if (finished) return false;
+      finished = true;
+      clearTimeout(timer);
+      aborted?.removeEventListener('abort', onAbort);
+      monitor.stop?.();
+      return true;
+    };
+    const onAbort = () => {
+      if (finish()) reject(new GlowError('timeout', 'the client went away'));
+    };
+    // The listener may run at once (a resource already gone answers noproc), before `stop` is set.
+    monitor.stop = ctx.mesh.node.monitor(id, (down) => {
+      if (finish()) resolve({ ref, reason: down.reason });
+    });
+    if (finished) return monitor.stop();
+    if (timeout !== undefined) {
+      timer = setTimeout(() => {
+        if (finish()) reject(new GlowError('timeout', `${ref} did not end within ${timeout} ms`, { timeout }));
+      }, timeout);
+    }
+    if (aborted?.aborted) onAbort();
+    else aborted?.addEventListener('abort', onAbort);
+  });
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

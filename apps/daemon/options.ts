@@ -1,0 +1,209 @@
+/**
+ * The daemon's settings: flags ({@link DaemonOptions}) and the optional `DIR/config.json`
+ * ({@link DaemonConfig}) merged over documented defaults. Flags win over the file, the file over
+ * the defaults; no setting is required. A repeatable flag given at least once replaces the file's
+ * list (it does not add to it).
+ *
+ * | flag | config key | default |
+ * | --- | --- | --- |
+ * | `--home DIR` | (none: the file lives there) | `$GLOW_HOME`, else `~/.glow` |
+ * | `--listen HOST:PORT` | `listen` | `127.0.0.1:0` (loopback, ephemeral port) |
+ * | `--http HOST:PORT` | `http` | `127.0.0.1:7717`, an ephemeral port when 7717 is busy |
+ * | `--signaling URL` (repeatable) | `signaling` | none |
+ * | `--connect URL` (repeatable) | `connect` | none |
+ * | `--embedded-signaling` | `embeddedSignaling` | off (`npm start` turns it on) |
+ * | `--name NAME` | `name` | none |
+ * | `--no-mdns` | `mdns` | on |
+ * | `--mdns-interface ADDR` | `mdnsInterface` | `127.0.0.1` when `listen` is loopback, else every interface |
+ * | `--mdns-port PORT` | `mdnsPort` | 5353 |
+ * | `--web` / `--no-web` | `web` | on |
+ * | `--log-level LEVEL` | `logLevel` | `info` |
+ * | `--plugin MODULE` (repeatable) | `plugins` | none |
+ * | (none) | `embeddedStun` | off: loopback and LAN need no STUN |
+ * | (none) | `reconnect` `{ initial, max }` ms | `{ initial: 500, max: 30000 }` |
+ * | (none) | `stopTimeout` ms | 10000 |
+ *
+ * `--plugin` paths are resolved against the current directory, `plugins` paths in config.json
+ * against DIR; anything else is imported as a package name.
+ */
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as v from 'valibot';
+import { DaemonError } from './errors.js';
+
+/** Log levels (pino's). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * What `glow daemon`'s flags map to: every field optional. Leave a field undefined when its flag
+ * was not given (with commander, check `getOptionValueSource(key) === 'cli'` for `--no-mdns` and
+ * `--web/--no-web`, whose implied defaults would otherwise hide config.json), so config.json
+ * applies.
+ */
+export interface DaemonOptions {
+  /** `--home DIR`. @default $GLOW_HOME, else ~/.glow */
+  home?: string;
+  /** `--listen HOST:PORT`: the WebSocket link listener. @default '127.0.0.1:0' */
+  listen?: string;
+  /** `--http HOST:PORT`: status page, control channel, HTTP/JSON gateway. @default '127.0.0.1:7717' (ephemeral if busy) */
+  http?: string;
+  /** `--signaling URL`, repeatable: signaling servers to register with. @default [] */
+  signaling?: string[];
+  /** `--connect URL`, repeatable: daemons to link to (`ws://host:port` of their link listener). @default [] */
+  connect?: string[];
+  /** `--embedded-signaling`: run a signaling server inside the daemon. @default false */
+  embeddedSignaling?: boolean;
+  /** `--name NAME`: a human name, shown in status. @default none */
+  name?: string;
+  /** `--no-mdns` sets false. @default true */
+  mdns?: boolean;
+  /** `--mdns-interface ADDR`: IPv4 address of the multicast interface. @default 127.0.0.1 for a loopback listener, else all */
+  mdnsInterface?: string;
+  /** `--mdns-port PORT`: UDP port of mDNS (tests use their own to stay apart). @default 5353 */
+  mdnsPort?: number;
+  /** `--web` / `--no-web`: serve the web UI (the status page for now) on the HTTP port. @default true */
+  web?: boolean;
+  /** `--log-level LEVEL`. @default 'info' */
+  logLevel?: LogLevel;
+  /** `--plugin MODULE`, repeatable: modules to load process kinds from. @default [] */
+  plugins?: string[];
+}
+
+/** A `HOST:PORT` address. */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** Everything the daemon runs with, defaults filled in. */
+export interface DaemonSettings {
+  home: string;
+  listen: HostPort;
+  http: HostPort;
+  /** True when `http` is the default: a busy port falls back to an ephemeral one. */
+  httpFallback: boolean;
+  signaling: string[];
+  connect: string[];
+  embeddedSignaling: boolean;
+  embeddedStun: boolean;
+  name: string | undefined;
+  mdns: boolean;
+  /** undefined: every interface. */
+  mdnsInterface: string | undefined;
+  mdnsPort: number;
+  web: boolean;
+  logLevel: LogLevel;
+  /** Import specifiers (paths already turned into file URLs). */
+  plugins: string[];
+  reconnect: { initial: number; max: number };
+  stopTimeout: number;
+}
+
+/** The fixed default HTTP port (UI, control, gateway). */
+export const DEFAULT_HTTP_PORT = 7717;
+
+const hostPortText = v.pipe(v.string(), v.maxLength(300));
+const wsUrl = v.pipe(v.string(), v.regex(/^wss?:\/\/[^\s]+$/, 'a ws:// or wss:// URL'), v.maxLength(2000));
+const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
+const ms = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3_600_000));
+
+/** The keys `DIR/config.json` may hold (unknown keys are refused, so that a typo is not ignored). */
+export const DaemonConfigSchema = v.strictObject({
+  listen: v.optional(hostPortText),
+  http: v.optional(hostPortText),
+  signaling: v.optional(v.array(wsUrl)),
+  connect: v.optional(v.array(wsUrl)),
+  embeddedSignaling: v.optional(v.boolean()),
+  embeddedStun: v.optional(v.boolean()),
+  name: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))),
+  mdns: v.optional(v.boolean()),
+  mdnsInterface: v.optional(v.pipe(v.string(), v.ipv4())),
+  mdnsPort: v.optional(port),
+  web: v.optional(v.boolean()),
+  logLevel: v.optional(v.picklist(LOG_LEVELS)),
+  plugins: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
+  reconnect: v.optional(v.strictObject({ initial: v.optional(ms), max: v.optional(ms) })),
+  stopTimeout: v.optional(ms),
+});
+
+/** The contents of `DIR/config.json`. */
+export type DaemonConfig = v.InferOutput<typeof DaemonConfigSchema>;
+
+/** Validates parsed config.json contents; a `usage` {@link DaemonError} names the first bad key. */
+export function parseConfig(value: unknown, file: string): DaemonConfig {
+  const result = v.safeParse(DaemonConfigSchema, value);
+  if (result.success) return result.output;
+  const issue = result.issues[0];
+  const path = v.getDotPath(issue) ?? '(top level)';
+  throw new DaemonError('usage', `${file}: ${path}: ${issue.message}`);
+}
+
+/** The home directory: the flag, else `$GLOW_HOME`, else `~/.glow`. */
+export function resolveHome(options: DaemonOptions, env: NodeJS.ProcessEnv = process.env): string {
+  const home = options.home ?? (env.GLOW_HOME || undefined) ?? join(homedir(), '.glow');
+  return resolve(home);
+}
+
+/** Splits `HOST:PORT` (or `[v6]:PORT`); a `usage` error for anything else. */
+export function parseHostPort(text: string, what: string): HostPort {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  const number = Number(match?.[3]);
+  if (!match || number > 65535) throw new DaemonError('usage', `${what} expects HOST:PORT, got ${JSON.stringify(text.slice(0, 100))}`);
+  return { host: match[1] ?? match[2]!, port: number };
+}
+
+/** True for addresses that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host) || /^::ffff:127\./.test(host);
+}
+
+/** A plugin specifier as `import()` takes it: paths become file URLs, package names stay. */
+export function pluginSpecifier(specifier: string, base: string): string {
+  const isPath = specifier.startsWith('.') || isAbsolute(specifier);
+  return isPath ? pathToFileURL(resolve(base, specifier)).href : specifier;
+}
+
+/** Merges flags over config.json over the defaults (see the table at the top of this file). */
+export function resolveSettings(options: DaemonOptions, config: DaemonConfig, home: string, cwd = process.cwd()): DaemonSettings {
+  const flags = parseFlags(options);
+  const listen = parseHostPort(flags.listen ?? config.listen ?? '127.0.0.1:0', flags.listen ? '--listen' : 'listen');
+  const httpText = flags.http ?? config.http;
+  const http = httpText ? parseHostPort(httpText, flags.http ? '--http' : 'http') : { host: '127.0.0.1', port: DEFAULT_HTTP_PORT };
+  const mdnsInterface = flags.mdnsInterface ?? config.mdnsInterface ?? (isLoopbackHost(listen.host) ? '127.0.0.1' : undefined);
+  const plugins = flags.plugins
+    ? flags.plugins.map((plugin) => pluginSpecifier(plugin, cwd))
+    : (config.plugins ?? []).map((plugin) => pluginSpecifier(plugin, home));
+  return {
+    home,
+    listen,
+    http,
+    httpFallback: httpText === undefined,
+    signaling: flags.signaling ?? config.signaling ?? [],
+    connect: flags.connect ?? config.connect ?? [],
+    embeddedSignaling: flags.embeddedSignaling ?? config.embeddedSignaling ?? false,
+    embeddedStun: config.embeddedStun ?? false,
+    name: flags.name ?? config.name,
+    mdns: flags.mdns ?? config.mdns ?? true,
+    mdnsInterface,
+    mdnsPort: flags.mdnsPort ?? config.mdnsPort ?? 5353,
+    web: flags.web ?? config.web ?? true,
+    logLevel: flags.logLevel ?? config.logLevel ?? 'info',
+    plugins,
+    reconnect: { initial: config.reconnect?.initial ?? 500, max: config.reconnect?.max ?? 30_000 },
+    stopTimeout: config.stopTimeout ?? 10_000,
+  };
+}
+
+/** Validates the flags with the same rules as config.json, naming the flag in the message. */
+function parseFlags(options: DaemonOptions): Omit<DaemonOptions, 'home'> {
+  const { home: _home, ...flags } = options;
+  const defined = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
+  const result = v.safeParse(DaemonConfigSchema, defined);
+  if (result.success) return result.output as Omit<DaemonOptions, 'home'>;
+  const issue = result.issues[0];
+  const key = String(issue.path?.[0]?.key ?? '');
+  const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/^plugins$/, 'plugin')}`;
+  throw new DaemonError('usage', `${flag}: ${issue.message}`);
+}

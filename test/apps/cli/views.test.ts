@@ -1,0 +1,134 @@
+import type { PeerValue, ResourceValue, RouteValue, StatusValue } from '../../../apps/daemon/control.js';
+import { describeView, downView, killView, peersView, resourcesView, resultView, routesView, spawnView, statusView, treeView } from '../../../apps/daemon/cli/views.js';
+
+describe('cli views', () => {
+  it('shows status as aligned key/value lines, absent facts as -', () => {
+    const status: StatusValue = {
+      node: 'N1',
+      pid: 42,
+      uptime: 61,
+      http: 'http://127.0.0.1:7717',
+      link: 'ws://127.0.0.1:7001',
+      peers: 2,
+      routes: 2,
+      resources: 5,
+      processes: 1,
+    };
+    const text = statusView(status);
+    expect(text).toMatch(/^node +N1$/m);
+    expect(text).toMatch(/^name +-$/m);
+    expect(text).toMatch(/^uptime +1m 1s$/m);
+    expect(text).toMatch(/^signaling +-$/m);
+    expect(text).toMatch(/^processes +1$/m);
+  });
+
+  it('lists peers with kind, remote node and RTT', () => {
+    const peers: PeerValue[] = [
+      { node: 'B', kind: 'websocket', rtt: 0.5 },
+      { node: 'C', kind: 'webrtc', rtt: null },
+    ];
+    expect(peersView(peers)).toBe('KIND       NODE  RTT\nwebsocket  B     0.50 ms\nwebrtc     C     -\n');
+    expect(peersView([])).toBe('no peers\n');
+  });
+
+  it('lists routes with destination, next hop, metric and hops', () => {
+    const routes: RouteValue[] = [
+      { destination: 'B', nextHop: 'B', metric: 96, hops: 1 },
+      { destination: 'C', nextHop: 'B', metric: 192 },
+    ];
+    expect(routesView(routes)).toBe('DESTINATION  NEXT HOP  METRIC  HOPS\nB            B         96      1\nC            B         192     -\n');
+  });
+
+  it('lists resources with id, interface, owner and name', () => {
+    const resources: ResourceValue[] = [
+      { id: 'glow://A/node', interface: 'glow.Node/1' },
+      { id: 'glow://A/x1', interface: 'glow.Counter/1', owner: 'glow://A/p1', name: 'counter' },
+    ];
+    const text = resourcesView(resources);
+    expect(text.split('\n')[0]).toBe('ID             INTERFACE       OWNER        NAME');
+    expect(text).toContain('glow://A/x1    glow.Counter/1  glow://A/p1  counter');
+    expect(resourcesView('not a list')).toBe('no resources\n');
+  });
+
+  it('describes an interface with compact argument and result types', () => {
+    const text = describeView({
+      id: 'glow://A/x1',
+      interface: 'glow.Counter/1',
+      members: {
+        add: { kind: 'method', args: { type: 'object', properties: { by: { type: 'number' } }, required: ['by'] }, result: { type: 'number' } },
+        ticks: { kind: 'stream', args: { type: 'object' }, item: { type: 'integer' }, description: 'one per second' },
+        reset: { kind: 'cast', args: { type: 'object' } },
+      },
+    });
+    expect(text).toMatch(/^interface +glow\.Counter\/1$/m);
+    expect(text).toMatch(/^add +method +\{ by: number \} +number +-$/m);
+    expect(text).toMatch(/^ticks +stream +\{\} +stream of integer +one per second$/m);
+    expect(text).toMatch(/^reset +cast +\{\} +- +-$/m);
+  });
+
+  it('prints call results: strings raw, other values as JSON, nothing for no result', () => {
+    expect(resultView('hello')).toBe('hello\n');
+    expect(resultView(3)).toBe('3\n');
+    expect(JSON.parse(resultView({ a: 1 }))).toEqual({ a: 1 });
+    expect(resultView(undefined)).toBe('');
+    expect(resultView(null)).toBe('null\n');
+  });
+
+  it('prints a spawned process by its ref, then kind, name and persistence', () => {
+    expect(spawnView({ ref: 'glow://A/p1', kind: 'counter', node: 'A', persisted: false })).toBe('glow://A/p1  counter\n');
+    expect(spawnView({ ref: 'glow://A/p1', kind: 'counter', node: 'A', name: 'c1', persisted: true })).toBe('glow://A/p1  counter  name c1  persisted\n');
+    expect(JSON.parse(spawnView({ other: true }))).toEqual({ other: true });
+  });
+
+  it('prints what was killed and how it ended', () => {
+    expect(killView({ ref: 'glow://A/p1', reason: 'killed' }, 'c1')).toBe('killed glow://A/p1 (killed)\n');
+    expect(killView(null, 'c1')).toBe('killed c1\n');
+  });
+
+  it('prints DOWN with the reason', () => {
+    expect(downView({ ref: 'glow://C/p1', reason: 'noconnection' })).toBe('DOWN noconnection\n');
+    expect(downView({ ref: 'glow://C/p1', reason: { code: 'noconnection', message: 'node C is unreachable' } })).toBe(
+      'DOWN noconnection (node C is unreachable)\n',
+    );
+    expect(downView({ ref: 'glow://C/p1', reason: 'normal' })).toBe('DOWN normal\n');
+  });
+
+  it('indents the supervision tree under its node, with owned resources under their process', () => {
+    const tree = {
+      id: 'A',
+      resources: 7,
+      processes: [
+        {
+          id: 'glow://A/root',
+          kind: 'supervisor',
+          interface: 'glow.Supervisor/1',
+          resources: [],
+          children: [
+            { id: 'glow://A/p1', kind: 'counter', interface: 'demo.Counter/1', resources: [{ id: 'glow://A/r1', interface: 'demo.Cell/1' }], children: [] },
+            {
+              id: 'glow://A/s2',
+              kind: 'supervisor',
+              interface: 'glow.Supervisor/1',
+              resources: [],
+              children: [{ id: 'glow://A/p2', kind: 'echo', interface: 'demo.Echo/1', resources: [], children: [] }],
+            },
+          ],
+        },
+      ],
+    };
+    expect(treeView(tree)).toBe(
+      [
+        'A  (7 resources)',
+        '  glow://A/root  supervisor  glow.Supervisor/1',
+        '    glow://A/p1  counter  demo.Counter/1',
+        '      - glow://A/r1  demo.Cell/1',
+        '    glow://A/s2  supervisor  glow.Supervisor/1',
+        '      glow://A/p2  echo  demo.Echo/1',
+        '',
+      ].join('\n'),
+    );
+    expect(treeView({ id: 'A', resources: 1, processes: [] })).toBe('A  (1 resource)\n  no processes\n');
+    expect(treeView([{ id: 'glow://A/p1', kind: 'echo', name: 'e' }])).toBe('glow://A/p1  echo  (e)\n');
+    expect(treeView([])).toBe('no processes\n');
+  });
+});
