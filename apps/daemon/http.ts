@@ -1,5 +1,6 @@
 /**
- * The daemon's HTTP port: `GET /` (status page, unless `--no-web`), `POST /control` (the CLI's
+ * The daemon's HTTP port: `GET /` (the web app when built, else the status page; `/status`;
+ * none with `--no-web`), `GET /api/info` (what the web app needs to join), `POST /control` (the CLI's
  * control channel, control.ts) and `/api/…` (the HTTP/JSON gateway, gateway.ts). Who may use
  * which: auth.ts. Every failure is a JSON body with a Glow error code and the HTTP status that
  * fits it (HTTP_STATUS); control answers are wrapped in `{ ok, … }`, gateway answers are not.
@@ -15,6 +16,7 @@ import { toJson } from './json.js';
 import type { Logger } from './log.js';
 import { runOperation, type DaemonContext } from './operations.js';
 import { renderStatusPage } from './statusPage.js';
+import { serveWebApp, webInfo } from './webApp.js';
 
 /** Options of {@link startHttp}. */
 export interface HttpOptions {
@@ -24,8 +26,10 @@ export interface HttpOptions {
   fallback: boolean;
   token: string;
   ctx: DaemonContext;
-  /** Serve the status page on `GET /`. */
+  /** Serve the web app (or, when it is not built, the status page) on `GET /`. */
   web: boolean;
+  /** Where the built web app is. @default dist/web of this checkout */
+  webDir?: string;
   log: Logger;
   /**
    * Largest request body, bytes: control requests and gateway calls are small JSON; bulk data
@@ -116,11 +120,15 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
     }
     if (url.pathname.startsWith('/api/')) {
       if (!mayUseGateway(request, options.token)) throw new HttpFailure(401, 'unauthorized', 'requests from other machines need "Authorization: Bearer <token>"');
+      if (url.pathname === '/api/info' && method === 'GET') return sendJson(response, 200, toJson(webInfo(options.ctx.info())));
       const body = () => readJson(request, options.maxBodyBytes);
       return await gateway(options.ctx, method, url.pathname.slice('/api'.length), url.searchParams, body, response, abort.signal);
     }
-    if (url.pathname === '/' && options.web && (method === 'GET' || method === 'HEAD')) {
+    if (options.web && (method === 'GET' || method === 'HEAD') && (url.pathname === '/' || url.pathname.startsWith('/assets/') || url.pathname === '/status')) {
       if (!mayUseGateway(request, options.token)) throw new HttpFailure(401, 'unauthorized', 'the status page is for this machine (or a bearer token)');
+      // The web app when it is built (npm run build:web), else the plain status page; /status always.
+      if (url.pathname !== '/status' && (await serveWebApp(url.pathname, method === 'HEAD', response, options.webDir))) return;
+      if (url.pathname.startsWith('/assets/')) throw new HttpFailure(404, 'nomethod', `nothing at ${method} ${url.pathname}`);
       const html = await renderStatusPage(options.ctx);
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html), 'cache-control': 'no-store' });
       response.end(method === 'HEAD' ? undefined : html);

@@ -64,7 +64,8 @@ export type WebRtcBackendName = 'werift' | 'node-datachannel';
 
 /** A factory of peers for one WebRTC implementation. */
 export interface WebRtcBackend {
-  readonly name: WebRtcBackendName;
+  /** Which implementation: a Node backend, or `browser` for the platform's RTCPeerConnection (apps/web). */
+  readonly name: WebRtcBackendName | 'browser';
   createPeer(options?: WebRtcPeerOptions): WebRtcPeer;
 }
 

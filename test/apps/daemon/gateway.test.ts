@@ -109,8 +109,8 @@ describe('the HTTP/JSON gateway', () => {
 });
 
 describe('the status page', () => {
-  test('shows the node id, its name, a peer with its kind, routes and processes', async () => {
-    const response = await fetch(`${a.info.http}/`);
+  test('(at /status, and at / until the web app is built) shows the node id, its name, a peer with its kind, routes and processes', async () => {
+    const response = await fetch(`${a.info.http}/status`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await response.text();

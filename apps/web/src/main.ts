@@ -1,0 +1,71 @@
+/**
+ * The web app: this tab becomes a Glow node (identity from IndexedDB, links to the daemon that
+ * served the page), and three views show and drive the mesh. `window.glow` exposes the node
+ * for the browser tests and for poking at it from the console.
+ */
+import { createIdentity } from '../../../src/transport/identity.js';
+import { openLink } from '../../../src/transport/openLink.js';
+import { connectSignaling } from '../../../src/transport/signalingClient.js';
+import { connectWebSocket } from '../../../src/transport/websocket.js';
+import { browserBackend } from './browserRtc.js';
+import { forgetIdentity, loadIdentity } from './identityStore.js';
+import { mountMeshView } from './meshView.js';
+import { mountProcessesView } from './processesView.js';
+import { mountResourcesView } from './resourcesView.js';
+import { startTabNode, type TabNode } from './tabNode.js';
+
+declare global {
+  interface Window {
+    glow?: TabNode;
+    /** Building blocks for the in-browser link compliance tests (test/apps/web/browserLinks.test.ts). */
+    glowLab?: typeof lab;
+  }
+}
+
+const lab = { createIdentity, openLink, connectSignaling, connectWebSocket, browserBackend };
+window.glowLab = lab;
+
+const $ = (id: string) => document.getElementById(id)!;
+
+async function main(): Promise<void> {
+  const identity = await loadIdentity();
+  const tab = startTabNode(identity);
+  window.glow = tab;
+  $('self').textContent = identity.id;
+  const state = $('state');
+  const showState = (value: string) => {
+    state.dataset.state = value;
+    state.textContent = value === 'connected' ? 'connected' : `${value}…`;
+  };
+  tab.onstate = showState;
+  showState(tab.state);
+  $('forget').onclick = () => {
+    // A new identity means a new node: stop this one first so the daemon sees it leave.
+    void tab
+      .stop()
+      .then(forgetIdentity)
+      .then(() => location.reload());
+  };
+  addEventListener('pagehide', () => void tab.stop());
+
+  mountMeshView($('view-mesh'), tab.mesh, (peer) => tab.connectRtc(peer));
+  const resources = mountResourcesView($('view-resources'), tab.mesh);
+  const processes = mountProcessesView($('view-processes'), tab.mesh);
+  const refreshers: Record<string, () => Promise<void>> = { resources: resources.refresh, processes: processes.refresh };
+  const tabs = [...document.querySelectorAll<HTMLButtonElement>('nav [role=tab]')];
+  for (const button of tabs) {
+    button.onclick = () => {
+      for (const other of tabs) {
+        const selected = other === button;
+        other.setAttribute('aria-selected', String(selected));
+        $(`view-${other.dataset.view}`).hidden = !selected;
+      }
+      void refreshers[button.dataset.view ?? '']?.();
+    };
+  }
+}
+
+main().catch((error: unknown) => {
+  $('state').textContent = `failed: ${error instanceof Error ? error.message : String(error)}`;
+  $('state').dataset.state = 'failed';
+});

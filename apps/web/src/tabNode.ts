@@ -1,0 +1,122 @@
+/**
+ * The tab as a Glow node: its Mesh (transit off: a tab should not carry other nodes' traffic),
+ * a WebSocket link to the daemon that served the page and a registration at that daemon's
+ * signaling server, each kept up by the daemon's own reconnect loop (capped backoff with
+ * jitter). The daemon's addresses come from `GET /api/info` at every attempt, because a
+ * restarted daemon listens for links on a new port.
+ */
+import { Mesh } from '../../../src/actors/mesh.js';
+import type { NodeId } from '../../../src/firefly/address.js';
+import type { NodeIdentity } from '../../../src/transport/identity.js';
+import type { WebSocketLike } from '../../../src/transport/websocket.js';
+import { connectSignaling, type SignalingClient, type SignalingSocketClass } from '../../../src/transport/signalingClient.js';
+import { keepConnected, type Reconnector } from '../../daemon/reconnect.js';
+import { browserBackend } from './browserRtc.js';
+import { tabKinds } from './tabKinds.js';
+
+/** What `GET /api/info` answers. */
+export interface DaemonInfo {
+  node: NodeId;
+  link: string;
+  signaling?: string;
+}
+
+/** What the status line shows. */
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting';
+
+/** A running tab node. */
+export interface TabNode {
+  readonly mesh: Mesh;
+  readonly state: ConnectionState;
+  /** The daemon that served the page, once known. */
+  readonly daemon: NodeId | undefined;
+  /** The signaling client while registered. */
+  readonly signaling: SignalingClient | undefined;
+  onstate: ((state: ConnectionState) => void) | undefined;
+  /** Opens a direct WebRTC link through the daemon's signaling server. */
+  connectRtc(peer: NodeId): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function fetchInfo(): Promise<DaemonInfo> {
+  const response = await fetch('/api/info', { cache: 'no-store' });
+  if (!response.ok) throw new Error(`GET /api/info answered ${response.status}`);
+  return (await response.json()) as DaemonInfo;
+}
+
+/** Starts the tab's node with `identity`. */
+export function startTabNode(identity: NodeIdentity): TabNode {
+  // Served from this machine: keep WebRTC on loopback, as the daemon does (nothing leaves it).
+  const loopbackOnly = ['127.0.0.1', 'localhost', '[::1]'].includes(location.hostname);
+  const mesh = new Mesh({
+    identity,
+    router: { transit: false },
+    // The DOM types send() with ArrayBuffer-backed views only; the link sends plain Uint8Arrays, which browsers accept.
+    webSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+    webrtc: { backend: browserBackend, loopbackOnly },
+  });
+  for (const kind of tabKinds) mesh.node.registerKind(kind);
+  const loops: Reconnector[] = [];
+  const tab: TabNode & { state: ConnectionState; daemon: NodeId | undefined; signaling: SignalingClient | undefined } = {
+    mesh,
+    state: 'connecting',
+    daemon: undefined,
+    signaling: undefined,
+    onstate: undefined,
+    async connectRtc(peer) {
+      if (!tab.signaling) throw new Error('not registered with a signaling server');
+      await mesh.connectRtcVia(tab.signaling, peer);
+    },
+    async stop() {
+      for (const loop of loops) loop.stop();
+      await mesh.close({ reason: 'tab closed' });
+    },
+  };
+  const setState = (state: ConnectionState) => {
+    tab.state = state;
+    tab.onstate?.(state);
+  };
+  loops.push(
+    keepConnected({
+      initial: 250,
+      max: 5000,
+      connect: async () => {
+        const info = await fetchInfo();
+        tab.daemon = info.node;
+        const link = await mesh.connect(info.link, { expect: info.node });
+        setState('connected');
+        return {
+          closed: new Promise((resolve) =>
+            link.onClose((reason) => {
+              setState('reconnecting');
+              resolve(reason);
+            }),
+          ),
+          close: () => link.close('tab closed'),
+        };
+      },
+      onFailure: () => setState(tab.state === 'connecting' ? 'connecting' : 'reconnecting'),
+    }),
+    keepConnected({
+      initial: 250,
+      max: 5000,
+      connect: async () => {
+        const info = await fetchInfo();
+        if (!info.signaling) throw new Error('the daemon runs no signaling server');
+        const client = await connectSignaling({ url: info.signaling, identity, WebSocket: WebSocket as unknown as SignalingSocketClass });
+        mesh.useSignaling(client);
+        tab.signaling = client;
+        return {
+          closed: new Promise((resolve) => {
+            client.onclose = (reason) => {
+              if (tab.signaling === client) tab.signaling = undefined;
+              resolve(reason);
+            };
+          }),
+          close: () => client.close(),
+        };
+      },
+    }),
+  );
+  return tab;
+}

@@ -1,0 +1,57 @@
+/**
+ * Debian's Chromium, driven by playwright-core, with the flags webrtc-loopback.md measured as
+ * keeping every packet on loopback: WebRTC host candidates with real addresses instead of mDNS
+ * names, no DNS for anything but localhost, no IPv6 candidate.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+
+/** Where Debian installs it (`apt-get install -y chromium`); `.ci/run` installs it when missing. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Features Playwright 1.65 disables itself, used when its list cannot be read from its bundle. */
+const PLAYWRIGHT_DISABLED_FALLBACK = [
+  'AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose', 'HttpsUpgrades', 'HttpsFirstBalancedModeAutoEnable',
+  'LensOverlay', 'MediaRouter', 'PaintHolding', 'ThirdPartyStoragePartitioning', 'AvoidCorsURLLoaderRestartOnRedirect',
+  'TcpPortRandomizationWin', 'OptimizationHints', 'NetworkTimeServiceQuerying', 'AimEnabled', 'PreconnectToSearch',
+];
+
+/**
+ * Playwright passes its own `--disable-features=…`, and a second such flag replaces the first:
+ * ours repeats Playwright's list (read from the installed version) and adds ours, so both hold.
+ */
+function playwrightDisabledFeatures(): string[] {
+  try {
+    const require = createRequire(import.meta.url);
+    const bundle = readFileSync(join(dirname(require.resolve('playwright-core/package.json')), 'lib', 'coreBundle.js'), 'utf8');
+    const list = /disabledFeatures = \[([\s\S]*?)\]\.filter/.exec(bundle)?.[1];
+    const names = list ? [...list.matchAll(/^\s*"([A-Za-z0-9]+)"/gm)].map((match) => match[1]!) : [];
+    return names.length > 5 ? names : PLAYWRIGHT_DISABLED_FALLBACK;
+  } catch {
+    return PLAYWRIGHT_DISABLED_FALLBACK;
+  }
+}
+
+/** Launches headless Chromium with the loopback flags. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 15_000,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--disable-features=${[...playwrightDisabledFeatures(), 'WebRtcHideLocalIpsWithMdns'].join(',')}`,
+      '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1',
+      '--force-fieldtrials=WebRTC-IPv6Default/Disabled/',
+    ],
+  });
+}
