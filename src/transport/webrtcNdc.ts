@@ -88,8 +88,18 @@ class NdcPeer implements WebRtcPeer {
   }
 
   async addCandidate(candidate: string, mid: string): Promise<void> {
-    if (this.closed) return;
-    this.pc.addRemoteCandidate(candidate, mid);
+    for (let attempt = 0; ; attempt++) {
+      if (this.closed) return;
+      try {
+        this.pc.addRemoteCandidate(candidate, mid);
+        return;
+      } catch (error) {
+        // libdatachannel builds its ICE transport on its own thread once the description is
+        // set; a candidate that gets there first is refused. Wait for the transport (bounded).
+        if (attempt >= 50 || !/without ICE transport/.test((error as Error).message)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
   }
 
   close(): void {
