@@ -1,8 +1,8 @@
 /**
  * The shared benchmark harness: timing with `process.hrtime.bigint`, a warm-up, several rounds
  * and their median, heap measurement with a forced GC. Every figure is printed beside a raw
- * baseline measured in the same run, and `ratio` is always a cost ratio (Glow / raw, lower is
- * better).
+ * baseline measured in the same run, and `ratio` is a cost ratio (Glow / raw, lower is better)
+ * unless the benchmark says `better: 'higher'` (the mesh call rates: Glow's rate / raw's rate).
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -17,17 +17,38 @@ export interface BenchResult {
   unit: string;
   /** The raw baseline, measured in the same run. */
   baseline: number;
-  /** Cost ratio: Glow's cost per operation over the baseline's (lower is better). */
+  /**
+   * Glow / raw: a cost ratio (Glow's cost per operation over the baseline's, lower is better),
+   * or for benchmarks with `better: 'higher'` a rate ratio (Glow's rate over the baseline's).
+   */
   ratio: number;
 }
+
+/**
+ * A goal beyond the plain "ratio at most N": a bound on the ratio or on the value itself, from
+ * above or below. `label` explains it in the table.
+ */
+export interface Goal {
+  of: 'ratio' | 'value';
+  atMost?: number;
+  atLeast?: number;
+  label?: string;
+}
+
+/** Thrown by `run` when a benchmark cannot run here (an optional package missing); reported, never fatal. */
+export class BenchSkipped extends Error {}
 
 /** A benchmark: one small file under bench/ exports one as default. */
 export interface Benchmark {
   name: string;
   /** What the baseline is, for the table. */
   baseline: string;
-  /** The ratio Glow aims to stay at or under, if any. Missing it never fails the run. */
-  goal?: number;
+  /** The ratio Glow aims to stay at or under (or a {@link Goal}), if any. Missing it never fails the run. */
+  goal?: number | Goal;
+  /** Which way the ratio is good. @default 'lower' (a cost ratio) */
+  better?: 'lower' | 'higher';
+  /** Printed once under the table (how it was measured: in-process, kills, …). */
+  note?: string;
   run(): Promise<BenchResult>;
 }
 
@@ -85,6 +106,30 @@ export async function compare(glow: Round, raw: Round, options: CompareOptions):
     }
   }
   return { glow: median(glowTimes) / ops, raw: median(rawTimes) / ops };
+}
+
+/**
+ * Like {@link compare} for any number of contenders: every round runs each once, the starting
+ * contender rotating from round to round, and the median nanoseconds per round of each is
+ * returned (in the order given).
+ */
+export async function alternate(contenders: readonly Round[], options: { warmup?: number; rounds?: number } = {}): Promise<number[]> {
+  const { warmup = 1, rounds = 7 } = options;
+  for (let i = 0; i < warmup; i++) for (const round of contenders) await round();
+  const times = contenders.map(() => [] as number[]);
+  for (let i = 0; i < rounds; i++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const index = (i + k) % contenders.length;
+      times[index]!.push(await contenders[index]!());
+    }
+  }
+  return times.map((list) => median(list));
+}
+
+/** The `p`-quantile (0…1) of a non-empty list, nearest rank. */
+export function quantile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }
 
 let gcFunction: (() => void) | undefined;

@@ -4,13 +4,16 @@
  * `{ "name", "value", "unit", "baseline", "ratio" }`. A missed goal is reported, never fatal.
  */
 import { cpus } from 'node:os';
-import type { BenchResult, Benchmark } from './harness.js';
+import { BenchSkipped, type BenchResult, type Benchmark } from './harness.js';
 import call from './local/call.js';
 import cast from './local/cast.js';
 import heap from './local/heap.js';
 import spawn from './local/spawn.js';
+import { ndcCalls, weriftCalls, wsCalls } from './mesh/calls.js';
+import down from './mesh/down.js';
+import restart from './mesh/restart.js';
 
-const ALL: Benchmark[] = [cast, call, heap, spawn];
+const ALL: Benchmark[] = [cast, call, heap, spawn, ...wsCalls, ...weriftCalls, ...ndcCalls, ...down, ...restart];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -24,7 +27,21 @@ if (selected.length === 0) {
 
 function goalText(bench: Benchmark, result: BenchResult): string {
   if (bench.goal === undefined) return '';
-  return `goal ≤ ${bench.goal} — ${result.ratio <= bench.goal ? 'met' : 'not met'}`;
+  if (typeof bench.goal === 'number') return `goal ≤ ${bench.goal} — ${result.ratio <= bench.goal ? 'met' : 'not met'}`;
+  const { of, atMost, atLeast, label } = bench.goal;
+  const figure = of === 'ratio' ? result.ratio : result.value;
+  const suffix = of === 'ratio' ? '×' : ` ${result.unit}`;
+  const bounds: string[] = [];
+  let met = true;
+  if (atLeast !== undefined) {
+    bounds.push(`≥ ${atLeast}${suffix}`);
+    met &&= figure >= atLeast;
+  }
+  if (atMost !== undefined) {
+    bounds.push(`≤ ${atMost}${suffix}`);
+    met &&= figure <= atMost;
+  }
+  return `goal ${bounds.join(' and ')}${label ? ` (${label})` : ''} — ${met ? 'met' : 'not met'}`;
 }
 
 function table(rows: string[][]): string {
@@ -43,18 +60,34 @@ function table(rows: string[][]): string {
 if (!json) {
   const cpu = cpus();
   console.log(`glow bench — node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}`);
-  console.log('ratio = Glow cost per operation / raw cost per operation (lower is better)\n');
+  console.log('ratio = Glow cost per operation / raw cost per operation (lower is better);');
+  console.log('rows marked ↑: ratio = Glow rate / raw rate (higher is better)\n');
 }
 
 const rows: string[][] = [['benchmark', 'glow', 'unit', 'raw', 'ratio', 'raw baseline', 'goal']];
+const notes: string[] = [];
 for (const bench of selected) {
   if (!json) process.stderr.write(`running ${bench.name}…\n`);
-  const result = await bench.run();
+  let result: BenchResult;
+  try {
+    result = await bench.run();
+  } catch (error) {
+    if (!(error instanceof BenchSkipped)) throw error;
+    const note = `${bench.name}: skipped — ${error.message}`;
+    if (json) console.error(note);
+    else rows.push([bench.name, '—', '', '—', '—', bench.baseline, `skipped: ${error.message}`]);
+    continue;
+  }
+  if (bench.note && !notes.includes(bench.note)) notes.push(bench.note);
   if (json) {
     const { name, value, unit, baseline, ratio } = result;
     console.log(JSON.stringify({ name, value, unit, baseline, ratio }));
   } else {
-    rows.push([result.name, String(result.value), result.unit, String(result.baseline), `${result.ratio}×`, bench.baseline, goalText(bench, result)]);
+    const ratio = `${result.ratio}×${bench.better === 'higher' ? ' ↑' : ''}`;
+    rows.push([result.name, String(result.value), result.unit, String(result.baseline), ratio, bench.baseline, goalText(bench, result)]);
   }
 }
-if (!json) console.log(table(rows));
+if (!json) {
+  console.log(table(rows));
+  if (notes.length) console.log(`\n${notes.map((note) => `- ${note}`).join('\n')}`);
+}

@@ -166,17 +166,13 @@ export class Remote {
     } else {
       packet = input;
     }
-    const reject = (error: GlowError) => {
-      this.node.stats.packetsRejected++;
-      // Never answer an answer: an error about an error could ping-pong forever.
-      if (packet.kind !== PacketKind.error && packet.kind !== PacketKind.reply) this.sendError(packet.src, packet.corr, error);
-    };
-    if (packet.dst.node !== this.node.id) return reject(new GlowError('noconnection', `this node is not ${packet.dst.node}`));
+    // Every packet goes through here: no closure is made for it unless it is needed.
+    if (packet.dst.node !== this.node.id) return this.refuse(packet, new GlowError('noconnection', `this node is not ${packet.dst.node}`));
     switch (packet.kind) {
       case PacketKind.call:
-        return this.serveCall(packet, reject);
+        return this.serveCall(packet);
       case PacketKind.cast:
-        return this.serveCast(packet, reject);
+        return this.serveCast(packet);
       case PacketKind.reply:
       case PacketKind.error:
         if (this.pending.has(packet.corr)) return this.settle(packet);
@@ -184,53 +180,65 @@ export class Remote {
         return;
       case PacketKind.item:
       case PacketKind.end:
-        if (!this.streams.consumerPacket(packet)) reject(new GlowError('noproc', 'no such stream'));
+        if (!this.streams.consumerPacket(packet)) this.refuse(packet, new GlowError('noproc', 'no such stream'));
         return;
       case PacketKind.stream:
-        return this.streams.serve(packet, reject);
+        return this.streams.serve(packet, (error) => this.refuse(packet, error));
       case PacketKind.credit:
       case PacketKind.cancel:
         return this.streams.producerPacket(packet);
       case PacketKind.signal:
-        return this.serveSignal(packet, reject);
+        return this.serveSignal(packet);
       default:
         // route and rtc packets are the router's; one reaching the node came from a confused peer.
-        return reject(new GlowError('unsupported', `packet kind ${packet.kind} is not served by this node`));
+        return this.refuse(packet, new GlowError('unsupported', `packet kind ${packet.kind} is not served by this node`));
     }
   }
 
-  private decodeBody(packet: Packet, reject: (error: GlowError) => void): { ok: true; value: unknown } | { ok: false } {
+  /** A packet this node cannot serve: counted, and its sender told (unless it was an answer). */
+  private refuse(packet: Packet, error: GlowError): void {
+    this.node.stats.packetsRejected++;
+    // Never answer an answer: an error about an error could ping-pong forever.
+    if (packet.kind !== PacketKind.error && packet.kind !== PacketKind.reply) this.sendError(packet.src, packet.corr, error);
+  }
+
+  /** The packet's body; a body that does not decode is refused (with `refuse`) or just ignored. */
+  private decodeBody(packet: Packet, refuse = true): { ok: true; value: unknown } | { ok: false } {
     try {
       return { ok: true, value: decodeValue(packet.body, this.node.limits) };
     } catch (error) {
-      reject(toGlowError(error, 'badpacket'));
+      if (refuse) this.refuse(packet, toGlowError(error, 'badpacket'));
       return { ok: false };
     }
   }
 
-  private serveCall(packet: Packet, reject: (error: GlowError) => void): void {
+  private serveCall(packet: Packet): void {
     const cell = this.node.cell(packet.dst.local);
-    if (!cell) return reject(new GlowError('noproc', `no resource ${packet.dst.local} on node ${this.node.id}`));
-    const body = this.decodeBody(packet, reject);
+    if (!cell) return this.refuse(packet, new GlowError('noproc', `no resource ${packet.dst.local} on node ${this.node.id}`));
+    const body = this.decodeBody(packet);
     if (!body.ok) return;
-    const replier: Replier = {
-      resolve: (value) => {
-        let encoded: Uint8Array;
-        try {
-          encoded = encodeValue(value);
-        } catch (error) {
-          return this.sendError(packet.src, packet.corr, toGlowError(error, 'crashed'));
-        }
-        this.send(PacketKind.reply, packet.src, packet.corr, '', encoded);
-      },
-      reject: (error) => this.sendError(packet.src, packet.corr, error),
-    };
-    cell.accept('glow.call', packet.method, body.value, replier, packet.src);
+    cell.accept('glow.call', packet.method, body.value, new CallReplier(this, packet), packet.src);
   }
 
-  private serveCast(packet: Packet, reject: (error: GlowError) => void): void {
+  /** @internal Answers a call that came in `packet` with its result. */
+  answer(packet: Packet, value: unknown): void {
+    let encoded: Uint8Array;
+    try {
+      encoded = encodeValue(value);
+    } catch (error) {
+      return this.sendError(packet.src, packet.corr, toGlowError(error, 'crashed'));
+    }
+    this.send(PacketKind.reply, packet.src, packet.corr, '', encoded);
+  }
+
+  /** @internal Answers a call that came in `packet` with an error. */
+  answerError(packet: Packet, error: GlowError): void {
+    this.sendError(packet.src, packet.corr, error);
+  }
+
+  private serveCast(packet: Packet): void {
     const cell = this.node.cell(packet.dst.local);
-    const body = this.decodeBody(packet, reject);
+    const body = this.decodeBody(packet);
     if (!body.ok) return;
     const error = cell ? cell.accept('glow.cast', packet.method, body.value, undefined, packet.src) : new GlowError('noproc', `no resource ${packet.dst.local}`);
     if (error) this.node.castFailed(packet.dst, error);
@@ -255,7 +263,7 @@ export class Remote {
     else call.reject(errorFromWire(value));
   }
 
-  private serveSignal(packet: Packet, reject: (error: GlowError) => void): void {
+  private serveSignal(packet: Packet): void {
     const key = `${packet.src.node}:${packet.corr}`;
     switch (packet.method) {
       case 'monitor': {
@@ -278,7 +286,7 @@ export class Remote {
           this.node.stats.packetsRejected++;
           return;
         }
-        const body = this.decodeBody(packet, () => undefined);
+        const body = this.decodeBody(packet, false);
         this.watching.delete(packet.corr);
         watch.fire(body.ok ? reasonFromWire(body.value) : { error: errorToWire(new GlowError('badpacket', 'malformed DOWN')) });
         return;
@@ -291,13 +299,32 @@ export class Remote {
       case 'unlink':
         return this.node.signalTable.unlinkFromRemote(packet.dst, packet.src);
       case 'exit': {
-        const body = this.decodeBody(packet, reject);
+        const body = this.decodeBody(packet);
         if (!body.ok) return;
         const reason = body.value === 'kill' ? 'kill' : reasonFromWire(body.value);
         return this.node.signalTable.exitFromRemote(packet.dst, packet.src, reason);
       }
       default:
-        return reject(new GlowError('unsupported', `unknown signal ${JSON.stringify(packet.method.slice(0, 32))}`));
+        return this.refuse(packet, new GlowError('unsupported', `unknown signal ${JSON.stringify(packet.method.slice(0, 32))}`));
     }
+  }
+}
+
+/**
+ * Where the answer to a call from another node goes. A class rather than an object of arrow
+ * functions: one is made for every call served, and methods cost nothing per instance.
+ */
+class CallReplier implements Replier {
+  constructor(
+    private readonly remote: Remote,
+    private readonly packet: Packet,
+  ) {}
+
+  resolve(value: unknown): void {
+    this.remote.answer(this.packet, value);
+  }
+
+  reject(error: GlowError): void {
+    this.remote.answerError(this.packet, error);
   }
 }

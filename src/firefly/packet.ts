@@ -79,6 +79,11 @@ export class PacketRejection extends GlowError {
   }
 }
 
+/** A rejection naming as much of the header as was read (a module function: no closure per packet). */
+function rejection(code: 'badpacket' | 'unsupported', message: string, src: ResourceId | undefined, corr: number | undefined): PacketRejection {
+  return new PacketRejection(new GlowError(code, message), src, corr);
+}
+
 function isUint(value: unknown, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max;
 }
@@ -99,21 +104,19 @@ export function decodePacket(bytes: Uint8Array, limits: ReceiveLimits = DEFAULT_
   const [version, kind, srcNode, srcLocal, dstNode, dstLocal, hop, corr, method, body] = fields as unknown[];
   const src = isIdSegment(srcNode) && isIdSegment(srcLocal) ? { node: srcNode, local: srcLocal } : undefined;
   const readCorr = isUint(corr, Number.MAX_SAFE_INTEGER) ? corr : undefined;
-  const reject = (code: 'badpacket' | 'unsupported', message: string) =>
-    new PacketRejection(new GlowError(code, message), src, readCorr);
   // Only a number is echoed in the message: JSON.stringify throws on a bigint version and would
   // copy up to maxStringBytes of a hostile text version into the reply.
-  if (!isUint(version, Number.MAX_SAFE_INTEGER)) throw reject('badpacket', 'malformed protocol version');
-  if (version !== PROTOCOL_VERSION) throw reject('unsupported', `unsupported protocol version ${version}`);
-  if (fields.length !== 10) throw reject('badpacket', `packet has ${fields.length} fields, expected 10`);
-  if (!isUint(kind, 255)) throw reject('badpacket', 'packet kind is not a small integer');
-  if (!KNOWN_KINDS.has(kind)) throw reject('unsupported', `unknown packet kind ${kind}`);
-  if (!src) throw reject('badpacket', 'malformed source address');
-  if (!isIdSegment(dstNode) || !isIdSegment(dstLocal)) throw reject('badpacket', 'malformed destination address');
-  if (!isUint(hop, 255)) throw reject('badpacket', 'malformed hop limit');
-  if (readCorr === undefined) throw reject('badpacket', 'malformed correlation id');
-  if (typeof method !== 'string' || method.length > 256) throw reject('badpacket', 'malformed method');
-  if (!(body instanceof Uint8Array)) throw reject('badpacket', 'body is not a byte string');
+  if (!isUint(version, Number.MAX_SAFE_INTEGER)) throw rejection('badpacket', 'malformed protocol version', src, readCorr);
+  if (version !== PROTOCOL_VERSION) throw rejection('unsupported', `unsupported protocol version ${version}`, src, readCorr);
+  if (fields.length !== 10) throw rejection('badpacket', `packet has ${fields.length} fields, expected 10`, src, readCorr);
+  if (!isUint(kind, 255)) throw rejection('badpacket', 'packet kind is not a small integer', src, readCorr);
+  if (!KNOWN_KINDS.has(kind)) throw rejection('unsupported', `unknown packet kind ${kind}`, src, readCorr);
+  if (!src) throw rejection('badpacket', 'malformed source address', src, readCorr);
+  if (!isIdSegment(dstNode) || !isIdSegment(dstLocal)) throw rejection('badpacket', 'malformed destination address', src, readCorr);
+  if (!isUint(hop, 255)) throw rejection('badpacket', 'malformed hop limit', src, readCorr);
+  if (readCorr === undefined) throw rejection('badpacket', 'malformed correlation id', src, readCorr);
+  if (typeof method !== 'string' || method.length > 256) throw rejection('badpacket', 'malformed method', src, readCorr);
+  if (!(body instanceof Uint8Array)) throw rejection('badpacket', 'body is not a byte string', src, readCorr);
   return {
     version,
     kind: kind as PacketKind,

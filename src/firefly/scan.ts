@@ -31,50 +31,15 @@ export function scanCbor(bytes: Uint8Array, limits: ReceiveLimits): void {
       actual: bytes.length,
     });
   }
+  // A cursor object rather than closures over locals: this runs for every packet and every
+  // body, both ways, and closures made per call cost an allocation each (and far more under
+  // loaders that name every function they create, as tsx does).
+  const cursor = new Cursor(bytes);
   const end = bytes.length;
   const remaining: number[] = [];
-  let pos = 0;
-  const need = (n: number) => {
-    if (pos + n > end) throw bad('truncated CBOR');
-  };
-  const readArg = (info: number): number => {
-    if (info < 24) return info;
-    if (info === 24) {
-      need(1);
-      return bytes[pos++]!;
-    }
-    if (info === 25) {
-      need(2);
-      const v = (bytes[pos]! << 8) | bytes[pos + 1]!;
-      pos += 2;
-      return v;
-    }
-    if (info === 26) {
-      need(4);
-      const v = ((bytes[pos]! << 24) >>> 0) + (bytes[pos + 1]! << 16) + (bytes[pos + 2]! << 8) + bytes[pos + 3]!;
-      pos += 4;
-      return v;
-    }
-    if (info === 27) {
-      need(8);
-      const high = ((bytes[pos]! << 24) >>> 0) + (bytes[pos + 1]! << 16) + (bytes[pos + 2]! << 8) + bytes[pos + 3]!;
-      const low = ((bytes[pos + 4]! << 24) >>> 0) + (bytes[pos + 5]! << 16) + (bytes[pos + 6]! << 8) + bytes[pos + 7]!;
-      pos += 8;
-      // Values beyond 2^53 are fine as integers (they decode to bigint) but never as lengths.
-      return high >= 0x200000 ? Number.MAX_SAFE_INTEGER : high * 0x100000000 + low;
-    }
-    if (info === 31) throw bad('indefinite-length CBOR items are not accepted');
-    throw bad(`reserved CBOR additional info ${info}`);
-  };
-  const open = (count: number) => {
-    if (remaining.length + 1 > limits.maxDepth) {
-      throw bad(`CBOR nesting deeper than maxDepth ${limits.maxDepth}`, { limit: 'maxDepth', max: limits.maxDepth });
-    }
-    remaining.push(count);
-  };
   for (;;) {
-    need(1);
-    const head = bytes[pos++]!;
+    cursor.need(1);
+    const head = bytes[cursor.pos++]!;
     const major = head >> 5;
     const info = head & 31;
     let container = 0;
@@ -82,12 +47,12 @@ export function scanCbor(bytes: Uint8Array, limits: ReceiveLimits): void {
       case 0:
       case 1:
         if (info === 31) throw bad('indefinite-length CBOR items are not accepted');
-        readArg(info);
+        cursor.readArg(info);
         break;
       case 2:
       case 3: {
-        const length = readArg(info);
-        need(length);
+        const length = cursor.readArg(info);
+        cursor.need(length);
         if (major === 3 && length > limits.maxStringBytes) {
           throw bad(`text of ${length} bytes exceeds maxStringBytes ${limits.maxStringBytes}`, {
             limit: 'maxStringBytes',
@@ -95,18 +60,18 @@ export function scanCbor(bytes: Uint8Array, limits: ReceiveLimits): void {
             actual: length,
           });
         }
-        pos += length;
+        cursor.pos += length;
         break;
       }
       case 4:
       case 5: {
-        const count = readArg(info) * (major === 5 ? 2 : 1);
-        if (count > end - pos) throw bad('CBOR container declares more items than bytes remain');
+        const count = cursor.readArg(info) * (major === 5 ? 2 : 1);
+        if (count > end - cursor.pos) throw bad('CBOR container declares more items than bytes remain');
         if (count > 0) container = count;
         break;
       }
       case 6: {
-        const tag = readArg(info);
+        const tag = cursor.readArg(info);
         if (!ALLOWED_TAGS.has(tag)) throw bad(`CBOR tag ${tag} is not accepted`);
         container = 1;
         break;
@@ -114,21 +79,70 @@ export function scanCbor(bytes: Uint8Array, limits: ReceiveLimits): void {
       default:
         if (info === 31) throw bad('unexpected CBOR break');
         if (info >= 28) throw bad(`reserved CBOR additional info ${info}`);
-        if (info >= 24) readArg(info);
+        if (info >= 24) cursor.readArg(info);
     }
     if (container > 0) {
-      open(container);
+      if (remaining.length + 1 > limits.maxDepth) {
+        throw bad(`CBOR nesting deeper than maxDepth ${limits.maxDepth}`, { limit: 'maxDepth', max: limits.maxDepth });
+      }
+      remaining.push(container);
       continue;
     }
     // The item is complete: count it against every container it closes.
     for (;;) {
       if (remaining.length === 0) {
-        if (pos !== end) throw bad('trailing bytes after CBOR item');
+        if (cursor.pos !== end) throw bad('trailing bytes after CBOR item');
         return;
       }
       const left = --remaining[remaining.length - 1]!;
       if (left > 0) break;
       remaining.pop();
     }
+  }
+}
+
+/** Where {@link scanCbor} is in its input. */
+class Cursor {
+  pos = 0;
+  private readonly end: number;
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.end = bytes.length;
+  }
+
+  need(n: number): void {
+    if (this.pos + n > this.end) throw bad('truncated CBOR');
+  }
+
+  /** The argument of a head byte's additional info (a length, count, tag or value). */
+  readArg(info: number): number {
+    const bytes = this.bytes;
+    if (info < 24) return info;
+    if (info === 24) {
+      this.need(1);
+      return bytes[this.pos++]!;
+    }
+    if (info === 25) {
+      this.need(2);
+      const v = (bytes[this.pos]! << 8) | bytes[this.pos + 1]!;
+      this.pos += 2;
+      return v;
+    }
+    const pos = this.pos;
+    if (info === 26) {
+      this.need(4);
+      this.pos += 4;
+      return ((bytes[pos]! << 24) >>> 0) + (bytes[pos + 1]! << 16) + (bytes[pos + 2]! << 8) + bytes[pos + 3]!;
+    }
+    if (info === 27) {
+      this.need(8);
+      this.pos += 8;
+      const high = ((bytes[pos]! << 24) >>> 0) + (bytes[pos + 1]! << 16) + (bytes[pos + 2]! << 8) + bytes[pos + 3]!;
+      const low = ((bytes[pos + 4]! << 24) >>> 0) + (bytes[pos + 5]! << 16) + (bytes[pos + 6]! << 8) + bytes[pos + 7]!;
+      // Values beyond 2^53 are fine as integers (they decode to bigint) but never as lengths.
+      return high >= 0x200000 ? Number.MAX_SAFE_INTEGER : high * 0x100000000 + low;
+    }
+    if (info === 31) throw bad('indefinite-length CBOR items are not accepted');
+    throw bad(`reserved CBOR additional info ${info}`);
   }
 }
