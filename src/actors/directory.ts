@@ -112,7 +112,8 @@ export class Directory {
 
   /** Drops the names of a local resource that ended. */
   forget(id: ResourceId): void {
-    for (const [name, named] of this.local.entries()) if (named.local === id.local && named.node === id.node) this.unregister(name);
+    // Runs at every resource exit: the registry's per-resource index, not a scan of all names.
+    for (const name of this.local.namesOf(id)) this.unregister(name);
   }
 
   /** Reports names this node lost to an earlier claim elsewhere (after a partition healed). */

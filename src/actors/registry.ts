@@ -44,6 +44,12 @@ export class Registry {
     return this.byName.get(name);
   }
 
+  /** The names of one resource (from the index, not a scan of every name). */
+  namesOf(id: ResourceId): string[] {
+    const names = this.byResource.get(formatResourceId(id));
+    return names ? [...names] : [];
+  }
+
   /** Every name with its resource. */
   entries(): [string, ResourceId][] {
     return [...this.byName];
