@@ -17,13 +17,16 @@ export async function waitFor(
   }
 }
 
-/** Resolves with `promise`'s value, or rejects if it takes longer than `timeout` ms. */
-export async function within<T>(promise: Promise<T>, timeout = 1000, message = 'promise did not settle'): Promise<T> {
+/**
+ * Resolves with `promise`'s value, or rejects if it takes longer than `timeout` ms. `message` may
+ * be a function, read when the time is up (e.g. to say how far it got).
+ */
+export async function within<T>(promise: Promise<T>, timeout = 1000, message: string | (() => string) = 'promise did not settle'): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     return await Promise.race([
       promise,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`within: ${message} within ${timeout} ms`)), timeout))),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`within: ${typeof message === 'function' ? message() : message} within ${timeout} ms`)), timeout))),
     ]);
   } finally {
     clearTimeout(timer);

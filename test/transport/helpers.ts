@@ -16,7 +16,7 @@ export function receive(link: Link, count: number, timeout = 2000): Promise<Uint
       });
     }),
     timeout,
-    `${count} packets did not arrive (got ${packets.length})`,
+    () => `${count} packets did not arrive (got ${packets.length})`,
   );
 }
 

@@ -12,7 +12,9 @@ import type { Link, LinkClose, LinkKind } from '../../../src/transport/link.js';
 type Event = { type: 'packets'; data: string[] } | { type: 'close'; reason: string; by: LinkClose['by'] } | { type: 'rtt'; rtt: number | null };
 
 /** How the page opens its end. */
-export type BrowserDial = { transport: 'webrtc'; signaling: string; peer: NodeId } | { transport: 'websocket'; url: string; peer: NodeId };
+export type BrowserDial =
+  | { transport: 'webrtc'; signaling: string; peer: NodeId; heartbeatTimeout?: number }
+  | { transport: 'websocket'; url: string; peer: NodeId };
 
 /** The proxy; `id` is the browser end's node id. */
 export interface BrowserLink extends Link {
@@ -42,7 +44,7 @@ export async function openBrowserLink(page: Page, dial: BrowserDial): Promise<Br
     if (options.transport === 'webrtc') {
       const client = await lab.connectSignaling({ url: options.signaling, identity, WebSocket: g.WebSocket });
       const channel = await client.dial(options.peer, { backend: lab.browserBackend, loopbackOnly: true });
-      link = await lab.openLink(channel, identity, { expect: options.peer });
+      link = await lab.openLink(channel, identity, { expect: options.peer, heartbeatTimeout: options.heartbeatTimeout });
       client.close();
     } else {
       link = await lab.connectWebSocket(options.url, identity, { expect: options.peer, createSocket: (url: string) => new g.WebSocket(url) });
