@@ -43,6 +43,7 @@ export interface DaemonInfo {
  * | `monitor` | {@link DownValue} |
  * | `tree` | {@link TreeValue} |
  * | `stop` | {@link StopValue}, then the daemon stops |
+ * | `stream` | not one value: newline-delimited JSON (`application/x-ndjson`), see {@link StreamLine} |
  */
 export type ControlRequest =
   | { op: 'status' }
@@ -55,7 +56,16 @@ export type ControlRequest =
   | { op: 'kill'; ref: string }
   | { op: 'monitor'; ref: string; timeout?: number }
   | { op: 'tree'; node?: string }
-  | { op: 'stop' };
+  | { op: 'stop' }
+  | { op: 'stream'; ref: string; method: string; args?: unknown; credit?: number };
+
+/**
+ * One line of a `stream` answer. Items come in order as the resource produces them, and the
+ * last line is `end` or `error`; a client that closes the connection cancels the stream (its
+ * producer stops). Errors before the first item (`noproc`, `nomethod`, `badarg`) are ordinary
+ * failed answers with an HTTP status instead.
+ */
+export type StreamLine = { item: unknown } | { end: true } | { error: { code: ErrorCode; message: string; details?: unknown } };
 
 /** `status`. */
 export interface StatusValue {

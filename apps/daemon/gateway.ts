@@ -4,6 +4,9 @@
  *   POST /api/call      {"ref": REF, "method": NAME, "args": {...}, "timeout"?: ms}
  *                       → 200 with the result as JSON (see json.ts), or the bytes themselves as
  *                         application/octet-stream when the result is a byte string
+ *   POST /api/stream    {"ref": REF, "method": NAME, "args": {...}}
+ *                       → 200 with newline-delimited JSON: `{"item": …}` lines, then `{"end": true}`
+ *                         or `{"error": {…}}` (control.ts, StreamLine); closing the request cancels it
  *   GET  /api/describe?ref=REF   → the resource's interface and JSON Schemas
  *   GET  /api/ls[?node=ID|?all=1] → its resources, with their names
  *
@@ -14,6 +17,7 @@ import type { ServerResponse } from 'node:http';
 import { GlowError } from '../../src/firefly/errors.js';
 import { toJson } from './json.js';
 import { runOperation, type DaemonContext } from './operations.js';
+import { sendStream } from './streamAnswer.js';
 
 /** Answers one gateway request (`path` below `/api`); `body` is the parsed JSON body of a POST. */
 export async function gateway(
@@ -32,6 +36,12 @@ export async function gateway(
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new GlowError('badarg', 'the body is a JSON object {ref, method, args}');
     const { ref, method: member, args, timeout } = parsed as Record<string, unknown>;
     request = { op: 'call', ref, method: member, ...(args === undefined ? {} : { args }), ...(timeout === undefined ? {} : { timeout }) };
+  } else if (path === '/stream') {
+    if (method !== 'POST') throw new GlowError('nomethod', 'POST /api/stream with a JSON body {ref, method, args}');
+    const parsed = await body();
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new GlowError('badarg', 'the body is a JSON object {ref, method, args}');
+    const { ref, method: member, args } = parsed as Record<string, unknown>;
+    request = { op: 'stream', ref, method: member, ...(args === undefined ? {} : { args }) };
   } else if (path === '/describe' && method === 'GET') {
     request = { op: 'describe', ref: query.get('ref') ?? '' };
   } else if (path === '/ls' && method === 'GET') {
@@ -41,7 +51,8 @@ export async function gateway(
   } else {
     throw new GlowError('nomethod', `no gateway endpoint ${method} /api${path}`);
   }
-  const { value } = await runOperation(ctx, request, aborted);
+  const { value, stream } = await runOperation(ctx, request, aborted);
+  if (stream) return void (await sendStream(response, stream, aborted));
   if (value instanceof Uint8Array) {
     response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': value.byteLength });
     response.end(value);

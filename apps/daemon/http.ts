@@ -15,6 +15,7 @@ import { gateway } from './gateway.js';
 import { toJson } from './json.js';
 import type { Logger } from './log.js';
 import { runOperation, type DaemonContext } from './operations.js';
+import { sendStream } from './streamAnswer.js';
 import { renderStatusPage } from './statusPage.js';
 import { serveWebApp, webInfo } from './webApp.js';
 
@@ -115,6 +116,11 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
       if (method !== 'POST') throw new HttpFailure(405, 'nomethod', 'the control channel is POST /control');
       if (!hasToken(request, options.token)) throw new HttpFailure(401, 'unauthorized', 'a valid "Authorization: Bearer <DIR/control.token>" is required');
       const result = await runOperation(options.ctx, await readJson(request, options.maxBodyBytes), abort.signal);
+      if (result.stream) {
+        const outcome = await sendStream(response, result.stream, abort.signal);
+        options.log.debug({ event: 'http.stream.closed', ref: result.stream.ref, outcome }, `stream from ${result.stream.ref} ${outcome}`);
+        return;
+      }
       if (result.after) response.once('finish', result.after);
       return sendJson(response, 200, toJson({ ok: true, value: result.value }));
     }

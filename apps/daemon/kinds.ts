@@ -5,7 +5,8 @@
  *   Args: `{ initial?: number }`. `glow spawn counter --name c` then `glow call c add '{"by":2}'`.
  * - `echo` (`glow.demo.Echo/1`): `echo {value}` → value, `where {}` → the node id,
  *   `bytes {text}` → its UTF-8 bytes (the gateway answers them as application/octet-stream),
- *   `fail {message}` → a `failed` error (the process goes on), `sleep {ms}` → answers after ms.
+ *   `fail {message}` → a `failed` error (the process goes on), `sleep {ms}` → answers after ms,
+ *   `count {upTo, everyMs?}` → a stream of 0…upTo−1 (one every `everyMs`).
  *
  * Each is itself the resource (its process answers the members), so the name given to `spawn`
  * names something callable.
@@ -14,7 +15,7 @@ import * as v from 'valibot';
 import { processInterface } from '../../src/actors/interfaces.js';
 import type { ProcessKind } from '../../src/actors/process.js';
 import { GlowError } from '../../src/firefly/errors.js';
-import { method } from '../../src/firefly/idl.js';
+import { method, stream } from '../../src/firefly/idl.js';
 import { bytes } from '../../src/firefly/schemas.js';
 
 /** `glow.demo.Counter/1`. */
@@ -34,6 +35,11 @@ export const EchoInterface = processInterface('glow.demo.Echo/1', {
   sleep: method(v.object({ ms: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(600_000)) }), v.number(), {
     description: 'answers `ms` after `ms` milliseconds',
   }),
+  count: stream(
+    v.object({ upTo: v.pipe(v.number(), v.integer(), v.minValue(0)), everyMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(60_000))) }),
+    v.number(),
+    { description: 'streams 0, 1, … upTo−1, one every `everyMs` ms (default: as fast as the consumer takes them)' },
+  ),
 });
 
 /** The `counter` kind. */
@@ -70,6 +76,12 @@ export const echoKind: ProcessKind<Record<string, never>> = {
           throw new GlowError('failed', message ?? 'asked to fail');
         },
         sleep: ({ ms }: { ms: number }) => new Promise<number>((resolve) => setTimeout(() => resolve(ms), ms)),
+        count: async function* ({ upTo, everyMs }: { upTo: number; everyMs?: number }) {
+          for (let i = 0; i < upTo; i++) {
+            if (everyMs) await new Promise((resolve) => setTimeout(resolve, everyMs));
+            yield i;
+          }
+        },
       },
     };
   },

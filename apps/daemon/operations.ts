@@ -29,6 +29,16 @@ export interface DaemonContext {
 export interface OperationResult {
   value: unknown;
   after?: () => void;
+  /** `stream`: the items, to be sent as lines (`value` is then undefined). */
+  stream?: OpenStream;
+}
+
+/** A stream whose first step was taken, so that an early failure answers as an ordinary error. */
+export interface OpenStream {
+  /** The resource, as a printable id. */
+  ref: string;
+  first: IteratorResult<unknown>;
+  rest: AsyncIterableIterator<unknown>;
 }
 
 const ref = v.pipe(v.string(), v.minLength(1), v.maxLength(512));
@@ -54,6 +64,13 @@ export const ControlRequestSchema = v.variant('op', [
   v.strictObject({ op: v.literal('monitor'), ref, timeout }),
   v.strictObject({ op: v.literal('tree'), node: v.optional(v.string()) }),
   v.strictObject({ op: v.literal('stop') }),
+  v.strictObject({
+    op: v.literal('stream'),
+    ref,
+    method: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+    args: v.optional(v.unknown()),
+    credit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1024))),
+  }),
 ]);
 
 /** How long a remote node has to answer `ls`, `tree` and `spawn --on`. */
@@ -91,6 +108,12 @@ export async function runOperation(ctx: DaemonContext, raw: unknown, aborted: Ab
     }
     case 'stop':
       return { value: { stopping: true }, after: () => ctx.requestStop() };
+    case 'stream': {
+      const target = resolveRef(node, request.ref);
+      const rest = target.iterate(request.method, request.args ?? {}, request.credit === undefined ? {} : { credit: request.credit });
+      const first = await rest.next();
+      return { value: undefined, stream: { ref: formatResourceId(target.id), first, rest } };
+    }
   }
 }
 

@@ -67,6 +67,8 @@ export class StreamConsumer implements StreamSink {
       this.cancelListener?.();
     }
     this.buffer.length = 0;
+    // A `next` waiting for an item settles as done, rather than never.
+    this.wake?.();
   }
 
   /** One item was handed to the consumer: grant credit back in batches. */

@@ -37,6 +37,15 @@ export function parseMilliseconds(text: string): number {
   return value;
 }
 
+/** Parses a count or an offset: a non-negative integer. */
+export function parseCount(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) {
+    throw new InvalidArgumentError(`expected a whole number, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
 /** Parses an absolute URL with one of `protocols` (e.g. `['ws:', 'wss:']`). */
 export function urlParser(protocols: readonly string[]): (text: string) => string {
   return (text) => {

@@ -6,7 +6,8 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { ControlRequest } from '../control.js';
+import { StringDecoder } from 'node:string_decoder';
+import type { ControlRequest, StreamLine } from '../control.js';
 import type { DaemonTarget } from './discovery.js';
 import { CliError, EXIT, exitCodeForControlError, exitCodeForHttpStatus } from './exitCodes.js';
 
@@ -127,5 +128,100 @@ function connectionMessage(error: NodeJS.ErrnoException, where: string): string 
       return `cannot resolve the daemon's host in ${where}`;
     default:
       return `cannot reach the daemon at ${where}: ${error.code ?? error.message}`;
+  }
+}
+
+/** Options of {@link controlStream}. */
+export interface StreamControlOptions {
+  /** Give up when the daemon has not started answering within this many ms (exit 3). @default DEFAULT_CONTROL_TIMEOUT */
+  timeout?: number;
+  /** Stops the stream (the daemon cancels it); the promise then resolves. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Sends a `stream` control request and hands each item to `onItem`, in order, waiting for it
+ * (the daemon's reading pauses meanwhile, and so does the resource). Resolves at the stream's
+ * end or when `signal` stops it; a failure becomes a {@link CliError}, as with {@link control}.
+ */
+export async function controlStream(
+  target: DaemonTarget,
+  body: Extract<ControlRequest, { op: 'stream' }>,
+  onItem: (item: unknown) => void | Promise<void>,
+  options: StreamControlOptions = {},
+): Promise<void> {
+  const url = new URL('/control', target.http);
+  const payload = Buffer.from(JSON.stringify(body));
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const where = url.origin;
+  const timeout = options.timeout ?? DEFAULT_CONTROL_TIMEOUT;
+  await new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const settle = (error?: CliError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      req.destroy();
+      if (error) reject(error);
+      else resolve();
+    };
+    const onAbort = () => settle();
+    const req = send(url, {
+      method: 'POST',
+      agent: false,
+      headers: { 'content-type': 'application/json', 'content-length': payload.length, authorization: `Bearer ${target.token}` },
+    });
+    const timer = setTimeout(() => settle(new CliError(EXIT.noDaemon, `the daemon at ${where} did not answer within ${timeout} ms`)), timeout);
+    if (options.signal?.aborted) return settle();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    req.on('error', (error: NodeJS.ErrnoException) => settle(new CliError(EXIT.noDaemon, connectionMessage(error, where))));
+    req.on('response', (res: IncomingMessage) => {
+      clearTimeout(timer);
+      if (res.statusCode !== 200 || !String(res.headers['content-type']).startsWith('application/x-ndjson')) {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          try {
+            answerValue(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), where);
+            settle(new CliError(EXIT.failed, `${where} answered a stream request with one value`));
+          } catch (error) {
+            settle(error as CliError);
+          }
+        });
+        return;
+      }
+      void readLines(res, async (line) => {
+        // Lines already received after a stop are not the caller's any more.
+        if (settled) return;
+        const parsed = JSON.parse(line) as StreamLine;
+        if ('item' in parsed) await onItem(parsed.item);
+        else if ('end' in parsed) settle();
+        else if ('error' in parsed) {
+          const { code, message, details } = parsed.error;
+          settle(new CliError(exitCodeForControlError(code), message || code, code, details));
+        }
+      }).then(
+        () => settle(new CliError(EXIT.noDaemon, `lost the daemon at ${where} in the middle of the stream`)),
+        (error: unknown) => settle(error instanceof CliError ? error : new CliError(EXIT.failed, `bad stream from ${where}: ${String(error)}`)),
+      );
+    });
+    req.end(payload);
+  });
+}
+
+/** Calls `onLine` for each line of `res`, one at a time, pausing the socket while it runs. */
+async function readLines(res: IncomingMessage, onLine: (line: string) => Promise<void>): Promise<void> {
+  // A decoder, because a chunk may end inside a multi-byte character.
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    pending += decoder.write(chunk);
+    let newline;
+    while ((newline = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      if (line.trim()) await onLine(line);
+    }
   }
 }

@@ -115,6 +115,9 @@ describe('glow with three daemons', () => {
     const ref = spawn.stdout.split(/\s+/)[0]!;
     expect(ref).toMatch(new RegExp(`^glow://${c.info.node}/`));
     expect(await glow(['call', ref, 'where', '--home', a.home])).toMatchObject({ code: EXIT.ok, stdout: `${c.info.node}\n` });
+    // A stream across two hops, printed item by item; --count stops it early.
+    expect(await glow(['stream', ref, 'count', '{"upTo":5}', '--home', a.home])).toMatchObject({ code: EXIT.ok, stdout: '0\n1\n2\n3\n4\n' });
+    expect(await glow(['stream', ref, 'count', '{"upTo":1000000}', '--count', '3', '--json', '--home', a.home])).toMatchObject({ code: EXIT.ok, stdout: '0\n1\n2\n' });
     const [tree, all] = await Promise.all([glow(['tree', c.info.node, '--home', b.home]), glowJson<ResourceValue[]>(b, ['ls', '--all'])]);
     expect(tree.stdout).toContain(`${ref}  echo  glow.demo.Echo/1`);
     for (const node of [a.info.node, b.info.node, c.info.node]) expect(all.some((resource) => resource.id === `glow://${node}/node`)).toBe(true);

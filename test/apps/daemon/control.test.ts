@@ -80,4 +80,55 @@ describe('the control channel', () => {
     const { ref: other } = await daemon.op({ op: 'spawn', kind: 'echo' });
     expect(await daemon.control({ op: 'monitor', ref: other, timeout: 200 })).toMatchObject({ status: 504, body: { code: 'timeout' } });
   });
+
+  /** Posts a `stream` request and reads the NDJSON lines as they come; `cancelAfter` closes it early. */
+  async function streamLines(body: object, cancelAfter?: number): Promise<{ status: number; type: string | null; lines: any[] }> {
+    const abort = new AbortController();
+    const response = await fetch(`${daemon.info.http}/control`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await daemon.token()}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: abort.signal,
+    });
+    const lines: any[] = [];
+    const type = response.headers.get('content-type');
+    if (!type?.startsWith('application/x-ndjson')) return { status: response.status, type, lines: [await response.json()] };
+    const decoder = new TextDecoder();
+    let pending = '';
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        pending += decoder.decode(chunk, { stream: true });
+        for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+          lines.push(JSON.parse(pending.slice(0, nl)));
+          pending = pending.slice(nl + 1);
+          if (cancelAfter !== undefined && lines.length >= cancelAfter) abort.abort();
+        }
+      }
+    } catch (error) {
+      if (!abort.signal.aborted) throw error;
+    }
+    return { status: response.status, type, lines };
+  }
+
+  test('streams a stream member as NDJSON lines, in order, ending with end', async () => {
+    const { ref } = await daemon.op({ op: 'spawn', kind: 'echo' });
+    const { status, lines } = await streamLines({ op: 'stream', ref, method: 'count', args: { upTo: 500 } });
+    expect(status).toBe(200);
+    expect(lines.slice(0, -1)).toEqual(Array.from({ length: 500 }, (_, i) => ({ item: i })));
+    expect(lines.at(-1)).toEqual({ end: true });
+  });
+
+  test('answers a stream that cannot start with an ordinary error and status', async () => {
+    const { ref } = await daemon.op({ op: 'spawn', kind: 'echo' });
+    expect(await streamLines({ op: 'stream', ref, method: 'count', args: { upTo: 'many' } })).toMatchObject({ status: 400, lines: [{ code: 'badarg' }] });
+    expect(await streamLines({ op: 'stream', ref: 'no/such/name', method: 'count' })).toMatchObject({ status: 404, lines: [{ code: 'noproc' }] });
+  });
+
+  test('a client that goes away cancels the stream: the producer stops', async () => {
+    const { ref } = await daemon.op({ op: 'spawn', kind: 'echo' });
+    const { lines } = await streamLines({ op: 'stream', ref, method: 'count', args: { upTo: 1_000_000, everyMs: 1 } }, 5);
+    expect(lines).toEqual([0, 1, 2, 3, 4].map((item) => ({ item })));
+    // The daemon saw the client go and cancelled the resource's stream.
+    await daemon.waitLine((line) => line.event === 'http.stream.closed' && line.ref === ref && line.outcome === 'cancelled', 5000);
+  });
 });

@@ -1,10 +1,11 @@
 /**
- * Commands about resources anywhere in the mesh: `ls`, `describe`, `call`. REF is a resource
+ * Commands about resources anywhere in the mesh: `ls`, `describe`, `call`, `stream`. REF is a resource
  * id, a `glow://` URI or a registered name; the daemon resolves it.
  */
 import type { Command } from 'commander';
-import { parseJsonArgument, parseMilliseconds, parseName } from '../args.js';
+import { parseCount, parseJsonArgument, parseMilliseconds, parseName } from '../args.js';
 import { REPLY_MARGIN } from '../client.js';
+import { printStream } from './streams.js';
 import { CliError, EXIT } from '../exitCodes.js';
 import { describeView, resourcesView, resultView } from '../views.js';
 import { clientCommand, request, type CliIo, type ClientOptions } from './common.js';
@@ -12,7 +13,7 @@ import { clientCommand, request, type CliIo, type ClientOptions } from './common
 /** The call timeout the daemon applies when none is given (README: default 5 s). */
 const DEFAULT_CALL_TIMEOUT = 5000;
 
-/** Registers `ls`, `describe` and `call`. */
+/** Registers `ls`, `describe`, `call` and `stream`. */
 export function registerResourceCommands(program: Command, io: CliIo): void {
   clientCommand(program.command('ls'))
     .description("list resources: this daemon's, NODE's, or every reachable node's with --all")
@@ -45,5 +46,15 @@ export function registerResourceCommands(program: Command, io: CliIo): void {
         // The daemon answers `timeout` itself when the call times out; wait a little longer than that.
         { timeout: (options.timeout ?? DEFAULT_CALL_TIMEOUT) + REPLY_MARGIN },
       );
+    });
+
+  clientCommand(program.command('stream'))
+    .description('open a stream member of a resource and print each item as it arrives, until the stream ends (or --count items, or Ctrl-C)')
+    .argument('<ref>', 'resource id, glow:// URI or registered name', parseName)
+    .argument('<method>', 'stream member name', parseName)
+    .argument('[args_json]', 'the arguments as one JSON document (default: {})', parseJsonArgument)
+    .option('--count <n>', 'stop after this many items', parseCount)
+    .action(async (ref: string, method: string, args: unknown, options: ClientOptions & { count?: number }) => {
+      await printStream(io, options, { op: 'stream', ref, method, args: args === undefined ? {} : args }, resultView, options.count);
     });
 }
