@@ -115,3 +115,23 @@ export type {
   Backoff,
   SupervisorSpec,
 } from './supervision/childSpec.js';
+
+// ---- Resources (browser-safe parts; the `fs` kind itself is in `glow/node`) -----------------
+export {
+  channelKind,
+  ChannelArgsSchema,
+  CHANNEL_DEFAULTS,
+  ChannelInterface,
+  RelayInterface,
+  ChannelItemSchema,
+  ChannelStateSchema,
+  subscribeChannel,
+  observeChannel,
+  publishChannel,
+  resolveChannel,
+  relayFor,
+  relaysOn,
+} from './resources/channel/index.js';
+export type { ChannelArgs, ChannelItem, ChannelPolicy, ChannelState, RelayState, SubscribeArgs, ChannelTarget, SubscribeChannelOptions, RelayOptions } from './resources/channel/index.js';
+export { FileSystemInterface, MAX_CHUNK_BYTES } from './resources/fs/interface.js';
+export type { FsArgs, FileStat, FileType, DirEntry, ListResult, ReadChunk, ChangeEvent, VersionEntry, FsConfig } from './resources/fs/interface.js';

@@ -11,3 +11,5 @@ export type { WebRtcBackendChoice } from './transport/webrtcBackend.js';
 export { webrtcTeardowns } from './transport/webrtcPeer.js';
 export { startStunServer } from './transport/stunServer.js';
 export type { StunServerOptions, StunServer } from './transport/stunServer.js';
+export { fsKind, createFsKind, FsArgsSchema, DEFAULT_UPLOAD_LIMITS, DEFAULT_MAX_VERSIONS } from './resources/fs/index.js';
+export type { FsKindFactoryOptions, FsKindOptions, UploadLimits, RetentionPolicy, FsErrorReason, FsErrorDetails } from './resources/fs/index.js';

@@ -44,6 +44,7 @@ export interface DaemonInfo {
  * | `tree` | {@link TreeValue} |
  * | `stop` | {@link StopValue}, then the daemon stops |
  * | `stream` | not one value: newline-delimited JSON (`application/x-ndjson`), see {@link StreamLine} |
+ * | `subscribe` | like `stream`: a channel's items (`{offset, message, dropped?, gap?}`), through this node's relay |
  */
 export type ControlRequest =
   | { op: 'status' }
@@ -57,7 +58,8 @@ export type ControlRequest =
   | { op: 'monitor'; ref: string; timeout?: number }
   | { op: 'tree'; node?: string }
   | { op: 'stop' }
-  | { op: 'stream'; ref: string; method: string; args?: unknown; credit?: number };
+  | { op: 'stream'; ref: string; method: string; args?: unknown; credit?: number }
+  | { op: 'subscribe'; channel: string; from?: number; policy?: 'block' | 'dropOldest' };
 
 /**
  * One line of a `stream` answer. Items come in order as the resource produces them, and the

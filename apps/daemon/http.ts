@@ -1,7 +1,8 @@
 /**
  * The daemon's HTTP port: `GET /` (the web app when built, else the status page; `/status`;
  * none with `--no-web`), `GET /api/info` (what the web app needs to join), `POST /control` (the CLI's
- * control channel, control.ts) and `/api/…` (the HTTP/JSON gateway, gateway.ts). Who may use
+ * control channel, control.ts), `/api/…` (the HTTP/JSON gateway, gateway.ts) and `/fs/…` (files of
+ * any FileSystem export in the mesh, fsGateway.ts). Who may use
  * which: auth.ts. Every failure is a JSON body with a Glow error code and the HTTP status that
  * fits it (HTTP_STATUS); control answers are wrapped in `{ ok, … }`, gateway answers are not.
  */
@@ -11,6 +12,7 @@ import { GlowError, toGlowError } from '../../src/firefly/errors.js';
 import { hasToken, mayUseGateway } from './auth.js';
 import { HTTP_STATUS } from './control.js';
 import { DaemonError } from './errors.js';
+import { fsStatus, serveFs } from './fsGateway.js';
 import { gateway } from './gateway.js';
 import { toJson } from './json.js';
 import type { Logger } from './log.js';
@@ -124,6 +126,10 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
       if (result.after) response.once('finish', result.after);
       return sendJson(response, 200, toJson({ ok: true, value: result.value }));
     }
+    if (url.pathname.startsWith('/fs/')) {
+      if (!mayUseGateway(request, options.token)) throw new HttpFailure(401, 'unauthorized', 'requests from other machines need "Authorization: Bearer <token>"');
+      return await serveFs(options.ctx.mesh.node, request, response, url.pathname.slice('/fs/'.length), url.searchParams, abort.signal);
+    }
     if (url.pathname.startsWith('/api/')) {
       if (!mayUseGateway(request, options.token)) throw new HttpFailure(401, 'unauthorized', 'requests from other machines need "Authorization: Bearer <token>"');
       if (url.pathname === '/api/info' && method === 'GET') return sendJson(response, 200, toJson(webInfo(options.ctx.info())));
@@ -143,16 +149,35 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
     throw new HttpFailure(404, 'nomethod', `nothing at ${method} ${url.pathname}`);
   } catch (error) {
     if (response.headersSent) return void response.destroy();
+    // A refused upload (a stale If-Match, say) may still be sending its body: read it to the end
+    // first, so that the client gets to read this answer instead of a reset connection.
+    if (!request.complete) await drained(request);
     const failure =
       error instanceof HttpFailure
         ? { status: error.status, code: error.code, message: error.message, details: undefined }
         : (() => {
             const glow = toGlowError(error);
-            return { status: HTTP_STATUS[glow.code], code: glow.code, message: glow.message, details: glow.details };
+            return { status: (url.pathname.startsWith('/fs/') ? fsStatus(glow) : undefined) ?? HTTP_STATUS[glow.code], code: glow.code, message: glow.message, details: glow.details };
           })();
     const body = { ...(isControl ? { ok: false } : {}), code: failure.code, message: failure.message, ...(failure.details === undefined ? {} : { details: failure.details }) };
     sendJson(response, failure.status, toJson(body));
   }
+}
+
+/** Reads and drops the rest of a request body (at most 10 s: a client that stalls is cut off). */
+function drained(request: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, 10_000);
+    function done() {
+      clearTimeout(timer);
+      request.off('end', done);
+      request.off('close', done);
+      resolve();
+    }
+    request.on('end', done);
+    request.on('close', done);
+    request.resume();
+  });
 }
 
 function sendJson(response: ServerResponse, status: number, text: string): void {

@@ -17,6 +17,8 @@ import type { ProcessKind } from '../../src/actors/process.js';
 import { GlowError } from '../../src/firefly/errors.js';
 import { method, stream } from '../../src/firefly/idl.js';
 import { bytes } from '../../src/firefly/schemas.js';
+import { channelKind } from '../../src/resources/channel/index.js';
+import { fsKind } from '../../src/resources/fs/index.js';
 
 /** `glow.demo.Counter/1`. */
 export const CounterInterface = processInterface('glow.demo.Counter/1', {
@@ -87,5 +89,8 @@ export const echoKind: ProcessKind<Record<string, never>> = {
   },
 };
 
-/** The kinds a daemon registers at start. */
-export const builtinKinds: readonly ProcessKind[] = [counterKind, echoKind];
+/**
+ * The kinds a daemon registers at start: the demos above, and the built-in resources — `fs`
+ * (glow.FileSystem/1, src/resources/fs) and `channel` (glow.Channel/1, src/resources/channel).
+ */
+export const builtinKinds: readonly ProcessKind[] = [counterKind, echoKind, fsKind, channelKind];

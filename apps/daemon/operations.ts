@@ -13,6 +13,7 @@ import type { ControlRequest, DaemonInfo, DownValue, PeerValue, ResourceValue, R
 import type { Logger } from './log.js';
 import type { PersistedProcesses } from './persist.js';
 import { checkNodeId, resolveRef } from './refs.js';
+import { resolveChannel, subscribeChannel } from '../../src/resources/channel/index.js';
 
 /** What the operations need from the daemon. */
 export interface DaemonContext {
@@ -33,12 +34,31 @@ export interface OperationResult {
   stream?: OpenStream;
 }
 
-/** A stream whose first step was taken, so that an early failure answers as an ordinary error. */
+/**
+ * A stream whose first step was taken: a failure that comes at once (`noproc`, `badarg`, …)
+ * answers as an ordinary error, while a stream with nothing to say yet (a quiet channel, a
+ * watch) still answers at once, its first item to follow.
+ */
 export interface OpenStream {
   /** The resource, as a printable id. */
   ref: string;
-  first: IteratorResult<unknown>;
+  first: Promise<IteratorResult<unknown>>;
   rest: AsyncIterableIterator<unknown>;
+}
+
+/** How long a stream's first step may take to fail before the answer starts anyway, in ms. */
+const STREAM_START_WAIT = 300;
+
+/** Takes the stream's first step, waiting a little for an early failure. */
+async function openStream(ref: string, rest: AsyncIterableIterator<unknown>): Promise<OpenStream> {
+  const first = rest.next();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([first, new Promise((resolve) => (timer = setTimeout(resolve, STREAM_START_WAIT)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return { ref, first, rest };
 }
 
 const ref = v.pipe(v.string(), v.minLength(1), v.maxLength(512));
@@ -70,6 +90,12 @@ export const ControlRequestSchema = v.variant('op', [
     method: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
     args: v.optional(v.unknown()),
     credit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1024))),
+  }),
+  v.strictObject({
+    op: v.literal('subscribe'),
+    channel: ref,
+    from: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0))),
+    policy: v.optional(v.picklist(['block', 'dropOldest'])),
   }),
 ]);
 
@@ -111,8 +137,13 @@ export async function runOperation(ctx: DaemonContext, raw: unknown, aborted: Ab
     case 'stream': {
       const target = resolveRef(node, request.ref);
       const rest = target.iterate(request.method, request.args ?? {}, request.credit === undefined ? {} : { credit: request.credit });
-      const first = await rest.next();
-      return { value: undefined, stream: { ref: formatResourceId(target.id), first, rest } };
+      return { value: undefined, stream: await openStream(formatResourceId(target.id), rest) };
+    }
+    case 'subscribe': {
+      // Through subscribeChannel: every subscriber on this node shares one copy of each message.
+      const channel = resolveChannel(node, request.channel);
+      const rest = subscribeChannel(node, channel, { ...(request.from === undefined ? {} : { from: request.from }), ...(request.policy ? { policy: request.policy } : {}) });
+      return { value: undefined, stream: await openStream(formatResourceId(channel), rest) };
     }
   }
 }

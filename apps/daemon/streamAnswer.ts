@@ -20,7 +20,7 @@ export async function sendStream(response: ServerResponse, stream: OpenStream, a
   response.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
   response.flushHeaders();
   try {
-    let step = first;
+    let step = await first;
     while (!step.done) {
       if (!response.write(`${toJson({ item: step.value })}\n`)) {
         await writable(response);
@@ -44,7 +44,7 @@ export async function sendStream(response: ServerResponse, stream: OpenStream, a
 }
 
 /** Resolves when the socket takes more, or the connection closed. */
-function writable(response: ServerResponse): Promise<void> {
+export function writable(response: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       response.off('drain', done);

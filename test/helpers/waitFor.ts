@@ -1,18 +1,18 @@
 /**
- * Polls `condition` until it holds, at most `timeout` ms; rejects with `message` (or a default)
- * if it never does. For state that has no event to wait on (e.g. a supervisor's children after
+ * Polls `condition` until it holds, at most `timeout` ms; rejects with `message` (or a default;
+ * a function is read when the time is up) if it never does. For state that has no event to wait on (e.g. a supervisor's children after
  * a restart), so that tests never sleep and hope.
  */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,
   timeout = 1000,
-  message = 'condition not met',
+  message: string | (() => string) = 'condition not met',
   interval = 5,
 ): Promise<void> {
   const deadline = Date.now() + timeout;
   for (;;) {
     if (await condition()) return;
-    if (Date.now() >= deadline) throw new Error(`waitFor: ${message} within ${timeout} ms`);
+    if (Date.now() >= deadline) throw new Error(`waitFor: ${typeof message === 'function' ? message() : message} within ${timeout} ms`);
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
 }

@@ -146,7 +146,7 @@ export interface StreamControlOptions {
  */
 export async function controlStream(
   target: DaemonTarget,
-  body: Extract<ControlRequest, { op: 'stream' }>,
+  body: Extract<ControlRequest, { op: 'stream' | 'subscribe' }>,
   onItem: (item: unknown) => void | Promise<void>,
   options: StreamControlOptions = {},
 ): Promise<void> {
@@ -203,7 +203,14 @@ export async function controlStream(
         }
       }).then(
         () => settle(new CliError(EXIT.noDaemon, `lost the daemon at ${where} in the middle of the stream`)),
-        (error: unknown) => settle(error instanceof CliError ? error : new CliError(EXIT.failed, `bad stream from ${where}: ${String(error)}`)),
+        (error: unknown) =>
+          settle(
+            error instanceof CliError
+              ? error
+              : error instanceof SyntaxError
+                ? new CliError(EXIT.failed, `bad stream from ${where}: ${error.message}`)
+                : new CliError(EXIT.noDaemon, `lost the daemon at ${where} in the middle of the stream (${(error as NodeJS.ErrnoException).code ?? String(error)})`),
+          ),
       );
     });
     req.end(payload);

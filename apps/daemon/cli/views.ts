@@ -137,3 +137,41 @@ export function treeView(value: unknown): string {
   }
   return lines.length ? `${lines.join('\n')}\n` : 'no processes\n';
 }
+
+/** `put`, `restore`: the file's path, size and new version. */
+export function fileStatView(value: unknown): string {
+  const v = record(value);
+  return `${cell(v.path)}  ${cell(v.size)} bytes  version ${cell(v.version)}\n`;
+}
+
+/** `ls-files`: one row per entry; directories end with `/`. */
+export function filesView(value: unknown): string {
+  const v = record(value);
+  const rows = list(v.entries).map((entry) => [
+    entry.type === 'dir' ? `${cell(entry.name)}/` : cell(entry.name),
+    entry.type === 'dir' ? '-' : cell(entry.size),
+    typeof entry.mtime === 'number' ? new Date(entry.mtime).toISOString() : '-',
+  ]);
+  return table(['NAME', 'SIZE', 'MODIFIED'], rows) + (v.truncated === true ? '(more entries not shown)\n' : '');
+}
+
+/** `versions`: the current content, then the previous ones, newest first (TIME: modified, or replaced). */
+export function versionsView(value: unknown): string {
+  const rows = list(value).map((entry) => [
+    cell(entry.version),
+    cell(entry.size),
+    typeof entry.time === 'number' ? new Date(entry.time).toISOString() : '-',
+    entry.current === true ? 'current' : entry.removed === true ? 'removed' : 'replaced',
+  ]);
+  return rows.length === 0 ? 'no versions\n' : table(['VERSION', 'SIZE', 'TIME', 'STATE'], rows);
+}
+
+/** `sub`: one channel item per line, `OFFSET MESSAGE_JSON`, with what was lost before it. */
+export function channelItemView(value: unknown): string {
+  const v = record(value);
+  const notes: string[] = [];
+  const gap = record(v.gap);
+  if (typeof gap.from === 'number' && typeof gap.to === 'number') notes.push(`(gap: offsets ${gap.from}–${gap.to} are no longer kept)\n`);
+  if (typeof v.dropped === 'number' && v.dropped > 0) notes.push(`(dropped ${v.dropped} messages: this subscriber fell behind)\n`);
+  return `${notes.join('')}${cell(v.offset)} ${JSON.stringify(v.message ?? null)}\n`;
+}

@@ -14,6 +14,8 @@ export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
+  /** Where bytes go (`glow cat`): the process's stdout; without it, bytes are written as UTF-8 text. */
+  stdoutBytes?: (bytes: Uint8Array) => Promise<void>;
 }
 
 /** The options of every client command, as commander hands them over. */

@@ -12,7 +12,7 @@ import type { CliIo, ClientOptions } from './common.js';
 export async function printStream(
   io: CliIo,
   options: ClientOptions,
-  body: Extract<ControlRequest, { op: 'stream' }>,
+  body: Extract<ControlRequest, { op: 'stream' | 'subscribe' }>,
   render: (item: unknown) => string,
   count?: number,
 ): Promise<void> {

@@ -1,0 +1,72 @@
+/**
+ * The state one `fs` process works with, opened once at start: the confinement of its root,
+ * the version store, temporary files, the version cache and the lock mutations take.
+ */
+import { join } from 'node:path';
+import { TempFiles } from './atomic.js';
+import { fsError } from './errors.js';
+import { VersionCache } from './hash.js';
+import type { FsArgs } from './interface.js';
+import { Confinement, VERSIONS_DIR_NAME } from './paths.js';
+import { DEFAULT_MAX_VERSIONS, VersionStore } from './versions.js';
+
+/**
+ * Runs tasks one at a time, in order. Mutations take it so that checking `ifVersion`, keeping
+ * the old content and renaming happen as one step, and the version store's counts stay exact.
+ * Reads do not take it: atomic renames already give them whole files.
+ */
+export class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  /** Runs `task` after every task queued before it. */
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/** Options of the kind itself (not of a spawn): for tests and embedders. */
+export interface FsKindOptions {
+  /**
+   * The clock version times and retention ages are read from (ms since the epoch).
+   * @default Date.now
+   */
+  now?: () => number;
+}
+
+/** Everything the members of one `fs` process share. */
+export interface FsContext {
+  readonly confinement: Confinement;
+  readonly readOnly: boolean;
+  readonly store: VersionStore;
+  readonly temps: TempFiles;
+  readonly cache: VersionCache;
+  readonly lock: Mutex;
+  readonly now: () => number;
+}
+
+/** Opens an export: resolves the root, opens the version store, deletes stale temporary files. */
+export async function openContext(args: FsArgs, options: FsKindOptions = {}): Promise<FsContext> {
+  const now = options.now ?? Date.now;
+  const readOnly = args.readOnly ?? false;
+  const confinement = await Confinement.open(args.root);
+  const storeDir = args.versionsDir ?? join(confinement.realRoot, VERSIONS_DIR_NAME);
+  if (args.versionsDir !== undefined) {
+    const outside = await Confinement.open(args.versionsDir).then(
+      (dir) => !confinement.contains(dir.realRoot) && !dir.contains(confinement.realRoot),
+      () => !confinement.contains(args.versionsDir!), // not created yet: judge by its name
+    );
+    if (!outside) throw fsError('path', 'versionsDir must lie outside the root (and not contain it)');
+  }
+  const retention = { maxVersions: args.retention?.maxVersions ?? DEFAULT_MAX_VERSIONS, maxAgeMs: args.retention?.maxAgeMs };
+  const store = await VersionStore.open(storeDir, retention, { now, readOnly });
+  const temps = new TempFiles(readOnly ? undefined : store.journal, (real) => confinement.contains(real));
+  await temps.cleanStale();
+  return { confinement, readOnly, store, temps, cache: new VersionCache(), lock: new Mutex(), now };
+}
+
+/** Refuses a mutation on a read-only export. */
+export function assertWritable(ctx: FsContext, path: string): void {
+  if (ctx.readOnly) throw fsError('readonly', `the export is read-only: cannot change ${JSON.stringify(path)}`, { path });
+}
