@@ -9,8 +9,10 @@ import { processInfo } from './node.js';
 import type { ResourceRef, AnyResourceRef } from './ref.js';
 import type { ResourceContext } from './resource.js';
 import type { Signal } from './types.js';
+import type { ResourceId } from '../firefly/address.js';
 
-type Handler = (args: any, ctx: ResourceContext) => unknown;
+/** A member handler; `caller` is the sender when it came from another node (as for handler resources). */
+type Handler = (args: any, ctx: ResourceContext, caller?: ResourceId) => unknown;
 
 /** What a process kind's start function may give back: handlers for its extra members, a signal handler. */
 export interface ProcessBehaviour {
@@ -75,12 +77,13 @@ export async function spawnProcess(node: Node, kind: ProcessKind, rawArgs: unkno
   const dispatch: Record<string, Handler> = {};
   for (const member of Object.keys(iface.members)) {
     // A kind may override the base members too (a supervisor terminates its children in order).
-    const run = (memberArgs: unknown, resourceCtx: ResourceContext) => {
+    const run = (memberArgs: unknown, resourceCtx: ResourceContext, caller?: ResourceId) => {
       const handler = behaviour?.handlers?.[member] ?? (Object.hasOwn(base, member) ? base[member] : undefined);
       if (!handler) throw new GlowError('nomethod', `process ${kind.name} does not implement ${member}`);
-      return handler(memberArgs, resourceCtx);
+      return handler(memberArgs, resourceCtx, caller);
     };
-    dispatch[member] = (memberArgs, resourceCtx) => (ready ? run(memberArgs, resourceCtx) : started.then(() => run(memberArgs, resourceCtx)));
+    dispatch[member] = (memberArgs, resourceCtx, caller) =>
+      ready ? run(memberArgs, resourceCtx, caller) : started.then(() => run(memberArgs, resourceCtx, caller));
   }
   const ref = node.spawnResource(
     {
