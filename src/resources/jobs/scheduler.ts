@@ -218,8 +218,11 @@ export class Scheduler {
     for (let seen = -1; !this.closed; ) {
       if (job.version !== seen) {
         seen = job.version;
+        // The state as sent: the job may move on while the consumer takes this item, and its
+        // final state must still be sent before the stream ends.
+        const final = isFinal(job.state);
         yield jobView(job);
-        if (isFinal(job.state)) return;
+        if (final) return;
         continue;
       }
       await new Promise<void>((resolve) => {

@@ -210,3 +210,16 @@ test('exec runs a command for an owner job on a worker that allows it and trusts
   expect(view.owner).toBe(true);
 });
 
+
+test('watch streams the job from its first state to its final one, progress included, then ends', async () => {
+  mesh = await jobsMesh();
+  const { id } = await mesh.jobs.call('submit', {
+    job: { name: 'watched', steps: [{ name: 'a', kind: 'sleep', args: { ms: 300, ticks: 40 } }, { name: 'b', kind: 'hash', args: { text: 'x' } }] },
+  });
+  const seen: JobView[] = [];
+  for await (const view of mesh.jobs.iterate('watch', { id })) seen.push(view);
+  expect(seen[0]!.state).toBe('running');
+  expect(seen.at(-1)!.state).toBe('done');
+  expect(seen.at(-1)!.steps.map((step) => step.state)).toEqual(['done', 'done']);
+  expect(seen.some((view) => (view.steps[0]!.progress?.value ?? 0) > 0 && view.steps[0]!.state === 'running')).toBe(true);
+});
