@@ -1,6 +1,6 @@
 /**
  * The web app: this tab becomes a Glow node (identity from IndexedDB, links to the daemon that
- * served the page), and three views show and drive the mesh. `window.glow` exposes the node
+ * served the page), and five views show and drive the mesh. `window.glow` exposes the node
  * for the browser tests and for poking at it from the console.
  */
 import { createIdentity } from '../../../src/transport/identity.js';
@@ -9,6 +9,8 @@ import { connectSignaling } from '../../../src/transport/signalingClient.js';
 import { connectWebSocket } from '../../../src/transport/websocket.js';
 import { browserBackend } from './browserRtc.js';
 import { forgetIdentity, loadIdentity } from './identityStore.js';
+import { mountChannelsView } from './channelsView.js';
+import { mountFilesView } from './filesView.js';
 import { mountMeshView } from './meshView.js';
 import { mountProcessesView } from './processesView.js';
 import { mountResourcesView } from './resourcesView.js';
@@ -51,18 +53,23 @@ async function main(): Promise<void> {
   mountMeshView($('view-mesh'), tab.mesh, (peer) => tab.connectRtc(peer));
   const resources = mountResourcesView($('view-resources'), tab.mesh);
   const processes = mountProcessesView($('view-processes'), tab.mesh);
-  const refreshers: Record<string, () => Promise<void>> = { resources: resources.refresh, processes: processes.refresh };
+  const files = mountFilesView($('view-files'), tab.mesh, () => tab.daemon);
+  const channels = mountChannelsView($('view-channels'), tab.mesh);
+  // `refresh` runs when a view is shown; `hide` when it is left (the Channels view stops its
+  // live subscription then, rather than streaming into a hidden list).
+  const views: Record<string, { refresh: () => Promise<void>; hide?: () => void }> = { resources, processes, files, channels };
   const tabs = [...document.querySelectorAll<HTMLButtonElement>('nav [role=tab]')];
-  for (const button of tabs) {
-    button.onclick = () => {
-      for (const other of tabs) {
-        const selected = other === button;
-        other.setAttribute('aria-selected', String(selected));
-        $(`view-${other.dataset.view}`).hidden = !selected;
-      }
-      void refreshers[button.dataset.view ?? '']?.();
-    };
-  }
+  const show = (button: HTMLButtonElement) => {
+    for (const other of tabs) {
+      const selected = other === button;
+      const wasShown = other.getAttribute('aria-selected') === 'true';
+      other.setAttribute('aria-selected', String(selected));
+      $(`view-${other.dataset.view}`).hidden = !selected;
+      if (wasShown && !selected) views[other.dataset.view ?? '']?.hide?.();
+    }
+    void views[button.dataset.view ?? '']?.refresh();
+  };
+  for (const button of tabs) button.onclick = () => show(button);
 }
 
 main().catch((error: unknown) => {
