@@ -32,6 +32,7 @@ import { startDiscovery, type Discovery } from './discovery.js';
 import { DaemonError, EXIT_CODES } from './errors.js';
 import { loadIdentity, prepareHome, readConfig, reason, writeControlToken } from './home.js';
 import { startHttp, type HttpServer } from './http.js';
+import { registerJobKinds, startJobServices } from './jobs.js';
 import { builtinKinds } from './kinds.js';
 import { createLogger, type Logger } from './log.js';
 import type { DaemonContext } from './operations.js';
@@ -105,6 +106,7 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
   });
   registerSupervision(mesh.node);
   for (const kind of builtinKinds) mesh.node.registerKind(kind);
+  registerJobKinds(mesh.node, settings, log);
   for (const plugin of settings.plugins) {
     try {
       const kinds = await mesh.node.loadKinds(plugin);
@@ -137,6 +139,7 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
 
   const persisted = new PersistedProcesses(mesh.node, home, log);
   await persisted.start();
+  await startJobServices(mesh.node, persisted, home);
 
   const info: DaemonInfo = {
     pid: process.pid,

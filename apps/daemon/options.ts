@@ -19,6 +19,10 @@
  * | `--web` / `--no-web` | `web` | on |
  * | `--log-level LEVEL` | `logLevel` | `info` |
  * | `--plugin MODULE` (repeatable) | `plugins` | none |
+ * | `--allow-exec` | `allowExec` | off: jobs' `exec` steps are refused on this node |
+ * | `--max-steps N` | `maxSteps` | the number of CPU cores: job steps run here at once |
+ * | (none) | `trustedNodes` | none: node ids whose schedulers may run `exec` steps here, and whose jobs count as the owner's |
+ * | (none) | `workerLoadFile` | none: the load this node reports comes from the CPU (else: a number read from this file) |
  * | (none) | `embeddedStun` | off: loopback and LAN need no STUN |
  * | (none) | `reconnect` `{ initial, max }` ms | `{ initial: 500, max: 30000 }` |
  * | (none) | `stopTimeout` ms | 10000 |
@@ -26,7 +30,7 @@
  * `--plugin` paths are resolved against the current directory, `plugins` paths in config.json
  * against DIR; anything else is imported as a package name.
  */
-import { homedir } from 'node:os';
+import { cpus, homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as v from 'valibot';
@@ -69,6 +73,10 @@ export interface DaemonOptions {
   logLevel?: LogLevel;
   /** `--plugin MODULE`, repeatable: modules to load process kinds from. @default [] */
   plugins?: string[];
+  /** `--allow-exec`: jobs' `exec` steps may run here (the owner's jobs only). @default false */
+  allowExec?: boolean;
+  /** `--max-steps N`: job steps this node runs at once. @default the number of CPU cores */
+  maxSteps?: number;
 }
 
 /** A `HOST:PORT` address. */
@@ -99,6 +107,10 @@ export interface DaemonSettings {
   plugins: string[];
   reconnect: { initial: number; max: number };
   stopTimeout: number;
+  allowExec: boolean;
+  maxSteps: number;
+  trustedNodes: string[];
+  workerLoadFile: string | undefined;
 }
 
 /** The fixed default HTTP port (UI, control, gateway). */
@@ -126,6 +138,10 @@ export const DaemonConfigSchema = v.strictObject({
   plugins: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
   reconnect: v.optional(v.strictObject({ initial: v.optional(ms), max: v.optional(ms) })),
   stopTimeout: v.optional(ms),
+  allowExec: v.optional(v.boolean()),
+  maxSteps: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1024))),
+  trustedNodes: v.optional(v.array(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/, 'a node id')))),
+  workerLoadFile: v.optional(v.pipe(v.string(), v.minLength(1))),
 });
 
 /** The contents of `DIR/config.json`. */
@@ -193,6 +209,10 @@ export function resolveSettings(options: DaemonOptions, config: DaemonConfig, ho
     plugins,
     reconnect: { initial: config.reconnect?.initial ?? 500, max: config.reconnect?.max ?? 30_000 },
     stopTimeout: config.stopTimeout ?? 10_000,
+    allowExec: flags.allowExec ?? config.allowExec ?? false,
+    maxSteps: flags.maxSteps ?? config.maxSteps ?? cpus().length,
+    trustedNodes: config.trustedNodes ?? [],
+    workerLoadFile: config.workerLoadFile === undefined ? undefined : resolve(home, config.workerLoadFile),
   };
 }
 

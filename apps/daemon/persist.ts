@@ -119,6 +119,15 @@ export class PersistedProcesses {
     return this.root;
   }
 
+  /**
+   * Starts one of the daemon's own services (the jobs worker and scheduler) under the root
+   * supervisor, restarted like any permanent child, but not recorded: the daemon starts it anew
+   * at each start.
+   */
+  async startService(service: PersistedProcess): Promise<string> {
+    return this.startChild(service);
+  }
+
   /** Records, then starts, a process; if it does not start, the record is dropped again. */
   async spawn(kind: string, args: unknown, name: string | undefined): Promise<string> {
     if (!this.node.listKinds().some((known) => known.name === kind)) {

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { registerChannelCommands } from './commands/channels.js';
 import { registerDaemonCommands } from './commands/daemon.js';
 import { registerFileCommands } from './commands/files.js';
+import { registerJobCommands } from './commands/jobs.js';
 import type { CliIo } from './commands/common.js';
 import { registerMeshCommands } from './commands/mesh.js';
 import { registerProcessCommands } from './commands/processes.js';
@@ -23,6 +24,7 @@ export function processIo(): CliIo {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
     env: process.env,
+    isTTY: process.stdout.isTTY === true,
     stdoutBytes: (bytes) => new Promise<void>((resolve, reject) => process.stdout.write(bytes, (error) => (error ? reject(error) : resolve()))),
   };
 }
@@ -59,6 +61,7 @@ ${EXIT_CODES_HELP}
   registerProcessCommands(program, io);
   registerFileCommands(program, io);
   registerChannelCommands(program, io);
+  registerJobCommands(program, io);
   // Every command's --help ends with the exit codes (signaling's help is the server's own).
   for (const command of program.commands) command.addHelpText('after', `\n${EXIT_CODES_HELP}\n`);
   registerSignalingCommand(program, io);

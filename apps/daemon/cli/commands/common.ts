@@ -16,6 +16,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Where bytes go (`glow cat`): the process's stdout; without it, bytes are written as UTF-8 text. */
   stdoutBytes?: (bytes: Uint8Array) => Promise<void>;
+  /** True when stdout is a terminal (`job watch` then redraws progress bars in place). */
+  isTTY?: boolean;
 }
 
 /** The options of every client command, as commander hands them over. */

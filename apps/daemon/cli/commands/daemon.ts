@@ -28,6 +28,8 @@ export interface DaemonFlags {
   web?: boolean;
   logLevel?: DaemonOptions['logLevel'];
   plugin?: string[];
+  allowExec?: boolean;
+  maxSteps?: number;
   json?: boolean;
 }
 
@@ -37,6 +39,12 @@ const wsUrl = urlParser(['ws:', 'wss:']);
 function hostPortText(text: string): string {
   parseHostPort(text);
   return text;
+}
+
+function stepCount(text: string): number {
+  const count = Number(text);
+  if (!/^\d{1,4}$/.test(text) || count > 1024) throw new InvalidArgumentError(`expected a number of steps (0-1024), got ${JSON.stringify(text)}`);
+  return count;
 }
 
 function portNumber(text: string): number {
@@ -66,6 +74,8 @@ export function daemonOptions(flags: DaemonFlags, valueSource: (key: string) => 
   if (given('web')) options.web = flags.web;
   if (given('logLevel')) options.logLevel = flags.logLevel;
   if (given('plugin')) options.plugins = flags.plugin;
+  if (given('allowExec')) options.allowExec = flags.allowExec;
+  if (given('maxSteps')) options.maxSteps = flags.maxSteps;
   return options;
 }
 
@@ -88,6 +98,8 @@ export function registerDaemonCommands(program: Command, io: CliIo): void {
     .option('--no-web', 'do not serve the web UI')
     .addOption(new Option('--log-level <level>', 'log verbosity (default: info)').choices(LOG_LEVELS))
     .option('--plugin <module>', 'load process kinds from a module specifier or path (repeatable)', repeatable(String))
+    .option('--allow-exec', "let jobs' exec steps run command lines here (only the owner's jobs)")
+    .option('--max-steps <n>', 'job steps this node runs at once (default: the number of CPU cores)', stepCount)
     .option('--json', 'log JSON lines even when stdout is a terminal (the default elsewhere)')
     .action(async (flags: DaemonFlags, command: Command) => {
       const options = daemonOptions(flags, (key) => command.getOptionValueSource(key));
