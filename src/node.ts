@@ -13,3 +13,20 @@ export { startStunServer } from './transport/stunServer.js';
 export type { StunServerOptions, StunServer } from './transport/stunServer.js';
 export { fsKind, createFsKind, FsArgsSchema, DEFAULT_UPLOAD_LIMITS, DEFAULT_MAX_VERSIONS } from './resources/fs/index.js';
 export type { FsKindFactoryOptions, FsKindOptions, UploadLimits, RetentionPolicy, FsErrorReason, FsErrorDetails } from './resources/fs/index.js';
+export {
+  createJobKinds,
+  jobsKind,
+  workerKind,
+  Scheduler,
+  Journal,
+  parseJob,
+  JobFileSchema,
+  defineStepKind,
+  hashStep,
+  hashFilesStep,
+  sleepStep,
+  execStep,
+  JobsInterface,
+  WorkerInterface,
+} from './resources/jobs/index.js';
+export type { JobKindsOptions, SchedulerOptions, WorkerOptions, JobFile, StepFile, Schedule, StepRun, StepKindDefinition, JobView, StepView, HashFilesArgs } from './resources/jobs/index.js';

@@ -18,6 +18,7 @@ export { insideWindow, nextRunAt, nextWindowOpening, systemWallClock, type WallC
 export { chooseWorker, probeWorkers, type WorkerCandidate, type Placement, type PlacementContext } from './placement.js';
 export { defineStepKind, StepStartArgsSchema, PERMANENT_FAILURES, type StepStartArgs, type StepRun, type StepKindDefinition } from './stepKind.js';
 export { hashStep, sleepStep } from './builtinSteps.js';
+export { hashFilesStep, type HashFilesArgs } from './fileSteps.js';
 export { execStep, ExecGrants, EXEC_OUTPUT_LIMIT } from './exec.js';
 export { systemLoad, onBattery } from './idleness.js';
 export { checkDag } from './dag.js';

@@ -1,6 +1,7 @@
 import type { ProcessKind } from '../../actors/process.js';
 import { hashStep, sleepStep } from './builtinSteps.js';
 import { ExecGrants, execStep } from './exec.js';
+import { hashFilesStep } from './fileSteps.js';
 import { jobsKind } from './jobsKind.js';
 import type { Scheduler, SchedulerOptions } from './scheduler.js';
 import { workerKind, type WorkerOptions } from './worker.js';
@@ -17,7 +18,7 @@ export interface JobKindsOptions {
 
 /**
  * The kinds of the jobs resource for one node: `jobs` (scheduler), `worker`, and the built-in
- * step kinds `hash`, `sleep` and `exec` (exec does nothing unless `worker.allowExec`). Register
+ * step kinds `hash`, `hashFiles`, `sleep` and `exec` (exec does nothing unless `worker.allowExec`). Register
  * them all on every node that should run steps; spawn one `worker` per node and one `jobs`
  * where the journal lives.
  */
@@ -27,6 +28,7 @@ export function createJobKinds(options: JobKindsOptions = {}): ProcessKind[] {
     jobsKind(options.scheduler, options.onSchedulerStart),
     workerKind(options.worker ?? {}, grants),
     hashStep,
+    hashFilesStep,
     sleepStep,
     execStep(grants),
   ];
