@@ -21,8 +21,10 @@ export const DirectoryInterface = defineInterface('glow.Directory/1', {
       full: v.boolean(),
       entries: v.pipe(v.array(EntrySchema), v.maxLength(10_000)),
       removed: v.pipe(v.array(v.string()), v.maxLength(10_000)),
+      /** The sender (re)discovered us and may have dropped our names: answer with all of them. */
+      ask: v.optional(v.boolean()),
     }),
-    { description: "a node's names: all of them (full) or what changed" },
+    { description: "a node's names: all of them (full) or what changed; `ask` asks for the receiver's" },
   ),
   list: method(v.object({}), v.array(v.object({ name: v.string(), id: v.string(), node: v.string(), registered: v.number() })), {
     description: 'every name this replica knows, with the node that published it',
@@ -122,11 +124,15 @@ export class Directory {
     return () => this.conflictListeners.delete(listener);
   }
 
-  /** A node became reachable: it gets all our claims. */
+  /**
+   * A node became reachable: it gets all our claims, and is asked for all of its own. Asking
+   * matters when only our side saw the route go and come back: we dropped its names, while it
+   * still counts us as reachable and would not send them again by itself.
+   */
   nodeReachable(peer: NodeId): void {
     if (this.reachable.has(peer) || peer === this.node.id) return;
     this.reachable.add(peer);
-    this.send(peer, { full: true, entries: this.ownEntries(), removed: [] });
+    this.send(peer, { full: true, entries: this.ownEntries(), removed: [], ask: true });
   }
 
   /** A node became unreachable: its claims are gone with it. */
@@ -151,8 +157,14 @@ export class Directory {
       claims.set(entry.name, { id, registered: entry.registered, node: from });
       this.settle(entry.name);
     }
-    // A node we had not heard of yet may not know our claims either.
-    if (!this.reachable.has(from)) this.nodeReachable(from);
+    if (sync.ask) {
+      // An answer, never another question: two nodes asking each other would never stop.
+      this.reachable.add(from);
+      this.send(from, { full: true, entries: this.ownEntries(), removed: [] });
+    } else if (!this.reachable.has(from)) {
+      // A node we had not heard of yet may not know our claims either.
+      this.nodeReachable(from);
+    }
   }
 
   private settle(name: string): void {
@@ -185,7 +197,7 @@ export class Directory {
     for (const peer of this.reachable) this.send(peer, sync);
   }
 
-  private send(peer: NodeId, sync: { full: boolean; entries: DirectoryEntry[]; removed: string[] }): void {
+  private send(peer: NodeId, sync: { full: boolean; entries: DirectoryEntry[]; removed: string[]; ask?: boolean }): void {
     this.node.ref({ node: peer, local: DIRECTORY_RESOURCE }, DirectoryInterface).cast('sync', sync);
   }
 }

@@ -103,3 +103,17 @@ test('a name on A for a resource on B is dropped when that resource ends', async
   b.exit(remote, 'shutdown');
   await until(() => a.whereis('far') === undefined);
 });
+
+test("a node whose route to a peer flapped gets the peer's names back, though the peer never saw the route go", async () => {
+  const { a, b, heal } = pair();
+  heal();
+  const service = a.spawnResource({ iface: Named, handlers: { ping: () => 'still here' } });
+  a.register('kept', service);
+  await until(() => b.whereis('kept') !== undefined);
+  // Only B sees alpha go and come back; alpha keeps counting beta reachable.
+  b.nodeUnreachable('alpha');
+  expect(b.whereis('kept')).toBeUndefined();
+  b.nodeReachable('alpha');
+  await until(() => b.whereis('kept') !== undefined, 1000, 'B never got the name back');
+  expect(b.whereis('kept')).toEqual(service.id);
+});
