@@ -12,8 +12,10 @@ import spawn from './local/spawn.js';
 import { ndcCalls, weriftCalls, wsCalls } from './mesh/calls.js';
 import down from './mesh/down.js';
 import restart from './mesh/restart.js';
+import channelFanout from './resources/channelFanout.js';
+import { ndcFsRead, weriftFsRead, wsFsRead } from './resources/fsRead.js';
 
-const ALL: Benchmark[] = [cast, call, heap, spawn, ...wsCalls, ...weriftCalls, ...ndcCalls, ...down, ...restart];
+const ALL: Benchmark[] = [cast, call, heap, spawn, ...wsCalls, ...weriftCalls, ...ndcCalls, ...down, ...restart, ...wsFsRead, ...weriftFsRead, ...ndcFsRead, ...channelFanout];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

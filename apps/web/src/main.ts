@@ -1,6 +1,6 @@
 /**
  * The web app: this tab becomes a Glow node (identity from IndexedDB, links to the daemon that
- * served the page), and five views show and drive the mesh. `window.glow` exposes the node
+ * served the page), and six views show and drive the mesh. `window.glow` exposes the node
  * for the browser tests and for poking at it from the console.
  */
 import { createIdentity } from '../../../src/transport/identity.js';
@@ -11,6 +11,7 @@ import { browserBackend } from './browserRtc.js';
 import { forgetIdentity, loadIdentity } from './identityStore.js';
 import { mountChannelsView } from './channelsView.js';
 import { mountFilesView } from './filesView.js';
+import { mountJobsView } from './jobsView.js';
 import { mountMeshView } from './meshView.js';
 import { mountProcessesView } from './processesView.js';
 import { mountResourcesView } from './resourcesView.js';
@@ -55,9 +56,11 @@ async function main(): Promise<void> {
   const processes = mountProcessesView($('view-processes'), tab.mesh);
   const files = mountFilesView($('view-files'), tab.mesh, () => tab.daemon);
   const channels = mountChannelsView($('view-channels'), tab.mesh);
+  const jobs = mountJobsView($('view-jobs'), tab.mesh, () => tab.daemon);
   // `refresh` runs when a view is shown; `hide` when it is left (the Channels view stops its
-  // live subscription then, rather than streaming into a hidden list).
-  const views: Record<string, { refresh: () => Promise<void>; hide?: () => void }> = { resources, processes, files, channels };
+  // live subscription then, rather than streaming into a hidden list; the Jobs view stops polling
+  // and its watch).
+  const views: Record<string, { refresh: () => Promise<void>; hide?: () => void }> = { resources, processes, files, channels, jobs };
   const tabs = [...document.querySelectorAll<HTMLButtonElement>('nav [role=tab]')];
   const show = (button: HTMLButtonElement) => {
     for (const other of tabs) {
