@@ -197,7 +197,7 @@ describe('night jobs on three daemons', () => {
       ],
     });
     await until(id, (view) => view.steps.every((step) => step.state === 'running'), 10_000, 'the steps never ran');
-    expect((await running(w1)) + (await running(w2))).toBe(2);
+    await waitFor(async () => (await running(w1)) + (await running(w2)) === 2, 5000, 'the workers never counted both steps', 50);
     const watching = startGlow(['job', 'watch', id, '--home', s.home]);
     expect(await glow(['job', 'cancel', id, '--home', s.home])).toMatchObject({ code: EXIT.ok, stdout: 'cancelled\n' });
     await waitFor(async () => (await running(w1)) + (await running(w2)) === 0, 5000, 'a step process is still running', 50);
@@ -207,12 +207,15 @@ describe('night jobs on three daemons', () => {
   });
 
   it('never places a "when idle" step on a node that reports busy', async () => {
-    // W1 reports a load of 0.95 from its load file; W2 stays idle.
-    const loadFile = join(scratch, 'w1-load');
-    await writeFile(loadFile, '0.95');
-    w1.child.kill('SIGKILL');
-    await w1.exited;
-    w1 = await startWorker(w1.home, loadFile);
+    // Both workers read their load from a file instead of the CPU (whatever else this machine is
+    // doing): W1 reports 0.95, W2 reports 0.
+    const busyFile = join(scratch, 'w1-load');
+    const idleFile = join(scratch, 'w2-load');
+    await writeFile(busyFile, '0.95');
+    await writeFile(idleFile, '0');
+    for (const worker of [w1, w2]) worker.child.kill('SIGKILL');
+    await Promise.all([w1.exited, w2.exited]);
+    [w1, w2] = await Promise.all([startWorker(w1.home, busyFile), startWorker(w2.home, idleFile)]);
     await workersKnown();
     const status = await glow(['worker', 'status', '--on', w1.info.node, '--home', s.home]);
     expect(status.stdout).toMatch(/state +busy \(load 0\.95/);
