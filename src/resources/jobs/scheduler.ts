@@ -40,6 +40,12 @@ export interface SchedulerOptions {
    */
   tickInterval?: number;
   /**
+   * After a restart, how long an attempt that was running may stay out of reach (its worker's
+   * links coming back) before it counts as lost, in ms.
+   * @default 10000
+   */
+  resumeGrace?: number;
+  /**
    * Delay before retry n (from 1): `initial × factor^(n−1)`, at most `max` ms.
    * @default { initial: 200, max: 10000, factor: 2 }
    */
@@ -121,7 +127,9 @@ export class Scheduler {
     for (const step of job.steps.values()) {
       for (const attempt of step.attempts) {
         this.byKey.set(attempt.key, { job, step, attempt });
-        if (attempt.state === 'running' && attempt.process) this.monitorAttempt(job, step, attempt);
+        // Links come back some time after a restart: until `resumeGrace` has passed, an attempt's
+        // node being out of reach is not yet taken for a lost node.
+        if (attempt.state === 'running' && attempt.process) this.monitorAttempt(job, step, attempt, this.clock.now() + (this.options.resumeGrace ?? 10_000));
         else if (attempt.state === 'starting') {
           // We never learnt its process: it may run, but it cannot be watched. A new attempt
           // runs; should the old one report first, the first result is the one recorded.
@@ -466,11 +474,21 @@ export class Scheduler {
     }
   }
 
-  /** Monitors an attempt's process: its end without a result is a failed (or lost) attempt. */
-  private monitorAttempt(job: JobRecord, step: StepRecord, attempt: AttemptRecord): void {
+  /**
+   * Monitors an attempt's process: its end without a result is a failed (or lost) attempt. Until
+   * `graceUntil`, `noconnection` only means the node is not reachable yet: it is asked again.
+   */
+  private monitorAttempt(job: JobRecord, step: StepRecord, attempt: AttemptRecord, graceUntil?: number): void {
     attempt.unmonitor = this.node.monitor(parseResourceId(attempt.process!), (down) => {
       if (this.closed || (attempt.state !== 'running' && attempt.state !== 'starting')) return;
       const reason: ExitReason = down.reason;
+      if (reason === 'noconnection' && graceUntil !== undefined && this.clock.now() < graceUntil) {
+        const again = setTimeout(() => {
+          if (!this.closed && attempt.state === 'running') this.monitorAttempt(job, step, attempt, graceUntil);
+        }, 250);
+        attempt.unmonitor = () => clearTimeout(again);
+        return;
+      }
       if (reason === 'noconnection') {
         this.attemptEnded(job, step, attempt, 'lost', errorInfo('noconnection', `node ${attempt.node} was lost`), true);
       } else if (typeof reason === 'object') {

@@ -172,7 +172,7 @@ describe('night jobs on three daemons', () => {
     s = await startDaemon(s.home, ['--no-mdns', '--max-steps', '0', '--listen', new URL(s.info.link).host]);
     await workersKnown();
     const done = await until(id, (view) => view.state === 'done' || view.state === 'failed', 30_000, 'the job never finished after the restart');
-    expect(done.state).toBe('done');
+    expect({ state: done.state, error: done.error, attempts: done.steps.map((step) => step.attempts.map((attempt) => [attempt.state, attempt.error?.message])) }).toMatchObject({ state: 'done', error: undefined });
     expect(done.steps[0]!.attempts).toHaveLength(1);
     expect(recorded(id)).toEqual({ first: 1, second: 1, third: 1 });
   }, 60_000);

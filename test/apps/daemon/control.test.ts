@@ -98,11 +98,12 @@ describe('the control channel', () => {
     try {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
         pending += decoder.decode(chunk, { stream: true });
-        for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+        for (let nl = pending.indexOf('\n'); nl >= 0 && !abort.signal.aborted; nl = pending.indexOf('\n')) {
           lines.push(JSON.parse(pending.slice(0, nl)));
           pending = pending.slice(nl + 1);
           if (cancelAfter !== undefined && lines.length >= cancelAfter) abort.abort();
         }
+        if (abort.signal.aborted) break;
       }
     } catch (error) {
       if (!abort.signal.aborted) throw error;

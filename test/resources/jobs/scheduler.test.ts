@@ -100,6 +100,22 @@ test('a scheduler restarted on the same journal mid-job completes it without re-
   expect(mesh.engine().recordedResults(id)).toEqual({ a: 1, b: 1, c: 1 });
 });
 
+test("a restarted scheduler waits for a running step's worker to come back instead of taking it for lost", async () => {
+  mesh = await jobsMesh({ workers: 1 });
+  const { id } = await mesh.jobs.call('submit', { job: { name: 'outage', steps: [{ name: 'b', kind: 'sleep', args: { ms: 1500 } }] } });
+  await waitFor(async () => (await mesh!.jobs.call('show', { id })).steps[0]!.attempts[0]?.state === 'running', 4000, 'b running');
+  // The scheduler stops; the worker goes out of reach; the scheduler starts again before the worker is back.
+  await mesh.s.node.ref(mesh.s.node.whereis('glow.jobs')!).call('terminate', {});
+  await waitFor(() => mesh!.s.node.whereis('glow.jobs') === undefined, 2000, 'scheduler gone');
+  mesh.links[0]!.cut('outage');
+  await waitFor(() => !mesh!.s.router.isReachable(mesh!.workers[0]!.id), 3000, 'the worker never became unreachable');
+  await mesh.startScheduler();
+  mesh.relink(0);
+  const done = await untilState(mesh, id, ['done']);
+  expect(done.steps[0]!.attempts.map((attempt) => attempt.state)).toEqual(['done']);
+  expect(mesh.engine().recordedResults(id)).toEqual({ b: 1 });
+});
+
 test('a step whose kind no node has waits with a reason, then fails at its deadline', async () => {
   mesh = await jobsMesh({ workers: 1 });
   const { id } = await mesh.jobs.call('submit', { job: { name: 'nokind', steps: [{ name: 'x', kind: 'resize', deadline: 400 }] } });
