@@ -18,6 +18,14 @@ const WERIFT_SENDS_PER_TURN = 16;
 /** Bytes werift itself may hold before the channel holds further messages back. */
 const WERIFT_HIGH_WATER = 256 * 1024;
 
+/**
+ * Receive (and send) buffer of werift's UDP sockets, in bytes (Linux caps it at
+ * net.core.rmem_max, 4 MiB here). werift's SCTP never retransmits sooner than 1 s (its RTO
+ * minimum), so a datagram dropped because a busy event loop let the default ~200 KiB buffer
+ * fill turns a burst into seconds of silence; a bigger buffer keeps loopback and LAN bursts whole.
+ */
+const WERIFT_SOCKET_BUFFER = 4 * 1024 * 1024;
+
 /** Longest wait, in ms, for the peer to acknowledge the data channel's close before the connection is cut. */
 const CLOSE_GRACE_MS = 200;
 
@@ -126,6 +134,7 @@ class WeriftPeer implements WebRtcPeer {
   private opened(dc: RTCDataChannel): void {
     const pc = this.pc;
     if (this.paced || this.closed || !pc) return;
+    enlargeSocketBuffers(pc);
     const localSdp = pc.localDescription?.sdp ?? '';
     const remoteSdp = pc.remoteDescription?.sdp ?? '';
     let binding: string;
@@ -226,4 +235,24 @@ function newCertificate() {
     { signature: SignatureAlgorithm.ecdsa_3, hash: HashAlgorithm.sha256_4 },
     NamedCurveAlgorithm.secp256r1_23,
   );
+}
+
+/**
+ * Gives the peer connection's UDP sockets {@link WERIFT_SOCKET_BUFFER} bytes of buffer. werift
+ * does not expose its sockets, so this reaches through its ICE objects, best effort: a werift
+ * release that moves them only loses the bigger buffers.
+ */
+function enlargeSocketBuffers(pc: RTCPeerConnection): void {
+  type Socket = { setRecvBufferSize(size: number): void; setSendBufferSize(size: number): void };
+  const transports = (pc as unknown as { iceTransports?: { connection?: { protocols?: { transport?: { socket?: Socket } }[] } }[] }).iceTransports ?? [];
+  for (const transport of transports) {
+    for (const protocol of transport.connection?.protocols ?? []) {
+      try {
+        protocol.transport?.socket?.setRecvBufferSize(WERIFT_SOCKET_BUFFER);
+        protocol.transport?.socket?.setSendBufferSize(WERIFT_SOCKET_BUFFER);
+      } catch {
+        // Not bound, or the OS refused: the defaults stay.
+      }
+    }
+  }
 }

@@ -133,7 +133,7 @@ export class Scheduler {
         else if (attempt.state === 'starting') {
           // We never learnt its process: it may run, but it cannot be watched. A new attempt
           // runs; should the old one report first, the first result is the one recorded.
-          this.attemptEnded(job, step, attempt, 'lost', errorInfo('noconnection', 'the scheduler restarted while the attempt was starting'), false);
+          this.attemptEnded(job, step, attempt, 'lost', errorInfo('noconnection', 'the scheduler restarted while the attempt was starting'), true);
         }
       }
       if (step.state === 'running' && !currentAttempt(step)) step.state = 'waiting';
