@@ -105,7 +105,9 @@ test('fails a call with timeout when the handler never answers', async () => {
   const { ms, error } = await timed(ref.call('readLater', { path: 'a' }, { timeout: 50 }));
   expect(error?.code).toBe('timeout');
   expect(error?.details).toEqual({ timeout: 50 });
-  expect(ms).toBeGreaterThanOrEqual(45);
+  // Not at once; libuv starts a timer from the loop's cached clock, which a busy machine leaves
+  // several ms behind, so the timer may fire that much early by a fresh clock.
+  expect(ms).toBeGreaterThanOrEqual(25);
   expect(ms).toBeLessThan(1000);
 });
 
