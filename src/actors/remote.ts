@@ -4,6 +4,7 @@ import type { NodeId, ResourceId } from '../firefly/address.js';
 import { decodePacket, DEFAULT_HOP_LIMIT, PacketKind, PacketRejection, PROTOCOL_VERSION, type Packet } from '../firefly/packet.js';
 import type { Node } from './node.js';
 import type { PacketPort } from '../router/port.js';
+import { DeadlineTimer } from './deadlines.js';
 import { RemoteStreams } from './remoteStreams.js';
 import type { ExitReason, Replier, StreamSink } from './types.js';
 
@@ -12,7 +13,9 @@ interface PendingCall {
   node: NodeId;
   resolve: (value: unknown) => void;
   reject: (error: GlowError) => void;
-  timer: ReturnType<typeof setTimeout>;
+  /** When it times out, on {@link DeadlineTimer.now}'s clock. */
+  deadline: number;
+  timeout: number;
 }
 
 interface RemoteMonitor {
@@ -39,6 +42,7 @@ export class Remote {
   port?: PacketPort;
   private seq = 0;
   private readonly pending = new Map<number, PendingCall>();
+  private readonly deadlines = new DeadlineTimer((now) => this.timeOut(now));
   /** Monitors this node holds on remote resources, by monitor id. */
   private readonly watching = new Map<number, RemoteMonitor>();
   /** Monitors remote nodes hold on our resources: `node:monitor` → our local monitor id. */
@@ -71,13 +75,23 @@ export class Remote {
     }
     const corr = ++this.seq;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(corr);
-        reject(new GlowError('timeout', `no reply from node ${id.node} within ${timeout} ms`, { timeout }));
-      }, timeout);
-      this.pending.set(corr, { node: id.node, resolve, reject, timer });
+      const deadline = DeadlineTimer.now() + timeout;
+      this.pending.set(corr, { node: id.node, resolve, reject, deadline, timeout });
+      this.deadlines.add(deadline);
       this.send(PacketKind.call, id, corr, member, body);
     });
+  }
+
+  /** Fails the calls whose deadline has passed; answers the earliest deadline left. */
+  private timeOut(now: number): number | undefined {
+    let next: number | undefined;
+    for (const [corr, call] of this.pending) {
+      if (call.deadline <= now) {
+        this.pending.delete(corr);
+        call.reject(new GlowError('timeout', `no reply from node ${call.node} within ${call.timeout} ms`, { timeout: call.timeout }));
+      } else if (next === undefined || call.deadline < next) next = call.deadline;
+    }
+    return next;
   }
 
   cast(id: ResourceId, member: string, args: unknown): void {
@@ -125,9 +139,9 @@ export class Remote {
     for (const [corr, call] of this.pending) {
       if (call.node !== node) continue;
       this.pending.delete(corr);
-      clearTimeout(call.timer);
       call.reject(new GlowError('noconnection', `node ${node} is unreachable`));
     }
+    if (this.pending.size === 0) this.deadlines.idle();
     for (const [monitor, watch] of this.watching) {
       if (watch.node !== node) continue;
       this.watching.delete(monitor);
@@ -143,10 +157,8 @@ export class Remote {
   }
 
   close(): void {
-    for (const call of this.pending.values()) {
-      clearTimeout(call.timer);
-      call.reject(new GlowError('noconnection', 'the node shut down'));
-    }
+    this.deadlines.clear();
+    for (const call of this.pending.values()) call.reject(new GlowError('noconnection', 'the node shut down'));
     this.pending.clear();
     this.streams.close();
   }
@@ -252,7 +264,7 @@ export class Remote {
       return;
     }
     this.pending.delete(packet.corr);
-    clearTimeout(call.timer);
+    if (this.pending.size === 0) this.deadlines.idle();
     let value: unknown;
     try {
       value = decodeValue(packet.body, this.node.limits);

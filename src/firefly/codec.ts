@@ -26,12 +26,50 @@ export function encodeValue(value: unknown): Uint8Array {
   } catch (error) {
     throw new GlowError('badarg', `value cannot be encoded: ${(error as Error).message}`);
   }
+  // Small values made only of what cbor-x writes as plain CBOR need no scan: most calls' args.
+  if (plainBudget(value, PLAIN_BUDGET) >= 0) return bytes;
   try {
     scanCbor(bytes, WELL_FORMED);
   } catch (error) {
     throw new GlowError('badarg', `value cannot be sent as plain CBOR: ${(error as GlowError).message}`);
   }
   return bytes;
+}
+
+/** Most items of a value {@link plainBudget} walks before it leaves the check to the scan. */
+const PLAIN_BUDGET = 64;
+
+/**
+ * What is left of `budget` after walking `value`, or -1 when it holds anything cbor-x could
+ * write with a tag or an indefinite length (or is too big to be worth walking): strings,
+ * numbers, booleans, null, undefined, Uint8Array, and plain arrays and objects of those only.
+ */
+function plainBudget(value: unknown, budget: number): number {
+  if (--budget < 0) return -1;
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return budget;
+    case 'object': {
+      if (value === null) return budget;
+      if (Array.isArray(value)) {
+        for (const item of value) if ((budget = plainBudget(item, budget)) < 0) return -1;
+        return budget;
+      }
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if (proto === Uint8Array.prototype) return budget;
+      if (proto !== Object.prototype && proto !== null) return -1;
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) return -1;
+        if ((budget = plainBudget((value as Record<string, unknown>)[key], budget - 1)) < 0) return -1;
+      }
+      return budget;
+    }
+    default:
+      return -1;
+  }
 }
 
 /**

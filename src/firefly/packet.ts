@@ -2,6 +2,7 @@ import { isIdSegment, type ResourceId } from './address.js';
 import { GlowError } from './errors.js';
 import { DEFAULT_LIMITS, type ReceiveLimits } from './limits.js';
 import { decodeValue, encodeValue } from './codec.js';
+import { readPacketFields, writePacketFields } from './packetCodec.js';
 
 /** The Firefly protocol version this code speaks. */
 export const PROTOCOL_VERSION = 1;
@@ -60,7 +61,10 @@ export const DEFAULT_HOP_LIMIT = 32;
 
 /** Encodes a packet for a link. */
 export function encodePacket(p: Packet): Uint8Array {
-  return encodeValue([p.version, p.kind, p.src.node, p.src.local, p.dst.node, p.dst.local, p.hop, p.corr, p.method, p.body]);
+  return (
+    writePacketFields(p.version, p.kind, p.src.node, p.src.local, p.dst.node, p.dst.local, p.hop, p.corr, p.method, p.body) ??
+    encodeValue([p.version, p.kind, p.src.node, p.src.local, p.dst.node, p.dst.local, p.hop, p.corr, p.method, p.body])
+  );
 }
 
 /**
@@ -94,11 +98,14 @@ function isUint(value: unknown, max: number): value is number {
  * when that much was readable.
  */
 export function decodePacket(bytes: Uint8Array, limits: ReceiveLimits = DEFAULT_LIMITS): Packet {
-  let fields: unknown;
-  try {
-    fields = decodeValue(bytes, limits);
-  } catch (error) {
-    throw new PacketRejection(error instanceof GlowError ? error : new GlowError('badpacket', String(error)));
+  // The common shape is read directly; anything else (or anything wrong) takes the general path.
+  let fields: unknown = readPacketFields(bytes, limits);
+  if (fields === undefined) {
+    try {
+      fields = decodeValue(bytes, limits);
+    } catch (error) {
+      throw new PacketRejection(error instanceof GlowError ? error : new GlowError('badpacket', String(error)));
+    }
   }
   if (!Array.isArray(fields)) throw new PacketRejection(new GlowError('badpacket', 'packet is not an array'));
   const [version, kind, srcNode, srcLocal, dstNode, dstLocal, hop, corr, method, body] = fields as unknown[];

@@ -1,3 +1,4 @@
+import { allocate } from '../firefly/pool.js';
 import type { Channel } from './channel.js';
 import { CHUNK_START_HEADER, FRAME_HEADER, FrameType, encodeFrame, writeHeader } from './frames.js';
 import { nextTurn } from './turn.js';
@@ -124,7 +125,9 @@ export class FrameSender {
       const message = this.build(!blocked);
       if (!message) break;
       // The counter resets at the next turn; the reset is queued before any flush it could race.
-      if (this.sendsThisTurn++ === 0) nextTurn(() => (this.sendsThisTurn = 0));
+      // A channel without a budget (WebSocket) skips it: the reset's turn of its own would cost
+      // every send an extra, non-blocking pass of the event loop.
+      if (maxSends !== Infinity && this.sendsThisTurn++ === 0) nextTurn(() => (this.sendsThisTurn = 0));
       try {
         this.channel.send(message);
       } catch (error) {
@@ -204,7 +207,7 @@ export class FrameSender {
 }
 
 function write(pieces: Piece[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
+  const out = allocate(size);
   let at = 0;
   for (const { type, data, total } of pieces) {
     const extra = type === FrameType.chunkStart ? 4 : 0;

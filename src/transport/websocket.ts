@@ -114,16 +114,23 @@ export function webSocketChannel(socket: WebSocketLike, options: WebSocketChanne
     ondrain: undefined,
   };
 
-  socket.binaryType = 'arraybuffer';
+  // Node's `ws` (it has `terminate`) hands over the Buffer it assembled, with no copy; browsers
+  // only know 'arraybuffer' (for which `ws` would copy every message once more).
+  socket.binaryType = typeof socket.terminate === 'function' ? 'nodebuffer' : 'arraybuffer';
   socket.onmessage = (event: { data: unknown }) => {
     if (closed) return;
     const { data } = event;
-    // Checked by tag as well: an ArrayBuffer from another realm (a VM context) is still one.
-    if (!(data instanceof ArrayBuffer) && Object.prototype.toString.call(data) !== '[object ArrayBuffer]') {
+    let message: Uint8Array;
+    if (data instanceof Uint8Array) {
+      // A plain view of the Buffer's bytes: Buffer's `slice` would share them, Uint8Array's copies.
+      message = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    } else if (data instanceof ArrayBuffer || Object.prototype.toString.call(data) === '[object ArrayBuffer]') {
+      // Checked by tag as well: an ArrayBuffer from another realm (a VM context) is still one.
+      message = new Uint8Array(data as ArrayBuffer);
+    } else {
       socket.close(1003, 'binary messages only');
       return finish('protocol error: text message on a binary channel');
     }
-    const message = new Uint8Array(data as ArrayBuffer);
     if (pending) pending.push(message);
     else onmessage?.(message);
   };

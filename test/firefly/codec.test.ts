@@ -1,6 +1,7 @@
 import { Decoder } from 'cbor-x';
 import { decodeValue, encodeValue } from '../../src/firefly/codec.js';
 import { GlowError } from '../../src/firefly/errors.js';
+import { scanCbor } from '../../src/firefly/scan.js';
 import { decodePacket, encodePacket, PacketRejection } from '../../src/firefly/packet.js';
 import { cborArray, hex, Raw, sampleFields, samplePacket, thrown } from './helpers.js';
 
@@ -148,4 +149,23 @@ describe('decodeValue', () => {
     }
     expect(decodePacket(good)).toEqual(expected);
   });
+});
+
+test('values encoded without the scan (small, plain) are plain CBOR all the same', () => {
+  const wellFormed = { maxPacketBytes: Infinity, maxDepth: Infinity, maxStringBytes: Infinity };
+  let state = 7;
+  const next = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const leaf = (): unknown => [() => 'text ✓', () => next() * 1e6, () => -next(), () => 2 ** 53 - 1, () => true, () => null, () => undefined, () => new Uint8Array([1, 2, 3]), () => NaN][Math.floor(next() * 9)]!();
+  const value = (depth: number): unknown => {
+    if (depth > 3 || next() < 0.4) return leaf();
+    if (next() < 0.5) return Array.from({ length: Math.floor(next() * 30) }, () => value(depth + 1));
+    return Object.fromEntries(Array.from({ length: Math.floor(next() * 30) }, (_, i) => [`k${i}`, value(depth + 1)]));
+  };
+  for (let n = 0; n < 2000; n++) {
+    const bytes = encodeValue(value(0));
+    expect(() => scanCbor(bytes, wellFormed)).not.toThrow();
+  }
+  // Anything else still goes through the scan, and what cbor-x would tag is refused.
+  expect(() => encodeValue({ small: new Float32Array([1]) })).toThrow(expect.objectContaining({ code: 'badarg' }));
+  expect(() => encodeValue([new Error('no')])).toThrow(expect.objectContaining({ code: 'badarg' }));
 });
