@@ -105,23 +105,19 @@ export function writePacketFields(
   body: Uint8Array,
 ): Uint8Array | undefined {
   if (!(body instanceof Uint8Array)) return undefined;
-  const parts = [
-    headSize(version),
-    headSize(kind),
-    textSize(srcNode),
-    textSize(srcLocal),
-    textSize(dstNode),
-    textSize(dstLocal),
-    headSize(hop),
-    headSize(corr),
-    textSize(method),
-    headSize(body.length),
-  ];
-  let size = 1 + body.length;
-  for (const part of parts) {
-    if (part < 0) return undefined;
-    size += part;
-  }
+  const v = headSize(version);
+  const k = headSize(kind);
+  const sn = textSize(srcNode);
+  const sl = textSize(srcLocal);
+  const dn = textSize(dstNode);
+  const dl = textSize(dstLocal);
+  const h = headSize(hop);
+  const c = headSize(corr);
+  const m = textSize(method);
+  const b = headSize(body.length);
+  // Any field outside the fast path is -1, and a bitwise or of small sizes with -1 is negative.
+  if ((v | k | sn | sl | dn | dl | h | c | m | b) < 0) return undefined;
+  const size = 1 + v + k + sn + sl + dn + dl + h + c + m + b + body.length;
   const out = allocate(size);
   out[0] = ARRAY_OF_TEN;
   let at = writeHead(out, 1, 0, version);
