@@ -5,19 +5,13 @@
  * one it printed and gets every later message. Run under netguard.
  */
 import type { RouteValue } from '../../../apps/daemon/control.js';
-import { control } from '../../../apps/daemon/cli/client.js';
-import { findDaemon } from '../../../apps/daemon/cli/discovery.js';
 import { EXIT } from '../../../apps/daemon/cli/exitCodes.js';
 import { waitFor, within } from '../../helpers/waitFor.js';
-import { glow, startDaemon, startGlow, stopAll, tempHome, type DaemonProcess, type RunningGlow } from './glowProcess.js';
+import { ask, glow, startDaemon, startGlow, stopAll, tempHome, type DaemonProcess, type RunningGlow } from './glowProcess.js';
 
 let a: DaemonProcess;
 let b: DaemonProcess;
 let c: DaemonProcess;
-
-async function ask<T>(daemon: DaemonProcess, body: Parameters<typeof control>[1]): Promise<T> {
-  return (await control(await findDaemon({ home: daemon.home }), body, { timeout: 5000 })) as T;
-}
 
 /** The offsets and messages a `glow sub --json` printed so far. */
 function received(sub: RunningGlow): { offset: number; message: unknown }[] {

@@ -8,11 +8,9 @@
 import { readdir, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PeerValue, ResourceValue, RouteValue, SpawnValue, StatusValue } from '../../../apps/daemon/control.js';
-import { control } from '../../../apps/daemon/cli/client.js';
-import { findDaemon } from '../../../apps/daemon/cli/discovery.js';
 import { EXIT } from '../../../apps/daemon/cli/exitCodes.js';
 import { waitFor, within } from '../../helpers/waitFor.js';
-import { glow, startDaemon, startGlow, stopAll, tempHome, type DaemonProcess } from './glowProcess.js';
+import { ask, glow, startDaemon, startGlow, stopAll, tempHome, type DaemonProcess } from './glowProcess.js';
 
 // A port of our own for mDNS, so that other daemons on this machine (other test files) stay apart.
 const MDNS_PORT = String(20_000 + Math.floor(Math.random() * 40_000));
@@ -20,11 +18,6 @@ const MDNS_PORT = String(20_000 + Math.floor(Math.random() * 40_000));
 let a: DaemonProcess;
 let b: DaemonProcess;
 let c: DaemonProcess;
-
-/** A control request from the test process itself, to wait for state without spawning a CLI. */
-async function ask<T>(daemon: DaemonProcess, body: Parameters<typeof control>[1]): Promise<T> {
-  return (await control(await findDaemon({ home: daemon.home }), body, { timeout: 5000 })) as T;
-}
 
 /** `glow ARGS --home HOME --json`, parsed; fails the test on a non-zero exit. */
 async function glowJson<T>(daemon: DaemonProcess, args: string[]): Promise<T> {

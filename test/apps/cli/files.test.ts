@@ -11,11 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ResourceValue, RouteValue } from '../../../apps/daemon/control.js';
-import { control } from '../../../apps/daemon/cli/client.js';
-import { findDaemon } from '../../../apps/daemon/cli/discovery.js';
 import { EXIT } from '../../../apps/daemon/cli/exitCodes.js';
 import { waitFor, within } from '../../helpers/waitFor.js';
-import { glow, startDaemon, startGlow, stopAll, tempHome, type DaemonProcess } from './glowProcess.js';
+import { ask, glow, startDaemon, startGlow, stopAll, tempHome, type DaemonProcess } from './glowProcess.js';
 
 const run = promisify(execFile);
 
@@ -24,10 +22,6 @@ let b: DaemonProcess;
 let c: DaemonProcess;
 let exported: string;
 let scratch: string;
-
-async function ask<T>(daemon: DaemonProcess, body: Parameters<typeof control>[1]): Promise<T> {
-  return (await control(await findDaemon({ home: daemon.home }), body, { timeout: 5000 })) as T;
-}
 
 /** `glow ARGS --home HOME`; fails the test on a non-zero exit. */
 async function ok(daemon: DaemonProcess, args: string[]): Promise<string> {

@@ -10,7 +10,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DaemonInfo } from '../../../apps/daemon/control.js';
+import type { ControlRequest, DaemonInfo } from '../../../apps/daemon/control.js';
+import { control } from '../../../apps/daemon/cli/client.js';
+import { findDaemon } from '../../../apps/daemon/cli/discovery.js';
 import { waitFor, within } from '../../helpers/waitFor.js';
 
 const MAIN = fileURLToPath(new URL('../../../apps/daemon/cli/main.ts', import.meta.url));
@@ -157,4 +159,9 @@ export async function stopAll(): Promise<void> {
   await within(Promise.all(exits), 5000, 'processes did not exit after SIGKILL');
   for (const home of homes) await rm(home, { recursive: true, force: true });
   homes.clear();
+}
+
+/** A control request from the test process itself (fast: no CLI process), to wait for state. */
+export async function ask<T>(daemon: DaemonProcess, body: ControlRequest): Promise<T> {
+  return (await control(await findDaemon({ home: daemon.home }), body, { timeout: 5000 })) as T;
 }

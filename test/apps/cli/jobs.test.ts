@@ -9,21 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { RouteValue } from '../../../apps/daemon/control.js';
-import { control } from '../../../apps/daemon/cli/client.js';
-import { findDaemon } from '../../../apps/daemon/cli/discovery.js';
 import { EXIT } from '../../../apps/daemon/cli/exitCodes.js';
 import type { JobView, WorkerStatus } from '../../../src/resources/jobs/interfaces.js';
 import { waitFor, within } from '../../helpers/waitFor.js';
-import { glow, startDaemon, startGlow, stopAll, tempHome, type DaemonProcess } from './glowProcess.js';
+import { ask, glow, startDaemon, startGlow, stopAll, tempHome, type DaemonProcess } from './glowProcess.js';
 
 let s: DaemonProcess;
 let w1: DaemonProcess;
 let w2: DaemonProcess;
 let scratch: string;
-
-async function ask<T>(daemon: DaemonProcess, body: Parameters<typeof control>[1]): Promise<T> {
-  return (await control(await findDaemon({ home: daemon.home }), body, { timeout: 5000 })) as T;
-}
 
 const scheduler = () => `glow.jobs/${s.info.node}`;
 

@@ -6,53 +6,26 @@
  * resourcesViews.test.ts; run under netguard: nothing may leave loopback.
  */
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { JobSummary, WorkerStatus } from '../../../src/resources/jobs/interfaces.js';
-import { DaemonProcess, removeHomes, stopAll, tempHome } from '../daemon/helpers.js';
-import { launchChromium } from './browser.js';
-import { buildWebApp } from './webBuild.js';
+import { tempHome, type DaemonProcess } from '../daemon/helpers.js';
+import { ARTIFACTS, useWebMesh } from './webMesh.js';
 
 /** Two daemons, a page and three jobs; bounded well above what it takes (~15 s). */
 const TEST_TIMEOUT = 120_000;
 /** What any one wait in the page may take. */
 const STEP = 10_000;
 
-const ARTIFACTS = 'test-artifacts/web';
+const web = useWebMesh();
 
-let browser: Browser | undefined;
-const daemons: DaemonProcess[] = [];
-
-beforeAll(async () => {
-  await Promise.all([buildWebApp(), mkdir(ARTIFACTS, { recursive: true })]);
-  browser = await launchChromium();
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await removeHomes();
-});
-afterEach(async () => {
-  await stopAll(daemons.splice(0));
-});
-
-/** A daemon whose worker runs up to 2 steps at once (config `maxSteps`), whatever the machine's cores. */
-async function start(args: string[]): Promise<DaemonProcess> {
-  const daemon = await DaemonProcess.start({ args, home: await tempHome({ maxSteps: 2 }) });
-  daemons.push(daemon);
-  return daemon;
-}
-
-/** Two daemons: `a` (named `alpha`) serves the page, `b` links to it. */
-async function twoDaemons(): Promise<{ a: DaemonProcess; b: DaemonProcess }> {
-  const a = await start(['--embedded-signaling', '--name', 'alpha']);
-  const b = await start(['--connect', a.info.link, '--signaling', a.info.signaling!]);
-  await a.until<{ node: string }[]>({ op: 'peers' }, (peers) => peers.some((peer) => peer.node === b.info.node));
-  return { a, b };
+/** Two daemons (`a` named `alpha`); each worker runs up to 2 steps at once (config `maxSteps`), whatever the machine's cores. */
+function twoDaemons() {
+  return web.twoDaemons({ aArgs: ['--name', 'alpha'], home: () => tempHome({ maxSteps: 2 }) });
 }
 
 /** A phone-sized page of `daemon`'s web app that already reaches `other`, collecting console errors. */
 async function openTab(daemon: DaemonProcess, other: DaemonProcess, errors: string[]): Promise<Page> {
-  const context = await browser!.newContext({ viewport: { width: 390, height: 844 } });
+  const context = await web.browser().newContext({ viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());

@@ -8,54 +8,29 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { DaemonProcess, removeHomes, stopAll } from '../daemon/helpers.js';
-import { launchChromium } from './browser.js';
-import { buildWebApp } from './webBuild.js';
+import type { Locator, Page } from 'playwright-core';
+import type { DaemonProcess } from '../daemon/helpers.js';
+import { ARTIFACTS, useWebMesh } from './webMesh.js';
 
 /** Each test starts two daemons and a page; bounded well above what it takes (~10 s). */
 const TEST_TIMEOUT = 90_000;
 /** What any one wait in the page may take. */
 const STEP = 10_000;
 
-const ARTIFACTS = 'test-artifacts/web';
 /** A 1×1 PNG, so the image preview has something real to decode. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
-let browser: Browser | undefined;
-const daemons: DaemonProcess[] = [];
+const web = useWebMesh();
+const { twoDaemons } = web;
 const folders: string[] = [];
 
-beforeAll(async () => {
-  await Promise.all([buildWebApp(), mkdir(ARTIFACTS, { recursive: true })]);
-  browser = await launchChromium();
-}, 120_000);
 afterAll(async () => {
-  await browser?.close();
-  await removeHomes();
   await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })));
 });
-afterEach(async () => {
-  await stopAll(daemons.splice(0));
-});
-
-async function start(args: string[]): Promise<DaemonProcess> {
-  const daemon = await DaemonProcess.start({ args });
-  daemons.push(daemon);
-  return daemon;
-}
-
-/** Two daemons: `a` serves the page, `b` links to it. */
-async function twoDaemons(): Promise<{ a: DaemonProcess; b: DaemonProcess }> {
-  const a = await start(['--embedded-signaling']);
-  const b = await start(['--connect', a.info.link, '--signaling', a.info.signaling!]);
-  await a.until<{ node: string }[]>({ op: 'peers' }, (peers) => peers.some((peer) => peer.node === b.info.node));
-  return { a, b };
-}
 
 /** A phone-sized page of `daemon`'s web app that already reaches `other`, collecting console errors. */
 async function openTab(daemon: DaemonProcess, other: DaemonProcess, errors: string[]): Promise<Page> {
-  const context = await browser!.newContext({ viewport: { width: 390, height: 844 }, acceptDownloads: true });
+  const context = await web.browser().newContext({ viewport: { width: 390, height: 844 }, acceptDownloads: true });
   const page = await context.newPage();
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());

@@ -5,49 +5,20 @@
  * leave loopback.
  */
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { glow, startGlow } from '../cli/glowProcess.js';
-import { DaemonProcess, freeTcpPort, removeHomes, stopAll, tempHome } from '../daemon/helpers.js';
-import { launchChromium } from './browser.js';
-import { buildWebApp } from './webBuild.js';
+import { freeTcpPort, tempHome, type DaemonProcess } from '../daemon/helpers.js';
+import { ARTIFACTS, useWebMesh } from './webMesh.js';
 
 /** Each test starts two daemons and a browser page: bounded well above what it takes (~5–10 s). */
 const TEST_TIMEOUT = 60_000;
 
-const ARTIFACTS = 'test-artifacts/web';
-let browser: Browser | undefined;
-const daemons: DaemonProcess[] = [];
-
-beforeAll(async () => {
-  await Promise.all([buildWebApp(), mkdir(ARTIFACTS, { recursive: true })]);
-  browser = await launchChromium();
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await removeHomes();
-});
-afterEach(async () => {
-  await stopAll(daemons.splice(0));
-});
-
-async function start(args: string[], home?: string): Promise<DaemonProcess> {
-  const daemon = await DaemonProcess.start({ args, ...(home ? { home } : {}) });
-  daemons.push(daemon);
-  return daemon;
-}
-
-/** Two daemons: `a` serves the page and runs signaling; `b` links to `a` and registers there. */
-async function twoDaemons(): Promise<{ a: DaemonProcess; b: DaemonProcess }> {
-  const a = await start(['--embedded-signaling']);
-  const b = await start(['--connect', a.info.link, '--signaling', a.info.signaling!]);
-  await a.until<{ node: string }[]>({ op: 'peers' }, (peers) => peers.some((peer) => peer.node === b.info.node));
-  return { a, b };
-}
+const web = useWebMesh();
+const { start, twoDaemons } = web;
 
 /** A page of `daemon`'s web app, connected, failing the test on any console error. */
 async function openTab(daemon: DaemonProcess, errors: string[]): Promise<Page> {
-  const context = await browser!.newContext({ viewport: { width: 390, height: 844 } });
+  const context = await web.browser().newContext({ viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());

@@ -5,8 +5,9 @@
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GlowError, Node, type ResourceRef } from '../../../src/index.js';
+import { Node, type GlowError, type ResourceRef } from '../../../src/index.js';
 import { createFsKind, FileSystemInterface, fsErrorReason, type FsArgs, type FsKindFactoryOptions } from '../../../src/resources/fs/index.js';
+import { rejection as actorRejection, within as actorWithin } from '../../actors/helpers.js';
 
 /** A ref typed by `glow.FileSystem/1`. */
 export type FsRef = ResourceRef<typeof FileSystemInterface>;
@@ -45,29 +46,14 @@ export function useFs(): FsHarness {
   };
 }
 
-/** `promise`, or a test failure when it does not settle within `ms`. The timer is always cleared. */
-export async function within<T>(promise: Promise<T>, ms = 5000, what = 'the promise'): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** `promise`, or a test failure when it does not settle within `ms` (file I/O gets 5 s by default). */
+export function within<T>(promise: Promise<T>, ms = 5000, what = 'the promise'): Promise<T> {
+  return actorWithin(promise, ms, what);
 }
 
-/** The GlowError `promise` rejects with (bounded); fails the test when it resolves. */
-export async function rejection(promise: Promise<unknown>, ms = 5000): Promise<GlowError> {
-  let value: unknown;
-  try {
-    value = await within(promise, ms);
-  } catch (error) {
-    if (error instanceof GlowError) return error;
-    throw error;
-  }
-  throw new Error(`expected a GlowError, but the promise resolved with ${JSON.stringify(value)?.slice(0, 200)}`);
+/** The GlowError `promise` rejects with (bounded, 5 s by default); fails the test when it resolves. */
+export function rejection(promise: Promise<unknown>, ms = 5000): Promise<GlowError> {
+  return actorRejection(promise, ms);
 }
 
 /** Expects `promise` to fail with `code` and `details.reason`; answers the error. */
