@@ -23,11 +23,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import mime from 'mime';
 import type { Node } from '../../src/actors/node.js';
 import type { ResourceRef } from '../../src/actors/ref.js';
-import { parseResourceId } from '../../src/firefly/address.js';
 import { GlowError } from '../../src/firefly/errors.js';
 import { MAX_CHUNK_BYTES, type FileStat, type FileSystemInterface } from '../../src/resources/fs/interface.js';
 import { publicKeyOf } from '../../src/transport/identity.js';
 import { toJson } from './json.js';
+import { resolveRef } from './refs.js';
 import { writable } from './streamAnswer.js';
 
 type FileSystem = ResourceRef<typeof FileSystemInterface>;
@@ -63,15 +63,11 @@ export function resolveExport(node: Node, segments: readonly string[]): { ref: F
     if (node.whereis(name)) return { ref: node.named(name) as FileSystem, path: segments.slice(take).join('/') };
   }
   const [first, second] = segments;
-  if (first !== undefined && second !== undefined && (first === node.id || publicKeyOf(first))) {
-    try {
-      return { ref: node.ref(parseResourceId(`glow://${first}/${second}`)) as FileSystem, path: segments.slice(2).join('/') };
-    } catch {
-      // Not an id either: nothing has that name.
-    }
-  }
-  if (first !== undefined && node.cell(first)) return { ref: node.ref({ node: node.id, local: first }) as FileSystem, path: segments.slice(1).join('/') };
-  throw new GlowError('noproc', `no FileSystem export is named ${JSON.stringify(segments.slice(0, 2).join('/').slice(0, 200))}`);
+  if (first === undefined) throw new GlowError('noproc', 'no FileSystem export named in the path (/fs/<export>/<path>)');
+  // A node id first: `<node>/<id>`; else a local resource id (refs.ts reads both as REF does).
+  const asId = second !== undefined && (first === node.id || publicKeyOf(first) !== undefined);
+  const take = asId ? 2 : 1;
+  return { ref: resolveRef(node, segments.slice(0, take).join('/')) as FileSystem, path: segments.slice(take).join('/') };
 }
 
 /** Answers one `/fs/…` request; `rest` is the URL path after `/fs/`, still percent-encoded. */

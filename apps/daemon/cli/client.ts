@@ -4,7 +4,7 @@
  * {@link CliError} with the exit code that fits: a Glow error code from the daemon (1),
  * unauthorized (4), no daemon at that address or no answer in time (3).
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
 import type { ControlRequest, StreamLine } from '../control.js';
@@ -35,8 +35,8 @@ export interface ControlOptions {
   onSent?: () => void;
 }
 
-/** Sends one control request and resolves with its `value`. */
-export async function control(target: DaemonTarget, body: ControlRequest, options: ControlOptions = {}): Promise<unknown> {
+/** The control URL of `target`, and a function that opens one `POST /control` with `body`. */
+function controlRequest(target: DaemonTarget, body: ControlRequest): { where: string; open: () => ClientRequest; payload: Buffer } {
   let url: URL;
   try {
     url = new URL('/control', target.http);
@@ -44,9 +44,21 @@ export async function control(target: DaemonTarget, body: ControlRequest, option
     throw new CliError(EXIT.usage, `not a daemon URL: ${JSON.stringify(target.http)}`);
   }
   const payload = Buffer.from(JSON.stringify(body));
-  const timeout = options.timeout === undefined ? DEFAULT_CONTROL_TIMEOUT : options.timeout;
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  const where = url.origin;
+  const open = () =>
+    send(url, {
+      method: 'POST',
+      // No keep-alive: the CLI sends one request, then its process should be free to exit.
+      agent: false,
+      headers: { 'content-type': 'application/json', 'content-length': payload.length, authorization: `Bearer ${target.token}` },
+    });
+  return { where: url.origin, open, payload };
+}
+
+/** Sends one control request and resolves with its `value`. */
+export async function control(target: DaemonTarget, body: ControlRequest, options: ControlOptions = {}): Promise<unknown> {
+  const { where, open, payload } = controlRequest(target, body);
+  const timeout = options.timeout === undefined ? DEFAULT_CONTROL_TIMEOUT : options.timeout;
 
   const response = await new Promise<{ status: number; text: string }>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -55,16 +67,7 @@ export async function control(target: DaemonTarget, body: ControlRequest, option
       req.destroy();
       reject(error);
     };
-    const req = send(url, {
-      method: 'POST',
-      // No keep-alive: the CLI sends one request, then its process should be free to exit.
-      agent: false,
-      headers: {
-        'content-type': 'application/json',
-        'content-length': payload.length,
-        authorization: `Bearer ${target.token}`,
-      },
-    });
+    const req = open();
     if (timeout !== null) {
       timer = setTimeout(() => fail(new CliError(EXIT.noDaemon, `the daemon at ${where} did not answer within ${timeout} ms`)), timeout);
     }
@@ -150,10 +153,7 @@ export async function controlStream(
   onItem: (item: unknown) => void | Promise<void>,
   options: StreamControlOptions = {},
 ): Promise<void> {
-  const url = new URL('/control', target.http);
-  const payload = Buffer.from(JSON.stringify(body));
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  const where = url.origin;
+  const { where, open, payload } = controlRequest(target, body);
   const timeout = options.timeout ?? DEFAULT_CONTROL_TIMEOUT;
   await new Promise<void>((resolve, reject) => {
     let settled = false;
@@ -167,11 +167,7 @@ export async function controlStream(
       else resolve();
     };
     const onAbort = () => settle();
-    const req = send(url, {
-      method: 'POST',
-      agent: false,
-      headers: { 'content-type': 'application/json', 'content-length': payload.length, authorization: `Bearer ${target.token}` },
-    });
+    const req = open();
     const timer = setTimeout(() => settle(new CliError(EXIT.noDaemon, `the daemon at ${where} did not answer within ${timeout} ms`)), timeout);
     if (options.signal?.aborted) return settle();
     options.signal?.addEventListener('abort', onAbort, { once: true });
