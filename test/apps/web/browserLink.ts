@@ -14,7 +14,7 @@ type Event = { type: 'packets'; data: string[] } | { type: 'close'; reason: stri
 /** How the page opens its end. */
 export type BrowserDial =
   | { transport: 'webrtc'; signaling: string; peer: NodeId; heartbeatTimeout?: number }
-  | { transport: 'websocket'; url: string; peer: NodeId };
+  | { transport: 'websocket'; url: string; peer: NodeId; heartbeatTimeout?: number };
 
 /** The proxy; `id` is the browser end's node id. */
 export interface BrowserLink extends Link {
@@ -47,7 +47,11 @@ export async function openBrowserLink(page: Page, dial: BrowserDial): Promise<Br
       link = await lab.openLink(channel, identity, { expect: options.peer, heartbeatTimeout: options.heartbeatTimeout });
       client.close();
     } else {
-      link = await lab.connectWebSocket(options.url, identity, { expect: options.peer, createSocket: (url: string) => new g.WebSocket(url) });
+      link = await lab.connectWebSocket(options.url, identity, {
+        expect: options.peer,
+        heartbeatTimeout: options.heartbeatTimeout,
+        createSocket: (url: string) => new g.WebSocket(url),
+      });
     }
     const toBase64 = (bytes: Uint8Array) => {
       let text = '';
