@@ -2,7 +2,7 @@ import { isIdSegment, type ResourceId } from './address.js';
 import { GlowError } from './errors.js';
 import { DEFAULT_LIMITS, type ReceiveLimits } from './limits.js';
 import { decodeValue, encodeValue } from './codec.js';
-import { readPacketFields, writePacketFields } from './packetCodec.js';
+import { readPacket, writePacketFields } from './packetCodec.js';
 
 /** The Firefly protocol version this code speaks. */
 export const PROTOCOL_VERSION = 1;
@@ -99,13 +99,18 @@ function isUint(value: unknown, max: number): value is number {
  */
 export function decodePacket(bytes: Uint8Array, limits: ReceiveLimits = DEFAULT_LIMITS): Packet {
   // The common shape is read directly; anything else (or anything wrong) takes the general path.
-  let fields: unknown = readPacketFields(bytes, limits);
-  if (fields === undefined) {
-    try {
-      fields = decodeValue(bytes, limits);
-    } catch (error) {
-      throw new PacketRejection(error instanceof GlowError ? error : new GlowError('badpacket', String(error)));
-    }
+  const fast = readPacket(bytes, limits);
+  if (fast !== undefined && fast.version === PROTOCOL_VERSION && fast.kind <= 255 && KNOWN_KINDS.has(fast.kind) && fast.hop <= 255) return fast as Packet;
+  return decodePacketGeneral(bytes, limits);
+}
+
+/** {@link decodePacket} through the general CBOR decoder: any shape, and the precise reason for a refusal. */
+export function decodePacketGeneral(bytes: Uint8Array, limits: ReceiveLimits = DEFAULT_LIMITS): Packet {
+  let fields: unknown;
+  try {
+    fields = decodeValue(bytes, limits);
+  } catch (error) {
+    throw new PacketRejection(error instanceof GlowError ? error : new GlowError('badpacket', String(error)));
   }
   if (!Array.isArray(fields)) throw new PacketRejection(new GlowError('badpacket', 'packet is not an array'));
   const [version, kind, srcNode, srcLocal, dstNode, dstLocal, hop, corr, method, body] = fields as unknown[];
