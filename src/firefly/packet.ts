@@ -59,11 +59,11 @@ export interface Packet {
 /** Hop limit given to new packets: far more than any real mesh's diameter. */
 export const DEFAULT_HOP_LIMIT = 32;
 
-/** Encodes a packet for a link. */
-export function encodePacket(p: Packet): Uint8Array {
+/** Encodes a packet for a link; `hop` replaces the packet's own hop limit (a router's decrement). */
+export function encodePacket(p: Packet, hop: number = p.hop): Uint8Array {
   return (
-    writePacketFields(p.version, p.kind, p.src.node, p.src.local, p.dst.node, p.dst.local, p.hop, p.corr, p.method, p.body) ??
-    encodeValue([p.version, p.kind, p.src.node, p.src.local, p.dst.node, p.dst.local, p.hop, p.corr, p.method, p.body])
+    writePacketFields(p.version, p.kind, p.src.node, p.src.local, p.dst.node, p.dst.local, hop, p.corr, p.method, p.body) ??
+    encodeValue([p.version, p.kind, p.src.node, p.src.local, p.dst.node, p.dst.local, hop, p.corr, p.method, p.body])
   );
 }
 

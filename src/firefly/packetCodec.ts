@@ -26,13 +26,24 @@ function headSize(n: unknown): number {
   return n < 24 ? 1 : n <= 0xff ? 2 : n <= 0xffff ? 3 : 5;
 }
 
-/** Bytes of an ASCII text item, or -1 when `text` is not a short ASCII string. */
-function textSize(text: unknown): number {
+/**
+ * Bytes of an ASCII text item, or -1 when `text` is not a short ASCII string. A long one's
+ * encoded item is looked up (or made) here and left in `items[field]` for {@link writeText}.
+ */
+function textSize(text: unknown, field: number): number {
   if (typeof text !== 'string' || text.length > MAX_FAST_TEXT) return -1;
-  const item = textItems.get(text);
-  if (item) return item.length;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return -1;
-  return headSize(text.length) + text.length;
+  let item = text.length >= MIN_CACHED_TEXT ? textItems.get(text) : undefined;
+  if (!item) {
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return -1;
+    if (text.length < MIN_CACHED_TEXT) return headSize(text.length) + text.length;
+    item = new Uint8Array(headSize(text.length) + text.length);
+    const at = writeHead(item, 0, 3, text.length);
+    for (let i = 0; i < text.length; i++) item[at + i] = text.charCodeAt(i);
+    if (textItems.size >= MAX_TEXT_ITEMS) textItems.clear();
+    textItems.set(text, item);
+  }
+  items[field] = item;
+  return item.length;
 }
 
 /**
@@ -44,6 +55,8 @@ const textItems = new Map<string, Uint8Array>();
 const MAX_TEXT_ITEMS = 4096;
 /** Shorter strings (members, short names) are written directly: as cheap as a lookup. */
 const MIN_CACHED_TEXT = 16;
+/** The items {@link textSize} found for the packet being written, by text field (0–4). */
+const items: (Uint8Array | undefined)[] = [undefined, undefined, undefined, undefined, undefined];
 
 function writeHead(out: Uint8Array, at: number, major: number, n: number): number {
   const type = major << 5;
@@ -70,16 +83,10 @@ function writeHead(out: Uint8Array, at: number, major: number, n: number): numbe
   return at + 5;
 }
 
-function writeText(out: Uint8Array, at: number, text: string): number {
+function writeText(out: Uint8Array, at: number, text: string, field: number): number {
   if (text.length >= MIN_CACHED_TEXT) {
-    let item = textItems.get(text);
-    if (!item) {
-      item = new Uint8Array(headSize(text.length) + text.length);
-      writeHead(item, 0, 3, text.length);
-      for (let i = 0; i < text.length; i++) item[item.length - text.length + i] = text.charCodeAt(i);
-      if (textItems.size >= MAX_TEXT_ITEMS) textItems.clear();
-      textItems.set(text, item);
-    }
+    const item = items[field]!;
+    items[field] = undefined;
     out.set(item, at);
     return at + item.length;
   }
@@ -107,13 +114,13 @@ export function writePacketFields(
   if (!(body instanceof Uint8Array)) return undefined;
   const v = headSize(version);
   const k = headSize(kind);
-  const sn = textSize(srcNode);
-  const sl = textSize(srcLocal);
-  const dn = textSize(dstNode);
-  const dl = textSize(dstLocal);
+  const sn = textSize(srcNode, 0);
+  const sl = textSize(srcLocal, 1);
+  const dn = textSize(dstNode, 2);
+  const dl = textSize(dstLocal, 3);
   const h = headSize(hop);
   const c = headSize(corr);
-  const m = textSize(method);
+  const m = textSize(method, 4);
   const b = headSize(body.length);
   // Any field outside the fast path is -1, and a bitwise or of small sizes with -1 is negative.
   if ((v | k | sn | sl | dn | dl | h | c | m | b) < 0) return undefined;
@@ -122,13 +129,13 @@ export function writePacketFields(
   out[0] = ARRAY_OF_TEN;
   let at = writeHead(out, 1, 0, version);
   at = writeHead(out, at, 0, kind);
-  at = writeText(out, at, srcNode);
-  at = writeText(out, at, srcLocal);
-  at = writeText(out, at, dstNode);
-  at = writeText(out, at, dstLocal);
+  at = writeText(out, at, srcNode, 0);
+  at = writeText(out, at, srcLocal, 1);
+  at = writeText(out, at, dstNode, 2);
+  at = writeText(out, at, dstLocal, 3);
   at = writeHead(out, at, 0, hop);
   at = writeHead(out, at, 0, corr);
-  at = writeText(out, at, method);
+  at = writeText(out, at, method, 4);
   at = writeHead(out, at, 2, body.length);
   out.set(body, at);
   return out;

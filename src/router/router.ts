@@ -175,7 +175,7 @@ export class Router implements PacketPort {
       return this.drop(packet, 'noroute');
     }
     if (packet.hop < 1) return this.drop(packet, 'hoplimit');
-    best.link.send(encodePacket({ ...packet, hop: packet.hop - 1 }));
+    best.link.send(encodePacket(packet, packet.hop - 1));
     this.counters.forwarded++;
   }
 
