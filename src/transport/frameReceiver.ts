@@ -32,16 +32,20 @@ export class FrameReceiver {
   /** Reads one transport message; returns a protocol violation, or undefined. */
   receive(message: Uint8Array): string | undefined {
     if (message.length > this.limits.maxMessageSize) return `message of ${message.length} bytes exceeds ${this.limits.maxMessageSize}`;
-    let violation: string | undefined;
-    const parsed = parseFrames(message, (type, payload) => {
-      violation = this.frame(type, payload);
-      return violation === undefined && this.continue;
-    });
-    return violation ?? parsed;
+    this.violation = undefined;
+    const parsed = parseFrames(message, this.visit);
+    return this.violation ?? parsed;
   }
 
   // Set by a handler returning false (the link closed while reading the message).
   private continue = true;
+  /** The first protocol violation in the message being read. */
+  private violation: string | undefined;
+  /** One visitor for every message, rather than a closure made per message. */
+  private readonly visit = (type: FrameType, payload: Uint8Array): boolean => {
+    this.violation = this.frame(type, payload);
+    return this.violation === undefined && this.continue;
+  };
 
   private frame(type: FrameType, payload: Uint8Array): string | undefined {
     this.continue = true;
