@@ -1,7 +1,7 @@
 import { allocate } from '../firefly/pool.js';
 import type { Channel } from './channel.js';
 import { CHUNK_START_HEADER, FRAME_HEADER, FrameType, encodeFrame, writeHeader } from './frames.js';
-import { nextTurn } from './turn.js';
+import { afterThisTask, nextTurn } from './turn.js';
 
 /** Send-side settings of a framed link (see `FramingOptions` for their defaults and reasons). */
 export interface SenderSettings {
@@ -32,7 +32,7 @@ const MIN_CHUNK = 256;
 const NO_BYTES = new Uint8Array(0);
 
 /**
- * The send side of a framed link: batching (everything queued during a turn goes out in as few
+ * The send side of a framed link: batching (everything queued by one task goes out in as few
  * messages as the message limit allows), chunking (packets larger than a message are split),
  * and pacing (at most `channel.maxSendsPerTurn` messages per turn, and none while the channel's
  * buffer is over the high-water mark; control frames go first and are never held back by data).
@@ -66,7 +66,7 @@ export class FrameSender {
     return this.queuedBytes + this.channel.bufferedAmount;
   }
 
-  /** Queues a packet; it leaves at the end of this turn or later under backpressure. */
+  /** Queues a packet; it leaves once the current task's code is done, or later under backpressure. */
   packet(packet: Uint8Array): void {
     if (this.stopped) return;
     this.packets.push(packet);
@@ -109,14 +109,21 @@ export class FrameSender {
     clearTimeout(this.pollTimer);
   }
 
-  private schedule(): void {
+  /**
+   * Flushes soon: right after the current task on a channel without a send budget (a WebSocket:
+   * latency is what matters there), at the next turn on a paced one (a data channel, where the
+   * whole turn's packets should share messages) or when `later` continues a paced flush.
+   */
+  private schedule(later = false): void {
     if (this.scheduled || this.stopped) return;
     this.scheduled = true;
-    nextTurn(() => {
-      this.scheduled = false;
-      this.flush();
-    });
+    (later || this.channel.maxSendsPerTurn !== Infinity ? nextTurn : afterThisTask)(this.scheduledFlush);
   }
+
+  private readonly scheduledFlush = (): void => {
+    this.scheduled = false;
+    this.flush();
+  };
 
   private flush(): void {
     const maxSends = Math.max(1, this.channel.maxSendsPerTurn);
@@ -138,7 +145,7 @@ export class FrameSender {
     }
     if (this.stopped) return;
     const pending = this.control.length > 0 || this.head < this.packets.length;
-    if (pending && this.sendsThisTurn >= maxSends) this.schedule();
+    if (pending && this.sendsThisTurn >= maxSends) this.schedule(true);
     this.checkDrain();
     // Blocked on the channel, or waiting for its buffer to fall under the low-water mark: the
     // Channel contract does not say where its own drain mark lies, so look again on a timer too.
