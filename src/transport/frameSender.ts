@@ -167,6 +167,18 @@ export class FrameSender {
   /** The next message: control frames first, then (unless blocked) as much data as fits. */
   private build(withData: boolean): Uint8Array | undefined {
     const limit = this.messageLimit;
+    // The common case on a quiet link, a lone whole packet: framed without the general bookkeeping.
+    if (withData && this.control.length === 0 && this.offset === 0 && this.head === this.packets.length - 1) {
+      const packet = this.packets[this.head]!;
+      if (FRAME_HEADER + packet.length <= limit) {
+        this.queuedBytes -= packet.length;
+        this.advance();
+        const out = allocate(FRAME_HEADER + packet.length);
+        writeHeader(out, 0, FrameType.packet, packet.length);
+        out.set(packet, FRAME_HEADER);
+        return out;
+      }
+    }
     const pieces: Piece[] = [];
     let size = 0;
     while (this.control.length > 0 && size + FRAME_HEADER + this.control[0]!.payload.length <= limit) {
