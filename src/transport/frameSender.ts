@@ -216,7 +216,8 @@ export class FrameSender {
     this.packets[this.head++] = NO_BYTES; // let the packet be collected now
     this.offset = 0;
     if (this.head === this.packets.length) {
-      this.packets = [];
+      // Emptied in place: a new array per drained queue is garbage on every quiet-link send.
+      this.packets.length = 0;
       this.head = 0;
     } else if (this.head > 1024 && this.head * 2 > this.packets.length) {
       this.packets = this.packets.slice(this.head);
