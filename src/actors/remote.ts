@@ -7,16 +7,7 @@ import type { PacketPort } from '../router/port.js';
 import { DeadlineTimer } from './deadlines.js';
 import { RemoteStreams } from './remoteStreams.js';
 import type { ExitReason, Replier, StreamSink } from './types.js';
-
-
-interface PendingCall {
-  node: NodeId;
-  resolve: (value: unknown) => void;
-  reject: (error: GlowError) => void;
-  /** When it times out, on {@link DeadlineTimer.now}'s clock. */
-  deadline: number;
-  timeout: number;
-}
+import { PendingCalls } from './pendingCalls.js';
 
 interface RemoteMonitor {
   node: NodeId;
@@ -41,7 +32,7 @@ function reasonFromWire(value: unknown): ExitReason {
 export class Remote {
   port?: PacketPort;
   private seq = 0;
-  private readonly pending = new Map<number, PendingCall>();
+  private readonly pending = new PendingCalls();
   private readonly deadlines = new DeadlineTimer((now) => this.timeOut(now));
   /** Monitors this node holds on remote resources, by monitor id. */
   private readonly watching = new Map<number, RemoteMonitor>();
@@ -76,7 +67,7 @@ export class Remote {
     const corr = ++this.seq;
     return new Promise((resolve, reject) => {
       const deadline = DeadlineTimer.now() + timeout;
-      this.pending.set(corr, { node: id.node, resolve, reject, deadline, timeout });
+      this.pending.add({ corr, node: id.node, resolve, reject, deadline, timeout });
       this.deadlines.add(deadline);
       this.send(PacketKind.call, id, corr, member, body);
     });
@@ -85,9 +76,9 @@ export class Remote {
   /** Fails the calls whose deadline has passed; answers the earliest deadline left. */
   private timeOut(now: number): number | undefined {
     let next: number | undefined;
-    for (const [corr, call] of this.pending) {
+    for (const call of this.pending.all()) {
       if (call.deadline <= now) {
-        this.pending.delete(corr);
+        this.pending.delete(call);
         call.reject(new GlowError('timeout', `no reply from node ${call.node} within ${call.timeout} ms`, { timeout: call.timeout }));
       } else if (next === undefined || call.deadline < next) next = call.deadline;
     }
@@ -136,9 +127,9 @@ export class Remote {
 
   /** A node is gone: its pending calls and monitors end with `noconnection` now. */
   nodeUnreachable(node: NodeId): void {
-    for (const [corr, call] of this.pending) {
+    for (const call of this.pending.all()) {
       if (call.node !== node) continue;
-      this.pending.delete(corr);
+      this.pending.delete(call);
       call.reject(new GlowError('noconnection', `node ${node} is unreachable`));
     }
     if (this.pending.size === 0) this.deadlines.idle();
@@ -158,8 +149,10 @@ export class Remote {
 
   close(): void {
     this.deadlines.clear();
-    for (const call of this.pending.values()) call.reject(new GlowError('noconnection', 'the node shut down'));
-    this.pending.clear();
+    for (const call of this.pending.all()) {
+      this.pending.delete(call);
+      call.reject(new GlowError('noconnection', 'the node shut down'));
+    }
     this.streams.close();
   }
 
@@ -187,7 +180,7 @@ export class Remote {
         return this.serveCast(packet);
       case PacketKind.reply:
       case PacketKind.error:
-        if (this.pending.has(packet.corr)) return this.settle(packet);
+        if (this.pending.get(packet.corr)) return this.settle(packet);
         if (!this.streams.consumerPacket(packet)) this.node.stats.packetsRejected++;
         return;
       case PacketKind.item:
@@ -263,7 +256,7 @@ export class Remote {
       this.node.stats.packetsRejected++;
       return;
     }
-    this.pending.delete(packet.corr);
+    this.pending.delete(call);
     if (this.pending.size === 0) this.deadlines.idle();
     let value: unknown;
     try {
