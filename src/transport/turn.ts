@@ -39,6 +39,10 @@ export function unrefTimer(timer: unknown): void {
   (timer as { unref?: () => void } | undefined)?.unref?.();
 }
 
+// Looked up through globalThis: this file is also built for browsers, which have no `process`.
+const nodeProcess = (globalThis as { process?: { nextTick?(callback: Callback): void } }).process;
+const nextTick = typeof nodeProcess?.nextTick === 'function' ? nodeProcess.nextTick.bind(nodeProcess) : undefined;
+
 /**
  * Runs `callback` once the current task's code is done, before the event loop moves on:
  * `process.nextTick` in Node (what a send queues from a microtask waits for the microtasks to
@@ -47,6 +51,6 @@ export function unrefTimer(timer: unknown): void {
  * disarm, and no extra call into JavaScript from the loop's check phase.
  */
 export function afterThisTask(callback: Callback): void {
-  if (typeof process === 'object' && typeof process.nextTick === 'function') process.nextTick(callback);
+  if (nextTick) nextTick(callback);
   else nextTurn(callback);
 }
