@@ -18,7 +18,7 @@ export interface LinkClose {
  * - `send` never throws; after close it drops the packet (the router fails what waited on it).
  * - Backpressure: `bufferedAmount` counts bytes accepted and not yet handed to the transport;
  *   `onDrain` fires when it falls back under the link's low-water mark.
- * - Packets written in one event-loop turn may travel in one transport message (batching);
+ * - Packets written by one task (or one event-loop turn) may travel in one transport message (batching);
  *   packets larger than the transport's message size travel in chunks and arrive whole.
  */
 export interface Link {
