@@ -238,7 +238,10 @@ class FieldReader {
     if (id && isId === 0) return this.failText();
     const text = String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
     if (slot >= 0) {
-      cachedBytes[slot] = bytes.slice(start, end);
+      // A copy of its own (a Buffer's `slice` would share the caller's memory, which may change).
+      const own = new Uint8Array(length);
+      for (let i = 0; i < length; i++) own[i] = bytes[start + i]!;
+      cachedBytes[slot] = own;
       cachedText[slot] = text;
       cachedIsId[slot] = isId;
     }

@@ -120,3 +120,16 @@ test('gives every packet bytes of its own, even when they share a pool', () => {
   b.fill(0xff);
   expect(Buffer.from(a).equals(Buffer.from(copy))).toBe(true);
 });
+
+test('a cached id is a copy: reusing the buffer it was read from cannot change what later bytes decode to', () => {
+  const body = new Uint8Array([1]);
+  const original = 'A'.repeat(43);
+  // Same length, same first and last bytes: it lands in the same cache slot as the original.
+  const changed = 'A'.repeat(20) + 'B' + 'A'.repeat(22);
+  const buffer = Buffer.from(encodeValue([1, 1, original, 'l', 'other', 'x', 32, 7, 'm', body]));
+  expect(decodePacket(buffer).src.node).toBe(original);
+  // The caller reuses its buffer for another packet, whose source differs in one byte.
+  buffer.set(Buffer.from(changed), buffer.indexOf(original));
+  expect(decodePacket(buffer).src.node).toBe(changed);
+  expect(decodePacket(encodeValue([1, 1, original, 'l', 'other', 'x', 32, 7, 'm', body])).src.node).toBe(original);
+});
