@@ -7,7 +7,7 @@ import type { PacketPort } from '../router/port.js';
 import { DeadlineTimer } from './deadlines.js';
 import { RemoteStreams } from './remoteStreams.js';
 import type { ExitReason, Replier, StreamSink } from './types.js';
-import { PendingCalls } from './pendingCalls.js';
+import { PendingCalls, type PendingCall } from './pendingCalls.js';
 
 interface RemoteMonitor {
   node: NodeId;
@@ -179,10 +179,12 @@ export class Remote {
       case PacketKind.cast:
         return this.serveCast(packet);
       case PacketKind.reply:
-      case PacketKind.error:
-        if (this.pending.get(packet.corr)) return this.settle(packet);
+      case PacketKind.error: {
+        const call = this.pending.get(packet.corr);
+        if (call) return this.settle(packet, call);
         if (!this.streams.consumerPacket(packet)) this.node.stats.packetsRejected++;
         return;
+      }
       case PacketKind.item:
       case PacketKind.end:
         if (!this.streams.consumerPacket(packet)) this.refuse(packet, new GlowError('noproc', 'no such stream'));
@@ -249,10 +251,9 @@ export class Remote {
     if (error) this.node.castFailed(packet.dst, error);
   }
 
-  private settle(packet: Packet): void {
-    const call = this.pending.get(packet.corr);
+  private settle(packet: Packet, call: PendingCall): void {
     // A reply from a node the call did not go to is forged or stale: drop it, count it.
-    if (!call || call.node !== packet.src.node) {
+    if (call.node !== packet.src.node) {
       this.node.stats.packetsRejected++;
       return;
     }

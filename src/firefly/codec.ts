@@ -1,6 +1,7 @@
 import { Decoder, Encoder } from 'cbor-x';
 import { GlowError } from './errors.js';
 import { DEFAULT_LIMITS, type ReceiveLimits } from './limits.js';
+import { argumentBytes, headSize, readArgument, writeHead } from './cborHead.js';
 import { allocate } from './pool.js';
 import { scanCbor } from './scan.js';
 
@@ -113,22 +114,8 @@ function encodeScalar(value: unknown): Uint8Array | undefined {
         major = 1;
         n = -1 - value;
       } else return undefined;
-      const out = allocate(n < 24 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5);
-      if (n < 24) out[0] = (major << 5) | n;
-      else if (n < 0x100) {
-        out[0] = (major << 5) | 24;
-        out[1] = n;
-      } else if (n < 0x10000) {
-        out[0] = (major << 5) | 25;
-        out[1] = n >>> 8;
-        out[2] = n & 0xff;
-      } else {
-        out[0] = (major << 5) | 26;
-        out[1] = n >>> 24;
-        out[2] = (n >>> 16) & 0xff;
-        out[3] = (n >>> 8) & 0xff;
-        out[4] = n & 0xff;
-      }
+      const out = allocate(headSize(n));
+      writeHead(out, 0, major, n);
       return out;
     }
     case 'boolean':
@@ -160,12 +147,8 @@ function decodeScalar(bytes: Uint8Array): unknown {
     if (head === 0xf6) return null;
     return head === 0xf7 ? undefined : NOT_SCALAR;
   }
-  const info = head & 31;
-  let n: number;
-  if (info < 24 && bytes.length === 1) n = info;
-  else if (info === 24 && bytes.length === 2) n = bytes[1]!;
-  else if (info === 25 && bytes.length === 3) n = (bytes[1]! << 8) | bytes[2]!;
-  else if (info === 26 && bytes.length === 5) n = ((bytes[1]! << 24) >>> 0) + (bytes[2]! << 16) + (bytes[3]! << 8) + bytes[4]!;
-  else return NOT_SCALAR;
+  const extra = argumentBytes(head & 31);
+  if (extra < 0 || bytes.length !== 1 + extra) return NOT_SCALAR;
+  const n = readArgument(bytes, 0);
   return major === 0 ? n : -1 - n;
 }

@@ -100,7 +100,7 @@ function isUint(value: unknown, max: number): value is number {
 export function decodePacket(bytes: Uint8Array, limits: ReceiveLimits = DEFAULT_LIMITS): Packet {
   // The common shape is read directly; anything else (or anything wrong) takes the general path.
   const fast = readPacket(bytes, limits);
-  if (fast !== undefined && fast.version === PROTOCOL_VERSION && fast.kind <= 255 && KNOWN_KINDS.has(fast.kind) && fast.hop <= 255) return fast as Packet;
+  if (fast !== undefined && fast.version === PROTOCOL_VERSION && KNOWN_KINDS.has(fast.kind) && fast.hop <= 255) return fast as Packet;
   return decodePacketGeneral(bytes, limits);
 }
 

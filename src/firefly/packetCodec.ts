@@ -1,4 +1,5 @@
 import type { ReceiveLimits } from './limits.js';
+import { argumentBytes, headSize, readArgument, writeHead } from './cborHead.js';
 import { allocate } from './pool.js';
 
 /**
@@ -19,12 +20,6 @@ import { allocate } from './pool.js';
 const MAX_FAST_TEXT = 256;
 
 const ARRAY_OF_TEN = 0x8a;
-
-/** Bytes of a CBOR head carrying `n` (0 ≤ n < 2^32), or -1 when n is not such an integer. */
-function headSize(n: unknown): number {
-  if (typeof n !== 'number' || !(n >= 0) || n > 0xffffffff || Math.floor(n) !== n) return -1;
-  return n < 24 ? 1 : n <= 0xff ? 2 : n <= 0xffff ? 3 : 5;
-}
 
 /**
  * Bytes of an ASCII text item, or -1 when `text` is not a short ASCII string. A long one's
@@ -57,31 +52,6 @@ const MAX_TEXT_ITEMS = 4096;
 const MIN_CACHED_TEXT = 16;
 /** The items {@link textSize} found for the packet being written, by text field (0–4). */
 const items: (Uint8Array | undefined)[] = [undefined, undefined, undefined, undefined, undefined];
-
-function writeHead(out: Uint8Array, at: number, major: number, n: number): number {
-  const type = major << 5;
-  if (n < 24) {
-    out[at] = type | n;
-    return at + 1;
-  }
-  if (n <= 0xff) {
-    out[at] = type | 24;
-    out[at + 1] = n;
-    return at + 2;
-  }
-  if (n <= 0xffff) {
-    out[at] = type | 25;
-    out[at + 1] = n >>> 8;
-    out[at + 2] = n & 0xff;
-    return at + 3;
-  }
-  out[at] = type | 26;
-  out[at + 1] = n >>> 24;
-  out[at + 2] = (n >>> 16) & 0xff;
-  out[at + 3] = (n >>> 8) & 0xff;
-  out[at + 4] = n & 0xff;
-  return at + 5;
-}
 
 function writeText(out: Uint8Array, at: number, text: string, field: number): number {
   if (text.length >= MIN_CACHED_TEXT) {
@@ -175,24 +145,10 @@ class FieldReader {
     const bytes = this.bytes;
     const pos = this.pos;
     if (this.failed || pos >= bytes.length || bytes[pos]! >> 5 !== major) return this.fail();
-    const info = bytes[pos]! & 31;
-    if (info < 24) {
-      this.pos = pos + 1;
-      return info;
-    }
-    if (info === 24 && pos + 2 <= bytes.length) {
-      this.pos = pos + 2;
-      return bytes[pos + 1]!;
-    }
-    if (info === 25 && pos + 3 <= bytes.length) {
-      this.pos = pos + 3;
-      return (bytes[pos + 1]! << 8) | bytes[pos + 2]!;
-    }
-    if (info === 26 && pos + 5 <= bytes.length) {
-      this.pos = pos + 5;
-      return ((bytes[pos + 1]! << 24) >>> 0) + (bytes[pos + 2]! << 16) + (bytes[pos + 3]! << 8) + bytes[pos + 4]!;
-    }
-    return this.fail();
+    const extra = argumentBytes(bytes[pos]! & 31);
+    if (extra < 0 || pos + 1 + extra > bytes.length) return this.fail();
+    this.pos = pos + 1 + extra;
+    return readArgument(bytes, pos);
   }
 
   uint(): number {

@@ -173,10 +173,7 @@ export class FrameSender {
       if (FRAME_HEADER + packet.length <= limit) {
         this.queuedBytes -= packet.length;
         this.advance();
-        const out = allocate(FRAME_HEADER + packet.length);
-        writeHeader(out, 0, FrameType.packet, packet.length);
-        out.set(packet, FRAME_HEADER);
-        return out;
+        return encodeFrame(FrameType.packet, packet);
       }
     }
     const pieces: Piece[] = [];

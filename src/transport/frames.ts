@@ -1,3 +1,5 @@
+import { allocate } from '../firefly/pool.js';
+
 /**
  * The frame format links speak on a {@link Channel}. One transport message carries one or more
  * frames back to back; each frame is
@@ -46,9 +48,9 @@ export const CHUNK_START_HEADER = FRAME_HEADER + 4;
 
 const KNOWN = new Set<number>(Object.values(FrameType));
 
-/** One transport message holding a single frame (control frames, tests). */
+/** One transport message holding a single frame. */
 export function encodeFrame(type: FrameType, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
-  const out = new Uint8Array(FRAME_HEADER + payload.length);
+  const out = allocate(FRAME_HEADER + payload.length);
   writeHeader(out, 0, type, payload.length);
   out.set(payload, FRAME_HEADER);
   return out;
