@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import type { JobSummary, WorkerStatus } from '../../../src/resources/jobs/interfaces.js';
+import { waitFor } from '../../helpers/waitFor.js';
 import { tempHome, type DaemonProcess } from '../daemon/helpers.js';
 import { ARTIFACTS, useWebMesh } from './webMesh.js';
 
@@ -23,32 +24,6 @@ function twoDaemons() {
   return web.twoDaemons({ aArgs: ['--name', 'alpha'], home: () => tempHome({ maxSteps: 2 }) });
 }
 
-/** A phone-sized page of `daemon`'s web app that already reaches `other`, collecting console errors. */
-async function openTab(daemon: DaemonProcess, other: DaemonProcess, errors: string[]): Promise<Page> {
-  const context = await web.browser().newContext({ viewport: { width: 390, height: 844 } });
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`${daemon.info.http}/`);
-  await page.locator('#state[data-state="connected"]').waitFor({ timeout: STEP });
-  await page.locator(`#mesh-nodes li[data-node="${other.info.node}"]`).waitFor({ timeout: STEP });
-  return page;
-}
-
-/** Polls `read` until `accept` holds, at most `timeout` ms. */
-async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeout = STEP): Promise<T> {
-  const deadline = Date.now() + timeout;
-  let value: T | undefined;
-  for (;;) {
-    value = await read().catch(() => undefined);
-    if (value !== undefined && accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeout} ms; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 const workerStatus = (daemon: DaemonProcess) => daemon.op<WorkerStatus>({ op: 'call', ref: `glow.worker/${daemon.info.node}`, method: 'status' });
 const jobsOf = (daemon: DaemonProcess) => daemon.op<JobSummary[]>({ op: 'call', ref: `glow.jobs/${daemon.info.node}`, method: 'list' });
 
@@ -61,7 +36,7 @@ async function submitFromPage(page: Page, job: object): Promise<void> {
 test('Jobs: a job submitted from the page runs as a live DAG, a cycle is refused, a long job is cancelled, a worker is paused', async () => {
   const { a, b } = await twoDaemons();
   const errors: string[] = [];
-  const page = await openTab(a, b, errors);
+  const page = await web.openTab(a, errors, { reaches: b });
   await page.getByRole('tab', { name: 'Jobs' }).click();
 
   // Both daemons' schedulers are listed; the page's daemon's one is chosen.
@@ -87,7 +62,7 @@ test('Jobs: a job submitted from the page runs as a live DAG, a cycle is refused
   expect(id).toBeTruthy();
   await page.locator(`#jobs-list tr[data-job="${id}"]`).waitFor({ timeout: STEP });
   await page.locator(`#job-detail[data-job="${id}"]`).waitFor({ timeout: STEP });
-  await eventually(() => page.locator('#job-dag .step').count(), (count) => count === 3);
+  await waitFor(async () => (await page.locator('#job-dag .step').count()) === 3, STEP, 'three steps in the DAG', 50);
   // Laid out by depth: the sleeps first, the hash (which references both) after them, with an arrow from each.
   expect(await page.locator('#job-dag .dag-column[data-depth="0"] .step').evaluateAll((boxes) => boxes.map((box) => box.getAttribute('data-step')))).toEqual(['left', 'right']);
   expect(await page.locator('#job-dag .dag-column[data-depth="1"] .step').getAttribute('data-step')).toBe('digest');
@@ -106,7 +81,7 @@ test('Jobs: a job submitted from the page runs as a live DAG, a cycle is refused
 
   // Then every step is done, the job too, and the hash's output is shown.
   await page.locator('#job-state[data-state="done"]').waitFor({ timeout: STEP });
-  await eventually(() => page.locator('#job-dag .step[data-state="done"]').count(), (count) => count === 3);
+  await waitFor(async () => (await page.locator('#job-dag .step[data-state="done"]').count()) === 3, STEP, 'three steps done', 50);
   const sha = createHash('sha256').update('leftright').digest('hex');
   await page.locator('#job-dag .step[data-step="digest"] .step-output', { hasText: sha }).waitFor({ timeout: STEP });
   // Each step shows where it ran and its attempts; every node is one of the two daemons.
@@ -145,15 +120,15 @@ test('Jobs: a job submitted from the page runs as a live DAG, a cycle is refused
   });
   const long = (await page.locator(`#job-submit-result[data-id]:not([data-id="${id}"])`).getAttribute('data-id', { timeout: STEP }))!;
   await page.locator(`#job-detail[data-job="${long}"][data-watching]`).waitFor({ timeout: STEP });
-  await eventually(() => page.locator('#job-dag .step[data-state="running"]').count(), (count) => count === 2);
-  await eventually(async () => (await workerStatus(a)).running + (await workerStatus(b)).running, (running) => running === 2);
+  await waitFor(async () => (await page.locator('#job-dag .step[data-state="running"]').count()) === 2, STEP, 'two steps running', 50);
+  await waitFor(async () => (await workerStatus(a)).running + (await workerStatus(b)).running === 2, STEP, 'two steps running on the workers', 50);
   expect(await page.locator('#jobs-list tr[data-job]').evaluateAll((list) => list.map((row) => row.getAttribute('data-job')))).toEqual([long, id]);
   await page.locator('#job-cancel').click();
   await page.locator('#job-state[data-state="cancelled"]').waitFor({ timeout: STEP });
   await page.locator(`#jobs-list tr[data-job="${long}"][data-state="cancelled"]`).waitFor({ timeout: STEP });
   expect(await page.locator('#job-cancel').isHidden()).toBe(true);
   // Its steps were ended wherever they ran: both workers report nothing running, here and in the page.
-  await eventually(async () => [await workerStatus(a), await workerStatus(b)], (both) => both.every((state) => state.running === 0));
+  await waitFor(async () => (await workerStatus(a)).running === 0 && (await workerStatus(b)).running === 0, STEP, 'both workers idle', 50);
   for (const daemon of [a, b]) await page.locator(`#workers li[data-node="${daemon.info.node}"][data-running="0"]`).waitFor({ timeout: STEP });
   // The watch of a final job has ended; choosing the first job again shows it as it ended.
   await page.locator(`#job-detail:not([data-watching])`).waitFor({ timeout: STEP });
@@ -182,7 +157,7 @@ test('Jobs: a job submitted from the page runs as a live DAG, a cycle is refused
   await page.locator(`#job-detail[data-job="${again}"][data-watching]`).waitFor({ timeout: STEP });
   await page.locator('#job-cancel').click();
   await page.locator('#job-state[data-state="cancelled"]').waitFor({ timeout: STEP });
-  await eventually(async () => [await workerStatus(a), await workerStatus(b)], (both) => both.every((state) => state.running === 0));
+  await waitFor(async () => (await workerStatus(a)).running === 0 && (await workerStatus(b)).running === 0, STEP, 'both workers idle', 50);
 
   await page.context().close();
   expect(errors).toEqual([]);

@@ -9,7 +9,6 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import type { DaemonProcess } from '../daemon/helpers.js';
 import { ARTIFACTS, useWebMesh } from './webMesh.js';
 
 /** Each test starts two daemons and a page; bounded well above what it takes (~10 s). */
@@ -27,21 +26,6 @@ const folders: string[] = [];
 afterAll(async () => {
   await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })));
 });
-
-/** A phone-sized page of `daemon`'s web app that already reaches `other`, collecting console errors. */
-async function openTab(daemon: DaemonProcess, other: DaemonProcess, errors: string[]): Promise<Page> {
-  const context = await web.browser().newContext({ viewport: { width: 390, height: 844 }, acceptDownloads: true });
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`${daemon.info.http}/`);
-  await page.locator('#state[data-state="connected"]').waitFor({ timeout: STEP });
-  // The views list what reachable nodes own: wait until the tab has a route to the other daemon.
-  await page.locator(`#mesh-nodes li[data-node="${other.info.node}"]`).waitFor({ timeout: STEP });
-  return page;
-}
 
 /**
  * Chooses `value` in a picker once it lists it with `label` in its text. The tab learns about
@@ -83,7 +67,7 @@ test('Files: an export of another daemon is browsed, previewed, downloaded, uplo
   const docs = await b.op<{ ref: string }>({ op: 'spawn', kind: 'fs', args: { root }, name: 'docs' });
 
   const errors: string[] = [];
-  const page = await openTab(a, b, errors);
+  const page = await web.openTab(a, errors, { reaches: b, acceptDownloads: true });
   await page.getByRole('tab', { name: 'Files' }).click();
   await pickWhenListed(page, '#fs-export', '#fs-refresh', docs.ref, 'docs');
   await page.locator('#fs-entries tr[data-name="readme.txt"]').waitFor({ timeout: STEP });
@@ -148,7 +132,7 @@ test('Files: a failure shows the gateway’s code', async () => {
   await writeFile(join(root, 'gone.txt'), 'soon gone');
   const docs = await b.op<{ ref: string }>({ op: 'spawn', kind: 'fs', args: { root } });
   const errors: string[] = [];
-  const page = await openTab(a, b, errors);
+  const page = await web.openTab(a, errors, { reaches: b, acceptDownloads: true });
   await page.getByRole('tab', { name: 'Files' }).click();
   // Unnamed: listed and addressed by its id (/fs/<node>/<local>/…).
   await pickWhenListed(page, '#fs-export', '#fs-refresh', docs.ref, docs.ref);
@@ -168,7 +152,7 @@ test('Channels: live messages from the page and from outside, replay from an off
   const { a, b } = await twoDaemons();
   const news = await b.op<{ ref: string }>({ op: 'spawn', kind: 'channel', args: { history: 100 }, name: 'news' });
   const errors: string[] = [];
-  const page = await openTab(a, b, errors);
+  const page = await web.openTab(a, errors, { reaches: b, acceptDownloads: true });
   await page.getByRole('tab', { name: 'Channels' }).click();
   await pickWhenListed(page, '#channel-select', '#channel-refresh', news.ref, 'news');
   await page.locator('#channel-status[data-state="subscribed"]').waitFor({ timeout: STEP });

@@ -7,27 +7,14 @@
 import { createHash } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { glow, startGlow } from '../cli/glowProcess.js';
-import { freeTcpPort, tempHome, type DaemonProcess } from '../daemon/helpers.js';
+import { freeTcpPort, tempHome } from '../daemon/helpers.js';
 import { ARTIFACTS, useWebMesh } from './webMesh.js';
 
 /** Each test starts two daemons and a browser page: bounded well above what it takes (~5–10 s). */
 const TEST_TIMEOUT = 60_000;
 
 const web = useWebMesh();
-const { start, twoDaemons } = web;
-
-/** A page of `daemon`'s web app, connected, failing the test on any console error. */
-async function openTab(daemon: DaemonProcess, errors: string[]): Promise<Page> {
-  const context = await web.browser().newContext({ viewport: { width: 390, height: 844 } });
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`${daemon.info.http}/`);
-  await page.locator('#state[data-state="connected"]').waitFor({ timeout: 10_000 });
-  return page;
-}
+const { start, twoDaemons, openTab } = web;
 
 const tabId = (page: Page) => page.locator('#self').textContent().then((text) => text!.trim());
 

@@ -4,7 +4,7 @@
  * of a test file; it installs the hooks.
  */
 import { mkdir } from 'node:fs/promises';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { DaemonProcess, removeHomes, stopAll } from '../daemon/helpers.js';
 import { launchChromium } from './browser.js';
 import { buildWebApp } from './webBuild.js';
@@ -23,7 +23,15 @@ export interface WebMesh {
    * resolves once `a` sees `b`. `aArgs` are added to `a`'s flags; `home` makes each one's home.
    */
   twoDaemons(options?: { aArgs?: string[]; home?: () => Promise<string> }): Promise<{ a: DaemonProcess; b: DaemonProcess }>;
+  /**
+   * A phone-sized page of `daemon`'s web app, connected (and, with `reaches`, routing to that
+   * daemon: the views list what reachable nodes own), its console errors collected in `errors`.
+   */
+  openTab(daemon: DaemonProcess, errors: string[], options?: { reaches?: DaemonProcess; acceptDownloads?: boolean }): Promise<Page>;
 }
+
+/** What any one wait for the page may take. */
+const PAGE_STEP = 10_000;
 
 /** Installs the hooks (build, browser, daemon cleanup) and answers the fixture. */
 export function useWebMesh(): WebMesh {
@@ -53,6 +61,18 @@ export function useWebMesh(): WebMesh {
       const b = await start(['--connect', a.info.link, '--signaling', a.info.signaling!], await home?.());
       await a.until<{ node: string }[]>({ op: 'peers' }, (peers) => peers.some((peer) => peer.node === b.info.node));
       return { a, b };
+    },
+    async openTab(daemon, errors, { reaches, acceptDownloads = false } = {}) {
+      const context = await browser!.newContext({ viewport: { width: 390, height: 844 }, acceptDownloads });
+      const page = await context.newPage();
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text());
+      });
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(`${daemon.info.http}/`);
+      await page.locator('#state[data-state="connected"]').waitFor({ timeout: PAGE_STEP });
+      if (reaches) await page.locator(`#mesh-nodes li[data-node="${reaches.info.node}"]`).waitFor({ timeout: PAGE_STEP });
+      return page;
     },
   };
 }
