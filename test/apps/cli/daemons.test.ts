@@ -99,7 +99,8 @@ describe('glow with three daemons', () => {
     await waitFor(async () => (await ask<ResourceValue[]>(b, { op: 'ls', node: c.info.node })).some((r) => r.name === 'far-counter'), 5000, 'B never learnt the name', 50);
     expect(await glow(['call', 'far-counter', 'get', '--home', b.home])).toMatchObject({ code: EXIT.ok, stdout: '42\n' });
     const ls = await glow(['ls', c.info.node, '--home', b.home]);
-    expect(ls.stdout).toMatch(new RegExp(`${spawned.ref} +glow\\.demo\\.Counter/1 +\\S+ +far-counter`));
+    // The whole result, so that a failure shows the exit code and stderr too.
+    expect(ls).toMatchObject({ code: EXIT.ok, stdout: expect.stringMatching(new RegExp(`${spawned.ref} +glow\\.demo\\.Counter/1 +\\S+ +far-counter`)) });
   });
 
   it('starts a process on a remote daemon with glow spawn --on', async () => {
@@ -112,7 +113,7 @@ describe('glow with three daemons', () => {
     expect(await glow(['stream', ref, 'count', '{"upTo":5}', '--home', a.home])).toMatchObject({ code: EXIT.ok, stdout: '0\n1\n2\n3\n4\n' });
     expect(await glow(['stream', ref, 'count', '{"upTo":1000000}', '--count', '3', '--json', '--home', a.home])).toMatchObject({ code: EXIT.ok, stdout: '0\n1\n2\n' });
     const [tree, all] = await Promise.all([glow(['tree', c.info.node, '--home', b.home]), glowJson<ResourceValue[]>(b, ['ls', '--all'])]);
-    expect(tree.stdout).toContain(`${ref}  echo  glow.demo.Echo/1`);
+    expect(tree).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining(`${ref}  echo  glow.demo.Echo/1`) });
     for (const node of [a.info.node, b.info.node, c.info.node]) expect(all.some((resource) => resource.id === `glow://${node}/node`)).toBe(true);
     expect(all.some((resource) => resource.id === ref)).toBe(true);
   });

@@ -143,7 +143,8 @@ describe('night jobs on three daemons', () => {
     // Everything after the kill ran on the survivor.
     for (const name of ['c', 'd', 'e', 'f']) expect(done.steps.find((candidate) => candidate.name === name)!.node).toBe(w2.info.node);
     const shown = await glow(['job', 'show', id, '--home', s.home]);
-    expect(shown.stdout).toMatch(new RegExp(`^job ${id} \\(six\\): done\\n`));
+    // The whole result, so that a failure shows the exit code and stderr too.
+    expect(shown).toMatchObject({ code: EXIT.ok, stdout: expect.stringMatching(new RegExp(`^job ${id} \\(six\\): done\\n`)) });
 
     await w1.exited;
     w1 = await startWorker(w1.home);
