@@ -6,7 +6,7 @@
  */
 
 // ---- Firefly: errors, addresses, wire format, IDL ------------------------------------------
-export { ERROR_CODES, GlowError, isGlowError, errorFromWire, errorToWire, toGlowError } from './firefly/errors.js';
+export { ERROR_CODES, GlowError, isGlowError, errorFromWire, errorToWire, toGlowError, errorMessage } from './firefly/errors.js';
 export type { ErrorCode, WireError } from './firefly/errors.js';
 export { DEFAULT_LIMITS } from './firefly/limits.js';
 export type { ReceiveLimits } from './firefly/limits.js';
@@ -35,6 +35,8 @@ export type {
   ItemOf,
   YieldOf,
 } from './firefly/idl.js';
+export { systemClock, systemWallClock, ManualClock, unrefTimer, refTimer } from './firefly/clock.js';
+export type { Clock, Timer } from './firefly/clock.js';
 export { validate } from './firefly/validate.js';
 export type { WireIssue } from './firefly/validate.js';
 export { u64, bytes } from './firefly/schemas.js';
@@ -42,8 +44,9 @@ export { describeInterface, jsonSchemaOf } from './firefly/describe.js';
 export type { InterfaceDescription, MemberDescription, JsonSchema } from './firefly/describe.js';
 
 // ---- Actors: nodes, resources, processes ---------------------------------------------------
-export { Node, systemClock } from './actors/node.js';
-export type { NodeOptions, NodeStats, SpawnOptions, Clock } from './actors/node.js';
+export { Node } from './actors/node.js';
+export type { NodeOptions, NodeStats, SpawnOptions } from './actors/node.js';
+export type { NodeReport } from './actors/reports.js';
 export { ResourceRef } from './actors/ref.js';
 export type { CallOptions } from './actors/ref.js';
 export { DEFAULT_CREDIT } from './actors/stream.js';
@@ -54,7 +57,7 @@ export type { Handlers, ResourceContext, ResourceSpec, HandlerResourceSpec, Mach
 export { DEFAULT_CAPACITY, isCleanExit } from './actors/types.js';
 export type { ExitReason, DownSignal, ExitSignal, Signal, ResourceOptions } from './actors/types.js';
 export type { ProcessKind, ProcessContext, ProcessBehaviour } from './actors/process.js';
-export { ProcessInterface, NodeInterface, processInterface } from './actors/interfaces.js';
+export { ProcessInterface, NodeInterface, NodeReportSchema, processInterface } from './actors/interfaces.js';
 export type { ProcessInfo, ResourceSummary } from './actors/interfaces.js';
 export { Registry } from './actors/registry.js';
 export { Mesh } from './actors/mesh.js';
@@ -104,6 +107,8 @@ export type { LinkCost } from './router/metric.js';
 export { supervisorKind, registerSupervision, startSupervisor, SupervisorInterface } from './supervision/supervisor.js';
 export { candidatesOf, spawnOnCandidates } from './supervision/placement.js';
 export { RestartIntensity } from './supervision/intensity.js';
+export { backoffDelay, withJitter } from './supervision/backoff.js';
+export type { BackoffSpec } from './supervision/backoff.js';
 export type {
   ChildSpec,
   ChildStartContext,

@@ -81,6 +81,11 @@ export class Cell {
     this.trapExit = options.trapExit ?? false;
   }
 
+  /** Resources this one owns, in creation order. */
+  ownedCells(): Cell[] {
+    return this.owned ? [...this.owned] : [];
+  }
+
   /** Messages waiting or in progress. */
   get load(): number {
     return this.inflight + (this.queue ? this.queue.length - this.head : 0);

@@ -60,12 +60,21 @@ export const KindSummarySchema = v.object({
   args: v.optional(v.record(v.string(), v.unknown())),
 });
 
+/** A report as `info` lists it (see `NodeReport`). */
+export const NodeReportSchema = v.object({
+  event: v.string(),
+  source: v.string(),
+  message: v.string(),
+  details: v.optional(v.record(v.string(), v.unknown())),
+  at: v.number(),
+});
+
 /** `glow.Node/1`: the node itself as a resource. */
 export const NodeInterface = defineInterface('glow.Node/1', {
   info: method(
     v.object({}),
-    v.object({ id: v.string(), resources: v.number(), processes: v.array(ProcessInfoSchema) }),
-    { description: "this node's id and its supervision trees" },
+    v.object({ id: v.string(), resources: v.number(), processes: v.array(ProcessInfoSchema), reports: v.array(NodeReportSchema) }),
+    { description: "this node's id, its supervision trees and its most recent reports (children ended, failed starts)" },
   ),
   kinds: method(v.object({}), v.array(KindSummarySchema), { description: 'process kinds this node can spawn' }),
   spawn: method(v.object({ kind: v.string(), args: v.optional(v.unknown()) }), v.object({ id: v.string() }), {

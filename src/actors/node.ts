@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../firefly/clock.js';
 import { GlowError } from '../firefly/errors.js';
 import { formatResourceId, NODE_RESOURCE, newLocalId, parseResourceId, type NodeId, type ResourceId } from '../firefly/address.js';
 import type { InterfaceDef } from '../firefly/idl.js';
@@ -7,6 +8,8 @@ import { Cell, type CellHost } from './cell.js';
 import { CellContext } from './context.js';
 import { startHandlerActor } from './handlerLogic.js';
 import { NodeInterface, type ProcessInfo, type ResourceSummary } from './interfaces.js';
+import { processInfo, summarize } from './introspection.js';
+import { Reports, type NodeReport } from './reports.js';
 import { startMachineActor } from './machineLogic.js';
 import { nodeHandlers } from './nodeResource.js';
 import { spawnProcess, type ProcessKind } from './process.js';
@@ -18,14 +21,6 @@ import type { HandlerResourceSpec, ResourceSpec } from './resource.js';
 import { Signals } from './signals.js';
 import type { DownSignal, ExitReason, Replier, StreamSink } from './types.js';
 
-/** A monotonic clock in milliseconds. Injected wherever time decides behaviour, so tests control it. */
-export interface Clock {
-  now(): number;
-}
-
-/** The default clock: `performance.now()`. */
-export const systemClock: Clock = { now: () => performance.now() };
-
 /** Options of a {@link Node}. */
 export interface NodeOptions {
   /**
@@ -34,7 +29,8 @@ export interface NodeOptions {
    */
   id?: NodeId;
   /**
-   * Monotonic clock used by supervisors' restart intensity.
+   * Monotonic clock and timers: call timeouts, supervisors' restart intensity, backoff and
+   * shutdown timers. Tests pass a `ManualClock` and move it forward.
    * @default systemClock
    */
   clock?: Clock;
@@ -54,6 +50,11 @@ export interface NodeOptions {
    * @default DEFAULT_LIMITS
    */
   limits?: Partial<ReceiveLimits>;
+  /**
+   * Reports kept for `glow.Node/1 info` (the most recent ones); listeners get every one.
+   * @default 100
+   */
+  maxReports?: number;
 }
 
 /** Counters a node keeps about what it refused or dropped, so that nothing is lost silently. */
@@ -102,6 +103,7 @@ export class Node implements CellHost {
   private readonly signals: Signals;
   private readonly remote: Remote;
   private readonly castListeners = new Set<(target: ResourceId, error: GlowError) => void>();
+  private readonly reports: Reports;
   private closed = false;
 
   constructor(options: NodeOptions = {}) {
@@ -109,6 +111,7 @@ export class Node implements CellHost {
     this.clock = options.clock ?? systemClock;
     this.callTimeout = options.callTimeout ?? 5000;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.reports = new Reports(options.maxReports ?? 100, options.wallClock ?? Date.now);
     this.signals = new Signals(this);
     this.remote = new Remote(this);
     this.directory = new Directory(this, options.wallClock);
@@ -197,6 +200,36 @@ export class Node implements CellHost {
   /** The cell of a local resource, if it runs. */
   cell(local: string): Cell | undefined {
     return this.cells.get(local);
+  }
+
+  /** True when `target` is a resource of this node that has not ended (OTP `is_process_alive`); false for other nodes' resources. */
+  isAlive(target: AnyResourceRef | ResourceId): boolean {
+    const id = target instanceof ResourceRef ? target.id : target;
+    return id.node === this.id && this.cells.get(id.local)?.status === 'running';
+  }
+
+  /** What a local process is and owns, recursively; undefined when it is not a running resource of this node. */
+  processInfo(target: AnyResourceRef | ResourceId): ProcessInfo | undefined {
+    const id = target instanceof ResourceRef ? target.id : target;
+    const cell = id.node === this.id ? this.cells.get(id.local) : undefined;
+    return cell ? processInfo(cell) : undefined;
+  }
+
+  // ---- reports ---------------------------------------------------------------------------
+
+  /** Files a report (a supervisor's child ended, a start failed, …): kept for `info`, given to listeners. */
+  report(report: Omit<NodeReport, 'at'>): NodeReport {
+    return this.reports.add(report);
+  }
+
+  /** Listens for reports; returns a function that stops listening. */
+  onReport(listener: (report: NodeReport) => void): () => void {
+    return this.reports.listen(listener);
+  }
+
+  /** The most recent reports, oldest first. */
+  recentReports(): NodeReport[] {
+    return this.reports.recent();
   }
 
   /** Summaries of every resource on this node. */
@@ -418,22 +451,3 @@ export class Node implements CellHost {
   }
 }
 
-function summarize(cell: Cell): ResourceSummary {
-  const summary: ResourceSummary = { id: formatResourceId(cell.id), interface: cell.iface.id };
-  if (cell.owner) summary.owner = formatResourceId(cell.owner);
-  return summary;
-}
-
-/** A process and what it owns, recursively. */
-export function processInfo(cell: Cell): ProcessInfo {
-  const owned = cell.owned ? [...cell.owned] : [];
-  const info: ProcessInfo = {
-    id: formatResourceId(cell.id),
-    kind: cell.kind ?? 'resource',
-    interface: cell.iface.id,
-    resources: owned.filter((child) => child.kind === undefined).map(summarize),
-    children: owned.filter((child) => child.kind !== undefined).map(processInfo),
-  };
-  if (cell.owner) info.owner = formatResourceId(cell.owner);
-  return info;
-}

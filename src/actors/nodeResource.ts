@@ -7,7 +7,7 @@ import type { Handlers } from './resource.js';
 /** The handlers of `glow.Node/1` for one node. */
 export function nodeHandlers(node: Node): Handlers<typeof NodeInterface> {
   return {
-    info: () => ({ id: node.id, resources: node.resources().length, processes: node.processTree() }),
+    info: () => ({ id: node.id, resources: node.resources().length, processes: node.processTree(), reports: node.recentReports() }),
     kinds: () =>
       node.listKinds().map((kind) => ({
         name: kind.name,

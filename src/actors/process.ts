@@ -5,7 +5,7 @@ import { formatResourceId } from '../firefly/address.js';
 import { CellContext } from './context.js';
 import { ProcessInterface, type ProcessInfo, type ResourceSummary } from './interfaces.js';
 import type { Node, SpawnOptions } from './node.js';
-import { processInfo } from './node.js';
+import { processInfo } from './introspection.js';
 import type { ResourceRef, AnyResourceRef } from './ref.js';
 import type { ResourceContext } from './resource.js';
 import type { Signal } from './types.js';

@@ -89,12 +89,17 @@ export function errorFromWire(value: unknown): GlowError {
  */
 export function toGlowError(error: unknown, fallback: ErrorCode = 'crashed'): GlowError {
   if (error instanceof GlowError) return error;
-  let message: string;
+  return new GlowError(fallback, errorMessage(error));
+}
+
+/**
+ * The message of anything thrown: an Error's `message`, anything else as a string. Never
+ * throws: String() throws on null-prototype objects and on a hostile `toString`.
+ */
+export function errorMessage(error: unknown): string {
   try {
-    message = error instanceof Error ? String(error.message) : String(error);
+    return error instanceof Error ? String(error.message) : String(error);
   } catch {
-    // String() throws on null-prototype objects and on a hostile toString; wrapping must not throw.
-    message = 'a value that cannot be converted to a string was thrown';
+    return 'a value that cannot be converted to a string was thrown';
   }
-  return new GlowError(fallback, message);
 }

@@ -1,4 +1,4 @@
-import type { Clock } from '../actors/node.js';
+import type { Clock } from '../firefly/clock.js';
 
 /**
  * OTP's restart intensity: at most `intensity` restarts within any `period` milliseconds,
@@ -10,7 +10,7 @@ export class RestartIntensity {
   constructor(
     readonly intensity: number,
     readonly period: number,
-    private readonly clock: Clock,
+    private readonly clock: Pick<Clock, 'now'>,
   ) {}
 
   /** Records a restart; false when this one exceeds the intensity (the supervisor must give up). */

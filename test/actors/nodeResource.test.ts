@@ -32,7 +32,7 @@ test('node.self is the printable id glow://<node>/node with interface glow.Node/
 
 test('info answers the node id, its resource count and its process trees', async () => {
   const home = node();
-  await expect(within(home.self.call('info', {}))).resolves.toEqual({ id: 'home', resources: 2, processes: [] });
+  await expect(within(home.self.call('info', {}))).resolves.toEqual({ id: 'home', resources: 2, processes: [], reports: [] });
   await within(home.spawn('sleeper', { name: 'a' }));
   const info = await within(home.self.call('info', {}));
   expect(info.resources).toBe(3);

@@ -2,6 +2,7 @@
 // OTP's supervisor_SUITE). Workers log what happens to them, so tests can assert on order.
 import * as v from 'valibot';
 import {
+  ManualClock,
   Node,
   isGlowError,
   method,
@@ -121,14 +122,8 @@ export function nodes(): { make(options?: NodeOptions): Node; cleanup(): Promise
 }
 
 /** A clock the test moves by hand. */
-export function manualClock(start = 0): { now(): number; advance(ms: number): void } {
-  let now = start;
-  return {
-    now: () => now,
-    advance(ms) {
-      now += ms;
-    },
-  };
+export function manualClock(start = 0): ManualClock {
+  return new ManualClock(start);
 }
 
 /** Starts a supervisor on `node`. */

@@ -98,7 +98,7 @@ describe('restart intensity on the node clock', () => {
     // Six failures, 600 ms apart: never more than two within any 1000 ms.
     for (let i = 0; i < 6; i++) {
       await crash(await childRef(sup, 'a'));
-      clock.advance(600);
+      await clock.advance(600);
     }
     expect((await childIds(sup)).a).not.toBeNull();
     expect(await (await childRef(sup, 'a')).call('ping', {})).toBe('a');
@@ -111,9 +111,9 @@ describe('restart intensity on the node clock', () => {
     const supDown = node.down(sup);
 
     await crash(await childRef(sup, 'a'));
-    clock.advance(100);
+    await clock.advance(100);
     await crash(await childRef(sup, 'a'));
-    clock.advance(100);
+    await clock.advance(100);
     // Still up after two restarts within the period…
     expect((await childIds(sup)).a).not.toBeNull();
     // …and the third within it is one too many.
@@ -128,10 +128,10 @@ describe('restart intensity on the node clock', () => {
     const supDown = node.down(sup);
 
     await crash(await childRef(sup, 'a'));
-    clock.advance(1001);
+    await clock.advance(1001);
     await crash(await childRef(sup, 'a'));
     expect((await childIds(sup)).a).not.toBeNull();
-    clock.advance(999);
+    await clock.advance(999);
     await crash(await childRef(sup, 'a'));
     expect(reasonText((await within(supDown)).reason)).toBe('shutdown');
   });

@@ -1,6 +1,5 @@
 import * as v from 'valibot';
 import type { ProcessKind } from '../../actors/process.js';
-import { processInfo } from '../../actors/node.js';
 import { encodeValue } from '../../firefly/codec.js';
 import { GlowError } from '../../firefly/errors.js';
 import type { ExitReason } from '../../actors/types.js';
@@ -101,7 +100,7 @@ export const channelKind: ProcessKind<ChannelArgs> = {
         subscribe: ({ from, policy, buffer }: { from?: number; policy?: ChannelPolicy; buffer?: number }) =>
           hub.subscribe({ from, policy: policy ?? 'block', buffer: buffer ?? defaultBuffer }),
         info: () => ({
-          ...processInfo(ctx.node.cell(self.id.local)!),
+          ...ctx.node.processInfo(self)!,
           first: hub.log.first,
           next: hub.log.next,
           history,
