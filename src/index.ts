@@ -45,7 +45,10 @@ export type { InterfaceDescription, MemberDescription, JsonSchema } from './fire
 
 // ---- Actors: nodes, resources, processes ---------------------------------------------------
 export { Node } from './actors/node.js';
-export type { NodeOptions, NodeStats, SpawnOptions } from './actors/node.js';
+export type { NodeOptions, SpawnOptions } from './actors/node.js';
+export type { NodeStats } from './actors/stats.js';
+export { ADMIT, deny } from './actors/policy.js';
+export type { PeerPolicy, PeerRequest, PeerAction, Denial } from './actors/policy.js';
 export type { NodeReport } from './actors/reports.js';
 export { ResourceRef } from './actors/ref.js';
 export type { CallOptions } from './actors/ref.js';

@@ -223,7 +223,7 @@ async function kill(ctx: DaemonContext, text: string): Promise<DownValue> {
   const node = ctx.mesh.node;
   const id = resolveRef(node, text).id;
   const printable = formatResourceId(id);
-  if (id.node === node.id && !node.cell(id.local)) throw new GlowError('noproc', `no resource ${printable}`);
+  if (id.node === node.id && !node.isAlive(id)) throw new GlowError('noproc', `no resource ${printable}`);
   const down = waitDown(ctx, id, 10_000, undefined);
   if (!(await ctx.persisted.forget(printable))) node.exit(id, 'kill');
   const value = await down;

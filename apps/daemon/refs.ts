@@ -18,7 +18,7 @@ export function resolveRef(node: Node, text: unknown): ResourceRef<any> {
   const bare = text.startsWith('glow://') ? text.slice('glow://'.length) : text;
   if (node.whereis(bare)) return node.named(bare);
   if (!bare.includes('/')) {
-    if (node.cell(bare)) return node.ref({ node: node.id, local: bare });
+    if (node.isAlive({ node: node.id, local: bare })) return node.ref({ node: node.id, local: bare });
     throw new GlowError('noproc', `no resource is named ${JSON.stringify(bare.slice(0, 200))}`);
   }
   let id;

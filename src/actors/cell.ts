@@ -1,9 +1,9 @@
-import type { AnyActorRef } from 'xstate';
 import { errorToWire, GlowError, toGlowError } from '../firefly/errors.js';
 import { findMember, type InterfaceDef } from '../firefly/idl.js';
 import { describeInterface } from '../firefly/describe.js';
-import type { ResourceId } from '../firefly/address.js';
+import { formatResourceId, type NodeId, type ResourceId } from '../firefly/address.js';
 import { validate } from '../firefly/validate.js';
+import { CELL_LIFECYCLE, type CellAction, type CellEvent, type CellState } from './cellLifecycle.js';
 import {
   DEFAULT_CAPACITY,
   type Envelope,
@@ -14,10 +14,21 @@ import {
   type StreamSink,
 } from './types.js';
 
-/** What a cell needs from its node when it ends: signals out, bookkeeping. */
+/** What a cell needs from its node when it ends. */
 export interface CellHost {
-  /** The cell ended: fire its monitors and links, forget it. */
+  /** The cell ended: forget it, fire its monitors and links. */
   cellExited(cell: Cell, reason: ExitReason): void;
+}
+
+/**
+ * A resource's actor as its cell drives it. Made by a logic adapter (handler object or xstate
+ * machine) when the cell is built, started once the cell is in its node's table.
+ */
+export interface ResourceActor {
+  start(): void;
+  stop(): void;
+  /** Hands a message to the actor in the form its logic expects. */
+  deliver(envelope: Envelope): void;
 }
 
 /** A stream the resource is producing, so that it can be ended when the resource ends. */
@@ -25,71 +36,112 @@ export interface RunningStream {
   stop(error: GlowError): void;
 }
 
+/** What a cell is built from besides its actor. */
+export interface CellSpec {
+  readonly id: ResourceId;
+  readonly iface: InterfaceDef;
+  /** The process that owns it. */
+  readonly owner?: ResourceId;
+  /** The process kind, when the resource is a process. */
+  readonly kind?: string;
+  readonly options: ResourceOptions;
+  /** Handler resources handle one message at a time by default, machines as many as fit. */
+  readonly defaultConcurrency: 'one' | 'capacity';
+}
+
+/** What a cell leaves behind for the signal bookkeeping when it ends. */
+export interface CellTies {
+  /** Monitors set on this cell by others: fire them. */
+  readonly monitors?: Map<number, (reason: ExitReason) => void>;
+  /** Resources linked to this one: propagate the exit. */
+  readonly links?: Map<string, ResourceId>;
+  /** Monitors this cell held on others: drop them. */
+  readonly watching?: Set<number>;
+}
+
 /** A call being handled, with its place in the cell's list of calls in progress (-1 once out of it). */
 type CallInProgress = Extract<Envelope, { type: 'glow.call' }> & { slot: number };
 
 /**
- * A running resource: an xstate actor behind a bounded Glow mailbox, plus the bookkeeping that
- * OTP keeps per process (monitors, links, owned children). Everything optional is allocated
- * lazily, so an idle resource costs little more than its actor.
+ * A running resource: an xstate actor behind a bounded Glow mailbox, plus what OTP keeps per
+ * process (monitors on it, links, owned children, monitors it holds). Its lifecycle follows
+ * {@link cellLifecycle}. Only `src/actors` sees a cell; everything optional is allocated lazily,
+ * so an idle resource costs little more than its actor.
  */
 export class Cell {
-  /** The xstate actor; set by the logic adapter right after construction. */
-  actor!: AnyActorRef;
-  /** Hands a message to the actor in the form its logic expects; set with `actor`. */
-  deliver!: (envelope: Envelope) => void;
-  status: 'running' | 'exited' = 'running';
-  /** Set when the cell ended. */
-  reason?: ExitReason;
+  readonly id: ResourceId;
+  readonly iface: InterfaceDef;
+  readonly owner: ResourceId | undefined;
+  readonly kind: string | undefined;
+  private state: CellState = CELL_LIFECYCLE.initial;
+  private reason?: ExitReason;
+  /** The reason `exitSoon` asked for, used when the draining ends. */
+  private drainingFor?: ExitReason;
+  private deadline?: ReturnType<typeof setTimeout>;
+  private readonly actor: ResourceActor;
   private queue?: Envelope[];
   private head = 0;
   private inflight = 0;
   private readonly capacity: number;
   private readonly concurrency: number;
-  trapExit: boolean;
+  private trapping: boolean;
   /**
    * Calls being handled now, so that a crash can fail them at once. A list with each call's
    * index on its envelope, not a Set: a Set going from one entry to none and back on every call
    * reallocates its table each time (measured: ~170 ns and garbage per call).
    */
   private calls?: CallInProgress[];
-  /** Streams this resource produces. */
-  streams?: Set<RunningStream>;
-  /** Monitor id → callback, for everyone watching this cell. */
-  monitors?: Map<number, (reason: ExitReason) => void>;
-  /** Linked resources, by printable id. */
-  links?: Map<string, ResourceId>;
-  /** Resources this one owns (a process's children), in creation order. */
-  owned?: Set<Cell>;
-  /** Monitors this cell holds on others, so that they are dropped when it ends. */
-  watching?: Set<number>;
-  /** The process kind, when this resource is a process. */
-  kind?: string;
-  /** Set by {@link Cell.exitSoon}: the reason to end with once what is in progress has replied. */
-  private exiting?: { reason: ExitReason; timer: ReturnType<typeof setTimeout> };
+  private streams?: Set<RunningStream>;
+  private monitors?: Map<number, (reason: ExitReason) => void>;
+  private links?: Map<string, ResourceId>;
+  private owned?: Set<Cell>;
+  private watching?: Set<number>;
 
   constructor(
-    readonly host: CellHost,
-    readonly id: ResourceId,
-    readonly iface: InterfaceDef,
-    readonly owner: ResourceId | undefined,
-    options: ResourceOptions,
-    defaultConcurrency: 'one' | 'capacity',
+    private readonly host: CellHost,
+    spec: CellSpec,
+    makeActor: (cell: Cell) => ResourceActor,
   ) {
-    this.capacity = options.capacity ?? DEFAULT_CAPACITY;
-    this.concurrency = options.concurrency ?? (defaultConcurrency === 'one' ? 1 : this.capacity);
-    this.trapExit = options.trapExit ?? false;
+    this.id = spec.id;
+    this.iface = spec.iface;
+    this.owner = spec.owner;
+    this.kind = spec.kind;
+    this.capacity = spec.options.capacity ?? DEFAULT_CAPACITY;
+    this.concurrency = spec.options.concurrency ?? (spec.defaultConcurrency === 'one' ? 1 : this.capacity);
+    this.trapping = spec.options.trapExit ?? false;
+    this.actor = makeActor(this);
   }
 
-  /** Resources this one owns, in creation order. */
-  ownedCells(): Cell[] {
-    return this.owned ? [...this.owned] : [];
+  /** Starts the actor (once the node can find the cell). */
+  start(): void {
+    this.actor.start();
+  }
+
+  /** `running` until the cell ended (a draining cell still answers what is in progress). */
+  get status(): 'running' | 'exited' {
+    return this.state === 'exited' ? 'exited' : 'running';
+  }
+
+  /** Why the cell ended, once it did. */
+  get exitReason(): ExitReason | undefined {
+    return this.reason;
+  }
+
+  /** Whether exit signals arrive as messages. */
+  get trapsExits(): boolean {
+    return this.trapping;
+  }
+
+  trapExit(on: boolean): void {
+    this.trapping = on;
   }
 
   /** Messages waiting or in progress. */
   get load(): number {
     return this.inflight + (this.queue ? this.queue.length - this.head : 0);
   }
+
+  // ---- messages ----------------------------------------------------------------------------
 
   /**
    * Accepts a call, cast or stream from anyone: looks the member up (own properties only),
@@ -102,7 +154,7 @@ export class Cell {
     target?: Replier | StreamSink,
     caller?: ResourceId,
   ): GlowError | undefined {
-    if (this.status !== 'running') return this.refuse(target, new GlowError('noproc', 'the resource has ended'));
+    if (this.state === 'exited') return this.refuse(target, new GlowError('noproc', 'the resource has ended'));
     if (type === 'glow.call' && member === 'describe') {
       (target as Replier).resolve(describeInterface(this.iface));
       return undefined;
@@ -144,7 +196,7 @@ export class Cell {
   }
 
   private enqueue(envelope: Envelope, target?: Replier | StreamSink): GlowError | undefined {
-    if (this.status !== 'running') return this.refuse(target, new GlowError('noproc', 'the resource has ended'));
+    if (this.state === 'exited') return this.refuse(target, new GlowError('noproc', 'the resource has ended'));
     if (this.load >= this.capacity) {
       return this.refuse(target, new GlowError('busy', `mailbox full (capacity ${this.capacity})`, { capacity: this.capacity }));
     }
@@ -154,11 +206,12 @@ export class Cell {
 
   /** Signals bypass the capacity check: a dropped DOWN or EXIT would break supervision. */
   signal(signal: Signal): void {
-    if (this.status === 'running') this.push(signal);
+    if (this.state !== 'exited') this.push(signal);
   }
 
   private push(envelope: Envelope): void {
-    if (this.inflight < this.concurrency && (!this.queue || this.head === this.queue.length)) {
+    // A draining cell starts nothing new: what waits fails with noproc when it ends.
+    if (this.state === 'running' && this.inflight < this.concurrency && (!this.queue || this.head === this.queue.length)) {
       this.dispatch(envelope);
     } else {
       (this.queue ??= []).push(envelope);
@@ -168,12 +221,12 @@ export class Cell {
   private dispatch(envelope: Envelope): void {
     this.inflight++;
     if (envelope.type === 'glow.call') (envelope as CallInProgress).slot = (this.calls ??= []).push(envelope as CallInProgress) - 1;
-    this.deliver(envelope);
+    this.actor.deliver(envelope);
   }
 
   private pump(): void {
     const queue = this.queue;
-    while (queue && this.status === 'running' && this.inflight < this.concurrency && this.head < queue.length) {
+    while (queue && this.state === 'running' && this.inflight < this.concurrency && this.head < queue.length) {
       const next = queue[this.head]!;
       queue[this.head++] = undefined as never;
       if (this.head === queue.length) {
@@ -205,9 +258,10 @@ export class Cell {
       else this.replyChecked(envelope.member, envelope.reply, outcome);
     }
     this.inflight--;
-    // Exiting: start nothing new; what is still queued fails with noproc when the cell ends.
-    if (this.exiting) queueMicrotask(() => this.exit(this.exiting!.reason));
-    else this.pump();
+    if (this.state === 'draining') {
+      // Deferred, so that a handler that exits and then returns still answers its caller.
+      if (this.inflight === 0) queueMicrotask(() => this.send('drained'));
+    } else this.pump();
   }
 
   /**
@@ -234,6 +288,27 @@ export class Cell {
     }
   }
 
+  // ---- lifecycle ---------------------------------------------------------------------------
+
+  /** Follows the lifecycle machine: an event the current state does not accept does nothing. */
+  private send(event: CellEvent, reason?: ExitReason): void {
+    const step = CELL_LIFECYCLE.step(this.state, event);
+    if (!step) return;
+    this.state = step.target;
+    for (const action of step.actions) this.run(action, reason);
+  }
+
+  private run(action: CellAction, reason: ExitReason | undefined): void {
+    if (action === 'drain') {
+      this.drainingFor = reason;
+      // One macrotask, not a duration: a real timer, whatever clock the node runs on.
+      this.deadline = setTimeout(() => this.send('deadline'), 0);
+      queueMicrotask(() => {
+        if (this.inflight === 0) this.send('drained');
+      });
+    } else this.teardown(reason ?? this.drainingFor ?? 'normal');
+  }
+
   /**
    * Ends the cell once the message in progress has replied (`ctx.exit`), so that a handler that
    * calls `exit` and then returns, synchronously or from an async function, still answers its
@@ -241,11 +316,7 @@ export class Cell {
    * call then fails with `noproc` like any other.
    */
   exitSoon(reason: ExitReason): void {
-    if (this.status !== 'running' || this.exiting) return;
-    this.exiting = { reason, timer: setTimeout(() => this.exit(reason), 0) };
-    queueMicrotask(() => {
-      if (this.inflight === 0) this.exit(reason);
-    });
+    this.send('exitSoon', reason);
   }
 
   /** The logic failed: the resource crashes with this error. */
@@ -253,16 +324,19 @@ export class Cell {
     this.exit({ error: errorToWire(toGlowError(error)) });
   }
 
-  /**
-   * Ends the cell: stops its actor, fails what it was doing (`crashed` when it crashed, `noproc`
-   * otherwise), ends its streams and owned resources, then tells the node so that monitors and
-   * links fire. Idempotent.
-   */
+  /** Ends the cell now (a kill, a crash, an exit signal). Idempotent. */
   exit(reason: ExitReason): void {
-    if (this.status !== 'running') return;
-    this.status = 'exited';
+    this.send('exit', reason);
+  }
+
+  /**
+   * Entering `exited`: stops the actor, fails what it was doing (`crashed` when it crashed,
+   * `noproc` otherwise), ends its streams and owned resources, then tells the node so that
+   * monitors and links fire.
+   */
+  private teardown(reason: ExitReason): void {
     this.reason = reason;
-    if (this.exiting) clearTimeout(this.exiting.timer);
+    clearTimeout(this.deadline);
     const failure =
       typeof reason === 'object'
         ? new GlowError('crashed', `the resource crashed: ${reason.error.message}`, { reason })
@@ -294,5 +368,91 @@ export class Cell {
       this.owned = undefined;
     }
     this.host.cellExited(this, reason);
+  }
+
+  // ---- what the runtime keeps per resource -------------------------------------------------
+
+  /** A stream this resource produces, ended with it. */
+  addStream(stream: RunningStream): void {
+    (this.streams ??= new Set()).add(stream);
+  }
+
+  removeStream(stream: RunningStream): void {
+    this.streams?.delete(stream);
+  }
+
+  /** Someone watches this cell; false (nothing kept) when it has ended. */
+  addMonitor(monitor: number, fire: (reason: ExitReason) => void): boolean {
+    if (this.state === 'exited') return false;
+    (this.monitors ??= new Map()).set(monitor, fire);
+    return true;
+  }
+
+  removeMonitor(monitor: number): void {
+    this.monitors?.delete(monitor);
+  }
+
+  /** How many monitors watch this cell. */
+  get monitorCount(): number {
+    return this.monitors?.size ?? 0;
+  }
+
+  addLink(target: ResourceId): void {
+    (this.links ??= new Map()).set(formatResourceId(target), target);
+  }
+
+  /** Removes a link; true when there was one. */
+  removeLink(target: ResourceId): boolean {
+    return this.links?.delete(formatResourceId(target)) ?? false;
+  }
+
+  /** True when this cell is linked to any resource of `node`. */
+  linkedTo(node: NodeId): boolean {
+    if (this.links) for (const id of this.links.values()) if (id.node === node) return true;
+    return false;
+  }
+
+  /** Removes and returns every link to a resource of `node`. */
+  takeLinksTo(node: NodeId): ResourceId[] {
+    const taken: ResourceId[] = [];
+    if (!this.links) return taken;
+    for (const [key, id] of this.links) {
+      if (id.node !== node) continue;
+      this.links.delete(key);
+      taken.push(id);
+    }
+    return taken;
+  }
+
+  /** A resource this one owns (a process's child), ended when this one ends. */
+  adopt(child: Cell): void {
+    (this.owned ??= new Set()).add(child);
+  }
+
+  disown(child: Cell): void {
+    this.owned?.delete(child);
+  }
+
+  /** Resources this one owns, in creation order. */
+  ownedCells(): Cell[] {
+    return this.owned ? [...this.owned] : [];
+  }
+
+  /** A monitor this cell holds on another resource, dropped when this cell ends. */
+  watch(monitor: number): void {
+    (this.watching ??= new Set()).add(monitor);
+  }
+
+  unwatch(monitor: number): void {
+    this.watching?.delete(monitor);
+  }
+
+  /** Hands over (and forgets) the monitors, links and watches of a cell that ended. */
+  takeTies(): CellTies {
+    const ties: CellTies = { monitors: this.monitors, links: this.links, watching: this.watching };
+    this.monitors = undefined;
+    this.links = undefined;
+    this.watching = undefined;
+    return ties;
   }
 }

@@ -4,6 +4,7 @@ import type { Cell } from './cell.js';
 import type { Node } from './node.js';
 import { ResourceRef, type AnyResourceRef } from './ref.js';
 import type { ResourceContext, ResourceSpec } from './resource.js';
+import type { Signals } from './signals.js';
 import type { ExitReason } from './types.js';
 
 function idOf(target: AnyResourceRef | ResourceId): ResourceId {
@@ -20,6 +21,7 @@ export class CellContext<I extends InterfaceDef = InterfaceDef> implements Resou
   constructor(
     readonly node: Node,
     protected readonly cell: Cell,
+    private readonly signals: Signals,
   ) {}
 
   get self(): ResourceRef<I> {
@@ -34,29 +36,25 @@ export class CellContext<I extends InterfaceDef = InterfaceDef> implements Resou
   monitor(target: AnyResourceRef | ResourceId): number {
     const id = idOf(target);
     const cell = this.cell;
-    const monitor: number = this.node.signalTable.monitor(
-      id,
-      (reason) => cell.signal({ type: 'glow.down', monitor, id, reason }),
-      cell,
-    );
+    const monitor: number = this.signals.monitor(id, (reason) => cell.signal({ type: 'glow.down', monitor, id, reason }), cell);
     return monitor;
   }
 
   demonitor(monitor: number): void {
-    this.cell.watching?.delete(monitor);
-    this.node.signalTable.demonitor(monitor);
+    this.cell.unwatch(monitor);
+    this.signals.demonitor(monitor);
   }
 
   link(target: AnyResourceRef | ResourceId): void {
-    this.node.signalTable.link(this.cell, idOf(target));
+    this.signals.link(this.cell, idOf(target));
   }
 
   unlink(target: AnyResourceRef | ResourceId): void {
-    this.node.signalTable.unlink(this.cell, idOf(target));
+    this.signals.unlink(this.cell, idOf(target));
   }
 
   trapExit(on: boolean): void {
-    this.cell.trapExit = on;
+    this.cell.trapExit(on);
   }
 
   spawn<J extends InterfaceDef>(spec: ResourceSpec<J>): ResourceRef<J> {

@@ -2,7 +2,6 @@ import * as v from 'valibot';
 import { formatResourceId, parseResourceId, type NodeId, type ResourceId } from '../firefly/address.js';
 import { GlowError } from '../firefly/errors.js';
 import { cast, defineInterface, method } from '../firefly/idl.js';
-import type { Node } from './node.js';
 import { Registry } from './registry.js';
 
 const EntrySchema = v.object({
@@ -34,6 +33,18 @@ export const DirectoryInterface = defineInterface('glow.Directory/1', {
 /** The local id of every node's directory replica. */
 export const DIRECTORY_RESOURCE = 'directory';
 
+/** A `sync` as the directory sends it. */
+export type DirectorySync = { full: boolean; entries: DirectoryEntry[]; removed: string[]; ask?: boolean };
+
+/** What a directory replica needs from its node. */
+export interface DirectoryHost {
+  readonly id: NodeId;
+  /** Watches a resource (local or remote); `listener` runs once when it ends. Returns a function that stops watching. */
+  monitor(target: ResourceId, listener: () => void): () => void;
+  /** Casts a sync to `peer`'s replica. */
+  send(peer: NodeId, sync: DirectorySync): void;
+}
+
 interface Claim {
   id: ResourceId;
   registered: number;
@@ -62,7 +73,7 @@ export class Directory {
   private readonly conflictListeners = new Set<(name: string, winner: ResourceId) => void>();
 
   constructor(
-    private readonly node: Node,
+    private readonly host: DirectoryHost,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -78,7 +89,7 @@ export class Directory {
     const registered = this.now();
     this.registered.set(name, registered);
     // A name for a resource on another node is dropped when that resource ends.
-    if (id.node !== this.node.id) this.watches.set(name, this.node.monitor(id, () => this.unregister(name)));
+    if (id.node !== this.host.id) this.watches.set(name, this.host.monitor(id, () => this.unregister(name)));
     this.publish({ full: false, entries: [{ name, id: formatResourceId(id), registered }], removed: [] });
   }
 
@@ -130,7 +141,7 @@ export class Directory {
    * still counts us as reachable and would not send them again by itself.
    */
   nodeReachable(peer: NodeId): void {
-    if (this.reachable.has(peer) || peer === this.node.id) return;
+    if (this.reachable.has(peer) || peer === this.host.id) return;
     this.reachable.add(peer);
     this.send(peer, { full: true, entries: this.ownEntries(), removed: [], ask: true });
   }
@@ -143,7 +154,7 @@ export class Directory {
 
   /** A `sync` from `from` (the node its link authenticated). */
   receive(from: NodeId, sync: v.InferOutput<(typeof DirectoryInterface)['members']['sync']['args']>): void {
-    if (from === this.node.id) return;
+    if (from === this.host.id) return;
     let claims = this.remote.get(from);
     if (sync.full || !claims) this.remote.set(from, (claims = new Map()));
     for (const name of sync.removed) claims.delete(name);
@@ -177,7 +188,7 @@ export class Directory {
 
   private localClaim(name: string): Claim | undefined {
     const id = this.local.whereis(name);
-    return id ? { id, registered: this.registered.get(name) ?? 0, node: this.node.id } : undefined;
+    return id ? { id, registered: this.registered.get(name) ?? 0, node: this.host.id } : undefined;
   }
 
   private remoteWinner(name: string): Claim | undefined {
@@ -193,11 +204,11 @@ export class Directory {
     return this.local.entries().map(([name, id]) => ({ name, id: formatResourceId(id), registered: this.registered.get(name) ?? 0 }));
   }
 
-  private publish(sync: { full: boolean; entries: DirectoryEntry[]; removed: string[] }): void {
+  private publish(sync: DirectorySync): void {
     for (const peer of this.reachable) this.send(peer, sync);
   }
 
-  private send(peer: NodeId, sync: { full: boolean; entries: DirectoryEntry[]; removed: string[]; ask?: boolean }): void {
-    this.node.ref({ node: peer, local: DIRECTORY_RESOURCE }, DirectoryInterface).cast('sync', sync);
+  private send(peer: NodeId, sync: DirectorySync): void {
+    this.host.send(peer, sync);
   }
 }

@@ -2,7 +2,7 @@ import { createActor, type ActorLogic, type Snapshot } from 'xstate';
 import { GlowError } from '../firefly/errors.js';
 import type { InterfaceDef } from '../firefly/idl.js';
 import type { ResourceId } from '../firefly/address.js';
-import type { Cell } from './cell.js';
+import type { Cell, ResourceActor } from './cell.js';
 import type { HandlerResourceSpec, ResourceContext } from './resource.js';
 import { produce } from './stream.js';
 import type { Envelope } from './types.js';
@@ -86,19 +86,17 @@ class HandlerLogic implements ActorLogic<HandlerSnapshot, Envelope> {
   }
 }
 
-/** Wraps a handler object into xstate actor logic for `cell`. */
-export function handlerLogic(cell: Cell, spec: HandlerResourceSpec<InterfaceDef>, ctx: ResourceContext): ActorLogic<HandlerSnapshot, Envelope> {
-  return new HandlerLogic(cell, spec, ctx);
-}
-
-/** Starts a handler resource's actor on its cell. */
-export function startHandlerActor(cell: Cell, spec: HandlerResourceSpec<InterfaceDef>, ctx: ResourceContext): void {
-  const logic = new HandlerLogic(cell, spec, ctx);
-  const actor = createActor(logic);
-  cell.actor = actor;
-  // xstate binds `send` to its actor, so it serves as the cell's delivery as it is.
-  cell.deliver = actor.send;
-  // The logic observes its own actor; it has only `error`, so xstate binds just that.
-  actor.subscribe(logic);
-  actor.start();
+/**
+ * A handler resource's actor for a cell: the handler object as xstate logic, with the context
+ * `makeContext` builds for that cell.
+ */
+export function handlerActor(spec: HandlerResourceSpec<InterfaceDef>, makeContext: (cell: Cell) => ResourceContext): (cell: Cell) => ResourceActor {
+  return (cell) => {
+    const logic = new HandlerLogic(cell, spec, makeContext(cell));
+    const actor = createActor(logic);
+    // The logic observes its own actor; it has only `error`, so xstate binds just that.
+    actor.subscribe(logic);
+    // xstate binds `send` to its actor, so it serves as the cell's delivery as it is.
+    return { start: () => actor.start(), stop: () => actor.stop(), deliver: actor.send };
+  };
 }

@@ -1,7 +1,7 @@
 import { createActor } from 'xstate';
 import { GlowError, toGlowError } from '../firefly/errors.js';
 import type { InterfaceDef, ParsedArgsOf, ReturnOf } from '../firefly/idl.js';
-import type { Cell } from './cell.js';
+import type { Cell, ResourceActor } from './cell.js';
 import type { MachineResourceSpec } from './resource.js';
 import type { Envelope, Signal } from './types.js';
 
@@ -54,39 +54,40 @@ export function reply<TContext, TEvent extends { call?: CallToken<any> }>(
   };
 }
 
-/** Starts a machine resource's actor on its cell. */
-export function startMachineActor(cell: Cell, spec: MachineResourceSpec<InterfaceDef>): void {
-  const actor = createActor(spec.machine, { input: spec.input });
-  cell.actor = actor;
-  cell.deliver = (envelope: Envelope) => {
-    if (envelope.type === 'glow.down' || envelope.type === 'glow.exit') {
-      actor.send(envelope);
-      cell.settle(envelope);
-    } else if (envelope.type === 'glow.call') {
-      let settled = false;
-      const call: CallToken = {
-        resolve: (value) => {
-          if (!settled) {
-            settled = true;
-            cell.settle(envelope, value);
-          }
-        },
-        reject: (error) => {
-          if (!settled) {
-            settled = true;
-            cell.settle(envelope, toGlowError(error));
-          }
-        },
-      };
-      actor.send({ type: envelope.member, args: envelope.args, call });
-    } else if (envelope.type === 'glow.cast') {
-      actor.send({ type: envelope.member, args: envelope.args });
-      cell.settle(envelope);
-    } else {
-      envelope.sink.error(new GlowError('nomethod', 'machine resources do not serve streams'));
-      cell.settle(envelope);
-    }
+/** A machine resource's actor for a cell: calls and casts become events named after the member. */
+export function machineActor(spec: MachineResourceSpec<InterfaceDef>): (cell: Cell) => ResourceActor {
+  return (cell) => {
+    const actor = createActor(spec.machine, { input: spec.input });
+    actor.subscribe({ error: (error) => cell.crash(error), complete: () => cell.exit('normal') });
+    const deliver = (envelope: Envelope) => {
+      if (envelope.type === 'glow.down' || envelope.type === 'glow.exit') {
+        actor.send(envelope);
+        cell.settle(envelope);
+      } else if (envelope.type === 'glow.call') {
+        let settled = false;
+        const call: CallToken = {
+          resolve: (value) => {
+            if (!settled) {
+              settled = true;
+              cell.settle(envelope, value);
+            }
+          },
+          reject: (error) => {
+            if (!settled) {
+              settled = true;
+              cell.settle(envelope, toGlowError(error));
+            }
+          },
+        };
+        actor.send({ type: envelope.member, args: envelope.args, call });
+      } else if (envelope.type === 'glow.cast') {
+        actor.send({ type: envelope.member, args: envelope.args });
+        cell.settle(envelope);
+      } else {
+        envelope.sink.error(new GlowError('nomethod', 'machine resources do not serve streams'));
+        cell.settle(envelope);
+      }
+    };
+    return { start: () => actor.start(), stop: () => actor.stop(), deliver };
   };
-  actor.subscribe({ error: (error) => cell.crash(error), complete: () => cell.exit('normal') });
-  actor.start();
 }

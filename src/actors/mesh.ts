@@ -55,15 +55,15 @@ export class Mesh {
     this.router.onReachability((event) => {
       if (event.reachable) this.node.nodeReachable(event.node);
     });
-    this.signals = new MeshSignals(this.node, (peer, port, offer) => this.answer(peer, port, offer));
-    const signals = this.signals;
-    this.node.spawnResource(
-      {
-        iface: RtcInterface,
-        handlers: { signal: ({ session, signal }, _ctx, caller) => (caller ? signals.receive(caller.node, session, signal) : undefined) },
-      },
-      { local: RTC_RESOURCE },
-    );
+    const node = this.node;
+    const signals = (this.signals = new MeshSignals(
+      (peer, session, signal) => node.ref({ node: peer, local: RTC_RESOURCE }, RtcInterface).cast('signal', { session, signal }),
+      (peer, port, offer) => this.answer(peer, port, offer),
+    ));
+    node.spawnWellKnown(RTC_RESOURCE, {
+      iface: RtcInterface,
+      handlers: { signal: ({ session, signal }, _ctx, caller) => (caller ? signals.receive(caller.node, session, signal) : undefined) },
+    });
   }
 
   /** The node's id. */

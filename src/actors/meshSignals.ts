@@ -3,7 +3,6 @@ import { nanoid } from 'nanoid';
 import type { NodeId } from '../firefly/address.js';
 import { cast, defineInterface } from '../firefly/idl.js';
 import { WebRtcSignalSchema, type SignalPort, type WebRtcSignal } from '../transport/webrtcSignal.js';
-import type { Node } from './node.js';
 
 /** `glow.Rtc/1`: WebRTC signals between nodes, carried through the mesh as Firefly casts. */
 export const RtcInterface = defineInterface('glow.Rtc/1', {
@@ -29,7 +28,8 @@ export class MeshSignals {
   private readonly sessions = new Map<string, { peer: NodeId; port: SignalPort }>();
 
   constructor(
-    private readonly node: Node,
+    /** Sends one signal of a session to `peer`'s `rtc` resource. */
+    private readonly send: (peer: NodeId, session: string, signal: WebRtcSignal) => void,
     /** Called for the first signal (an offer) of a session another node began. */
     private readonly onOffer: (peer: NodeId, port: SignalPort, offerSdp: string) => void,
   ) {}
@@ -40,9 +40,8 @@ export class MeshSignals {
   }
 
   private open(peer: NodeId, session: string): SignalPort {
-    const target = this.node.ref({ node: peer, local: RTC_RESOURCE }, RtcInterface);
     const port: SignalPort = {
-      send: (signal: WebRtcSignal) => target.cast('signal', { session, signal }),
+      send: (signal: WebRtcSignal) => this.send(peer, session, signal),
       onsignal: undefined,
       close: () => this.sessions.delete(session),
     };

@@ -4,21 +4,25 @@ import { formatResourceId, NODE_RESOURCE, newLocalId, parseResourceId, type Node
 import type { InterfaceDef } from '../firefly/idl.js';
 import { DEFAULT_LIMITS, type ReceiveLimits } from '../firefly/limits.js';
 import type { Packet } from '../firefly/packet.js';
+import type { PacketPort } from '../router/port.js';
 import { Cell, type CellHost } from './cell.js';
 import { CellContext } from './context.js';
-import { startHandlerActor } from './handlerLogic.js';
+import { Directory, DirectoryInterface, DIRECTORY_RESOURCE } from './directory.js';
+import { Door } from './door.js';
+import { handlerActor } from './handlerLogic.js';
 import { NodeInterface, type ProcessInfo, type ResourceSummary } from './interfaces.js';
 import { processInfo, summarize } from './introspection.js';
-import { Reports, type NodeReport } from './reports.js';
-import { startMachineActor } from './machineLogic.js';
+import { machineActor } from './machineLogic.js';
 import { nodeHandlers } from './nodeResource.js';
-import { spawnProcess, type ProcessKind } from './process.js';
+import type { PeerPolicy } from './policy.js';
+import { spawnProcess, type ProcessHost, type ProcessKind } from './process.js';
 import { ResourceRef, type CallOptions, type AnyResourceRef } from './ref.js';
-import { Directory, DirectoryInterface, DIRECTORY_RESOURCE } from './directory.js';
 import { Remote } from './remote.js';
-import type { PacketPort } from '../router/port.js';
-import type { HandlerResourceSpec, ResourceSpec } from './resource.js';
+import { RemoteStreams } from './remoteStreams.js';
+import { Reports, type NodeReport } from './reports.js';
+import type { HandlerResourceSpec, MachineResourceSpec, ResourceSpec } from './resource.js';
 import { Signals } from './signals.js';
+import { emptyNodeStats, type NodeStats } from './stats.js';
 import type { DownSignal, ExitReason, Replier, StreamSink } from './types.js';
 
 /** Options of a {@link Node}. */
@@ -35,8 +39,8 @@ export interface NodeOptions {
    */
   clock?: Clock;
   /**
-   * Wall clock (ms since the epoch) that stamps name claims; the directory settles two claims on
-   * one name by the earlier stamp.
+   * Wall clock (ms since the epoch) that stamps name claims and reports; the directory settles
+   * two claims on one name by the earlier stamp.
    * @default Date.now
    */
   wallClock?: () => number;
@@ -55,14 +59,12 @@ export interface NodeOptions {
    * @default 100
    */
   maxReports?: number;
-}
-
-/** Counters a node keeps about what it refused or dropped, so that nothing is lost silently. */
-export interface NodeStats {
-  /** Casts that could not be delivered (noproc, busy, badarg, nomethod). */
-  castsFailed: number;
-  /** Packets refused by the decoder or the dispatcher. */
-  packetsRejected: number;
+  /**
+   * What other nodes may ask of this node's resources, decided at the door (see `door.ts`)
+   * before any mailbox sees a request. Requests from code inside the node never reach it.
+   * @default undefined (every request is admitted)
+   */
+  policy?: PeerPolicy;
 }
 
 /** Options when spawning a resource or process. */
@@ -73,8 +75,8 @@ export interface SpawnOptions {
   link?: boolean;
 }
 
-/** Spawn options used by the runtime itself (the Node resource, processes). */
-interface InternalSpawnOptions {
+/** Spawn options used by the runtime itself (the node's own resources, processes). */
+interface CellOptions extends SpawnOptions {
   /** A fixed local id instead of a fresh one. */
   local?: string;
   /** Marks the resource as a process of this kind. */
@@ -85,25 +87,35 @@ interface InternalSpawnOptions {
 
 /**
  * A node: the local actor system (resources, processes, names) and the Node resource
- * (`glow.Node/1`). Packets leave through an attached {@link PacketPort} and enter through
- * {@link Node.receive}; that port is the one seam the router implements.
+ * (`glow.Node/1`). Packets leave through an attached {@link PacketPort}; packets from other
+ * nodes enter through {@link Node.receive}, the door (`door.ts`) where their sender is known
+ * and the node's {@link PeerPolicy} decides what they may do.
+ *
+ * The node composes its parts and gives each only what it uses: cells see a {@link CellHost},
+ * the signal bookkeeping a lookup and the outgoing port, the door its tables. No part outside
+ * `src/actors` sees a cell.
  */
-export class Node implements CellHost {
+export class Node {
   readonly id: NodeId;
   readonly clock: Clock;
   readonly callTimeout: number;
   readonly limits: ReceiveLimits;
   /** The mesh-wide name directory (this node's replica). */
   readonly directory: Directory;
-  readonly stats: NodeStats = { castsFailed: 0, packetsRejected: 0 };
+  readonly stats: NodeStats = emptyNodeStats();
   /** The node itself as a resource. */
   readonly self: ResourceRef<typeof NodeInterface>;
   private readonly cells = new Map<string, Cell>();
   private readonly kinds = new Map<string, ProcessKind>();
   private readonly signals: Signals;
   private readonly remote: Remote;
+  private readonly streams: RemoteStreams;
+  private readonly door: Door;
   private readonly castListeners = new Set<(target: ResourceId, error: GlowError) => void>();
   private readonly reports: Reports;
+  /** What every cell of this node sees of it. */
+  private readonly cellHost: CellHost = { cellExited: (cell, reason) => this.cellExited(cell, reason) };
+  private readonly processHost: ProcessHost;
   private closed = false;
 
   constructor(options: NodeOptions = {}) {
@@ -112,15 +124,45 @@ export class Node implements CellHost {
     this.callTimeout = options.callTimeout ?? 5000;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.reports = new Reports(options.maxReports ?? 100, options.wallClock ?? Date.now);
-    this.signals = new Signals(this);
-    this.remote = new Remote(this);
-    this.directory = new Directory(this, options.wallClock);
-    this.self = this.spawnResource(
-      { iface: NodeInterface, handlers: nodeHandlers(this), concurrency: 64 } satisfies HandlerResourceSpec<typeof NodeInterface>,
-      { local: NODE_RESOURCE },
+    const lookup = (local: string) => this.cells.get(local);
+    const self: ResourceId = { node: this.id, local: NODE_RESOURCE };
+    this.remote = new Remote({ self, limits: this.limits, stats: this.stats, clock: this.clock });
+    this.signals = new Signals({ id: this.id, cell: lookup, remote: this.remote });
+    this.streams = new RemoteStreams({
+      limits: this.limits,
+      stats: this.stats,
+      cell: lookup,
+      send: (kind, dst, corr, method, body) => this.remote.send(kind, dst, corr, method, body),
+    });
+    this.door = new Door({
+      id: this.id,
+      limits: this.limits,
+      stats: this.stats,
+      cell: lookup,
+      signals: this.signals,
+      remote: this.remote,
+      streams: this.streams,
+      castFailed: (target, error) => this.castFailed(target, error),
+      policy: options.policy,
+    });
+    this.processHost = {
+      node: this,
+      signals: this.signals,
+      cell: lookup,
+      spawnCell: (spec, spawn) => this.spawnCell(spec, spawn),
+    };
+    this.directory = new Directory(
+      {
+        id: this.id,
+        monitor: (target, listener) => this.monitor(target, listener),
+        send: (peer, sync) => this.ref({ node: peer, local: DIRECTORY_RESOURCE }, DirectoryInterface).cast('sync', sync),
+      },
+      options.wallClock,
     );
+    const selfSpec: HandlerResourceSpec<typeof NodeInterface> = { iface: NodeInterface, handlers: nodeHandlers(this), concurrency: 64 };
+    this.self = new ResourceRef(this, this.spawnCell(selfSpec, { local: NODE_RESOURCE }).id, NodeInterface);
     const directory = this.directory;
-    this.spawnResource(
+    this.spawnCell(
       {
         iface: DirectoryInterface,
         handlers: {
@@ -135,25 +177,46 @@ export class Node implements CellHost {
   // ---- resources -------------------------------------------------------------------------
 
   /** Starts a resource on this node and returns its ref. */
-  spawnResource<I extends InterfaceDef>(spec: ResourceSpec<I>, options: SpawnOptions & InternalSpawnOptions = {}): ResourceRef<I> {
+  spawnResource<I extends InterfaceDef>(spec: ResourceSpec<I>, options: SpawnOptions = {}): ResourceRef<I> {
+    return new ResourceRef(this, this.spawnCell(spec, options).id, spec.iface);
+  }
+
+  /**
+   * Starts a resource under a fixed local id: for the node's own well-known resources (its
+   * signaling endpoint, say), which peers address without a lookup. `denied` when the id is taken.
+   */
+  spawnWellKnown<I extends InterfaceDef>(local: string, spec: ResourceSpec<I>): ResourceRef<I> {
+    if (this.cells.has(local)) throw new GlowError('denied', `a resource with local id ${JSON.stringify(local)} already runs`);
+    return new ResourceRef(this, this.spawnCell(spec, { local }).id, spec.iface);
+  }
+
+  private spawnCell<I extends InterfaceDef>(spec: ResourceSpec<I>, options: CellOptions): Cell {
     if (this.closed) throw new GlowError('noproc', 'the node is shut down');
     const owner = options.owner ? this.cells.get(options.owner.local) : undefined;
     if (options.owner && (!owner || options.owner.node !== this.id)) throw new GlowError('noproc', 'the owner is not running on this node');
-    const id: ResourceId = { node: this.id, local: options.local ?? newLocalId() };
     const isMachine = 'machine' in spec;
-    const cell = new Cell(this, id, spec.iface, owner?.id, spec, isMachine ? 'capacity' : 'one');
-    cell.kind = options.kind;
-    this.cells.set(id.local, cell);
+    const makeActor = isMachine
+      ? machineActor(spec as MachineResourceSpec<InterfaceDef>)
+      : handlerActor(spec as unknown as HandlerResourceSpec<InterfaceDef>, options.context ?? ((cell) => new CellContext(this, cell, this.signals)));
+    const cell = new Cell(
+      this.cellHost,
+      {
+        id: { node: this.id, local: options.local ?? newLocalId() },
+        iface: spec.iface,
+        owner: owner?.id,
+        kind: options.kind,
+        options: spec,
+        defaultConcurrency: isMachine ? 'capacity' : 'one',
+      },
+      makeActor,
+    );
+    this.cells.set(cell.id.local, cell);
     if (owner) {
-      (owner.owned ??= new Set()).add(cell);
+      owner.adopt(cell);
       if (options.link ?? true) this.signals.link(owner, cell.id);
     }
-    if (isMachine) startMachineActor(cell, spec as never);
-    else {
-      const ctx = options.context ? options.context(cell) : new CellContext(this, cell);
-      startHandlerActor(cell, spec as unknown as HandlerResourceSpec<InterfaceDef>, ctx);
-    }
-    return new ResourceRef(this, id, spec.iface);
+    cell.start();
+    return cell;
   }
 
   /**
@@ -166,7 +229,7 @@ export class Node implements CellHost {
 
   /** Names a resource for the whole mesh (freed when it ends). `denied` when the name is taken. */
   register(name: string, target: AnyResourceRef | ResourceId): void {
-    this.directory.register(name, target instanceof ResourceRef ? target.id : target);
+    this.directory.register(name, idOf(target));
   }
 
   /** Frees a name this node registered. */
@@ -197,25 +260,150 @@ export class Node implements CellHost {
     return this.ref(text.startsWith('glow://') ? text : `glow://${text}`, iface);
   }
 
-  /** The cell of a local resource, if it runs. */
-  cell(local: string): Cell | undefined {
-    return this.cells.get(local);
-  }
-
   /** True when `target` is a resource of this node that has not ended (OTP `is_process_alive`); false for other nodes' resources. */
   isAlive(target: AnyResourceRef | ResourceId): boolean {
-    const id = target instanceof ResourceRef ? target.id : target;
-    return id.node === this.id && this.cells.get(id.local)?.status === 'running';
+    return this.localCell(idOf(target))?.status === 'running';
   }
 
   /** What a local process is and owns, recursively; undefined when it is not a running resource of this node. */
   processInfo(target: AnyResourceRef | ResourceId): ProcessInfo | undefined {
-    const id = target instanceof ResourceRef ? target.id : target;
-    const cell = id.node === this.id ? this.cells.get(id.local) : undefined;
+    const cell = this.localCell(idOf(target));
     return cell ? processInfo(cell) : undefined;
   }
 
-  // ---- reports ---------------------------------------------------------------------------
+  /** How many monitors watch a resource of this node, set here or by other nodes (0 when it does not run). */
+  monitorCount(target: AnyResourceRef | ResourceId): number {
+    return this.localCell(idOf(target))?.monitorCount ?? 0;
+  }
+
+  private localCell(id: ResourceId): Cell | undefined {
+    return id.node === this.id ? this.cells.get(id.local) : undefined;
+  }
+
+  /** Summaries of every resource on this node. */
+  resources(): ResourceSummary[] {
+    return [...this.cells.values()].map(summarize);
+  }
+
+  // ---- calls -------------------------------------------------------------------------------
+
+  /** Calls a member of any resource. Used by {@link ResourceRef.call}. */
+  callResource(id: ResourceId, member: string, args: unknown, options?: CallOptions): Promise<unknown> {
+    const timeout = options?.timeout ?? this.callTimeout;
+    if (id.node !== this.id) return this.remote.call(id, member, args, timeout);
+    return new Promise((resolve, reject) => {
+      const cell = this.cells.get(id.local);
+      if (!cell) return reject(new GlowError('noproc', `no resource ${formatResourceId(id)}`));
+      const clock = this.clock;
+      let done = false;
+      let timer: ReturnType<Clock['setTimeout']> | undefined = undefined;
+      const reply: Replier = {
+        resolve(value) {
+          if (done) return;
+          done = true;
+          clock.clearTimeout(timer);
+          resolve(value);
+        },
+        reject(error) {
+          if (done) return;
+          done = true;
+          clock.clearTimeout(timer);
+          reject(error);
+        },
+      };
+      const started = clock.now();
+      cell.accept('glow.call', member, args, reply);
+      // Most local calls are settled within accept (a synchronous handler on an idle mailbox, a
+      // refusal): arm the timeout only for a call still waiting, less the whole milliseconds
+      // already spent (whole, so that timers of one duration share Node's timer list).
+      if (done) return;
+      timer = clock.setTimeout(
+        () => {
+          done = true;
+          reject(new GlowError('timeout', `no reply from ${formatResourceId(id)} within ${timeout} ms`, { timeout }));
+        },
+        Math.max(0, timeout - Math.floor(clock.now() - started)),
+      );
+    });
+  }
+
+  /**
+   * Casts to any resource. Used by {@link ResourceRef.cast}: a ref by name that names nothing is
+   * a cast that failed, like any other.
+   */
+  castResource(target: AnyResourceRef | ResourceId, member: string, args: unknown): void {
+    let id: ResourceId;
+    try {
+      id = idOf(target);
+    } catch (error) {
+      return this.castFailed({ node: this.id, local: 'unnamed' }, error as GlowError);
+    }
+    const error = id.node !== this.id ? this.remote.cast(id, member, args) : this.castLocal(id, member, args);
+    if (error) this.castFailed(id, error);
+  }
+
+  private castLocal(id: ResourceId, member: string, args: unknown): GlowError | undefined {
+    const cell = this.cells.get(id.local);
+    return cell ? cell.accept('glow.cast', member, args) : new GlowError('noproc', `no resource ${formatResourceId(id)}`);
+  }
+
+  /** Counts and reports a cast that could not be delivered. */
+  private castFailed(target: ResourceId, error: GlowError): void {
+    this.stats.castsFailed++;
+    for (const listener of this.castListeners) listener(target, error);
+  }
+
+  /** Listens for casts that could not be delivered; returns a function that stops listening. */
+  onCastFailed(listener: (target: ResourceId, error: GlowError) => void): () => void {
+    this.castListeners.add(listener);
+    return () => this.castListeners.delete(listener);
+  }
+
+  /** Opens a stream on any resource into `sink`. Used by {@link ResourceRef.stream}. */
+  openStream(id: ResourceId, member: string, args: unknown, sink: StreamSink): void {
+    if (id.node !== this.id) {
+      if (!this.remote.connected) return sink.error(new GlowError('noconnection', `no route to node ${id.node}`));
+      return this.streams.consume(this.remote.nextCorr(), id, member, args, sink);
+    }
+    const cell = this.cells.get(id.local);
+    if (!cell) return sink.error(new GlowError('noproc', `no resource ${formatResourceId(id)}`));
+    cell.accept('glow.stream', member, args, sink);
+  }
+
+  // ---- signals -----------------------------------------------------------------------------
+
+  /**
+   * Watches a resource from outside any resource: `listener` gets one `DOWN` when it ends
+   * (at once, with `noproc`, if it is already gone). Returns a function that stops watching.
+   */
+  monitor(target: AnyResourceRef | ResourceId, listener: (down: DownSignal) => void): () => void {
+    const id = idOf(target);
+    const monitor = this.signals.monitor(id, (reason) => listener({ type: 'glow.down', monitor, id, reason }));
+    return () => this.signals.demonitor(monitor);
+  }
+
+  /** Resolves with the `DOWN` signal when the resource ends. */
+  down(target: AnyResourceRef | ResourceId): Promise<DownSignal> {
+    return new Promise((resolve) => this.monitor(target, resolve));
+  }
+
+  /**
+   * Sends an exit signal (OTP `exit/2`): `kill` ends the resource whatever it does; other
+   * reasons end it unless it traps exits, in which case it receives them as an `EXIT` message;
+   * `normal` is ignored by resources that do not trap exits.
+   */
+  exit(target: AnyResourceRef | ResourceId, reason: ExitReason | 'kill', from: ResourceId = this.self.id): void {
+    this.signals.exit(idOf(target), reason, from);
+  }
+
+  private cellExited(cell: Cell, reason: ExitReason): void {
+    this.cells.delete(cell.id.local);
+    if (cell.owner) this.cells.get(cell.owner.local)?.disown(cell);
+    this.directory.forget(cell.id);
+    this.signals.cellExited(cell, reason);
+  }
+
+  // ---- reports -----------------------------------------------------------------------------
 
   /** Files a report (a supervisor's child ended, a start failed, …): kept for `info`, given to listeners. */
   report(report: Omit<NodeReport, 'at'>): NodeReport {
@@ -232,135 +420,7 @@ export class Node implements CellHost {
     return this.reports.recent();
   }
 
-  /** Summaries of every resource on this node. */
-  resources(): ResourceSummary[] {
-    return [...this.cells.values()].map(summarize);
-  }
-
-  // ---- calls -----------------------------------------------------------------------------
-
-  /** Calls a member of any resource. Used by {@link ResourceRef.call}. */
-  callResource(id: ResourceId, member: string, args: unknown, options?: CallOptions): Promise<unknown> {
-    const timeout = options?.timeout ?? this.callTimeout;
-    if (id.node !== this.id) return this.remote.call(id, member, args, timeout);
-    return new Promise((resolve, reject) => {
-      const cell = this.cells.get(id.local);
-      if (!cell) return reject(new GlowError('noproc', `no resource ${formatResourceId(id)}`));
-      let done = false;
-      let timer: ReturnType<typeof setTimeout> | undefined = undefined;
-      const reply: Replier = {
-        resolve(value) {
-          if (done) return;
-          done = true;
-          if (timer !== undefined) clearTimeout(timer);
-          resolve(value);
-        },
-        reject(error) {
-          if (done) return;
-          done = true;
-          if (timer !== undefined) clearTimeout(timer);
-          reject(error);
-        },
-      };
-      const started = performance.now();
-      cell.accept('glow.call', member, args, reply);
-      // Most local calls are settled within accept (a synchronous handler on an idle mailbox, a
-      // refusal): arm the timeout only for a call still waiting, less the whole milliseconds
-      // already spent (whole, so that timers of one duration share Node's timer list).
-      if (done) return;
-      timer = setTimeout(
-        () => {
-          done = true;
-          reject(new GlowError('timeout', `no reply from ${formatResourceId(id)} within ${timeout} ms`, { timeout }));
-        },
-        Math.max(0, timeout - Math.floor(performance.now() - started)),
-      );
-    });
-  }
-
-  /** Casts to any resource. Used by {@link ResourceRef.cast}. */
-  castResource(id: ResourceId, member: string, args: unknown): void {
-    if (id.node !== this.id) return this.remote.cast(id, member, args);
-    const cell = this.cells.get(id.local);
-    const error = cell ? cell.accept('glow.cast', member, args) : new GlowError('noproc', `no resource ${formatResourceId(id)}`);
-    if (error) this.castFailed(id, error);
-  }
-
-  /** Counts and reports a cast that could not be delivered. */
-  castFailed(target: ResourceId, error: GlowError): void {
-    this.stats.castsFailed++;
-    for (const listener of this.castListeners) listener(target, error);
-  }
-
-  /** Listens for casts that could not be delivered; returns a function that stops listening. */
-  onCastFailed(listener: (target: ResourceId, error: GlowError) => void): () => void {
-    this.castListeners.add(listener);
-    return () => this.castListeners.delete(listener);
-  }
-
-  /** Opens a stream on any resource into `sink`. Used by {@link ResourceRef.stream}. */
-  openStream(id: ResourceId, member: string, args: unknown, sink: StreamSink): void {
-    if (id.node !== this.id) return this.remote.stream(id, member, args, sink);
-    const cell = this.cells.get(id.local);
-    if (!cell) return sink.error(new GlowError('noproc', `no resource ${formatResourceId(id)}`));
-    cell.accept('glow.stream', member, args, sink);
-  }
-
-  // ---- signals ---------------------------------------------------------------------------
-
-  /**
-   * Watches a resource from outside any resource: `listener` gets one `DOWN` when it ends
-   * (at once, with `noproc`, if it is already gone). Returns a function that stops watching.
-   */
-  monitor(target: AnyResourceRef | ResourceId, listener: (down: DownSignal) => void): () => void {
-    const id = target instanceof ResourceRef ? target.id : target;
-    const monitor = this.signals.monitor(id, (reason) => listener({ type: 'glow.down', monitor, id, reason }));
-    return () => this.signals.demonitor(monitor);
-  }
-
-  /** Resolves with the `DOWN` signal when the resource ends. */
-  down(target: AnyResourceRef | ResourceId): Promise<DownSignal> {
-    return new Promise((resolve) => this.monitor(target, resolve));
-  }
-
-  /**
-   * Sends an exit signal (OTP `exit/2`): `kill` ends the resource whatever it does; other
-   * reasons end it unless it traps exits, in which case it receives them as an `EXIT` message;
-   * `normal` is ignored by resources that do not trap exits.
-   */
-  exit(target: AnyResourceRef | ResourceId, reason: ExitReason | 'kill', from: ResourceId = this.self.id): void {
-    const id = target instanceof ResourceRef ? target.id : target;
-    this.signals.exit(id, reason, from);
-  }
-
-  /** Sets a monitor on a resource of another node (through the port). */
-  remoteMonitor(target: ResourceId, monitor: number, fire: (reason: ExitReason) => void): void {
-    this.remote.monitor(target, monitor, fire);
-  }
-
-  /** Sends a link, unlink or exit signal to a resource of another node. */
-  remoteSignal(name: 'link' | 'unlink' | 'exit', from: ResourceId, target: ResourceId, reason?: ExitReason | 'kill'): void {
-    this.remote.signal(name, from, target, reason);
-  }
-
-  /** Drops a monitor on a resource of another node. */
-  remoteDemonitor(node: NodeId, monitor: number): void {
-    this.remote.demonitor(node, monitor);
-  }
-
-  /** Signal bookkeeping, for contexts and supervisors. */
-  get signalTable(): Signals {
-    return this.signals;
-  }
-
-  cellExited(cell: Cell, reason: ExitReason): void {
-    this.cells.delete(cell.id.local);
-    if (cell.owner) this.cells.get(cell.owner.local)?.owned?.delete(cell);
-    this.directory.forget(cell.id);
-    this.signals.cellExited(cell, reason);
-  }
-
-  // ---- processes -------------------------------------------------------------------------
+  // ---- processes ---------------------------------------------------------------------------
 
   /** Registers a process kind; `spawn(kind.name, …)` starts one. */
   registerKind(kind: ProcessKind): void {
@@ -394,7 +454,7 @@ export class Node implements CellHost {
   spawn(kind: string, args?: unknown, options: SpawnOptions = {}): Promise<ResourceRef> {
     const found = this.kinds.get(kind);
     if (!found) return Promise.reject(new GlowError('badarg', `no process kind named ${JSON.stringify(kind.slice(0, 64))}`));
-    return spawnProcess(this, found, args, options);
+    return spawnProcess(this.processHost, found, args, options);
   }
 
   /** The supervision trees: every process without an owning process, with what it owns. */
@@ -402,22 +462,28 @@ export class Node implements CellHost {
     return [...this.cells.values()].filter((cell) => cell.kind !== undefined && !cell.owner).map(processInfo);
   }
 
-  // ---- packets ---------------------------------------------------------------------------
+  // ---- packets -----------------------------------------------------------------------------
 
   /** Attaches the port packets leave through (the router implements it). */
   attachPort(port: PacketPort): void {
-    this.remote.port = port;
+    this.remote.attach(port);
   }
 
-  /** A packet arrives for this node. Bad packets are answered with an error or counted, never thrown. */
+  /**
+   * A packet from another node arrives: the door (`door.ts`) decides what it may do. Bad
+   * packets are answered with an error or counted, never thrown.
+   */
   receive(packet: Packet | Uint8Array): void {
-    this.remote.receive(packet);
+    this.door.receive(packet);
   }
 
-  /** Every call and monitor pending on `node` fails with `noconnection` (the router calls this). */
+  /** Every call, stream, monitor and link waiting on `node` fails with `noconnection` (the router calls this). */
   nodeUnreachable(node: NodeId): void {
     this.directory.nodeUnreachable(node);
     this.remote.nodeUnreachable(node);
+    this.door.nodeUnreachable(node);
+    this.streams.nodeUnreachable(node);
+    this.signals.nodeUnreachable(node);
   }
 
   /** A route to `node` appeared (the router calls this): the name directory syncs with it. */
@@ -425,7 +491,25 @@ export class Node implements CellHost {
     this.directory.nodeReachable(node);
   }
 
-  // ---- lifecycle -------------------------------------------------------------------------
+  /**
+   * What the node keeps for other nodes and for monitors and links, by table: what a test of
+   * leaks compares before and after (every entry must go once what it stood for is over).
+   */
+  tables(): { resources: number; monitors: number; linkedNodes: number; watchedByPeers: number; pendingCalls: number; remoteMonitors: number; streams: number } {
+    const { calls, monitors } = this.remote.waiting;
+    const { consuming, producing } = this.streams.open;
+    return {
+      resources: this.cells.size,
+      monitors: this.signals.monitorCount,
+      linkedNodes: this.signals.linkedNodeCount,
+      watchedByPeers: this.door.watchedCount,
+      pendingCalls: calls,
+      remoteMonitors: monitors,
+      streams: consuming + producing,
+    };
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------
 
   /**
    * Ends the node in supervision order: each top-level process (newest first) gets exit
@@ -440,14 +524,19 @@ export class Node implements CellHost {
     for (const cell of tops) {
       const down = this.down(cell.id);
       this.exit(cell.id, 'shutdown');
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([down, new Promise((resolve) => (timer = setTimeout(resolve, timeout)))]);
-      clearTimeout(timer);
+      let timer: ReturnType<Clock['setTimeout']> | undefined;
+      await Promise.race([down, new Promise((resolve) => (timer = this.clock.setTimeout(() => resolve(undefined), timeout)))]);
+      this.clock.clearTimeout(timer);
       cell.exit('killed');
     }
     for (const cell of [...this.cells.values()].reverse()) if (cell.id.local !== NODE_RESOURCE) cell.exit('shutdown');
     this.cells.get(NODE_RESOURCE)?.exit('shutdown');
     this.remote.close();
+    this.streams.close();
   }
 }
 
+/** The id of a ref or id (a ref by name resolves now, or throws `noproc`). */
+function idOf(target: AnyResourceRef | ResourceId): ResourceId {
+  return target instanceof ResourceRef ? target.id : target;
+}

@@ -2,14 +2,27 @@ import { GlowError, toGlowError, errorToWire } from '../firefly/errors.js';
 import type { InterfaceDef, Schema } from '../firefly/idl.js';
 import { validate } from '../firefly/validate.js';
 import { formatResourceId } from '../firefly/address.js';
+import type { Cell } from './cell.js';
 import { CellContext } from './context.js';
 import { ProcessInterface, type ProcessInfo, type ResourceSummary } from './interfaces.js';
 import type { Node, SpawnOptions } from './node.js';
 import { processInfo } from './introspection.js';
-import type { ResourceRef, AnyResourceRef } from './ref.js';
-import type { ResourceContext } from './resource.js';
+import { ResourceRef, type AnyResourceRef } from './ref.js';
+import type { HandlerResourceSpec, ResourceContext } from './resource.js';
+import type { Signals } from './signals.js';
 import type { Signal } from './types.js';
 import type { ResourceId } from '../firefly/address.js';
+
+/** What starting a process needs from its node. */
+export interface ProcessHost {
+  /** The node, as the process's code sees it (`ctx.node`). */
+  readonly node: Node;
+  readonly signals: Signals;
+  /** A local cell by its local id. */
+  cell(local: string): Cell | undefined;
+  /** Starts the process's own resource, marked with its kind, with the context `context` builds. */
+  spawnCell(spec: HandlerResourceSpec<InterfaceDef>, options: SpawnOptions & { kind: string; context: (cell: Cell) => CellContext }): Cell;
+}
 
 /** A member handler; `caller` is the sender when it came from another node (as for handler resources). */
 type Handler = (args: any, ctx: ResourceContext, caller?: ResourceId) => unknown;
@@ -56,7 +69,8 @@ class ProcessCellContext extends CellContext implements ProcessContext {
  * Starts a process: its own resource (answering `glow.Process/1` and the kind's members), then
  * the kind's start function. A start that throws ends the process and rejects with `crashed`.
  */
-export async function spawnProcess(node: Node, kind: ProcessKind, rawArgs: unknown, options: SpawnOptions): Promise<ResourceRef> {
+export async function spawnProcess(host: ProcessHost, kind: ProcessKind, rawArgs: unknown, options: SpawnOptions): Promise<ResourceRef> {
+  const node = host.node;
   const args = kind.args ? await validate(kind.args, rawArgs ?? {}) : rawArgs;
   let behaviour: ProcessBehaviour | undefined;
   let ctx: ProcessCellContext | undefined;
@@ -65,8 +79,8 @@ export async function spawnProcess(node: Node, kind: ProcessKind, rawArgs: unkno
   let markReady!: () => void;
   const started = new Promise<void>((resolve) => (markReady = resolve));
   const handlers: Record<string, Handler> = {
-    info: (): ProcessInfo => processInfo(node.cell(ref.id.local)!),
-    resources: (): ResourceSummary[] => processInfo(node.cell(ref.id.local)!).resources,
+    info: (): ProcessInfo => processInfo(cell),
+    resources: (): ResourceSummary[] => processInfo(cell).resources,
     terminate: ({ reason }: { reason?: 'normal' | 'shutdown' }, resourceCtx) => {
       resourceCtx.exit(reason ?? 'shutdown');
       return { terminated: true };
@@ -85,16 +99,16 @@ export async function spawnProcess(node: Node, kind: ProcessKind, rawArgs: unkno
     dispatch[member] = (memberArgs, resourceCtx, caller) =>
       ready ? run(memberArgs, resourceCtx, caller) : started.then(() => run(memberArgs, resourceCtx, caller));
   }
-  const ref = node.spawnResource(
+  const cell = host.spawnCell(
     {
       iface,
       handlers: dispatch as never,
       concurrency: kind.concurrency,
       onSignal: (signal: Signal) => (ready ? behaviour?.onSignal?.(signal, ctx!) : started.then(() => behaviour?.onSignal?.(signal, ctx!))),
     },
-    { ...options, kind: kind.name, context: (created) => (ctx = new ProcessCellContext(node, created)) },
+    { ...options, kind: kind.name, context: (created) => (ctx = new ProcessCellContext(node, created, host.signals)) },
   );
-  const cell = node.cell(ref.id.local)!;
+  const ref = new ResourceRef(node, cell.id, iface);
   try {
     behaviour = (await kind.start(ctx!, args)) ?? undefined;
     ready = true;
@@ -103,13 +117,13 @@ export async function spawnProcess(node: Node, kind: ProcessKind, rawArgs: unkno
     const failure = toGlowError(error);
     // Like OTP's proc_lib:start_link, an owner that traps exits learns of the failure from the
     // rejection only: a late EXIT from a process it never got a ref to would read as another's.
-    const owner = options.owner?.node === node.id ? node.cell(options.owner.local) : undefined;
-    if (owner?.trapExit) node.signalTable.unlink(cell, owner.id);
+    const owner = options.owner?.node === node.id ? host.cell(options.owner.local) : undefined;
+    if (owner?.trapsExits) host.signals.unlink(cell, owner.id);
     cell.exit({ error: errorToWire(failure) });
     throw new GlowError('crashed', `process ${kind.name} failed to start: ${failure.message}`, { kind: kind.name, error: errorToWire(failure) });
   }
   if (cell.status !== 'running') {
-    throw new GlowError('crashed', `process ${kind.name} ended while starting (${formatResourceId(ref.id)})`, { reason: cell.reason });
+    throw new GlowError('crashed', `process ${kind.name} ended while starting (${formatResourceId(ref.id)})`, { reason: cell.exitReason });
   }
   return ref;
 }

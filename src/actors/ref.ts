@@ -61,16 +61,10 @@ export class ResourceRef<I extends InterfaceDef = InterfaceDef> {
 
   /**
    * Sends a one-way message. There is no reply; a cast that cannot be delivered (`noproc`,
-   * `busy`, `badarg`) is counted in the node's stats and reported on its `castFailed` listeners.
+   * `busy`, `badarg`) is counted in the node's stats and reported to its `onCastFailed` listeners.
    */
   cast<K extends CastName<I>>(member: K, args: ArgsOf<I, K>): void {
-    let id: ResourceId;
-    try {
-      id = this.id;
-    } catch (error) {
-      return this.node.castFailed({ node: this.node.id, local: 'unnamed' }, error as GlowError);
-    }
-    this.node.castResource(id, member, args);
+    this.node.castResource(this, member, args);
   }
 
   /**

@@ -1,13 +1,24 @@
+import type { Clock } from '../firefly/clock.js';
 import { decodeValue, encodeValue } from '../firefly/codec.js';
 import { errorFromWire, errorToWire, GlowError, toGlowError } from '../firefly/errors.js';
 import type { NodeId, ResourceId } from '../firefly/address.js';
-import { decodePacket, DEFAULT_HOP_LIMIT, PacketKind, PacketRejection, PROTOCOL_VERSION, type Packet } from '../firefly/packet.js';
-import type { Node } from './node.js';
+import type { ReceiveLimits } from '../firefly/limits.js';
+import { DEFAULT_HOP_LIMIT, PacketKind, PROTOCOL_VERSION, type Packet } from '../firefly/packet.js';
 import type { PacketPort } from '../router/port.js';
 import { DeadlineTimer } from './deadlines.js';
-import { RemoteStreams } from './remoteStreams.js';
-import type { ExitReason, Replier, StreamSink } from './types.js';
-import { PendingCalls, type PendingCall } from './pendingCalls.js';
+import { PendingCalls } from './pendingCalls.js';
+import type { RemoteSignalPort } from './signals.js';
+import type { NodeStats } from './stats.js';
+import type { ExitReason } from './types.js';
+
+/** What the outgoing side needs from its node. */
+export interface RemoteHost {
+  /** The node resource: the source of packets that no resource of ours sent. */
+  readonly self: ResourceId;
+  readonly limits: ReceiveLimits;
+  readonly stats: NodeStats;
+  readonly clock: Clock;
+}
 
 interface RemoteMonitor {
   node: NodeId;
@@ -17,7 +28,7 @@ interface RemoteMonitor {
 const CLEAN_REASONS = new Set(['normal', 'shutdown', 'killed', 'noproc', 'noconnection']);
 
 /** Reads an exit reason from untrusted data; anything malformed becomes a crash with `badpacket`. */
-function reasonFromWire(value: unknown): ExitReason {
+export function reasonFromWire(value: unknown): ExitReason {
   if (typeof value === 'string' && CLEAN_REASONS.has(value)) return value as ExitReason;
   if (value === 'kill') return 'killed';
   const error = typeof value === 'object' && value !== null ? (value as { error?: unknown }).error : undefined;
@@ -25,36 +36,49 @@ function reasonFromWire(value: unknown): ExitReason {
 }
 
 /**
- * Everything a node does with packets: calls, casts and monitors to resources of other nodes,
- * and serving those that arrive. Bad packets are answered with a typed error when the sender
- * can be named, and counted either way; nothing here throws into the caller of `receive`.
+ * What a node sends to other nodes and the answers it waits for: calls (with their deadlines),
+ * casts, signals, monitors it holds on remote resources. Answers come back through the door
+ * (`door.ts`), which hands them here; nothing here reads a packet a peer chose to send us.
  */
-export class Remote {
-  port?: PacketPort;
+export class Remote implements RemoteSignalPort {
+  private port?: PacketPort;
   private seq = 0;
   private readonly pending = new PendingCalls();
-  private readonly deadlines = new DeadlineTimer((now) => this.timeOut(now));
+  private readonly deadlines: DeadlineTimer;
   /** Monitors this node holds on remote resources, by monitor id. */
   private readonly watching = new Map<number, RemoteMonitor>();
-  /** Monitors remote nodes hold on our resources: `node:monitor` → our local monitor id. */
-  private readonly watched = new Map<string, number>();
 
-  private readonly streams: RemoteStreams;
-
-  constructor(private readonly node: Node) {
-    this.streams = new RemoteStreams(node, (kind, dst, corr, method, body) => this.send(kind, dst, corr, method, body));
+  constructor(private readonly host: RemoteHost) {
+    this.deadlines = new DeadlineTimer(host.clock, (now) => this.timeOut(now));
   }
 
-  private send(kind: PacketKind, dst: ResourceId, corr: number, method: string, body: Uint8Array, src: ResourceId = this.node.self.id): void {
+  /** Attaches the port packets leave through. */
+  attach(port: PacketPort): void {
+    this.port = port;
+  }
+
+  /** True once a port is attached (without one, every other node is unreachable). */
+  get connected(): boolean {
+    return this.port !== undefined;
+  }
+
+  /** A fresh correlation id. */
+  nextCorr(): number {
+    return ++this.seq;
+  }
+
+  /** Sends a packet from `src` (the node resource unless said otherwise). */
+  send(kind: PacketKind, dst: ResourceId, corr: number, method: string, body: Uint8Array, src: ResourceId = this.host.self): void {
     this.port?.send({ version: PROTOCOL_VERSION, kind, src, dst, hop: DEFAULT_HOP_LIMIT, corr, method, body });
   }
 
-  private sendError(dst: ResourceId, corr: number, error: GlowError): void {
+  /** Sends an error to whoever waits on `corr` at `dst`. */
+  sendError(dst: ResourceId, corr: number, error: GlowError): void {
     if (!this.port) return;
     this.send(PacketKind.error, dst, corr, '', encodeValue(errorToWire(error)));
   }
 
-  // ---- outgoing --------------------------------------------------------------------------
+  // ---- calls -------------------------------------------------------------------------------
 
   call(id: ResourceId, member: string, args: unknown, timeout: number): Promise<unknown> {
     if (!this.port) return Promise.reject(new GlowError('noconnection', `no route to node ${id.node}`));
@@ -64,9 +88,9 @@ export class Remote {
     } catch (error) {
       return Promise.reject(toGlowError(error, 'badarg'));
     }
-    const corr = ++this.seq;
+    const corr = this.nextCorr();
     return new Promise((resolve, reject) => {
-      const deadline = DeadlineTimer.now() + timeout;
+      const deadline = this.host.clock.now() + timeout;
       this.pending.add({ corr, node: id.node, resolve, reject, deadline, timeout });
       this.deadlines.add(deadline);
       this.send(PacketKind.call, id, corr, member, body);
@@ -85,39 +109,53 @@ export class Remote {
     return next;
   }
 
-  cast(id: ResourceId, member: string, args: unknown): void {
-    if (!this.port) return this.node.castFailed(id, new GlowError('noconnection', `no route to node ${id.node}`));
+  /** A reply or error for one of our calls; false when `corr` is not a call of ours. */
+  settle(packet: Packet): boolean {
+    const call = this.pending.get(packet.corr);
+    if (!call) return false;
+    // A reply from a node the call did not go to is forged or stale: drop it, count it.
+    if (call.node !== packet.src.node) {
+      this.host.stats.packetsRejected++;
+      return true;
+    }
+    this.pending.delete(call);
+    if (this.pending.size === 0) this.deadlines.idle();
+    let value: unknown;
+    try {
+      value = decodeValue(packet.body, this.host.limits);
+    } catch (error) {
+      call.reject(toGlowError(error, 'badpacket'));
+      return true;
+    }
+    if (packet.kind === PacketKind.reply) call.resolve(value);
+    else call.reject(errorFromWire(value));
+    return true;
+  }
+
+  /** Casts; a cast that cannot leave is returned as an error (the node counts it). */
+  cast(id: ResourceId, member: string, args: unknown): GlowError | undefined {
+    if (!this.port) return new GlowError('noconnection', `no route to node ${id.node}`);
     try {
       this.send(PacketKind.cast, id, 0, member, encodeValue(args));
     } catch (error) {
-      this.node.castFailed(id, toGlowError(error, 'badarg'));
+      return toGlowError(error, 'badarg');
     }
+    return undefined;
   }
 
-  stream(id: ResourceId, member: string, args: unknown, sink: StreamSink): void {
-    if (!this.port) return sink.error(new GlowError('noconnection', `no route to node ${id.node}`));
-    this.streams.open(++this.seq, id, member, args, sink);
-  }
+  // ---- signals -----------------------------------------------------------------------------
 
-  /**
-   * A link, unlink or exit signal from a local resource to one on another node. Without a port
-   * the other side is unreachable: a link (or exit) ends as `noconnection` at once.
-   */
-  signal(name: 'link' | 'unlink' | 'exit', from: ResourceId, target: ResourceId, reason?: ExitReason | 'kill'): void {
-    if (!this.port) {
-      if (name === 'link') queueMicrotask(() => this.node.signalTable.exitFromRemote(from, target, 'noconnection'));
-      return;
-    }
+  signal(name: 'link' | 'unlink' | 'exit', from: ResourceId, target: ResourceId, reason?: ExitReason | 'kill'): boolean {
+    if (!this.port) return false;
     this.send(PacketKind.signal, target, 0, name, encodeValue(reason ?? null), from);
+    return true;
   }
 
-  monitor(target: ResourceId, monitor: number, fire: (reason: ExitReason) => void): void {
-    if (!this.port) {
-      queueMicrotask(() => fire('noconnection'));
-      return;
-    }
+  monitor(target: ResourceId, monitor: number, fire: (reason: ExitReason) => void): boolean {
+    if (!this.port) return false;
     this.watching.set(monitor, { node: target.node, fire });
     this.send(PacketKind.signal, target, monitor, 'monitor', encodeValue(null));
+    return true;
   }
 
   demonitor(node: NodeId, monitor: number): void {
@@ -125,7 +163,31 @@ export class Remote {
     this.send(PacketKind.signal, { node, local: 'node' }, monitor, 'demonitor', encodeValue(null));
   }
 
-  /** A node is gone: its pending calls and monitors end with `noconnection` now. */
+  /** A `down` signal answering one of our monitors. */
+  down(packet: Packet): void {
+    const watch = this.watching.get(packet.corr);
+    if (!watch || watch.node !== packet.src.node) {
+      this.host.stats.packetsRejected++;
+      return;
+    }
+    this.watching.delete(packet.corr);
+    let reason: ExitReason;
+    try {
+      reason = reasonFromWire(decodeValue(packet.body, this.host.limits));
+    } catch {
+      reason = { error: errorToWire(new GlowError('badpacket', 'malformed DOWN')) };
+    }
+    watch.fire(reason);
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+
+  /** Calls and monitors waiting (for tests of what is kept). */
+  get waiting(): { calls: number; monitors: number } {
+    return { calls: this.pending.size, monitors: this.watching.size };
+  }
+
+  /** A node is gone: its pending calls and our monitors on it end with `noconnection` now. */
   nodeUnreachable(node: NodeId): void {
     for (const call of this.pending.all()) {
       if (call.node !== node) continue;
@@ -138,199 +200,14 @@ export class Remote {
       this.watching.delete(monitor);
       watch.fire('noconnection');
     }
-    for (const [key, local] of this.watched) {
-      if (!key.startsWith(`${node}:`)) continue;
-      this.watched.delete(key);
-      this.node.signalTable.demonitor(local);
-    }
-    this.streams.nodeUnreachable(node);
-    this.node.signalTable.nodeUnreachable(node);
   }
 
+  /** The node shuts down: every call waiting fails. */
   close(): void {
     this.deadlines.clear();
     for (const call of this.pending.all()) {
       this.pending.delete(call);
       call.reject(new GlowError('noconnection', 'the node shut down'));
     }
-    this.streams.close();
-  }
-
-  // ---- incoming --------------------------------------------------------------------------
-
-  receive(input: Packet | Uint8Array): void {
-    let packet: Packet;
-    if (input instanceof Uint8Array) {
-      try {
-        packet = decodePacket(input, this.node.limits);
-      } catch (error) {
-        this.node.stats.packetsRejected++;
-        if (error instanceof PacketRejection && error.src) this.sendError(error.src, error.corr ?? 0, error);
-        return;
-      }
-    } else {
-      packet = input;
-    }
-    // Every packet goes through here: no closure is made for it unless it is needed.
-    if (packet.dst.node !== this.node.id) return this.refuse(packet, new GlowError('noconnection', `this node is not ${packet.dst.node}`));
-    switch (packet.kind) {
-      case PacketKind.call:
-        return this.serveCall(packet);
-      case PacketKind.cast:
-        return this.serveCast(packet);
-      case PacketKind.reply:
-      case PacketKind.error: {
-        const call = this.pending.get(packet.corr);
-        if (call) return this.settle(packet, call);
-        if (!this.streams.consumerPacket(packet)) this.node.stats.packetsRejected++;
-        return;
-      }
-      case PacketKind.item:
-      case PacketKind.end:
-        if (!this.streams.consumerPacket(packet)) this.refuse(packet, new GlowError('noproc', 'no such stream'));
-        return;
-      case PacketKind.stream:
-        return this.streams.serve(packet, (error) => this.refuse(packet, error));
-      case PacketKind.credit:
-      case PacketKind.cancel:
-        return this.streams.producerPacket(packet);
-      case PacketKind.signal:
-        return this.serveSignal(packet);
-      default:
-        // route and rtc packets are the router's; one reaching the node came from a confused peer.
-        return this.refuse(packet, new GlowError('unsupported', `packet kind ${packet.kind} is not served by this node`));
-    }
-  }
-
-  /** A packet this node cannot serve: counted, and its sender told (unless it was an answer). */
-  private refuse(packet: Packet, error: GlowError): void {
-    this.node.stats.packetsRejected++;
-    // Never answer an answer: an error about an error could ping-pong forever.
-    if (packet.kind !== PacketKind.error && packet.kind !== PacketKind.reply) this.sendError(packet.src, packet.corr, error);
-  }
-
-  /** The packet's body; a body that does not decode is refused (with `refuse`) or just ignored. */
-  private decodeBody(packet: Packet, refuse = true): { ok: true; value: unknown } | { ok: false } {
-    try {
-      return { ok: true, value: decodeValue(packet.body, this.node.limits) };
-    } catch (error) {
-      if (refuse) this.refuse(packet, toGlowError(error, 'badpacket'));
-      return { ok: false };
-    }
-  }
-
-  private serveCall(packet: Packet): void {
-    const cell = this.node.cell(packet.dst.local);
-    if (!cell) return this.refuse(packet, new GlowError('noproc', `no resource ${packet.dst.local} on node ${this.node.id}`));
-    const body = this.decodeBody(packet);
-    if (!body.ok) return;
-    cell.accept('glow.call', packet.method, body.value, new CallReplier(this, packet), packet.src);
-  }
-
-  /** @internal Answers a call that came in `packet` with its result. */
-  answer(packet: Packet, value: unknown): void {
-    let encoded: Uint8Array;
-    try {
-      encoded = encodeValue(value);
-    } catch (error) {
-      return this.sendError(packet.src, packet.corr, toGlowError(error, 'crashed'));
-    }
-    this.send(PacketKind.reply, packet.src, packet.corr, '', encoded);
-  }
-
-  /** @internal Answers a call that came in `packet` with an error. */
-  answerError(packet: Packet, error: GlowError): void {
-    this.sendError(packet.src, packet.corr, error);
-  }
-
-  private serveCast(packet: Packet): void {
-    const cell = this.node.cell(packet.dst.local);
-    const body = this.decodeBody(packet);
-    if (!body.ok) return;
-    const error = cell ? cell.accept('glow.cast', packet.method, body.value, undefined, packet.src) : new GlowError('noproc', `no resource ${packet.dst.local}`);
-    if (error) this.node.castFailed(packet.dst, error);
-  }
-
-  private settle(packet: Packet, call: PendingCall): void {
-    // A reply from a node the call did not go to is forged or stale: drop it, count it.
-    if (call.node !== packet.src.node) {
-      this.node.stats.packetsRejected++;
-      return;
-    }
-    this.pending.delete(call);
-    if (this.pending.size === 0) this.deadlines.idle();
-    let value: unknown;
-    try {
-      value = decodeValue(packet.body, this.node.limits);
-    } catch (error) {
-      return call.reject(toGlowError(error, 'badpacket'));
-    }
-    if (packet.kind === PacketKind.reply) call.resolve(value);
-    else call.reject(errorFromWire(value));
-  }
-
-  private serveSignal(packet: Packet): void {
-    const key = `${packet.src.node}:${packet.corr}`;
-    switch (packet.method) {
-      case 'monitor': {
-        const local = this.node.signalTable.monitor(packet.dst, (reason) => {
-          this.watched.delete(key);
-          this.send(PacketKind.signal, packet.src, packet.corr, 'down', encodeValue(reason));
-        });
-        this.watched.set(key, local);
-        return;
-      }
-      case 'demonitor': {
-        const local = this.watched.get(key);
-        this.watched.delete(key);
-        if (local !== undefined) this.node.signalTable.demonitor(local);
-        return;
-      }
-      case 'down': {
-        const watch = this.watching.get(packet.corr);
-        if (!watch || watch.node !== packet.src.node) {
-          this.node.stats.packetsRejected++;
-          return;
-        }
-        const body = this.decodeBody(packet, false);
-        this.watching.delete(packet.corr);
-        watch.fire(body.ok ? reasonFromWire(body.value) : { error: errorToWire(new GlowError('badpacket', 'malformed DOWN')) });
-        return;
-      }
-      case 'link':
-        if (!this.node.signalTable.linkFromRemote(packet.dst, packet.src)) {
-          this.send(PacketKind.signal, packet.src, 0, 'exit', encodeValue('noproc'), packet.dst);
-        }
-        return;
-      case 'unlink':
-        return this.node.signalTable.unlinkFromRemote(packet.dst, packet.src);
-      case 'exit': {
-        const body = this.decodeBody(packet);
-        if (!body.ok) return;
-        const reason = body.value === 'kill' ? 'kill' : reasonFromWire(body.value);
-        return this.node.signalTable.exitFromRemote(packet.dst, packet.src, reason);
-      }
-      default:
-        return this.refuse(packet, new GlowError('unsupported', `unknown signal ${JSON.stringify(packet.method.slice(0, 32))}`));
-    }
-  }
-}
-
-/**
- * Where the answer to a call from another node goes. A class rather than an object of arrow
- * functions: one is made for every call served, and methods cost nothing per instance.
- */
-class CallReplier implements Replier {
-  constructor(
-    private readonly remote: Remote,
-    private readonly packet: Packet,
-  ) {}
-
-  resolve(value: unknown): void {
-    this.remote.answer(this.packet, value);
-  }
-
-  reject(error: GlowError): void {
-    this.remote.answerError(this.packet, error);
   }
 }

@@ -1,12 +1,23 @@
 import { decodeValue, encodeValue } from '../firefly/codec.js';
 import { errorFromWire, errorToWire, GlowError, toGlowError } from '../firefly/errors.js';
 import type { NodeId, ResourceId } from '../firefly/address.js';
+import type { ReceiveLimits } from '../firefly/limits.js';
 import { PacketKind, type Packet } from '../firefly/packet.js';
-import type { Node } from './node.js';
+import type { Cell } from './cell.js';
+import type { NodeStats } from './stats.js';
 import type { StreamSink } from './types.js';
 
 /** How the stream code sends packets (the Remote's `send`). */
 export type SendPacket = (kind: PacketKind, dst: ResourceId, corr: number, method: string, body: Uint8Array) => void;
+
+/** What streams between nodes need from their node. */
+export interface StreamsHost {
+  readonly limits: ReceiveLimits;
+  readonly stats: NodeStats;
+  /** A local cell by its local id. */
+  cell(local: string): Cell | undefined;
+  readonly send: SendPacket;
+}
 
 interface ConsumerStream {
   node: NodeId;
@@ -67,15 +78,22 @@ export class RemoteStreams {
   private readonly consuming = new Map<number, ConsumerStream>();
   private readonly producing = new Map<string, RemoteSink>();
 
-  constructor(
-    private readonly node: Node,
-    readonly send: SendPacket,
-  ) {}
+  constructor(private readonly host: StreamsHost) {}
+
+  /** Sends a packet of a stream. */
+  send(kind: PacketKind, dst: ResourceId, corr: number, method: string, body: Uint8Array): void {
+    this.host.send(kind, dst, corr, method, body);
+  }
+
+  /** Streams open in each direction (for tests of what is kept). */
+  get open(): { consuming: number; producing: number } {
+    return { consuming: this.consuming.size, producing: this.producing.size };
+  }
 
   // ---- consumer side ---------------------------------------------------------------------
 
   /** Opens a stream on a remote resource; `corr` is the caller's fresh correlation id. */
-  open(corr: number, id: ResourceId, member: string, args: unknown, sink: StreamSink): void {
+  consume(corr: number, id: ResourceId, member: string, args: unknown, sink: StreamSink): void {
     let body: Uint8Array;
     try {
       body = encodeValue([args, sink.credit]);
@@ -103,7 +121,7 @@ export class RemoteStreams {
     if (stream.node !== packet.src.node) return false;
     let value: unknown;
     try {
-      value = decodeValue(packet.body, this.node.limits);
+      value = decodeValue(packet.body, this.host.limits);
     } catch (error) {
       this.consuming.delete(packet.corr);
       stream.sink.error(toGlowError(error, 'badpacket'));
@@ -124,12 +142,12 @@ export class RemoteStreams {
 
   /** A `stream` packet: open the resource's stream into a sink that writes packets back. */
   serve(packet: Packet, reject: (error: GlowError) => void): void {
-    const cell = this.node.cell(packet.dst.local);
-    if (!cell) return reject(new GlowError('noproc', `no resource ${packet.dst.local} on node ${this.node.id}`));
+    const cell = this.host.cell(packet.dst.local);
+    if (!cell) return reject(new GlowError('noproc', `no resource ${packet.dst.local} on node ${packet.dst.node}`));
     let args: unknown;
     let credit: unknown;
     try {
-      [args, credit] = decodeValue(packet.body, this.node.limits) as [unknown, unknown];
+      [args, credit] = decodeValue(packet.body, this.host.limits) as [unknown, unknown];
     } catch (error) {
       return reject(toGlowError(error, 'badpacket'));
     }
@@ -146,7 +164,7 @@ export class RemoteStreams {
   producerPacket(packet: Packet): void {
     const sink = this.producing.get(`${packet.src.node}:${packet.corr}`);
     if (!sink) {
-      this.node.stats.packetsRejected++;
+      this.host.stats.packetsRejected++;
       return;
     }
     if (packet.kind === PacketKind.cancel) {
@@ -156,12 +174,12 @@ export class RemoteStreams {
     }
     let more: unknown;
     try {
-      more = decodeValue(packet.body, this.node.limits);
+      more = decodeValue(packet.body, this.host.limits);
     } catch {
       more = undefined;
     }
     if (typeof more !== 'number' || !Number.isInteger(more) || more < 1 || more > 65536) {
-      this.node.stats.packetsRejected++;
+      this.host.stats.packetsRejected++;
       return;
     }
     sink.credit += more;

@@ -168,7 +168,7 @@ export function produce(cell: Cell, source: AsyncIterable<unknown> | Iterable<un
   let pulling = false;
   const finish = () => {
     stopped = true;
-    cell.streams?.delete(running);
+    cell.removeStream(running);
     void Promise.resolve(iterator.return?.()).catch(() => undefined);
   };
   const running: RunningStream = {
@@ -178,7 +178,7 @@ export function produce(cell: Cell, source: AsyncIterable<unknown> | Iterable<un
       sink.error(error);
     },
   };
-  (cell.streams ??= new Set()).add(running);
+  cell.addStream(running);
   sink.onCancel(finish);
   const pull = async () => {
     if (pulling) return;
@@ -189,7 +189,7 @@ export function produce(cell: Cell, source: AsyncIterable<unknown> | Iterable<un
         if (stopped) return;
         if (result.done) {
           stopped = true;
-          cell.streams?.delete(running);
+          cell.removeStream(running);
           sink.end();
           return;
         }

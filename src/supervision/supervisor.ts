@@ -103,7 +103,7 @@ class Supervisor {
     child.ref = undefined;
     if (!ref) return;
     this.ctx.unlink(ref);
-    if (ref.id.node === this.node.id && this.node.cell(ref.id.local)?.status !== 'running') this.late.add(formatResourceId(ref.id));
+    if (ref.id.node === this.node.id && !this.node.isAlive(ref)) this.late.add(formatResourceId(ref.id));
     const down = this.node.down(ref);
     const shutdown = shutdownOf(child.spec);
     if (shutdown === 'brutal_kill') {

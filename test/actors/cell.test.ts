@@ -205,7 +205,8 @@ describe('crash', () => {
       id: ref.id,
       reason: { error: { code: 'crashed', message: 'kaboom' } },
     });
-    expect(node.cell(ref.id.local)).toBeUndefined();
+    expect(node.isAlive(ref)).toBe(false);
+    expect(node.resources().map((resource) => resource.id)).not.toContain(ref.toString());
   });
 
   test('fails the in-flight call with noproc and the reason when the resource is ended from outside', async () => {

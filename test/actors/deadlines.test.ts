@@ -1,65 +1,59 @@
-/** One timer for many call deadlines (src/actors/deadlines.ts). */
+/** One timer for many call deadlines (src/actors/deadlines.ts), on a clock the test moves. */
 import { DeadlineTimer } from '../../src/actors/deadlines.js';
-import { within } from '../helpers/waitFor.js';
+import { ManualClock } from '../../src/index.js';
 
 /** A timer whose due deadlines come from `pending`, recording when each one ended. */
 function harness() {
+  const clock = new ManualClock(1000);
   const pending = new Map<string, number>();
   const ended: string[] = [];
-  let wake: (() => void) | undefined;
-  const timer = new DeadlineTimer((now) => {
+  const endedAt: number[] = [];
+  const timer = new DeadlineTimer(clock, (now) => {
     let next: number | undefined;
     for (const [name, at] of pending) {
       if (at <= now) {
         pending.delete(name);
         ended.push(name);
+        endedAt.push(now);
       } else if (next === undefined || at < next) next = at;
     }
-    wake?.();
     return next;
   });
   const add = (name: string, inMs: number) => {
-    const at = DeadlineTimer.now() + inMs;
+    const at = clock.now() + inMs;
     pending.set(name, at);
     timer.add(at);
   };
-  const until = (count: number) =>
-    within(
-      new Promise<void>((resolve) => {
-        const check = () => (ended.length >= count ? resolve() : undefined);
-        wake = check;
-        check();
-      }),
-      2000,
-      () => `only ${ended.join(', ')} ended`,
-    );
-  return { timer, pending, ended, add, until };
+  return { clock, timer, pending, ended, endedAt, add };
 }
 
-test('ends every deadline in time order, whatever order they were added in', async () => {
-  const { add, ended, until } = harness();
+test('ends every deadline at its time, in time order, whatever order they were added in', async () => {
+  const { clock, add, ended, endedAt } = harness();
   add('late', 60);
   add('early', 10);
   add('middle', 30);
-  const started = DeadlineTimer.now();
-  await until(3);
+  await clock.advance(59);
+  expect(ended).toEqual(['early', 'middle']);
+  await clock.advance(1);
   expect(ended).toEqual(['early', 'middle', 'late']);
-  expect(DeadlineTimer.now() - started).toBeGreaterThanOrEqual(59);
+  expect(endedAt).toEqual([1010, 1030, 1060]);
+  expect(clock.pending).toBe(0);
 });
 
 test('a deadline whose call already ended is not reported, and the timer goes on for the others', async () => {
-  const { add, pending, ended, until } = harness();
+  const { clock, add, pending, ended } = harness();
   add('answered', 10);
   add('waiting', 40);
   pending.delete('answered');
-  await until(1);
+  await clock.advance(100);
   expect(ended).toEqual(['waiting']);
 });
 
-test('clear stops it: nothing ends afterwards', async () => {
-  const { timer, add, ended } = harness();
+test('clear stops it: nothing ends afterwards, and no timer is left', async () => {
+  const { clock, timer, add, ended } = harness();
   add('never', 10);
   timer.clear();
-  await new Promise((resolve) => setTimeout(resolve, 40));
+  await clock.advance(1000);
   expect(ended).toEqual([]);
+  expect(clock.pending).toBe(0);
 });

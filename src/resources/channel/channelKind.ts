@@ -78,7 +78,7 @@ export const channelKind: ProcessKind<ChannelArgs> = {
     const maxMessageBytes = args.maxMessageBytes ?? CHANNEL_DEFAULTS.maxMessageBytes;
     const defaultBuffer = args.buffer ?? CHANNEL_DEFAULTS.buffer;
     const hub = new Hub({ start: 0, history });
-    const gate = new PublishGate(hub, args.publishTimeout ?? CHANNEL_DEFAULTS.publishTimeout, MAX_WAITING_PUBLISHES);
+    const gate = new PublishGate(hub, args.publishTimeout ?? CHANNEL_DEFAULTS.publishTimeout, MAX_WAITING_PUBLISHES, ctx.node.clock);
     hub.onRoom = () => gate.pump();
     const self = ctx.self;
     // The cell ends the subscribers' streams itself (`crashed` / `noproc`); what is ours to end

@@ -1,3 +1,4 @@
+import type { Clock, Timer } from '../../firefly/clock.js';
 import { GlowError } from '../../firefly/errors.js';
 import type { Hub } from './hub.js';
 
@@ -5,7 +6,7 @@ interface Waiting {
   message: unknown;
   resolve: (offset: number) => void;
   reject: (error: GlowError) => void;
-  timer: ReturnType<typeof setTimeout>;
+  timer: Timer;
 }
 
 /**
@@ -26,6 +27,7 @@ export class PublishGate {
     private readonly timeout: number,
     /** Most publishes waiting at once; one more answers `busy` at once (bounds memory). */
     private readonly maxWaiting: number,
+    private readonly clock: Clock,
   ) {}
 
   /** Publishes waiting now. */
@@ -44,7 +46,7 @@ export class PublishGate {
         message,
         resolve,
         reject,
-        timer: setTimeout(() => {
+        timer: this.clock.setTimeout(() => {
           const index = this.waiting.indexOf(entry);
           if (index >= 0) this.waiting.splice(index, 1);
           reject(new GlowError('busy', `a 'block' subscriber did not catch up within ${this.timeout} ms; not published`, { timeout: this.timeout }));
@@ -62,7 +64,7 @@ export class PublishGate {
     try {
       while (this.waiting.length > 0 && this.hub.hasRoom()) {
         const entry = this.waiting.shift()!;
-        clearTimeout(entry.timer);
+        this.clock.clearTimeout(entry.timer);
         entry.resolve(this.hub.append(entry.message));
       }
     } finally {
@@ -73,7 +75,7 @@ export class PublishGate {
   /** The channel ended: every waiting publish fails with `error`. */
   close(error: GlowError): void {
     for (const entry of this.waiting.splice(0)) {
-      clearTimeout(entry.timer);
+      this.clock.clearTimeout(entry.timer);
       entry.reject(error);
     }
   }

@@ -2,6 +2,8 @@ import { formatResourceId, type ResourceId } from '../../firefly/address.js';
 import { GlowError, toGlowError } from '../../firefly/errors.js';
 import type { Node } from '../../actors/node.js';
 import type { ResourceRef } from '../../actors/ref.js';
+import type { Timer } from '../../firefly/clock.js';
+import { nextTurn } from '../../transport/turn.js';
 import { Hub } from './hub.js';
 import { ChannelInterface, RelayInterface, type ChannelItem, type RelayState, type SubscribeArgs } from './interface.js';
 import { RelaySubscription } from './relaySubscription.js';
@@ -84,7 +86,7 @@ export class Relay {
   private readonly idle: number;
   private readonly credit: number;
   private attached = 0;
-  private idleTimer?: ReturnType<typeof setTimeout>;
+  private idleTimer?: Timer;
   private upstream?: AsyncIterableIterator<ChannelItem>;
   private roomWaiter?: () => void;
 
@@ -126,7 +128,7 @@ export class Relay {
   /** A local subscription began. */
   attach(): void {
     this.attached++;
-    clearTimeout(this.idleTimer);
+    this.node.clock.clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
   }
 
@@ -177,8 +179,8 @@ export class Relay {
   }
 
   private armIdle(): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
+    this.node.clock.clearTimeout(this.idleTimer);
+    this.idleTimer = this.node.clock.setTimeout(() => {
       this.idleTimer = undefined;
       if (this.attached === 0) this.stop(new GlowError('noproc', 'the relay ended: no subscribers'));
     }, this.idle);
@@ -192,7 +194,7 @@ export class Relay {
     if (this.ended) return;
     this.ended = true;
     this.forget();
-    clearTimeout(this.idleTimer);
+    this.node.clock.clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     void this.upstream?.return?.();
     this.roomWaiter?.();
@@ -201,10 +203,11 @@ export class Relay {
   }
 
   /**
-   * Exits the resource on a later turn: the last subscriber's stream is still ending with the
-   * relay's error, and a cell that exits first would end it with its own `noproc` instead.
+   * Ends the resource on a later turn (an exit signal `shutdown`: it does not trap exits): the
+   * last subscriber's stream is still ending with the relay's error, and a resource that ends
+   * first would end it with its own `noproc` instead.
    */
   private exit(): void {
-    setTimeout(() => this.node.cell(this.ref.id.local)?.exit('normal'), 0);
+    nextTurn(() => this.node.exit(this.ref, 'shutdown'));
   }
 }
