@@ -46,7 +46,7 @@ export type { InterfaceDescription, MemberDescription, JsonSchema } from './fire
 // ---- Actors: nodes, resources, processes ---------------------------------------------------
 export { Node } from './actors/node.js';
 export type { NodeOptions, SpawnOptions } from './actors/node.js';
-export type { NodeStats } from './actors/stats.js';
+export type { NodeStats, NodeTables } from './actors/stats.js';
 export { ADMIT, deny } from './actors/policy.js';
 export type { PeerPolicy, PeerRequest, PeerAction, Denial } from './actors/policy.js';
 export type { NodeReport } from './actors/reports.js';

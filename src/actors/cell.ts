@@ -336,32 +336,38 @@ export class Cell {
    */
   private teardown(reason: ExitReason): void {
     this.reason = reason;
-    clearTimeout(this.deadline);
-    const failure =
-      typeof reason === 'object'
-        ? new GlowError('crashed', `the resource crashed: ${reason.error.message}`, { reason })
-        : new GlowError('noproc', `the resource ended (${reason})`, { reason });
-    const gone = new GlowError('noproc', `the resource ended (${typeof reason === 'object' ? 'crashed' : reason})`);
+    if (this.deadline !== undefined) clearTimeout(this.deadline);
     try {
       this.actor.stop();
     } catch {
       // An actor that already failed is already stopped.
     }
-    const calls = this.calls ?? [];
-    this.calls = undefined;
-    for (const call of calls) {
-      call.slot = -1;
-      call.reply.reject(failure);
+    // Errors are made only when someone is owed one: most resources end with nothing in flight,
+    // and an Error captures a stack trace (microseconds each).
+    let failure: GlowError | undefined;
+    const failed = () =>
+      (failure ??=
+        typeof reason === 'object'
+          ? new GlowError('crashed', `the resource crashed: ${reason.error.message}`, { reason })
+          : new GlowError('noproc', `the resource ended (${reason})`, { reason }));
+    if (this.calls) {
+      const calls = this.calls;
+      this.calls = undefined;
+      for (const call of calls) {
+        call.slot = -1;
+        call.reply.reject(failed());
+      }
     }
-    if (this.queue) {
+    if (this.queue && this.head < this.queue.length) {
+      const gone = new GlowError('noproc', `the resource ended (${typeof reason === 'object' ? 'crashed' : reason})`);
       for (let i = this.head; i < this.queue.length; i++) {
         const envelope = this.queue[i]!;
         if (envelope.type === 'glow.call') envelope.reply.reject(gone);
         else if (envelope.type === 'glow.stream') envelope.sink.error(gone);
       }
-      this.queue = undefined;
     }
-    if (this.streams) for (const stream of [...this.streams]) stream.stop(failure);
+    this.queue = undefined;
+    if (this.streams) for (const stream of [...this.streams]) stream.stop(failed());
     this.streams = undefined;
     if (this.owned) {
       for (const child of [...this.owned].reverse()) child.exit('shutdown');

@@ -38,7 +38,10 @@ class HandlerLogic implements ActorLogic<HandlerSnapshot, Envelope> {
     this.onSignal = spec.onSignal as ((signal: unknown, ctx: ResourceContext) => unknown) | undefined;
   }
 
-  transition(snapshot: HandlerSnapshot, envelope: Envelope): HandlerSnapshot {
+  transition(snapshot: HandlerSnapshot, envelope: Envelope | { type: 'xstate.stop' }): HandlerSnapshot {
+    // xstate stops an actor by sending its logic `xstate.stop`; there is nothing to handle. (Taken
+    // for a message, it threw, and every resource's end was reported as a crash to ignore.)
+    if (envelope.type === 'xstate.stop') return snapshot;
     const cell = this.cell;
     let result: unknown;
     try {

@@ -22,7 +22,7 @@ import { RemoteStreams } from './remoteStreams.js';
 import { Reports, type NodeReport } from './reports.js';
 import type { HandlerResourceSpec, MachineResourceSpec, ResourceSpec } from './resource.js';
 import { Signals } from './signals.js';
-import { emptyNodeStats, type NodeStats } from './stats.js';
+import { emptyNodeStats, type NodeStats, type NodeTables } from './stats.js';
 import type { DownSignal, ExitReason, Replier, StreamSink } from './types.js';
 
 /** Options of a {@link Node}. */
@@ -491,17 +491,14 @@ export class Node {
     this.directory.nodeReachable(node);
   }
 
-  /**
-   * What the node keeps for other nodes and for monitors and links, by table: what a test of
-   * leaks compares before and after (every entry must go once what it stood for is over).
-   */
-  tables(): { resources: number; monitors: number; linkedNodes: number; watchedByPeers: number; pendingCalls: number; remoteMonitors: number; streams: number } {
+  /** The sizes of what the node keeps for monitors, links, peers, calls and streams (to check nothing leaks). */
+  tables(): NodeTables {
     const { calls, monitors } = this.remote.waiting;
     const { consuming, producing } = this.streams.open;
     return {
       resources: this.cells.size,
       monitors: this.signals.monitorCount,
-      linkedNodes: this.signals.linkedNodeCount,
+      remoteLinks: this.signals.remotelyLinkedCount,
       watchedByPeers: this.door.watchedCount,
       pendingCalls: calls,
       remoteMonitors: monitors,

@@ -43,9 +43,11 @@ export class Signals {
     return this.targets.size;
   }
 
-  /** Other nodes some local cell is linked to. */
-  get linkedNodeCount(): number {
-    return this.remoteLinks.size;
+  /** Local cells indexed as linked to other nodes, summed over those nodes. */
+  get remotelyLinkedCount(): number {
+    let count = 0;
+    for (const cells of this.remoteLinks.values()) count += cells.size;
+    return count;
   }
 
   /**

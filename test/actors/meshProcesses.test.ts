@@ -66,7 +66,7 @@ test("A—B—C over WebRTC: killing B fails A's pending call with noconnection 
     () => 'answered',
     (error: NodeCommandError) => error.code,
   );
-  await new Promise((resolve) => setTimeout(resolve, 100)); // the call is on its way to C
+  await c!.until('waiting', {}, (calls: number) => calls === 1); // the call reached C and waits there
   const killedAt = Date.now();
   await b!.kill();
   expect(await pending).toBe('noconnection');

@@ -277,6 +277,75 @@ describe('links across nodes', () => {
   });
 });
 
+describe('what a node keeps for links to other nodes', () => {
+  const Pair = defineInterface('test.Pair/1', {
+    hold: method(v.object({ target: v.string() }), v.boolean()),
+    release: method(v.object({ target: v.string() }), v.boolean()),
+  });
+  const Solo = defineInterface('test.Solo/1', {});
+
+  /** `count` trapping resources on A, each linked to its own resource on B (and known to B). */
+  async function linkedPairs(count: number) {
+    const { a, b } = pair();
+    const exits: Signal[] = [];
+    const onA = Array.from({ length: count }, () =>
+      a.spawnResource({
+        iface: Pair,
+        trapExit: true,
+        handlers: {
+          hold: ({ target }, ctx) => {
+            ctx.link(ctx.node.ref(target));
+            return true;
+          },
+          release: ({ target }, ctx) => {
+            ctx.unlink(ctx.node.ref(target));
+            return true;
+          },
+        },
+        onSignal: (signal) => void exits.push(signal),
+      }),
+    );
+    const onB = onA.map(() => b.spawnResource({ iface: Solo, trapExit: true, handlers: {}, onSignal: () => undefined }));
+    await within(Promise.all(onA.map((ref, i) => ref.call('hold', { target: onB[i]!.toString() }))));
+    await until(() => b.tables().remoteLinks === count);
+    expect(a.tables().remoteLinks).toBe(count);
+    return { a, b, onA, onB, exits };
+  }
+
+  test('forgets each local resource once its partner on the other node ended (100 of them)', async () => {
+    const { a, b, onA, onB } = await linkedPairs(100);
+    for (const ref of onB) b.exit(ref, 'kill');
+    await until(() => a.tables().remoteLinks === 0, 1000, 'A to forget its links');
+    expect(b.tables().remoteLinks).toBe(0);
+    expect(onA.every((ref) => a.isAlive(ref))).toBe(true);
+  });
+
+  test('forgets both ends when the local resource unlinks', async () => {
+    const { a, b, onA, onB } = await linkedPairs(10);
+    await within(Promise.all(onA.map((ref, i) => ref.call('release', { target: onB[i]!.toString() }))));
+    expect(a.tables().remoteLinks).toBe(0);
+    await until(() => b.tables().remoteLinks === 0, 1000, 'B to forget the unlinked ones');
+  });
+
+  test('forgets both ends when the local resource ends', async () => {
+    const { a, b, onA } = await linkedPairs(10);
+    for (const ref of onA) a.exit(ref, 'kill');
+    expect(a.tables().remoteLinks).toBe(0);
+    await until(() => b.tables().remoteLinks === 0, 1000, 'B to forget the links of ended partners');
+  });
+
+  test('keeps a resource indexed while it still has another link to that node', async () => {
+    const { a, b, onA, onB, exits } = await linkedPairs(2);
+    await within(onA[0]!.call('hold', { target: onB[1]!.toString() }));
+    b.exit(onB[0]!, 'kill');
+    await until(() => exits.length === 1);
+    expect(a.tables().remoteLinks).toBe(2);
+    b.exit(onB[1]!, 'kill');
+    await until(() => exits.length === 3);
+    expect(a.tables().remoteLinks).toBe(0);
+  });
+});
+
 describe('hostile and broken packets', () => {
   test('a packet with protocol version 2 is answered with unsupported, which fails the pending call', async () => {
     const { b, wires, remote } = pair();

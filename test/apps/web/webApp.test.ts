@@ -72,8 +72,7 @@ test('an actor spawned in the tab answers the CLI; closing the tab brings DOWN n
   const monitor = startGlow(['monitor', id, '--timeout', '10000', ...home]);
   await a.until<{ node: string }[]>({ op: 'peers' }, (peers) => peers.some((peer) => peer.node === self));
   // The monitor is in place once the tab's actor holds it (the daemon forwarded the CLI's monitor).
-  const local = id.split('/').pop()!;
-  await page.waitForFunction((cell) => ((globalThis as any).glow.mesh.node.cell(cell)?.monitors?.size ?? 0) > 0, local, { timeout: 15_000 });
+  await page.waitForFunction((ref) => ((globalThis as any).glow.mesh.node.monitorCount((globalThis as any).glow.mesh.node.ref(ref)) as number) > 0, id, { timeout: 15_000 });
   const closedAt = Date.now();
   await page.context().close();
   await monitor.waitFor('DOWN noconnection', 5000);
