@@ -3,15 +3,16 @@
  * served the page), and six views show and drive the mesh. `window.glow` exposes the node
  * for the browser tests and for poking at it from the console.
  */
+import { errorMessage } from '../../../src/firefly/errors.js';
 import { createIdentity } from '../../../src/transport/identity.js';
 import { openLink } from '../../../src/transport/openLink.js';
 import { connectSignaling } from '../../../src/transport/signalingClient.js';
 import { connectWebSocket } from '../../../src/transport/websocket.js';
 import { browserBackend } from './browserRtc.js';
 import { forgetIdentity, loadIdentity } from './identityStore.js';
-import { mountChannelsView } from './channelsView.js';
-import { mountFilesView } from './filesView.js';
-import { mountJobsView } from './jobsView.js';
+import { mountChannelsView } from './channels/channelsView.js';
+import { mountFilesView } from './files/filesView.js';
+import { mountJobsView } from './jobs/jobsView.js';
 import { mountMeshView } from './meshView.js';
 import { mountProcessesView } from './processesView.js';
 import { mountResourcesView } from './resourcesView.js';
@@ -76,6 +77,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  $('state').textContent = `failed: ${error instanceof Error ? error.message : String(error)}`;
+  $('state').textContent = `failed: ${errorMessage(error)}`;
   $('state').dataset.state = 'failed';
 });

@@ -93,5 +93,5 @@ export function mountMeshView(root: HTMLElement, mesh: Mesh, connectRtc: (peer: 
     );
   };
   refresh();
-  setInterval(refresh, 1000);
+  mesh.node.clock.setInterval(refresh, 1000);
 }

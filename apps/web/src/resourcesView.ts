@@ -4,7 +4,7 @@
  */
 import type { Mesh } from '../../../src/actors/mesh.js';
 import type { InterfaceDescription } from '../../../src/firefly/describe.js';
-import { errorText, h } from './dom.js';
+import { errorLine, errorText, h } from './dom.js';
 import { nodeRef, reachableNodes, VIEW_TIMEOUT } from './meshQueries.js';
 import { renderResult } from './resultView.js';
 import { schemaFields } from './schemaForm.js';
@@ -69,7 +69,7 @@ export function mountResourcesView(root: HTMLElement, mesh: Mesh): { refresh: ()
         Promise.resolve()
           .then(() => ref.call(name as never, collect() as never, { timeout: 10_000 }))
           .then((value) => output.replaceChildren(renderResult(value)))
-          .catch((error: unknown) => output.replaceChildren(h('p', { class: 'error', 'data-code': (error as { code?: string }).code }, errorText(error))));
+          .catch((error: unknown) => output.replaceChildren(errorLine(error)));
       };
       detail.append(form);
     }

@@ -10,12 +10,11 @@ import type { Page } from 'playwright-core';
 import type { JobSummary, WorkerStatus } from '../../../src/resources/jobs/interfaces.js';
 import { waitFor } from '../../helpers/waitFor.js';
 import { tempHome, type DaemonProcess } from '../daemon/helpers.js';
+import { refreshCount, STEP, waitForCount, waitForRefresh } from './pageWaits.js';
 import { ARTIFACTS, useWebMesh } from './webMesh.js';
 
 /** Two daemons, a page and three jobs; bounded well above what it takes (~15 s). */
 const TEST_TIMEOUT = 120_000;
-/** What any one wait in the page may take. */
-const STEP = 10_000;
 
 const web = useWebMesh();
 
@@ -62,7 +61,7 @@ test('Jobs: a job submitted from the page runs as a live DAG, a cycle is refused
   expect(id).toBeTruthy();
   await page.locator(`#jobs-list tr[data-job="${id}"]`).waitFor({ timeout: STEP });
   await page.locator(`#job-detail[data-job="${id}"]`).waitFor({ timeout: STEP });
-  await waitFor(async () => (await page.locator('#job-dag .step').count()) === 3, STEP, 'three steps in the DAG', 50);
+  await waitForCount(page, '#job-dag .step', 3);
   // Laid out by depth: the sleeps first, the hash (which references both) after them, with an arrow from each.
   expect(await page.locator('#job-dag .dag-column[data-depth="0"] .step').evaluateAll((boxes) => boxes.map((box) => box.getAttribute('data-step')))).toEqual(['left', 'right']);
   expect(await page.locator('#job-dag .dag-column[data-depth="1"] .step').getAttribute('data-step')).toBe('digest');
@@ -81,7 +80,7 @@ test('Jobs: a job submitted from the page runs as a live DAG, a cycle is refused
 
   // Then every step is done, the job too, and the hash's output is shown.
   await page.locator('#job-state[data-state="done"]').waitFor({ timeout: STEP });
-  await waitFor(async () => (await page.locator('#job-dag .step[data-state="done"]').count()) === 3, STEP, 'three steps done', 50);
+  await waitForCount(page, '#job-dag .step[data-state="done"]', 3);
   const sha = createHash('sha256').update('leftright').digest('hex');
   await page.locator('#job-dag .step[data-step="digest"] .step-output', { hasText: sha }).waitFor({ timeout: STEP });
   // Each step shows where it ran and its attempts; every node is one of the two daemons.
@@ -101,8 +100,8 @@ test('Jobs: a job submitted from the page runs as a live DAG, a cycle is refused
   // A cycle is refused with its code and reason; nothing is stored, so the list does not grow.
   await submitFromPage(page, { name: 'cycle', steps: [{ name: 'x', kind: 'hash', after: ['y'] }, { name: 'y', kind: 'hash', after: ['x'] }] });
   await page.locator('#job-submit-result[data-code="badarg"][data-reason="cycle"]', { hasText: 'badarg' }).waitFor({ timeout: STEP });
-  // Two polls later the list still holds one job (here and at the scheduler).
-  await page.waitForTimeout(2200);
+  // Two polls later (the second one asked after the refusal) the list still holds one job, here and at the scheduler.
+  await waitForRefresh(page, '#jobs-list', await refreshCount(page, '#jobs-list'), 2);
   expect(await page.locator('#jobs-list tr[data-job]').count()).toBe(1);
   expect((await jobsOf(a)).length).toBe(1);
   // Invalid JSON is refused in the page.
@@ -120,7 +119,7 @@ test('Jobs: a job submitted from the page runs as a live DAG, a cycle is refused
   });
   const long = (await page.locator(`#job-submit-result[data-id]:not([data-id="${id}"])`).getAttribute('data-id', { timeout: STEP }))!;
   await page.locator(`#job-detail[data-job="${long}"][data-watching]`).waitFor({ timeout: STEP });
-  await waitFor(async () => (await page.locator('#job-dag .step[data-state="running"]').count()) === 2, STEP, 'two steps running', 50);
+  await waitForCount(page, '#job-dag .step[data-state="running"]', 2);
   await waitFor(async () => (await workerStatus(a)).running + (await workerStatus(b)).running === 2, STEP, 'two steps running on the workers', 50);
   expect(await page.locator('#jobs-list tr[data-job]').evaluateAll((list) => list.map((row) => row.getAttribute('data-job')))).toEqual([long, id]);
   await page.locator('#job-cancel').click();

@@ -9,12 +9,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { refreshCount, STEP, waitForAttributes, waitForCount, waitForRefresh } from './pageWaits.js';
 import { ARTIFACTS, useWebMesh } from './webMesh.js';
 
 /** Each test starts two daemons and a page; bounded well above what it takes (~10 s). */
 const TEST_TIMEOUT = 90_000;
-/** What any one wait in the page may take. */
-const STEP = 10_000;
 
 /** A 1×1 PNG, so the image preview has something real to decode. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
@@ -29,30 +28,24 @@ afterAll(async () => {
 
 /**
  * Chooses `value` in a picker once it lists it with `label` in its text. The tab learns about
- * names through the directory's sync, which may trail the route by a moment: "Refresh" again
- * (bounded) rather than assume it is there at the first listing.
+ * names through the directory's sync, which may trail the route by a moment: "Refresh" again,
+ * each time waiting for that listing to be drawn (bounded), rather than assume it is there at the
+ * first listing.
  */
 async function pickWhenListed(page: Page, select: string, refresh: string, value: string, label: string): Promise<void> {
   const option = page.locator(`${select} option[value="${value}"]`, { hasText: label });
   const deadline = Date.now() + STEP;
   while ((await option.count()) === 0) {
     if (Date.now() > deadline) throw new Error(`${select} never listed ${value} as ${label}: ${await page.locator(select).innerHTML()}`);
+    const seen = await refreshCount(page, select);
     await page.locator(refresh).click();
-    await page.waitForTimeout(200);
+    await waitForRefresh(page, select, seen, 1, Math.max(1, deadline - Date.now()));
   }
   await page.locator(select).selectOption(value);
 }
 
-/** Polls `read` until `accept` holds, at most `timeout` ms. */
-async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeout = STEP): Promise<T> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await read().catch(() => undefined);
-    if (value !== undefined && accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeout} ms; last value: ${String(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** The offsets of the messages the Channels view shows, in order. */
+const waitForOffsets = (page: Page, offsets: number[]) => waitForAttributes(page, '#channel-messages li[data-offset]', 'data-offset', offsets.map(String));
 
 const rows = (page: Page): Locator => page.locator('#fs-entries tbody tr[data-name]');
 
@@ -110,14 +103,14 @@ test('Files: an export of another daemon is browsed, previewed, downloaded, uplo
   await page.locator('#fs-versions tbody tr[data-current]').waitFor({ timeout: STEP });
   const second = Buffer.from('the second content');
   await page.locator('#fs-upload').setInputFiles({ name: 'upload.bin', mimeType: 'application/octet-stream', buffer: second });
-  await eventually(() => page.locator('#fs-versions tbody tr').count(), (count) => count === 2);
+  await waitForCount(page, '#fs-versions tbody tr', 2);
   expect((await readFile(join(root, 'upload.bin'))).equals(second)).toBe(true);
   await page.locator('#fs-preview-text', { hasText: 'the second content' }).waitFor({ timeout: STEP });
 
   // Restore the first content: it becomes the current one again (and the second one is kept).
   await page.locator('#fs-versions tbody tr:not([data-current]) button[data-restore]').click();
   await page.locator('#fs-restore-result', { hasText: 'restored' }).waitFor({ timeout: STEP });
-  await eventually(() => page.locator('#fs-versions tbody tr').count(), (count) => count === 3);
+  await waitForCount(page, '#fs-versions tbody tr', 3);
   expect((await readFile(join(root, 'upload.bin'))).equals(first)).toBe(true);
   await page.screenshot({ path: `${ARTIFACTS}/files-versions.png`, fullPage: true });
 
@@ -176,14 +169,15 @@ test('Channels: live messages from the page and from outside, replay from an off
   await page.locator('#channel-from').fill('0');
   await page.locator('#channel-replay').click();
   await page.locator('#channel-status', { hasText: 'replaying from offset 0' }).waitFor({ timeout: STEP });
-  await eventually(() => page.locator('#channel-messages li[data-offset]').evaluateAll((items) => items.map((item) => item.getAttribute('data-offset'))), (offsets) => offsets.join() === '0,1');
+  await waitForOffsets(page, [0, 1]);
   await page.screenshot({ path: `${ARTIFACTS}/channels.png`, fullPage: true });
 
   // Leaving the view ends the subscription: the channel ends up with no subscriber (the tab's relay idles out).
-  const info = () => b.op<{ subscribers: number }>({ op: 'call', ref: 'news', method: 'info' });
-  expect((await info()).subscribers).toBe(1);
+  const info = { op: 'call', ref: 'news', method: 'info' };
+  const unsubscribed = () => b.until<{ subscribers: number }>(info, (state) => state.subscribers === 0, STEP);
+  expect((await b.op<{ subscribers: number }>(info)).subscribers).toBe(1);
   await page.getByRole('tab', { name: 'Mesh' }).click();
-  await eventually(info, (state) => state.subscribers === 0);
+  await unsubscribed();
   expect(await b.op({ op: 'call', ref: 'news', method: 'publish', args: { message: 'while away' } })).toBe(2);
 
   // Back on the view: it resumes after the last offset it showed, so nothing is skipped.
@@ -197,11 +191,11 @@ test('Channels: live messages from the page and from outside, replay from an off
   for (let n = 0; n < 4; n++) await b.op({ op: 'call', ref: 'tiny', method: 'publish', args: { message: n } });
   await pickWhenListed(page, '#channel-select', '#channel-refresh', tiny.ref, 'tiny');
   await page.locator('#channel-status', { hasText: 'live from offset 4' }).waitFor({ timeout: STEP });
-  await eventually(info, (state) => state.subscribers === 0);
+  await unsubscribed();
   await page.locator('#channel-from').fill('0');
   await page.locator('#channel-from').press('Enter');
   await page.locator('#channel-messages li[data-gap="0-1"]', { hasText: 'offsets 0–1 are no longer kept' }).waitFor({ timeout: STEP });
-  await eventually(() => page.locator('#channel-messages li[data-offset]').evaluateAll((items) => items.map((item) => item.getAttribute('data-offset'))), (offsets) => offsets.join() === '2,3');
+  await waitForOffsets(page, [2, 3]);
   await page.context().close();
   expect(errors).toEqual([]);
 }, TEST_TIMEOUT);
