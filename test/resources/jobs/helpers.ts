@@ -46,7 +46,7 @@ export async function jobsMesh(
   let engine: Scheduler | undefined;
   const s = newMesh();
   for (const kind of createJobKinds({
-    scheduler: { tickInterval: 50, backoff: { initial: 50, max: 500 }, workerTimeout: 1000, log: (event) => events.push(event), ...options.scheduler },
+    scheduler: { backoff: { initial: 50, max: 500 }, workerTimeout: 1000, log: (event) => events.push(event), ...options.scheduler },
     worker: { load: () => 0, onBattery: () => null, ...options.sWorker },
     onSchedulerStart: (started) => (engine = started),
   })) {

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { ManualClock } from '../../../src/firefly/clock.js';
 import { GlowError } from '../../../src/firefly/errors.js';
 import type { JobView } from '../../../src/resources/jobs/index.js';
 import { waitFor, within } from '../../helpers/waitFor.js';
@@ -116,13 +117,41 @@ test("a restarted scheduler waits for a running step's worker to come back inste
   expect(mesh.engine().recordedResults(id)).toEqual({ b: 1 });
 });
 
-test('a step whose kind no node has waits with a reason, then fails at its deadline', async () => {
-  mesh = await jobsMesh({ workers: 1 });
+test('a step whose kind no node has waits with a reason, then fails at its deadline on the scheduler clock', async () => {
+  const clock = new ManualClock(Date.now());
+  mesh = await jobsMesh({ workers: 1, scheduler: { clock, tickInterval: 100 } });
   const { id } = await mesh.jobs.call('submit', { job: { name: 'nokind', steps: [{ name: 'x', kind: 'resize', deadline: 400 }] } });
   await waitFor(async () => (await mesh!.jobs.call('show', { id })).steps[0]!.waiting === 'no node has kind resize', 3000, 'waiting reason');
+  // At 400 ms the deadline is reached, not passed: the step still waits.
+  await clock.advance(400);
+  expect(await mesh.jobs.call('show', { id })).toMatchObject({ state: 'running', steps: [{ state: 'waiting' }] });
+  await clock.advance(100);
   const failed = await untilState(mesh, id, ['failed']);
   expect(failed.error).toMatchObject({ code: 'timeout', step: 'x' });
   expect(failed.error!.message).toContain('no node has kind resize');
+});
+
+test("a failed attempt is retried after the backoff on the scheduler's clock, each delay longer", async () => {
+  const clock = new ManualClock(Date.now());
+  // A tick too rare to matter: only the retry's own timer may start the next attempt.
+  mesh = await jobsMesh({ workers: 1, scheduler: { clock, tickInterval: 3_600_000, backoff: { initial: 1000, max: 10_000, factor: 3 } } });
+  const { id } = await mesh.jobs.call('submit', { job: { name: 'flaky', steps: [{ name: 'x', kind: 'sleep', args: { ms: 0, ticks: 1, fail: true }, retries: 2 }] } });
+  const waitsFor = async (text: string) => {
+    let view: JobView | undefined;
+    await waitFor(async () => (view = await mesh!.jobs.call('show', { id })).steps[0]!.waiting?.startsWith(text) === true, 4000, () => `"${text}…", last: ${view?.steps[0]!.waiting}`);
+  };
+  await waitsFor('retry 2 of 3 in 1000 ms after: asked to fail');
+  await clock.advance(999);
+  expect((await mesh.jobs.call('show', { id })).steps[0]!.attempts).toHaveLength(1);
+  await clock.advance(1);
+  await waitsFor('retry 3 of 3 in 3000 ms');
+  await clock.advance(3000);
+  const failed = await untilState(mesh, id, ['failed']);
+  const attempts = failed.steps[0]!.attempts;
+  expect(attempts.map((attempt) => attempt.state)).toEqual(['failed', 'failed', 'failed']);
+  expect(attempts[1]!.startedAt - attempts[0]!.endedAt!).toBe(1000);
+  expect(attempts[2]!.startedAt - attempts[1]!.endedAt!).toBe(3000);
+  expect(failed.error).toMatchObject({ code: 'failed', message: 'asked to fail', step: 'x' });
 });
 
 test('cancel terminates running steps on every node', async () => {
@@ -140,7 +169,8 @@ test('cancel terminates running steps on every node', async () => {
 
 test('whenIdle placement never picks a busy node and waits while every node is busy', async () => {
   const load = [0.9, 0];
-  mesh = await jobsMesh({ worker: (index) => ({ load: () => load[index]! }) });
+  const clock = new ManualClock(Date.now());
+  mesh = await jobsMesh({ worker: (index) => ({ load: () => load[index]! }), scheduler: { clock } });
   const busyNode = mesh.workers[0]!.id;
   const steps = ['a', 'b', 'c', 'd'].map((name) => ({ name, kind: 'hash', args: { text: name }, after: [] }));
   const { id } = await mesh.jobs.call('submit', { job: { name: 'idle', schedule: { whenIdle: { from: '00:00', to: '00:00' } }, steps } });
@@ -152,6 +182,8 @@ test('whenIdle placement never picks a busy node and waits while every node is b
   const second = await mesh.jobs.call('submit', { job: { name: 'idle2', schedule: { whenIdle: { from: '00:00', to: '00:00' } }, steps: [steps[0]!] } });
   await waitFor(async () => (await mesh!.jobs.call('show', { id: second.id })).steps[0]!.waiting === 'no idle node has kind hash', 3000, 'waits for an idle node');
   load[0] = 0;
+  // A waiting step is looked at again at the next tick.
+  await clock.advance(1000);
   const later = await untilState(mesh, second.id, ['done']);
   expect(later.steps[0]!.node).toBe(busyNode);
 });
@@ -182,20 +214,23 @@ test('bad job files are refused with typed errors and nothing is stored', async 
   }
 });
 
-test('`at` and `cron` schedules follow an injected clock', async () => {
-  let now = new Date(2025, 0, 1, 2, 59).getTime();
-  mesh = await jobsMesh({ workers: 1, scheduler: { clock: { now: () => now } } });
-  const at = await mesh.jobs.call('submit', { job: { name: 'at', schedule: { at: new Date(now + 3_600_000).toISOString() }, steps: [{ name: 'a', kind: 'hash', args: { text: 'a' } }] } });
+test('`at` and `cron` schedules follow the scheduler clock', async () => {
+  const clock = new ManualClock(new Date(2025, 0, 1, 2, 59).getTime());
+  mesh = await jobsMesh({ workers: 1, scheduler: { clock } });
+  const at = await mesh.jobs.call('submit', { job: { name: 'at', schedule: { at: new Date(clock.now() + 3_600_000).toISOString() }, steps: [{ name: 'a', kind: 'hash', args: { text: 'a' } }] } });
   const cron = await mesh.jobs.call('submit', { job: { name: 'cron', schedule: { cron: '0 3 * * *' }, steps: [{ name: 'a', kind: 'hash', args: { text: 'a' } }] } });
   expect(await mesh.jobs.call('show', { id: cron.id })).toMatchObject({ state: 'scheduled', nextRunAt: new Date(2025, 0, 1, 3, 0).getTime(), runs: 0 });
   expect(await mesh.jobs.call('show', { id: at.id })).toMatchObject({ state: 'scheduled', runs: 0 });
 
-  now = new Date(2025, 0, 1, 3, 0, 30).getTime();
+  await clock.advance(59_999);
+  expect(await mesh.jobs.call('show', { id: cron.id })).toMatchObject({ state: 'scheduled', runs: 0 });
+  // 03:00:30: the tick at 03:00 started the cron run.
+  await clock.advance(30_001);
   await waitFor(async () => (await mesh!.jobs.call('show', { id: cron.id })).runs === 1 && (await mesh!.jobs.call('show', { id: cron.id })).state === 'scheduled', 4000, 'the cron run');
   expect(await mesh.jobs.call('show', { id: cron.id })).toMatchObject({ lastRun: 'done', nextRunAt: new Date(2025, 0, 2, 3, 0).getTime() });
   expect((await mesh.jobs.call('show', { id: at.id })).state).toBe('scheduled');
 
-  now = new Date(2025, 0, 1, 4, 0).getTime();
+  await clock.advance(new Date(2025, 0, 1, 4, 0).getTime() - clock.now());
   await untilState(mesh, at.id, ['done']);
 });
 
