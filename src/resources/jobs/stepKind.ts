@@ -1,9 +1,10 @@
 import * as v from 'valibot';
 import type { Node } from '../../actors/node.js';
-import type { Clock } from '../../firefly/clock.js';
 import type { ProcessKind } from '../../actors/process.js';
+import type { Clock } from '../../firefly/clock.js';
 import { errorToWire, GlowError, isGlowError, toGlowError } from '../../firefly/errors.js';
 import type { Schema } from '../../firefly/idl.js';
+import { backoffDelay, type BackoffSpec } from '../../supervision/backoff.js';
 import { validate } from '../../firefly/validate.js';
 import { AttemptContextSchema, JobsInterface, type AttemptContext } from './interfaces.js';
 
@@ -56,6 +57,9 @@ export interface StepKindDefinition<A> {
 /** Codes a report is retried on: the scheduler may be restarting or out of reach for a while. */
 const TRANSIENT = new Set(['noproc', 'noconnection', 'timeout', 'busy']);
 
+/** Pauses between deliveries of a report: 50 ms, doubling, at most 1 s. */
+const REPORT_BACKOFF: BackoffSpec = { initial: 50, max: 1000 };
+
 /** Codes retrying a step cannot fix. */
 export const PERMANENT_FAILURES: ReadonlySet<string> = new Set(['badarg', 'denied', 'nomethod', 'unsupported']);
 
@@ -82,7 +86,8 @@ export function pause(clock: Clock, ms: number, signal: AbortSignal): Promise<vo
  */
 async function deliver(clock: Clock, send: () => Promise<unknown>, timeout: number, signal: AbortSignal): Promise<void> {
   const deadline = clock.now() + timeout;
-  for (let delay = 50; ; delay = Math.min(1000, delay * 2)) {
+  for (let failures = 1; ; failures++) {
+    const delay = backoffDelay(REPORT_BACKOFF, failures);
     try {
       await send();
       return;
