@@ -17,13 +17,17 @@ export interface AttemptEntry {
  * effects they ask for: telling watchers, moving jobs along soon or at a given time.
  */
 export interface Engine {
+  /** The scheduler's node: probes, `run` calls, monitors, `terminate`. */
   readonly node: Node;
+  /** Every move of a record is written here before it is answered. */
   readonly journal: Journal;
   /** The mesh-wide name steps report to. */
   readonly name: string;
+  /** Wall clock and timers: schedules, deadlines, the tick, retry delays, resume re-checks. */
   readonly clock: Clock;
   readonly settings: SchedulerSettings;
   readonly log: (event: JobsLogEvent) => void;
+  /** Every job, in submission order. */
   readonly jobs: Map<string, JobRecord>;
   /** The attempts of the jobs' current runs, by idempotency key. */
   readonly attempts: Map<string, AttemptEntry>;
