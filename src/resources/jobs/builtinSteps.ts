@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import * as v from 'valibot';
 import { GlowError } from '../../firefly/errors.js';
-import { defineStepKind, exactlyOne } from './stepKind.js';
+import { defineStepKind, exactlyOne, pause } from './stepKind.js';
 
 /**
  * `hash`: sha256 of text, bytes or a file. Args: exactly one of `text` (a string, or strings
@@ -42,7 +42,8 @@ export const hashStep = defineStepKind<{ text?: string | string[]; bytes?: Uint8
 /**
  * `sleep`: waits `ms` milliseconds, reporting progress `ticks` times, then outputs
  * `{ slept: ms, node, value? }` (`value` is passed through, so tests can tell runs apart).
- * Holds a step mid-run for tests and demos; `fail: true` makes it fail after the wait.
+ * Holds a step mid-run for tests and demos; `fail: true` makes it fail after the wait. It waits
+ * on its node's clock.
  */
 export const sleepStep = defineStepKind<{ ms: number; ticks?: number; value?: unknown; fail?: boolean }>({
   name: 'sleep',
@@ -56,15 +57,7 @@ export const sleepStep = defineStepKind<{ ms: number; ticks?: number; value?: un
   async run({ args, node, signal, progress }) {
     const ticks = args.ticks ?? 10;
     for (let tick = 1; tick <= ticks && !signal.aborted; tick++) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, args.ms / ticks);
-        function done() {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', done);
-          resolve();
-        }
-        signal.addEventListener('abort', done);
-      });
+      await pause(node.clock, args.ms / ticks, signal);
       progress(tick / ticks, `${tick}/${ticks}`);
     }
     if (args.fail) throw new GlowError('failed', 'asked to fail');

@@ -14,7 +14,7 @@ export { Journal, type JobRow, type StepRow, type AttemptRow } from './journal.j
 export { parseJob, MAX_JOB_BYTES, type JobPlan, type PlannedStep } from './parseJob.js';
 export { JobFileSchema, StepFileSchema, ScheduleSchema, DEFAULT_RETRIES, type JobFile, type StepFile, type Schedule } from './jobFile.js';
 export { referencesIn, resolveReferences, pickPath, type StepReference } from './references.js';
-export { insideWindow, nextRunAt, nextWindowOpening, systemWallClock, type WallClock } from './schedule.js';
+export { insideWindow, nextRunAt, nextWindowOpening } from './schedule.js';
 export { chooseWorker, probeWorkers, type WorkerCandidate, type Placement, type PlacementContext } from './placement.js';
 export { defineStepKind, StepStartArgsSchema, PERMANENT_FAILURES, type StepStartArgs, type StepRun, type StepKindDefinition } from './stepKind.js';
 export { hashStep, sleepStep } from './builtinSteps.js';

@@ -1,15 +1,24 @@
-import type { AttemptView, ErrorInfo, JobSummary, JobView, StepView } from './interfaces.js';
+import { attemptLifecycle } from './attemptMachine.js';
+import type { AttemptState, AttemptView, ErrorInfo, JobState, JobSummary, JobView, StepState, StepView } from './interfaces.js';
 import type { AttemptRow, JobRow, StepRow } from './journal.js';
 import type { PlannedStep } from './parseJob.js';
 
-/** An attempt in memory: its row plus the monitor on its process. */
-export interface AttemptRecord extends AttemptRow {
+/**
+ * An attempt in memory: its row plus the monitor on its process. Its state moves only through
+ * `attemptLifecycle` (attemptMachine.ts).
+ */
+export interface AttemptRecord extends Omit<AttemptRow, 'state'> {
+  readonly state: AttemptState;
   /** Stops watching the step process. */
   unmonitor?: () => void;
 }
 
-/** A step in memory: its row plus what is not journaled (placement, progress, why it waits). */
-export interface StepRecord extends StepRow {
+/**
+ * A step in memory: its row plus what is not journaled (placement, progress, why it waits). Its
+ * state moves only through `stepLifecycle` (stepMachine.ts).
+ */
+export interface StepRecord extends Omit<StepRow, 'state'> {
+  readonly state: StepState;
   plan: PlannedStep;
   attempts: AttemptRecord[];
   /** Not before this time (a retry's backoff). */
@@ -20,21 +29,22 @@ export interface StepRecord extends StepRow {
   placing: boolean;
 }
 
-/** A job in memory. */
-export interface JobRecord extends JobRow {
+/** A job in memory. Its state moves only through `jobLifecycle` (jobMachine.ts). */
+export interface JobRecord extends Omit<JobRow, 'state'> {
+  readonly state: JobState;
   steps: Map<string, StepRecord>;
   /** Bumped at every change; `watch` uses it to never miss the last one. */
   version: number;
 }
 
-/** True for states a job never leaves. */
-export function isFinal(state: JobRow['state']): boolean {
-  return state === 'done' || state === 'failed' || state === 'cancelled';
+/** Whether an attempt is in progress (starting or running: its machine's `live` states). */
+export function isLive(attempt: AttemptRecord): boolean {
+  return attemptLifecycle.hasTag(attempt.state, 'live');
 }
 
-/** The attempt of a step that is in progress (starting or running), if any. */
+/** The attempt of a step that is in progress, if any. */
 export function currentAttempt(step: StepRecord): AttemptRecord | undefined {
-  return step.attempts.findLast((attempt) => attempt.state === 'starting' || attempt.state === 'running');
+  return step.attempts.findLast(isLive);
 }
 
 function attemptView(attempt: AttemptRecord): AttemptView {

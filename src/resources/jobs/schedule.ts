@@ -1,17 +1,6 @@
 import { Cron } from 'croner';
 import type { Schedule } from './jobFile.js';
 
-/**
- * Wall-clock time (ms since the epoch). Injected wherever time decides behaviour — schedules,
- * idle windows, deadlines and retry delays — so that tests set the time instead of waiting.
- */
-export interface WallClock {
-  now(): number;
-}
-
-/** The default clock: `Date.now`. */
-export const systemWallClock: WallClock = { now: () => Date.now() };
-
 function minutesOf(time: string): number {
   const [hours, minutes] = time.split(':').map(Number);
   return hours! * 60 + minutes!;

@@ -1,8 +1,10 @@
 import * as v from 'valibot';
 import type { Node } from '../../actors/node.js';
 import type { ProcessKind } from '../../actors/process.js';
+import type { Clock } from '../../firefly/clock.js';
 import { errorToWire, GlowError, isGlowError, toGlowError } from '../../firefly/errors.js';
 import type { Schema } from '../../firefly/idl.js';
+import { backoffDelay, type BackoffSpec } from '../../supervision/backoff.js';
 import { validate } from '../../firefly/validate.js';
 import { AttemptContextSchema, JobsInterface, type AttemptContext } from './interfaces.js';
 
@@ -55,15 +57,22 @@ export interface StepKindDefinition<A> {
 /** Codes a report is retried on: the scheduler may be restarting or out of reach for a while. */
 const TRANSIENT = new Set(['noproc', 'noconnection', 'timeout', 'busy']);
 
+/** Pauses between deliveries of a report: 50 ms, doubling, at most 1 s. */
+const REPORT_BACKOFF: BackoffSpec = { initial: 50, max: 1000 };
+
 /** Codes retrying a step cannot fix. */
 export const PERMANENT_FAILURES: ReadonlySet<string> = new Set(['badarg', 'denied', 'nomethod', 'unsupported']);
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
+/**
+ * Waits `ms` on `clock`, or less if `signal` aborts first (a step's process ending). Step
+ * functions wait on their node's clock (`node.clock`), which tests can move forward.
+ */
+export function pause(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
+    const timer = clock.setTimeout(done, ms);
     function done() {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       signal.removeEventListener('abort', done);
       resolve();
     }
@@ -75,16 +84,17 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
  * Delivers a report, retrying transient failures with a growing pause until `timeout`. The
  * report carries the attempt's idempotency key, so delivering it twice is harmless.
  */
-async function deliver(send: () => Promise<unknown>, timeout: number, signal: AbortSignal): Promise<void> {
-  const deadline = Date.now() + timeout;
-  for (let delay = 50; ; delay = Math.min(1000, delay * 2)) {
+async function deliver(clock: Clock, send: () => Promise<unknown>, timeout: number, signal: AbortSignal): Promise<void> {
+  const deadline = clock.now() + timeout;
+  for (let failures = 1; ; failures++) {
+    const delay = backoffDelay(REPORT_BACKOFF, failures);
     try {
       await send();
       return;
     } catch (error) {
-      if (!isGlowError(error) || !TRANSIENT.has(error.code) || Date.now() + delay > deadline || signal.aborted) return;
+      if (!isGlowError(error) || !TRANSIENT.has(error.code) || clock.now() + delay > deadline || signal.aborted) return;
     }
-    await pause(delay, signal);
+    await pause(clock, delay, signal);
   }
 }
 
@@ -117,14 +127,14 @@ export function defineStepKind<A = unknown>(definition: StepKindDefinition<A>): 
       void work().then(
         async (output) => {
           if (controller.signal.aborted) return;
-          await deliver(() => scheduler.call('complete', { key: attempt.key, output: output ?? null }), reportTimeout, controller.signal);
+          await deliver(ctx.node.clock, () => scheduler.call('complete', { key: attempt.key, output: output ?? null }), reportTimeout, controller.signal);
           ctx.exit('normal');
         },
         async (error: unknown) => {
           if (controller.signal.aborted) return;
           const failure = toGlowError(error, 'failed');
           const report = { key: attempt.key, error: { code: failure.code, message: failure.message }, retry: !PERMANENT_FAILURES.has(failure.code) };
-          await deliver(() => scheduler.call('fail', report), reportTimeout, controller.signal);
+          await deliver(ctx.node.clock, () => scheduler.call('fail', report), reportTimeout, controller.signal);
           ctx.exit({ error: errorToWire(failure) });
         },
       );

@@ -7,7 +7,7 @@ import { Mesh } from '../../../src/actors/mesh.js';
 import type { ResourceRef } from '../../../src/actors/ref.js';
 import { createIdentity } from '../../../src/transport/identity.js';
 import { memoryLinkPair, type MemoryLinkControls } from '../../../src/transport/memory.js';
-import { createJobKinds, JobsInterface, WORKER_NAME_PREFIX, type JobsLogEvent, type Scheduler, type SchedulerOptions, type WorkerOptions } from '../../../src/resources/jobs/index.js';
+import { createJobKinds, JobsInterface, WORKER_NAME_PREFIX, type JobsLogEvent, type JobView, type Scheduler, type SchedulerOptions, type WorkerOptions } from '../../../src/resources/jobs/index.js';
 import { waitFor } from '../../helpers/waitFor.js';
 
 /** A running test mesh. */
@@ -46,7 +46,7 @@ export async function jobsMesh(
   let engine: Scheduler | undefined;
   const s = newMesh();
   for (const kind of createJobKinds({
-    scheduler: { tickInterval: 50, backoff: { initial: 50, max: 500 }, workerTimeout: 1000, log: (event) => events.push(event), ...options.scheduler },
+    scheduler: { backoff: { initial: 50, max: 500 }, workerTimeout: 1000, log: (event) => events.push(event), ...options.scheduler },
     worker: { load: () => 0, onBattery: () => null, ...options.sWorker },
     onSchedulerStart: (started) => (engine = started),
   })) {
@@ -98,4 +98,11 @@ export function processesOfKind(mesh: Mesh, kind: string): string[] {
   };
   walk(mesh.node.processTree());
   return found;
+}
+
+/** Waits until the job `id` is in one of `states`, and answers its view then. */
+export async function untilState(m: JobsMesh, id: string, states: string[], timeout = 8000): Promise<JobView> {
+  let last: JobView | undefined;
+  await waitFor(async () => states.includes((last = await m.jobs.call('show', { id })).state), timeout, () => `job ${id} in ${states.join('/')} (last: ${JSON.stringify(last?.steps.map((s) => [s.name, s.state, s.waiting]))})`);
+  return last!;
 }

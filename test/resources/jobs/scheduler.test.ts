@@ -1,13 +1,15 @@
 /**
- * The jobs resource over in-process meshes (memory links): DAGs with outputs, lost workers,
- * late results, restarts on the same journal, waiting/deadlines, cancel and idle placement.
+ * The jobs resource over in-process meshes (memory links): DAGs with outputs, waiting and
+ * deadlines, cancel, idle placement, schedules, exec and watch. Lost workers, retries and
+ * restarts are in attemptSupervision.test.ts.
  */
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { ManualClock } from '../../../src/firefly/clock.js';
 import { GlowError } from '../../../src/firefly/errors.js';
 import type { JobView } from '../../../src/resources/jobs/index.js';
 import { waitFor, within } from '../../helpers/waitFor.js';
-import { jobsMesh, processesOfKind, type JobsMesh } from './helpers.js';
+import { jobsMesh, processesOfKind, untilState, type JobsMesh } from './helpers.js';
 
 let mesh: JobsMesh | undefined;
 afterEach(async () => {
@@ -16,12 +18,6 @@ afterEach(async () => {
 });
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-
-async function untilState(m: JobsMesh, id: string, states: string[], timeout = 8000): Promise<JobView> {
-  let last: JobView | undefined;
-  await waitFor(async () => states.includes((last = await m.jobs.call('show', { id })).state), timeout, `job ${id} in ${states.join('/')} (last: ${JSON.stringify(last?.steps.map((s) => [s.name, s.state, s.waiting]))})`);
-  return last!;
-}
 
 test('a 6-step DAG runs over two workers, outputs feeding later steps, each result recorded once', async () => {
   mesh = await jobsMesh();
@@ -55,71 +51,15 @@ test('a 6-step DAG runs over two workers, outputs feeding later steps, each resu
   expect(await mesh.jobs.call('list', {})).toEqual([expect.objectContaining({ id, state: 'done', steps: 6, done: 6 })]);
 });
 
-test("a step re-runs on the other worker within 2 s when its node is lost; the lost worker's late result is ignored", async () => {
-  mesh = await jobsMesh();
-  const { id } = await mesh.jobs.call('submit', { job: { name: 'lost', steps: [{ name: 'long', kind: 'sleep', args: { ms: 1200, ticks: 4 } }] } });
-  let view = await untilState(mesh, id, ['running']);
-  await waitFor(async () => (view = await mesh!.jobs.call('show', { id })).steps[0]!.attempts[0]?.state === 'running', 4000, 'first attempt running');
-  const first = view.steps[0]!.attempts[0]!;
-  const lostIndex = mesh.workers.findIndex((w) => w.id === first.node);
-  const other = mesh.workers[1 - lostIndex]!;
-  const lostAt = Date.now();
-  mesh.links[lostIndex]!.cut('worker lost');
-  await waitFor(async () => (view = await mesh!.jobs.call('show', { id })).steps[0]!.attempts[1]?.state === 'running', 4000, 'second attempt running');
-  expect(Date.now() - lostAt).toBeLessThan(2000);
-  expect(view.steps[0]!.attempts[0]!.state).toBe('lost');
-  expect(view.steps[0]!.attempts[1]!.node).toBe(other.id);
-  const done = await untilState(mesh, id, ['done']);
-  expect((done.steps[0]!.output as { node: string }).node).toBe(other.id);
-
-  // The lost node comes back: its step finished meanwhile and keeps reporting; the late
-  // result arrives after the retry's and is ignored.
-  mesh.relink(lostIndex);
-  await waitFor(() => mesh!.events.some((event) => event.event === 'result.ignored' && event.key === first.key), 10_000, 'the late result arrives');
-  const after = await mesh.jobs.call('show', { id });
-  expect((after.steps[0]!.output as { node: string }).node).toBe(other.id);
-  expect(mesh.engine().recordedResults(id)).toEqual({ long: 1 });
-  // Delivered again by hand: still ignored, and the stored result is the first recorded.
-  await expect(mesh.jobs.call('complete', { key: first.key, output: { forged: true } })).resolves.toEqual({ accepted: false, reason: 'the step already has a result' });
-  expect((await mesh.jobs.call('show', { id })).steps[0]!.output).toEqual(done.steps[0]!.output);
-}, 30_000);
-
-test('a scheduler restarted on the same journal mid-job completes it without re-running finished steps', async () => {
-  mesh = await jobsMesh();
-  const { id } = await mesh.jobs.call('submit', {
-    job: { name: 'restart', steps: [{ name: 'a', kind: 'hash', args: { text: 'x' } }, { name: 'b', kind: 'sleep', args: { ms: 800 } }, { name: 'c', kind: 'hash', args: { text: { $from: 'a', pick: 'sha256' } } }] },
-  });
-  await waitFor(async () => (await mesh!.jobs.call('show', { id })).steps[1]!.attempts[0]?.state === 'running', 4000, 'b running');
-  const processId = mesh.s.node.whereis('glow.jobs')!;
-  await mesh.s.node.ref(processId).call('terminate', {});
-  await waitFor(() => mesh!.s.node.whereis('glow.jobs') === undefined, 2000, 'scheduler gone');
-  await mesh.startScheduler();
-  const done = await untilState(mesh, id, ['done']);
-  expect(done.steps.map((s) => s.attempts.length)).toEqual([1, 1, 1]);
-  expect((done.steps[2]!.output as { sha256: string }).sha256).toBe(sha(sha('x')));
-  expect(mesh.engine().recordedResults(id)).toEqual({ a: 1, b: 1, c: 1 });
-});
-
-test("a restarted scheduler waits for a running step's worker to come back instead of taking it for lost", async () => {
-  mesh = await jobsMesh({ workers: 1 });
-  const { id } = await mesh.jobs.call('submit', { job: { name: 'outage', steps: [{ name: 'b', kind: 'sleep', args: { ms: 1500 } }] } });
-  await waitFor(async () => (await mesh!.jobs.call('show', { id })).steps[0]!.attempts[0]?.state === 'running', 4000, 'b running');
-  // The scheduler stops; the worker goes out of reach; the scheduler starts again before the worker is back.
-  await mesh.s.node.ref(mesh.s.node.whereis('glow.jobs')!).call('terminate', {});
-  await waitFor(() => mesh!.s.node.whereis('glow.jobs') === undefined, 2000, 'scheduler gone');
-  mesh.links[0]!.cut('outage');
-  await waitFor(() => !mesh!.s.router.isReachable(mesh!.workers[0]!.id), 3000, 'the worker never became unreachable');
-  await mesh.startScheduler();
-  mesh.relink(0);
-  const done = await untilState(mesh, id, ['done']);
-  expect(done.steps[0]!.attempts.map((attempt) => attempt.state)).toEqual(['done']);
-  expect(mesh.engine().recordedResults(id)).toEqual({ b: 1 });
-});
-
-test('a step whose kind no node has waits with a reason, then fails at its deadline', async () => {
-  mesh = await jobsMesh({ workers: 1 });
+test('a step whose kind no node has waits with a reason, then fails at its deadline on the scheduler clock', async () => {
+  const clock = new ManualClock(Date.now());
+  mesh = await jobsMesh({ workers: 1, scheduler: { clock, tickInterval: 100 } });
   const { id } = await mesh.jobs.call('submit', { job: { name: 'nokind', steps: [{ name: 'x', kind: 'resize', deadline: 400 }] } });
   await waitFor(async () => (await mesh!.jobs.call('show', { id })).steps[0]!.waiting === 'no node has kind resize', 3000, 'waiting reason');
+  // At 400 ms the deadline is reached, not passed: the step still waits.
+  await clock.advance(400);
+  expect(await mesh.jobs.call('show', { id })).toMatchObject({ state: 'running', steps: [{ state: 'waiting' }] });
+  await clock.advance(100);
   const failed = await untilState(mesh, id, ['failed']);
   expect(failed.error).toMatchObject({ code: 'timeout', step: 'x' });
   expect(failed.error!.message).toContain('no node has kind resize');
@@ -140,7 +80,8 @@ test('cancel terminates running steps on every node', async () => {
 
 test('whenIdle placement never picks a busy node and waits while every node is busy', async () => {
   const load = [0.9, 0];
-  mesh = await jobsMesh({ worker: (index) => ({ load: () => load[index]! }) });
+  const clock = new ManualClock(Date.now());
+  mesh = await jobsMesh({ worker: (index) => ({ load: () => load[index]! }), scheduler: { clock } });
   const busyNode = mesh.workers[0]!.id;
   const steps = ['a', 'b', 'c', 'd'].map((name) => ({ name, kind: 'hash', args: { text: name }, after: [] }));
   const { id } = await mesh.jobs.call('submit', { job: { name: 'idle', schedule: { whenIdle: { from: '00:00', to: '00:00' } }, steps } });
@@ -152,6 +93,8 @@ test('whenIdle placement never picks a busy node and waits while every node is b
   const second = await mesh.jobs.call('submit', { job: { name: 'idle2', schedule: { whenIdle: { from: '00:00', to: '00:00' } }, steps: [steps[0]!] } });
   await waitFor(async () => (await mesh!.jobs.call('show', { id: second.id })).steps[0]!.waiting === 'no idle node has kind hash', 3000, 'waits for an idle node');
   load[0] = 0;
+  // A waiting step is looked at again at the next tick.
+  await clock.advance(1000);
   const later = await untilState(mesh, second.id, ['done']);
   expect(later.steps[0]!.node).toBe(busyNode);
 });
@@ -182,20 +125,23 @@ test('bad job files are refused with typed errors and nothing is stored', async 
   }
 });
 
-test('`at` and `cron` schedules follow an injected clock', async () => {
-  let now = new Date(2025, 0, 1, 2, 59).getTime();
-  mesh = await jobsMesh({ workers: 1, scheduler: { clock: { now: () => now } } });
-  const at = await mesh.jobs.call('submit', { job: { name: 'at', schedule: { at: new Date(now + 3_600_000).toISOString() }, steps: [{ name: 'a', kind: 'hash', args: { text: 'a' } }] } });
+test('`at` and `cron` schedules follow the scheduler clock', async () => {
+  const clock = new ManualClock(new Date(2025, 0, 1, 2, 59).getTime());
+  mesh = await jobsMesh({ workers: 1, scheduler: { clock } });
+  const at = await mesh.jobs.call('submit', { job: { name: 'at', schedule: { at: new Date(clock.now() + 3_600_000).toISOString() }, steps: [{ name: 'a', kind: 'hash', args: { text: 'a' } }] } });
   const cron = await mesh.jobs.call('submit', { job: { name: 'cron', schedule: { cron: '0 3 * * *' }, steps: [{ name: 'a', kind: 'hash', args: { text: 'a' } }] } });
   expect(await mesh.jobs.call('show', { id: cron.id })).toMatchObject({ state: 'scheduled', nextRunAt: new Date(2025, 0, 1, 3, 0).getTime(), runs: 0 });
   expect(await mesh.jobs.call('show', { id: at.id })).toMatchObject({ state: 'scheduled', runs: 0 });
 
-  now = new Date(2025, 0, 1, 3, 0, 30).getTime();
+  await clock.advance(59_999);
+  expect(await mesh.jobs.call('show', { id: cron.id })).toMatchObject({ state: 'scheduled', runs: 0 });
+  // 03:00:30: the tick at 03:00 started the cron run.
+  await clock.advance(30_001);
   await waitFor(async () => (await mesh!.jobs.call('show', { id: cron.id })).runs === 1 && (await mesh!.jobs.call('show', { id: cron.id })).state === 'scheduled', 4000, 'the cron run');
   expect(await mesh.jobs.call('show', { id: cron.id })).toMatchObject({ lastRun: 'done', nextRunAt: new Date(2025, 0, 2, 3, 0).getTime() });
   expect((await mesh.jobs.call('show', { id: at.id })).state).toBe('scheduled');
 
-  now = new Date(2025, 0, 1, 4, 0).getTime();
+  await clock.advance(new Date(2025, 0, 1, 4, 0).getTime() - clock.now());
   await untilState(mesh, at.id, ['done']);
 });
 
@@ -225,7 +171,6 @@ test('exec runs a command for an owner job on a worker that allows it and trusts
   expect(view.steps[0]!.output).toEqual({ code: 0, stdout: 'hi', stderr: '' });
   expect(view.owner).toBe(true);
 });
-
 
 test('watch streams the job from its first state to its final one, progress included, then ends', async () => {
   mesh = await jobsMesh();
