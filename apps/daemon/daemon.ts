@@ -21,6 +21,7 @@
  * daemon.json, then dials `--connect` peers and signaling servers (retrying with backoff) and
  * starts mDNS discovery, and logs one line `daemon.started` with the node id and the URLs.
  */
+import { errorMessage } from '../../src/firefly/errors.js';
 import { Mesh } from '../../src/actors/mesh.js';
 import { loadWebRtcBackend } from '../../src/transport/webrtcBackend.js';
 import { createNodeWebSocket, listenWebSocket, type WebSocketListener } from '../../src/transport/websocketServer.js';
@@ -30,7 +31,7 @@ import type { DaemonInfo } from './control.js';
 import { claimHome, type HomeClaim } from './daemonFile.js';
 import { startDiscovery, type Discovery } from './discovery.js';
 import { DaemonError, EXIT_CODES } from './errors.js';
-import { loadIdentity, prepareHome, readConfig, reason, writeControlToken } from './home.js';
+import { loadIdentity, prepareHome, readConfig, writeControlToken } from './home.js';
 import { startHttp, type HttpServer } from './http.js';
 import { registerJobKinds, startJobServices } from './jobs.js';
 import { builtinKinds } from './kinds.js';
@@ -112,7 +113,7 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
       const kinds = await mesh.node.loadKinds(plugin);
       log.info({ event: 'plugin.loaded', plugin, kinds }, `plugin ${plugin}: ${kinds.join(', ')}`);
     } catch (error) {
-      throw new DaemonError('usage', `cannot load plugin ${plugin}: ${reason(error)}`);
+      throw new DaemonError('usage', `cannot load plugin ${plugin}: ${errorMessage(error)}`);
     }
   }
   let stopping: Promise<void> | undefined;
@@ -122,7 +123,7 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
   try {
     listener = await listenWebSocket({ identity, host: settings.listen.host, port: settings.listen.port, onLink: (link) => mesh.addLink(link) });
   } catch (error) {
-    throw new DaemonError('address', `cannot listen for links on ${settings.listen.host}:${settings.listen.port}: ${reason(error)}`);
+    throw new DaemonError('address', `cannot listen for links on ${settings.listen.host}:${settings.listen.port}: ${errorMessage(error)}`);
   }
   cleanups.push(() => listener.close());
 
@@ -238,7 +239,7 @@ export async function runDaemon(options: DaemonOptions = {}, runtime: DaemonRunt
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     const known = error instanceof DaemonError;
-    process.stderr.write(`glow daemon: ${reason(error).split('\n')[0]}\n`);
+    process.stderr.write(`glow daemon: ${errorMessage(error).split('\n')[0]}\n`);
     return known ? error.exitCode : EXIT_CODES.failed;
   }
   const running = daemon;

@@ -5,12 +5,13 @@
  * next start sees that their pid is not alive, says so, and replaces them. A live pid refuses
  * the start (`running`, exit 4).
  */
+import { errorMessage } from '../../src/firefly/errors.js';
 import { open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DaemonInfo } from './control.js';
 import { writeFileAtomic } from './atomicFile.js';
 import { DaemonError } from './errors.js';
-import { HOME_FILES, reason } from './home.js';
+import { HOME_FILES } from './home.js';
 
 /** True when a process with this pid exists (ours or another user's). */
 export function pidAlive(pid: number): boolean {
@@ -62,7 +63,7 @@ export async function claimHome(home: string, pid = process.pid): Promise<HomeCl
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) {
-        throw new DaemonError('home', `cannot create ${lock}: ${reason(error)}`);
+        throw new DaemonError('home', `cannot create ${lock}: ${errorMessage(error)}`);
       }
     }
     const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());

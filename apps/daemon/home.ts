@@ -9,6 +9,7 @@
  * | `daemon.json`, `daemon.lock` | where the running daemon is (see daemonFile.ts) | while it runs |
  * | `processes.json` | processes spawned with `--persist` (see persist.ts) | until they are killed |
  */
+import { errorMessage } from '../../src/firefly/errors.js';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
@@ -36,7 +37,7 @@ export async function prepareHome(home: string): Promise<void> {
     if (!(await stat(home)).isDirectory()) throw new Error('not a directory');
     await access(home, constants.R_OK | constants.W_OK | constants.X_OK);
   } catch (error) {
-    throw new DaemonError('home', `cannot use ${home} as the daemon's home: ${reason(error)}`);
+    throw new DaemonError('home', `cannot use ${home} as the daemon's home: ${errorMessage(error)}`);
   }
 }
 
@@ -48,13 +49,13 @@ export async function readConfig(home: string): Promise<DaemonConfig> {
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new DaemonError('home', `cannot read ${file}: ${reason(error)}`);
+    throw new DaemonError('home', `cannot read ${file}: ${errorMessage(error)}`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new DaemonError('usage', `${file} is not valid JSON: ${reason(error)}`);
+    throw new DaemonError('usage', `${file} is not valid JSON: ${errorMessage(error)}`);
   }
   return parseConfig(value, file);
 }
@@ -92,7 +93,7 @@ export async function loadIdentity(home: string): Promise<LoadedIdentity> {
       text = await readFile(file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new DaemonError('home', `cannot read the key file ${file}: ${reason(error)} (it was left untouched)`);
+        throw new DaemonError('home', `cannot read the key file ${file}: ${errorMessage(error)} (it was left untouched)`);
       }
       const created = await createKeyFile(file);
       if (created) return { identity: created, created: true };
@@ -154,7 +155,7 @@ async function createKeyFile(file: string): Promise<NodeIdentity | undefined> {
     await syncDirectory(join(file, '..'));
     return identity;
   } catch (error) {
-    throw new DaemonError('home', `cannot create the key file ${file}: ${reason(error)}`);
+    throw new DaemonError('home', `cannot create the key file ${file}: ${errorMessage(error)}`);
   } finally {
     await unlink(temp).catch(() => undefined);
   }
@@ -166,12 +167,8 @@ export async function writeControlToken(home: string): Promise<string> {
   try {
     await writeFileAtomic(join(home, HOME_FILES.token), `${token}\n`, 0o600);
   } catch (error) {
-    throw new DaemonError('home', `cannot write ${join(home, HOME_FILES.token)}: ${reason(error)}`);
+    throw new DaemonError('home', `cannot write ${join(home, HOME_FILES.token)}: ${errorMessage(error)}`);
   }
   return token;
 }
 
-/** A short reason from a thrown value. */
-export function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -5,6 +5,9 @@
  * it again when it comes back, without many daemons retrying in lockstep.
  */
 
+import { systemClock, type Clock, type Timer } from '../../src/firefly/clock.js';
+import { backoffDelay, withJitter, type BackoffSpec } from '../../src/supervision/backoff.js';
+
 /** Backoff settings. */
 export interface BackoffOptions {
   /** First delay, ms. @default 500 */
@@ -18,28 +21,24 @@ export interface BackoffOptions {
 }
 
 /**
- * Delays of successive failed attempts: `initial · factor^n` capped at `max`, each one drawn
- * from its upper half ("equal jitter": never less than half, so attempts still spread out
- * but a retry is never immediate).
+ * Delays of successive failed attempts: the shared backoff formula (`initial · factor^n`
+ * capped at `max`), each drawn from its upper half ("equal jitter": never less than half, so
+ * attempts still spread out but a retry is never immediate).
  */
 export class Backoff {
   private attempt = 0;
-  private readonly initial: number;
-  private readonly max: number;
-  private readonly factor: number;
+  private readonly spec: BackoffSpec;
   private readonly random: () => number;
 
   constructor(options: BackoffOptions = {}) {
-    this.initial = options.initial ?? 500;
-    this.max = Math.max(options.max ?? 30_000, this.initial);
-    this.factor = options.factor ?? 2;
+    const initial = options.initial ?? 500;
+    this.spec = { initial, max: Math.max(options.max ?? 30_000, initial), factor: options.factor ?? 2 };
     this.random = options.random ?? Math.random;
   }
 
   /** The delay before the next attempt, ms. */
   next(): number {
-    const cap = Math.min(this.max, this.initial * this.factor ** this.attempt++);
-    return cap / 2 + this.random() * (cap / 2);
+    return withJitter(backoffDelay(this.spec, ++this.attempt), this.random);
   }
 
   /** After a success: the next failure starts from `initial` again. */
@@ -71,6 +70,11 @@ export interface KeepConnectedOptions extends BackoffOptions {
   onFailure?: (error: unknown, failures: number, retryIn: number) => void;
   /** Each connection made. */
   onConnected?: () => void;
+  /**
+   * The clock the waits run on.
+   * @default systemClock
+   */
+  clock?: Clock;
 }
 
 /** A running reconnect loop. */
@@ -84,14 +88,15 @@ export interface Reconnector {
 /** Runs the loop until `stop()`. Never throws; failures go to `onFailure`. */
 export function keepConnected(options: KeepConnectedOptions): Reconnector {
   const backoff = new Backoff(options);
+  const clock = options.clock ?? systemClock;
   let stopped = false;
   let current: Connection | undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: Timer | undefined;
   let wake: (() => void) | undefined;
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       wake = resolve;
-      timer = setTimeout(resolve, ms);
+      timer = clock.setTimeout(resolve, ms);
     });
 
   void (async () => {
@@ -127,13 +132,13 @@ export function keepConnected(options: KeepConnectedOptions): Reconnector {
   return {
     stop(closeCurrent = true) {
       stopped = true;
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       wake?.();
       if (closeCurrent) current?.close();
     },
     kick() {
       backoff.reset();
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       wake?.();
     },
   };

@@ -1,4 +1,7 @@
 import { GlowError, Node, type NodeOptions, type ResourceRef } from '../../src/index.js';
+import { within } from '../helpers/waitFor.js';
+
+export { within };
 
 /** A promise the test opens when it chooses: a handler awaits it to stay "busy". */
 export interface Gate {
@@ -26,19 +29,6 @@ export function useNodes(): (options?: NodeOptions) => Node {
     created.push(node);
     return node;
   };
-}
-
-/** `promise`, or a test failure when it does not settle within `ms`. The timer is always cleared. */
-export async function within<T>(promise: Promise<T>, ms = 1000, what = 'the promise'): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** The GlowError `promise` rejects with (bounded); fails the test when it resolves or rejects otherwise. */

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { errorMessage } from '../../../src/firefly/errors.js';
 import type { DaemonInfo } from '../control.js';
 import { CliError, EXIT } from './exitCodes.js';
 
@@ -121,6 +122,6 @@ export function describeFsError(error: unknown): string {
     case 'ELOOP':
       return 'too many symbolic links';
     default:
-      return code ?? (error instanceof Error ? error.message : String(error));
+      return code ?? errorMessage(error);
   }
 }

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { errorMessage } from '../../../src/firefly/errors.js';
 import { registerChannelCommands } from './commands/channels.js';
 import { registerDaemonCommands } from './commands/daemon.js';
 import { registerFileCommands } from './commands/files.js';
@@ -101,7 +102,7 @@ export function toCliError(error: unknown): CliError {
     const message = error.code === 'commander.help' ? 'missing command (see glow --help)' : `${error.message.replace(/^error: /, '')} (see --help)`;
     return new CliError(EXIT.usage, message);
   }
-  return new CliError(EXIT.failed, error instanceof Error ? error.message : String(error));
+  return new CliError(EXIT.failed, errorMessage(error));
 }
 
 /** The one line a failure prints: `glow call: noproc: no resource …`, or JSON with --json. */

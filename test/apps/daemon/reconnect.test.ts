@@ -1,5 +1,5 @@
 import { Backoff, keepConnected, type Connection } from '../../../apps/daemon/reconnect.js';
-import { waitFor } from '../../helpers/waitFor.js';
+import { ManualClock } from '../../../src/index.js';
 
 describe('Backoff', () => {
   test('grows exponentially to its cap, each delay in the upper half of its step', () => {
@@ -13,48 +13,77 @@ describe('Backoff', () => {
 });
 
 describe('keepConnected', () => {
-  test('retries failures with backoff, then reconnects after a connection ends, until stopped', async () => {
-    let attempts = 0;
+  /** A target that refuses the first `refusals` attempts, recording when each attempt came. */
+  function target(clock: ManualClock, refusals: number) {
+    const attempts: number[] = [];
     const connections: { end: () => void; closed: boolean }[] = [];
-    const failures: number[] = [];
-    const loop = keepConnected({
-      initial: 5,
-      max: 20,
-      connect: async (): Promise<Connection> => {
-        if (++attempts <= 3) throw new Error('refused');
-        let end!: () => void;
-        const closed = new Promise<void>((resolve) => (end = resolve));
-        const entry = { end, closed: false };
-        connections.push(entry);
-        return { closed, close: () => ((entry.closed = true), end()) };
-      },
-      onFailure: (_error, count) => failures.push(count),
-    });
-    await waitFor(() => connections.length === 1, 2000);
-    expect(failures).toEqual([1, 2, 3]);
+    const connect = async (): Promise<Connection> => {
+      attempts.push(clock.now());
+      if (attempts.length <= refusals) throw new Error('refused');
+      let end!: () => void;
+      const closed = new Promise<void>((resolve) => (end = resolve));
+      const entry = { end, closed: false };
+      connections.push(entry);
+      return { closed, close: () => ((entry.closed = true), end()) };
+    };
+    return { attempts, connections, connect };
+  }
+
+  test('retries failures after growing waits, then reconnects soon after a connection ends, until stopped', async () => {
+    const clock = new ManualClock();
+    const { attempts, connections, connect } = target(clock, 3);
+    const failures: [number, number][] = [];
+    const loop = keepConnected({ clock, initial: 100, max: 400, random: () => 0, connect, onFailure: (_error, count, retryIn) => failures.push([count, retryIn]) });
+    await clock.advance(1000);
+    // Waits of 50, 100 and 200 ms (the lower edge of each step, with this random source).
+    expect(attempts).toEqual([0, 50, 150, 350]);
+    expect(failures).toEqual([[1, 50], [2, 100], [3, 200]]);
+    expect(connections).toHaveLength(1);
     connections[0]!.end();
-    await waitFor(() => connections.length === 2, 2000);
+    await clock.advance(49);
+    expect(connections).toHaveLength(1);
+    await clock.advance(1);
+    expect(connections).toHaveLength(2);
     loop.stop();
     expect(connections[1]!.closed).toBe(true);
-    expect(attempts).toBe(5);
+    await clock.advance(10_000);
+    expect(attempts).toHaveLength(5);
   });
 
-  test('skips attempts while not wanted, without failures', async () => {
+  test('a kick retries at once and starts the backoff over', async () => {
+    const clock = new ManualClock();
+    const { attempts, connect } = target(clock, 10);
+    const loop = keepConnected({ clock, initial: 1000, max: 60_000, random: () => 0, connect });
+    await clock.advance(2000);
+    expect(attempts).toEqual([0, 500, 1500]);
+    loop.kick();
+    await clock.advance(0);
+    expect(attempts).toEqual([0, 500, 1500, 2000]);
+    await clock.advance(500);
+    expect(attempts).toEqual([0, 500, 1500, 2000, 2500]);
+    loop.stop();
+  });
+
+  test('skips attempts while not wanted, without failures, looking again every recheck', async () => {
+    const clock = new ManualClock();
     let wanted = false;
-    let checks = 0;
+    const checks: number[] = [];
     let attempts = 0;
     const loop = keepConnected({
-      recheck: 5,
-      wanted: () => (checks++, wanted),
+      clock,
+      recheck: 2000,
+      wanted: () => (checks.push(clock.now()), wanted),
       connect: async () => {
         attempts++;
         return { closed: new Promise(() => undefined), close: () => undefined };
       },
     });
-    await waitFor(() => checks >= 3, 1000);
+    await clock.advance(4000);
+    expect(checks).toEqual([0, 2000, 4000]);
     expect(attempts).toBe(0);
     wanted = true;
-    await waitFor(() => attempts === 1, 1000);
+    await clock.advance(2000);
+    expect(attempts).toBe(1);
     loop.stop();
   });
 });
