@@ -86,13 +86,16 @@ describe('child specs', () => {
   });
 
   it('gives a supervisor child shutdown infinity by default: it is never killed by its parent', async () => {
-    const node = fleet.make();
+    const clock = manualClock();
+    const node = fleet.make({ clock });
     const top = await supervise(node, {
-      children: [subSupervisor('sub', { children: [worker('w', { onShutdown: 'ignore' }, { shutdown: 250 })] })],
+      children: [subSupervisor('sub', { children: [worker('w', { onShutdown: 'ignore' }, { shutdown: 60_000 })] })],
     });
     const sub = (await childIds(top)).sub!;
     const subDown = node.down(node.ref(sub));
-    await top.call('terminate_child', { id: 'sub' });
+    const terminated = top.call('terminate_child', { id: 'sub' });
+    await clock.advance(60_000);
+    await within(terminated);
     expect(reasonText((await subDown).reason)).toBe('shutdown');
   });
 });
