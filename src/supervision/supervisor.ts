@@ -5,58 +5,39 @@ import { isCleanExit, type ExitReason, type ExitSignal, type Signal } from '../a
 import { sameResource } from '../firefly/address.js';
 import { errorToWire, GlowError, isGlowError, toGlowError } from '../firefly/errors.js';
 import { backoffDelay } from './backoff.js';
-import { childStatus, startChildLifecycle, type ChildEvent, type ChildLifecycle } from './childLifecycle.js';
-import { endedAsAsked, restartsAfter, supervisorSpecSchema, type ChildSpec, type SupervisorSpec } from './childSpec.js';
+import { childStatus } from './childLifecycle.js';
+import { restartsAfter, supervisorSpecSchema, type ChildSpec, type SupervisorSpec } from './childSpec.js';
+import { Children, processOf, type Child } from './children.js';
 import { RestartIntensity } from './intensity.js';
 import { OperationQueue } from './operationQueue.js';
-import { candidatesOf, spawnOnCandidates } from './placement.js';
 import { SupervisorInterface } from './supervisorInterface.js';
 import { reportChild, type ChildFacts, type SupervisorReportEvent } from './supervisorReports.js';
 
 export { SupervisorInterface } from './supervisorInterface.js';
 
-/** A child: its spec and its lifecycle machine. */
-interface Child {
-  readonly spec: ChildSpec;
-  readonly life: ChildLifecycle;
-}
-
-/** The process a child has now (running, being stopped, or ended and not yet handled). */
-function processOf(child: Child): AnyResourceRef | undefined {
-  return child.life.getSnapshot().context.ref;
-}
-
 /**
- * One supervisor's children and decisions (OTP's supervisor). Its mailbox hands every message
- * over at once: reads answer from the children's states at any time, while everything that
- * changes children (control calls, what an `EXIT` decides, restarts that became due) runs one
- * at a time through an {@link OperationQueue}. Waits are never spent in that queue: a backoff
- * is a timer of the child's lifecycle on the node's clock, and only the start it leads to is
- * queued.
+ * One supervisor's decisions (OTP's supervisor). Its mailbox hands every message over at once:
+ * reads answer from the children's states at any time, while everything that changes children
+ * (control calls, what an `EXIT` decides, restarts that became due) runs one at a time through
+ * an {@link OperationQueue}. Waits are never spent in that queue: a backoff is a timer of the
+ * child's lifecycle on the node's clock, and only the start it leads to is queued.
  */
 class Supervisor {
-  private readonly node: Node;
-  private readonly children: Child[] = [];
-  /** The child `start_child` is starting, not listed until it runs, yet already the source of its EXIT. */
-  private adding: Child | undefined;
+  private readonly children: Children;
   private readonly intensity: RestartIntensity;
   private readonly ops = new OperationQueue();
   private readonly source: string;
   /** A restart pass is queued and has not begun: restarts that fall due meanwhile share it. */
   private passQueued = false;
-  /** The supervisor's process has ended: nothing may be sent to the lifecycles any more. */
-  private gone = false;
 
   constructor(
     private readonly ctx: ProcessContext,
     private readonly spec: SupervisorSpec,
   ) {
-    this.node = ctx.node;
-    this.intensity = new RestartIntensity(spec.intensity ?? 1, spec.period ?? 5000, this.node.clock);
+    this.intensity = new RestartIntensity(spec.intensity ?? 1, spec.period ?? 5000, ctx.node.clock);
     this.source = ctx.self.toString();
+    this.children = new Children({ ctx, due: () => this.schedulePass(), report: (event, child) => this.report(event, child) });
   }
-
-  // ---- starting and stopping children ---------------------------------------------------
 
   async startAll(): Promise<void> {
     // Like OTP, refuse a spec list with duplicate ids before starting anything.
@@ -65,132 +46,25 @@ class Supervisor {
     if (duplicate !== undefined) throw new GlowError('badarg', `a child with id ${JSON.stringify(duplicate)} is already present`);
     for (const spec of this.spec.children ?? []) {
       try {
-        await this.add(spec);
+        await this.children.add(spec);
       } catch (error) {
-        await this.stopAll();
+        await this.children.stopAll();
         throw error;
       }
     }
   }
 
-  private lifecycle(spec: ChildSpec): Child {
-    const life = startChildLifecycle(
-      {
-        spec,
-        effects: {
-          exit: (ref, reason) => this.node.exit(ref, reason, this.ctx.self.id),
-          due: () => this.schedulePass(),
-        },
-      },
-      this.node.clock,
-    );
-    return { spec, life };
-  }
-
-  private send(child: Child, event: ChildEvent): void {
-    if (!this.gone) child.life.send(event);
-  }
-
-  /** Starts a new child and lists it after the others; a temporary child that did not start leaves no spec (OTP). */
-  private async add(spec: ChildSpec): Promise<Child> {
-    if (this.children.some((child) => child.spec.id === spec.id)) {
-      throw new GlowError('badarg', `a child with id ${JSON.stringify(spec.id)} is already present`);
-    }
-    const child = this.lifecycle(spec);
-    this.adding = child;
-    try {
-      const failure = await this.start(child);
-      if (failure) throw failure;
-    } catch (error) {
-      child.life.stop();
-      throw error;
-    } finally {
-      this.adding = undefined;
-    }
-    if (childStatus(child.life) !== 'running' && spec.restart === 'temporary') child.life.stop();
-    else this.children.push(child);
-    return child;
-  }
-
-  /** Runs a child's start function; the error when it failed (reported), else undefined (started, or `ignore`). */
-  private async start(child: Child): Promise<GlowError | undefined> {
-    this.send(child, { type: 'START' });
-    const { start } = child.spec;
-    const supervisor = this.ctx.self.id;
-    let result: AnyResourceRef | 'ignore';
-    try {
-      result =
-        typeof start === 'function'
-          ? await start({ node: this.node, supervisor })
-          : await spawnOnCandidates(this.node, start, candidatesOf(child.spec, this.node.id), supervisor);
-    } catch (error) {
-      const failure = toGlowError(error);
-      this.send(child, { type: 'FAILED' });
-      if (!this.gone) this.report('start_error', { id: child.spec.id, reason: errorToWire(failure) });
-      return failure;
-    }
-    if (this.gone) {
-      // Killed while the child started: it must not outlive its supervisor.
-      if (result !== 'ignore') this.node.exit(result, 'kill');
-      return new GlowError('noproc', 'the supervisor ended while the child started');
-    }
-    if (result === 'ignore') {
-      this.send(child, { type: 'IGNORED' });
-      return undefined;
-    }
-    this.send(child, { type: 'STARTED', ref: result });
-    this.ctx.link(result);
-    return undefined;
-  }
-
-  /**
-   * Stops a child (OTP's shutdown): its process gets exit `shutdown`, then `kill` after its
-   * shutdown time (both timed by its lifecycle); a restart it was waiting for is cancelled.
-   * An end other than the one asked for is reported as a `shutdown_error`.
-   */
-  private async stop(child: Child): Promise<void> {
-    const snapshot = child.life.getSnapshot();
-    const ref = snapshot.context.ref;
-    if (!ref || !snapshot.matches('running')) {
-      this.send(child, { type: 'STOP' });
-      // A process that ended by itself before this stop: its end is reported here (OTP's unlink_flush).
-      if (ref && snapshot.context.reason && !endedAsAsked(child.spec, snapshot.context.reason)) {
-        this.report('shutdown_error', { id: child.spec.id, ref, reason: snapshot.context.reason });
-      }
-      return;
-    }
-    this.ctx.unlink(ref);
-    const down = this.node.down(ref);
-    this.send(child, { type: 'STOP' });
-    const { reason } = await down;
-    this.send(child, { type: 'DOWN', reason });
-    const ended = child.life.getSnapshot().context.reason ?? reason;
-    if (!this.gone && !endedAsAsked(child.spec, ended)) this.report('shutdown_error', { id: child.spec.id, ref, reason: ended });
-  }
-
-  /** Stops every child, newest first. */
-  private async stopAll(): Promise<void> {
-    for (const child of [...this.children].reverse()) await this.stop(child);
-  }
-
   /** Ends the supervisor in order: no further operation runs, the children stop newest first, then it exits. */
   private async shutdown(reason: ExitReason): Promise<void> {
     this.ops.close(new GlowError('noproc', 'the supervisor is shutting down'));
-    await this.stopAll();
+    await this.children.stopAll();
     this.ctx.exit(reason);
   }
 
-  /** The supervisor's process ended (however): its lifecycles stop, so that no timer of theirs fires. */
+  /** The supervisor's process ended (however): nothing more runs for it, no timer fires. */
   ended(): void {
-    this.gone = true;
     this.ops.close(new GlowError('noproc', 'the supervisor has ended'));
-    for (const child of this.children) child.life.stop();
-    this.adding?.life.stop();
-  }
-
-  private remove(child: Child): void {
-    this.children.splice(this.children.indexOf(child), 1);
-    child.life.stop();
+    this.children.end();
   }
 
   // ---- restarts -------------------------------------------------------------------------
@@ -203,12 +77,9 @@ class Supervisor {
    */
   onSignal(signal: Signal): Promise<void> | undefined {
     if (signal.type !== 'glow.exit') return undefined;
-    const child = [...this.children, this.adding].find((candidate) => {
-      const ref = candidate && processOf(candidate);
-      return ref !== undefined && sameResource(ref.id, signal.from);
-    });
+    const child = this.children.byProcess(signal.from);
     if (!child) return signal.reason === 'normal' ? undefined : this.ops.run(() => this.shutdown(signal.reason));
-    this.send(child, { type: 'EXITED', reason: signal.reason });
+    this.children.send(child, { type: 'EXITED', reason: signal.reason });
     return this.ops.run(() => this.exited(child, signal));
   }
 
@@ -222,19 +93,19 @@ class Supervisor {
     const restart = child.spec.restart ?? 'permanent';
     if (restart === 'permanent' || !isCleanExit(reason)) this.report('child_terminated', { id: child.spec.id, ref, reason });
     if (!restartsAfter(child.spec, reason)) {
-      if (restart === 'temporary') this.remove(child);
-      else this.send(child, { type: 'KEEP' });
+      if (restart === 'temporary') this.children.remove(child);
+      else this.children.send(child, { type: 'KEEP' });
       return;
     }
     // One restart per failure, however many children the strategy restarts (OTP).
     if (!this.intensity.record()) return this.giveUp(child, ref);
     const group = this.groupOf(child);
-    for (const other of [...group].reverse()) if (other !== child) await this.stop(other);
+    for (const other of [...group].reverse()) if (other !== child) await this.children.stop(other);
     // The backoff delays the group once, not once per child.
     const delay = this.backoff();
     for (const member of group) {
-      if (member !== child && member.spec.restart === 'temporary') this.remove(member);
-      else this.send(member, { type: 'RESTART', delay });
+      if (member !== child && member.spec.restart === 'temporary') this.children.remove(member);
+      else this.children.send(member, { type: 'RESTART', delay });
     }
     await this.restartDue();
   }
@@ -243,8 +114,9 @@ class Supervisor {
   private groupOf(failed: Child): Child[] {
     const strategy = this.spec.strategy ?? 'one_for_one';
     if (strategy === 'one_for_one') return [failed];
-    if (strategy === 'one_for_all') return [...this.children];
-    return this.children.slice(this.children.indexOf(failed));
+    const { list } = this.children;
+    if (strategy === 'one_for_all') return [...list];
+    return list.slice(list.indexOf(failed));
   }
 
   /** The wait before the next restart: grows with the restarts in the intensity window. */
@@ -274,7 +146,7 @@ class Supervisor {
    */
   private async restartDue(): Promise<void> {
     const ordered = (this.spec.strategy ?? 'one_for_one') !== 'one_for_one';
-    for (const child of [...this.children]) {
+    for (const child of [...this.children.list]) {
       const snapshot = child.life.getSnapshot();
       if (!snapshot.matches({ restarting: 'due' })) {
         if (ordered && snapshot.hasTag('restarting')) return;
@@ -287,14 +159,14 @@ class Supervisor {
 
   /** One restart attempt; false when it failed (reported, counted, and tried again after the backoff). */
   private async restartOne(child: Child): Promise<boolean> {
-    if (!(await this.start(child))) return true;
+    if (!(await this.children.start(child))) return true;
     // A failed restart counts as another restart (OTP), so a start that keeps failing ends
     // the supervisor instead of looping.
     if (!this.intensity.record()) {
       await this.giveUp(child, undefined);
       return false;
     }
-    this.send(child, { type: 'RESTART', delay: this.backoff() });
+    this.children.send(child, { type: 'RESTART', delay: this.backoff() });
     return false;
   }
 
@@ -304,21 +176,15 @@ class Supervisor {
       intensity: this.intensity.intensity,
       period: this.intensity.period,
     });
-    this.send(child, { type: 'KEEP' });
+    this.children.send(child, { type: 'KEEP' });
     await this.shutdown('shutdown');
   }
 
   private report(event: SupervisorReportEvent, child: ChildFacts, extra?: Record<string, unknown>): void {
-    reportChild(this.node, this.source, event, child, extra);
+    reportChild(this.ctx.node, this.source, event, child, extra);
   }
 
   // ---- glow.Supervisor/1 ----------------------------------------------------------------
-
-  private find(id: string): Child {
-    const child = this.children.find((candidate) => candidate.spec.id === id);
-    if (!child) throw new GlowError('badarg', `no child with id ${JSON.stringify(id.slice(0, 128))}`);
-    return child;
-  }
 
   /** Refuses to restart or delete a child that is not stopped (OTP: `running`, `restarting`). */
   private mustBeStopped(child: Child): void {
@@ -333,7 +199,7 @@ class Supervisor {
     const refText = (child: Child) => (childStatus(child.life) === 'running' ? processOf(child)!.toString() : null);
     return {
       which_children: () =>
-        this.children.map((child) => ({
+        this.children.list.map((child) => ({
           id: child.spec.id,
           ref: refText(child),
           type: child.spec.type ?? 'worker',
@@ -341,35 +207,36 @@ class Supervisor {
           status: childStatus(child.life),
         })),
       count_children: () => {
-        const supervisors = this.children.filter((child) => child.spec.type === 'supervisor').length;
+        const { list } = this.children;
+        const supervisors = list.filter((child) => child.spec.type === 'supervisor').length;
         return {
-          specs: this.children.length,
-          active: this.children.filter((child) => childStatus(child.life) === 'running').length,
+          specs: list.length,
+          active: list.filter((child) => childStatus(child.life) === 'running').length,
           supervisors,
-          workers: this.children.length - supervisors,
+          workers: list.length - supervisors,
         };
       },
-      start_child: (spec: ChildSpec) => this.ops.run(async () => ({ ref: refText(await this.add(spec)) })),
+      start_child: (spec: ChildSpec) => this.ops.run(async () => ({ ref: refText(await this.children.add(spec)) })),
       terminate_child: ({ id }: { id: string }) =>
         this.ops.run(async () => {
-          const child = this.find(id);
-          await this.stop(child);
-          if (child.spec.restart === 'temporary') this.remove(child);
+          const child = this.children.find(id);
+          await this.children.stop(child);
+          if (child.spec.restart === 'temporary') this.children.remove(child);
           return { terminated: true };
         }),
       restart_child: ({ id }: { id: string }) =>
         this.ops.run(async () => {
-          const child = this.find(id);
+          const child = this.children.find(id);
           this.mustBeStopped(child);
-          const failure = await this.start(child);
+          const failure = await this.children.start(child);
           if (failure) throw failure;
           return { ref: refText(child) };
         }),
       delete_child: ({ id }: { id: string }) =>
         this.ops.run(() => {
-          const child = this.find(id);
+          const child = this.children.find(id);
           this.mustBeStopped(child);
-          this.remove(child);
+          this.children.remove(child);
           return { deleted: true };
         }),
       terminate: ({ reason }: { reason?: 'normal' | 'shutdown' }) =>

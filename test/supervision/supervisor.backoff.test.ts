@@ -170,6 +170,20 @@ describe('a supervisor waiting for a backoff', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('leaves no timer behind when it is killed during a backoff', async () => {
+    const clock = manualClock();
+    const node = fleet.make({ clock });
+    const sup = await supervise(node, { intensity: 5, backoff: { initial: 60_000, max: 60_000 }, children: [worker('a')] });
+    const supDown = node.down(sup);
+    await crash(await childRef(sup, 'a'));
+    expect(clock.pending).toBe(1);
+
+    node.exit(sup, 'kill');
+
+    await within(supDown);
+    expect(clock.pending).toBe(0);
+  });
+
   it('retries a failed restart after the backoff, within the intensity', async () => {
     const clock = manualClock();
     const node = fleet.make({ clock });

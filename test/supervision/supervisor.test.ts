@@ -251,6 +251,22 @@ describe('dynamic children through glow.Supervisor/1', () => {
     expect(await Promise.race([supDown.then(() => 'down'), sup.call('count_children', {}).then(() => 'up')])).toBe('up');
   });
 
+  it('answers reads at once while a call that changes children is in progress, and shows the new child once started', async () => {
+    const node = fleet.make();
+    const sup = await supervise(node, { children: [worker('a')] });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const slow = sup.call('start_child', { id: 'slow', start: async (ctx) => (await gate, startWorker({ name: 'slow' })(ctx)) });
+
+    expect(Object.keys(await within(childIds(sup)))).toEqual(['a']);
+    expect(await within(sup.call('count_children', {}))).toEqual({ specs: 1, active: 1, supervisors: 0, workers: 1 });
+    expect(await within(sup.call('info', {}))).toMatchObject({ kind: 'supervisor' });
+
+    open();
+    const { ref } = await slow;
+    expect(await childIds(sup)).toEqual({ a: expect.any(String), slow: ref });
+  });
+
   it('answers noproc once the supervisor has ended', async () => {
     const node = fleet.make();
     const sup = await supervise(node, { children: [worker('a')] });
