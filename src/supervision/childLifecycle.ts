@@ -68,8 +68,9 @@ export type ChildEvent =
  *   after its shutdown time; `stopping.waiting` for `infinity`) or killed at once
  *   (`brutal_kill`: `stopping.killing`). `EXITED` records the reason of a process that had
  *   already ended (OTP's unlink_flush); `DOWN` → `stopped`.
- * - `restarting` (restarting): `restarting.backoff` waits `delay` on the clock, then
- *   `restarting.due` tells the supervisor. `START` (from `due` only) → `starting`; `STOP` → `stopped`.
+ * - `restarting` (restarting): `restarting.backoff` waits `delay` on the clock (entered
+ *   straight at `restarting.due` when `delay` is 0), then `restarting.due` tells the
+ *   supervisor. `START` (from `due` only) → `starting`; `STOP` → `stopped`.
  *
  * Any other event is ignored where it is not listed: a late `EXITED` cannot revive a child
  * that was stopped, a pending restart cannot start a running one.

@@ -139,6 +139,9 @@ export class Children {
       if (ref && reason && !endedAsAsked(child.spec, reason)) this.host.report('shutdown_error', { id: child.spec.id, ref, reason });
       return;
     }
+    // A process that had already ended sent its EXIT before this unlink, and that EXIT reaches
+    // the supervisor before the DOWN does (a local end fires both in one step; a remote one
+    // sends them on the same route, in order): its reason is in the lifecycle by then.
     this.host.ctx.unlink(ref);
     const down = this.node.down(ref);
     this.send(child, { type: 'STOP' });

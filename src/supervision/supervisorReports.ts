@@ -36,7 +36,7 @@ const WHAT: Record<SupervisorReportEvent, (child: string, reason: string) => str
   child_terminated: (child, reason) => `child ${child} ended (${reason})`,
   start_error: (child, reason) => `child ${child} failed to start (${reason})`,
   shutdown_error: (child, reason) => `child ${child} ended with ${reason} while being stopped`,
-  shutdown: (child, reason) => `the restart intensity was reached after child ${child} ended; the supervisor shuts down (${reason})`,
+  shutdown: (child) => `the restart intensity was reached when child ${child} ended: the supervisor shuts down`,
 };
 
 /** Files one supervisor report about `child` on `sink`. */
