@@ -205,8 +205,9 @@ export async function restarted(sup: SupervisorRef, id: string, old: string, tim
 }
 
 /**
- * Crashes a running worker through its `crash` member and waits for its `DOWN`. By then its
- * EXIT is in the supervisor's mailbox, so the supervisor's next answer follows its decision.
+ * Crashes a running worker through its `crash` member and waits for its `DOWN`. By then the
+ * supervisor has received its EXIT (links fire with monitors), so `which_children` shows the
+ * child restarting; {@link settled} waits for the outcome.
  */
 export async function crash(ref: ResourceRef<typeof WorkerInterface>): Promise<void> {
   const down = ref.node.down(ref);

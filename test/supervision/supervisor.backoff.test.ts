@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { isGlowError } from '../../src/index.js';
 import { within } from '../helpers/waitFor.js';
-import { BOOM, childIds, childRef, crash, handled, manualClock, nodes, settled, supervise, whichChildren, worker } from './fixtures.js';
+import { BOOM, childIds, childRef, crash, handled, manualClock, nodes, settled, supervise, whichChildren, worker, type SupervisorRef } from './fixtures.js';
 
 const fleet = nodes();
 afterEach(() => fleet.cleanup());
@@ -18,7 +18,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 }
 
 /** Status and whether it has a ref, per child id. */
-async function statuses(sup: Parameters<typeof whichChildren>[0]): Promise<Record<string, string>> {
+async function statuses(sup: SupervisorRef): Promise<Record<string, string>> {
   const children = await whichChildren(sup);
   return Object.fromEntries(children.map((child) => [child.id, `${child.status}${child.ref ? ' (ref)' : ''}`]));
 }
