@@ -1,7 +1,9 @@
 import * as v from 'valibot';
 import type { Node } from '../actors/node.js';
 import type { AnyResourceRef } from '../actors/ref.js';
+import { isCleanExit, type ExitReason } from '../actors/types.js';
 import type { NodeId, ResourceId } from '../firefly/address.js';
+import type { BackoffSpec } from './backoff.js';
 
 /** When a child is restarted (OTP): always, only after an abnormal exit, or never. */
 export type RestartType = 'permanent' | 'transient' | 'temporary';
@@ -52,15 +54,11 @@ export interface ChildSpec {
 /** Restart strategies (OTP). */
 export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
 
-/** Waiting before a restart, growing with the restarts in the current intensity window. */
-export interface Backoff {
-  /** Delay before the first restart in a window, ms. */
-  initial: number;
-  /** Largest delay, ms. */
-  max: number;
-  /** @default 2 */
-  factor?: number;
-}
+/**
+ * Waiting before a restart, growing with the restarts in the current intensity window:
+ * `initial` before the first, × `factor` for each further one, at most `max` (see `backoffDelay`).
+ */
+export type Backoff = BackoffSpec;
 
 /** A supervisor's flags and children. */
 export interface SupervisorSpec {
@@ -98,6 +96,22 @@ export const supervisorSpecSchema: v.GenericSchema<SupervisorSpec> = v.object({
   ),
   children: v.optional(v.array(ChildSpecSchema)),
 }) as never;
+
+/** True when a child that ended with `reason` is restarted (OTP): permanent always, transient after an abnormal exit. */
+export function restartsAfter(spec: ChildSpec, reason: ExitReason): boolean {
+  const restart = spec.restart ?? 'permanent';
+  return restart === 'permanent' || (restart === 'transient' && !isCleanExit(reason));
+}
+
+/**
+ * True when a child that was being stopped ended as asked (OTP): with `killed` after
+ * `brutal_kill`, else with `shutdown`; a child that is not permanent may also have ended
+ * `normal` or `shutdown` on its own. Any other end is a `shutdown_error`.
+ */
+export function endedAsAsked(spec: ChildSpec, reason: ExitReason): boolean {
+  if (reason === (shutdownOf(spec) === 'brutal_kill' ? 'killed' : 'shutdown')) return true;
+  return (spec.restart ?? 'permanent') !== 'permanent' && isCleanExit(reason);
+}
 
 /** The shutdown a spec means, with OTP's defaults filled in. */
 export function shutdownOf(spec: ChildSpec): Shutdown {

@@ -1,56 +1,42 @@
-import * as v from 'valibot';
-import { processInterface } from '../actors/interfaces.js';
 import type { Node, SpawnOptions } from '../actors/node.js';
 import type { ProcessContext, ProcessKind } from '../actors/process.js';
 import { ResourceRef, type AnyResourceRef } from '../actors/ref.js';
-import { isCleanExit, type ExitReason, type Signal } from '../actors/types.js';
-import { formatResourceId, sameResource } from '../firefly/address.js';
-import { GlowError } from '../firefly/errors.js';
-import { method } from '../firefly/idl.js';
-import { childSpecSchema, shutdownOf, supervisorSpecSchema, type ChildSpec, type SupervisorSpec } from './childSpec.js';
+import { isCleanExit, type ExitReason, type ExitSignal, type Signal } from '../actors/types.js';
+import { sameResource } from '../firefly/address.js';
+import { errorToWire, GlowError, isGlowError, toGlowError } from '../firefly/errors.js';
+import { backoffDelay } from './backoff.js';
+import { childStatus } from './childLifecycle.js';
+import { restartsAfter, supervisorSpecSchema, type ChildSpec, type SupervisorSpec } from './childSpec.js';
+import { Children, processOf, type Child } from './children.js';
 import { RestartIntensity } from './intensity.js';
-import { candidatesOf, spawnOnCandidates } from './placement.js';
+import { OperationQueue } from './operationQueue.js';
+import { SupervisorInterface } from './supervisorInterface.js';
+import { reportChild, type ChildFacts, type SupervisorReportEvent } from './supervisorReports.js';
 
-const ChildInfoSchema = v.object({
-  id: v.string(),
-  ref: v.nullable(v.string()),
-  type: v.picklist(['worker', 'supervisor']),
-  restart: v.picklist(['permanent', 'transient', 'temporary']),
-});
-const ChildIdSchema = v.object({ id: v.string() });
+export { SupervisorInterface } from './supervisorInterface.js';
 
-/** `glow.Supervisor/1`: a process that starts, watches and restarts its children (OTP semantics). */
-export const SupervisorInterface = processInterface('glow.Supervisor/1', {
-  which_children: method(v.object({}), v.array(ChildInfoSchema), { description: 'children in start order, with their current ref' }),
-  count_children: method(
-    v.object({}),
-    v.object({ specs: v.number(), active: v.number(), supervisors: v.number(), workers: v.number() }),
-  ),
-  start_child: method(childSpecSchema, v.object({ ref: v.nullable(v.string()) }), { description: 'adds and starts a child' }),
-  terminate_child: method(ChildIdSchema, v.object({ terminated: v.boolean() })),
-  restart_child: method(ChildIdSchema, v.object({ ref: v.nullable(v.string()) })),
-  delete_child: method(ChildIdSchema, v.object({ deleted: v.boolean() })),
-});
-
-interface Child {
-  spec: ChildSpec;
-  ref?: AnyResourceRef;
-}
-
-/** One supervisor's state and decisions. Runs inside its process, one message at a time. */
+/**
+ * One supervisor's decisions (OTP's supervisor). Its mailbox hands every message over at once:
+ * reads answer from the children's states at any time, while everything that changes children
+ * (control calls, what an `EXIT` decides, restarts that became due) runs one at a time through
+ * an {@link OperationQueue}. Waits are never spent in that queue: a backoff is a timer of the
+ * child's lifecycle on the node's clock, and only the start it leads to is queued.
+ */
 class Supervisor {
-  private readonly children: Child[] = [];
+  private readonly children: Children;
   private readonly intensity: RestartIntensity;
-  private stopping = false;
-  /** Children that had already ended when stopped: their EXIT is late news, not from a parent. */
-  private readonly late = new Set<string>();
+  private readonly ops = new OperationQueue();
+  private readonly source: string;
+  /** A restart pass is queued and has not begun: restarts that fall due meanwhile share it. */
+  private passQueued = false;
 
   constructor(
-    private readonly node: Node,
     private readonly ctx: ProcessContext,
     private readonly spec: SupervisorSpec,
   ) {
-    this.intensity = new RestartIntensity(spec.intensity ?? 1, spec.period ?? 5000, node.clock);
+    this.intensity = new RestartIntensity(spec.intensity ?? 1, spec.period ?? 5000, ctx.node.clock);
+    this.source = ctx.self.toString();
+    this.children = new Children({ ctx, due: () => this.schedulePass(), report: (event, child) => this.report(event, child) });
   }
 
   async startAll(): Promise<void> {
@@ -60,193 +46,223 @@ class Supervisor {
     if (duplicate !== undefined) throw new GlowError('badarg', `a child with id ${JSON.stringify(duplicate)} is already present`);
     for (const spec of this.spec.children ?? []) {
       try {
-        await this.add(spec);
+        await this.children.add(spec);
       } catch (error) {
-        await this.stopAll();
+        await this.children.stopAll();
         throw error;
       }
     }
   }
 
-  private async add(spec: ChildSpec): Promise<Child> {
-    if (this.children.some((child) => child.spec.id === spec.id)) {
-      throw new GlowError('badarg', `a child with id ${JSON.stringify(spec.id)} is already present`);
-    }
-    const child: Child = { spec };
-    this.children.push(child);
-    try {
-      await this.start(child);
-    } catch (error) {
-      this.children.splice(this.children.indexOf(child), 1);
-      throw error;
-    }
-    // A temporary child that did not start is never restarted, so OTP keeps no spec for it.
-    if (!child.ref && spec.restart === 'temporary') this.children.splice(this.children.indexOf(child), 1);
-    return child;
-  }
-
-  private async start(child: Child): Promise<void> {
-    const { start } = child.spec;
-    const supervisor = this.ctx.self.id;
-    const result =
-      typeof start === 'function'
-        ? await start({ node: this.node, supervisor })
-        : await spawnOnCandidates(this.node, start, candidatesOf(child.spec, this.node.id), supervisor);
-    if (result === 'ignore') return;
-    child.ref = result;
-    this.ctx.link(result);
-  }
-
-  /** Stops a child: exit `shutdown`, then `kill` after its shutdown time (OTP). */
-  private async stop(child: Child): Promise<void> {
-    const ref = child.ref;
-    child.ref = undefined;
-    if (!ref) return;
-    this.ctx.unlink(ref);
-    if (ref.id.node === this.node.id && !this.node.isAlive(ref)) this.late.add(formatResourceId(ref.id));
-    const down = this.node.down(ref);
-    const shutdown = shutdownOf(child.spec);
-    if (shutdown === 'brutal_kill') {
-      this.node.exit(ref, 'kill');
-      await down;
-      return;
-    }
-    this.node.exit(ref, 'shutdown', this.ctx.self.id);
-    if (shutdown === 'infinity') {
-      await down;
-      return;
-    }
-    const timer = setTimeout(() => this.node.exit(ref, 'kill'), shutdown);
-    await down;
-    clearTimeout(timer);
-  }
-
-  /** Stops every child, newest first. */
-  async stopAll(): Promise<void> {
-    for (const child of [...this.children].reverse()) await this.stop(child);
-  }
-
+  /** Ends the supervisor in order: no further operation runs, the children stop newest first, then it exits. */
   private async shutdown(reason: ExitReason): Promise<void> {
-    this.stopping = true;
-    await this.stopAll();
+    this.ops.close(new GlowError('noproc', 'the supervisor is shutting down'));
+    await this.children.stopAll();
     this.ctx.exit(reason);
   }
 
-  async onSignal(signal: Signal): Promise<void> {
-    if (signal.type !== 'glow.exit' || this.stopping) return;
-    const child = this.children.find((candidate) => candidate.ref && sameResource(candidate.ref.id, signal.from));
-    if (!child) {
-      if (this.late.delete(formatResourceId(signal.from))) return;
-      // Not a child: the owner (a parent supervisor, or whoever linked to us) is ending us.
-      if (signal.reason !== 'normal') await this.shutdown(signal.reason);
-      return;
-    }
-    child.ref = undefined;
+  /** The supervisor's process ended (however): nothing more runs for it, no timer fires. */
+  ended(): void {
+    this.ops.close(new GlowError('noproc', 'the supervisor has ended'));
+    this.children.end();
+  }
+
+  // ---- restarts -------------------------------------------------------------------------
+
+  /**
+   * An `EXIT` arrived. From a child: its lifecycle learns it at once (so `which_children`
+   * shows it), and what it means is decided in turn with earlier operations, which may have
+   * stopped the child meanwhile. From anyone else (the owner, a parent supervisor): an order to
+   * end. The promise is the queued work, so that a bug in it crashes the supervisor.
+   */
+  onSignal(signal: Signal): Promise<void> | undefined {
+    if (signal.type !== 'glow.exit') return undefined;
+    const child = this.children.byProcess(signal.from);
+    if (!child) return signal.reason === 'normal' ? undefined : this.ops.run(() => this.shutdown(signal.reason));
+    this.children.send(child, { type: 'EXITED', reason: signal.reason });
+    return this.ops.run(() => this.exited(child, signal));
+  }
+
+  /** What the end of a child's process means (OTP's restart_child/do_restart). */
+  private async exited(child: Child, signal: ExitSignal): Promise<void> {
+    const snapshot = child.life.getSnapshot();
+    const ref = snapshot.context.ref;
+    // Overtaken by an earlier operation (the child was stopped meanwhile): late news.
+    if (!snapshot.matches('exited') || !ref || !sameResource(ref.id, signal.from)) return;
+    const { reason } = signal;
     const restart = child.spec.restart ?? 'permanent';
-    if (restart === 'temporary') {
-      this.children.splice(this.children.indexOf(child), 1);
+    if (restart === 'permanent' || !isCleanExit(reason)) this.report('child_terminated', { id: child.spec.id, ref, reason });
+    if (!restartsAfter(child.spec, reason)) {
+      if (restart === 'temporary') this.children.remove(child);
+      else this.children.send(child, { type: 'KEEP' });
       return;
     }
-    if (restart === 'transient' && isCleanExit(signal.reason)) return;
-    await this.restart(child);
-  }
-
-  private delay(): Promise<void> {
-    const backoff = this.spec.backoff;
-    if (!backoff) return Promise.resolve();
-    const wait = Math.min(backoff.max, backoff.initial * (backoff.factor ?? 2) ** Math.max(0, this.intensity.recent - 1));
-    return new Promise((resolve) => setTimeout(resolve, wait));
-  }
-
-  /** Applies the strategy after `failed` ended; gives up when the intensity is exceeded. */
-  private async restart(failed: Child): Promise<void> {
     // One restart per failure, however many children the strategy restarts (OTP).
-    if (!this.intensity.record()) return this.shutdown('shutdown');
+    if (!this.intensity.record()) return this.giveUp(child, ref);
+    const group = this.groupOf(child);
+    for (const other of [...group].reverse()) if (other !== child) await this.children.stop(other);
+    // The backoff delays the group once, not once per child.
+    const delay = this.backoff();
+    for (const member of group) {
+      if (member !== child && member.spec.restart === 'temporary') this.children.remove(member);
+      else this.children.send(member, { type: 'RESTART', delay });
+    }
+    await this.restartDue();
+  }
+
+  /** The children a strategy restarts when `failed` ended, in start order. */
+  private groupOf(failed: Child): Child[] {
     const strategy = this.spec.strategy ?? 'one_for_one';
-    const index = this.children.indexOf(failed);
-    const group = strategy === 'one_for_one' ? [failed] : strategy === 'one_for_all' ? [...this.children] : this.children.slice(index);
-    for (const child of [...group].reverse()) if (child !== failed) await this.stop(child);
-    // The backoff delays the restart of the group once, not once per child.
-    await this.delay();
-    for (const child of group) {
-      if (child !== failed && (child.spec.restart ?? 'permanent') === 'temporary') {
-        this.children.splice(this.children.indexOf(child), 1);
+    if (strategy === 'one_for_one') return [failed];
+    const { list } = this.children;
+    if (strategy === 'one_for_all') return [...list];
+    return list.slice(list.indexOf(failed));
+  }
+
+  /** The wait before the next restart: grows with the restarts in the intensity window. */
+  private backoff(): number {
+    return this.spec.backoff ? backoffDelay(this.spec.backoff, this.intensity.recent) : 0;
+  }
+
+  /** A child's restart fell due: one pass, queued behind what is already queued, starts it. */
+  private schedulePass(): void {
+    if (this.passQueued || this.ops.closed) return;
+    this.passQueued = true;
+    this.ops
+      .run(() => {
+        this.passQueued = false;
+        return this.restartDue();
+      })
+      .catch((error: unknown) => {
+        // Refused because the supervisor is ending: nothing to restart. Anything else is a bug.
+        if (!isGlowError(error, 'noproc')) this.ctx.exit({ error: errorToWire(toGlowError(error)) });
+      });
+  }
+
+  /**
+   * Starts, in start order, every child whose restart is due. Under `one_for_all` and
+   * `rest_for_one` a child never starts before an earlier one that is still to be restarted
+   * (their order is the point); under `one_for_one` each goes on its own.
+   */
+  private async restartDue(): Promise<void> {
+    const ordered = (this.spec.strategy ?? 'one_for_one') !== 'one_for_one';
+    for (const child of [...this.children.list]) {
+      const snapshot = child.life.getSnapshot();
+      if (!snapshot.matches({ restarting: 'due' })) {
+        if (ordered && snapshot.hasTag('restarting')) return;
         continue;
       }
-      for (let attempt = 0; ; attempt++) {
-        if (attempt > 0) await this.delay();
-        try {
-          await this.start(child);
-          break;
-        } catch {
-          // A failed restart counts as another restart (OTP), until the intensity runs out.
-          if (!this.intensity.record()) return this.shutdown('shutdown');
-        }
-      }
+      const started = await this.restartOne(child);
+      if (this.ops.closed || (!started && ordered)) return;
     }
   }
 
-  private find(id: string): Child {
-    const child = this.children.find((candidate) => candidate.spec.id === id);
-    if (!child) throw new GlowError('badarg', `no child with id ${JSON.stringify(id.slice(0, 128))}`);
-    return child;
+  /** One restart attempt; false when it failed (reported, counted, and tried again after the backoff). */
+  private async restartOne(child: Child): Promise<boolean> {
+    if (!(await this.children.start(child))) return true;
+    // A failed restart counts as another restart (OTP), so a start that keeps failing ends
+    // the supervisor instead of looping.
+    if (!this.intensity.record()) {
+      await this.giveUp(child, undefined);
+      return false;
+    }
+    this.children.send(child, { type: 'RESTART', delay: this.backoff() });
+    return false;
+  }
+
+  /** The restart intensity was reached: reported, then the supervisor shuts down. */
+  private async giveUp(child: Child, ref: AnyResourceRef | undefined): Promise<void> {
+    this.report('shutdown', { id: child.spec.id, ref, reason: 'reached_max_restart_intensity' }, {
+      intensity: this.intensity.intensity,
+      period: this.intensity.period,
+    });
+    this.children.send(child, { type: 'KEEP' });
+    await this.shutdown('shutdown');
+  }
+
+  private report(event: SupervisorReportEvent, child: ChildFacts, extra?: Record<string, unknown>): void {
+    reportChild(this.ctx.node, this.source, event, child, extra);
+  }
+
+  // ---- glow.Supervisor/1 ----------------------------------------------------------------
+
+  /** Refuses to restart or delete a child that is not stopped (OTP: `running`, `restarting`). */
+  private mustBeStopped(child: Child): void {
+    const snapshot = child.life.getSnapshot();
+    if (snapshot.matches('stopped')) return;
+    // A child whose end is not handled yet was running when this call was made.
+    const status = snapshot.matches('exited') ? 'running' : childStatus(child.life);
+    throw new GlowError('denied', `child ${child.spec.id} is ${status}`);
   }
 
   handlers() {
-    const refText = (child: Child) => (child.ref ? formatResourceId(child.ref.id) : null);
+    const refText = (child: Child) => (childStatus(child.life) === 'running' ? processOf(child)!.toString() : null);
     return {
       which_children: () =>
-        this.children.map((child) => ({
+        this.children.list.map((child) => ({
           id: child.spec.id,
           ref: refText(child),
           type: child.spec.type ?? 'worker',
           restart: child.spec.restart ?? 'permanent',
+          status: childStatus(child.life),
         })),
       count_children: () => {
-        const supervisors = this.children.filter((child) => child.spec.type === 'supervisor').length;
+        const { list } = this.children;
+        const supervisors = list.filter((child) => child.spec.type === 'supervisor').length;
         return {
-          specs: this.children.length,
-          active: this.children.filter((child) => child.ref).length,
+          specs: list.length,
+          active: list.filter((child) => childStatus(child.life) === 'running').length,
           supervisors,
-          workers: this.children.length - supervisors,
+          workers: list.length - supervisors,
         };
       },
-      start_child: async (spec: ChildSpec) => ({ ref: refText(await this.add(spec)) }),
-      terminate_child: async ({ id }: { id: string }) => {
-        const child = this.find(id);
-        await this.stop(child);
-        if ((child.spec.restart ?? 'permanent') === 'temporary') this.children.splice(this.children.indexOf(child), 1);
-        return { terminated: true };
-      },
-      restart_child: async ({ id }: { id: string }) => {
-        const child = this.find(id);
-        if (child.ref) throw new GlowError('denied', `child ${id} is running`);
-        await this.start(child);
-        return { ref: refText(child) };
-      },
-      delete_child: ({ id }: { id: string }) => {
-        const child = this.find(id);
-        if (child.ref) throw new GlowError('denied', `child ${id} is running`);
-        this.children.splice(this.children.indexOf(child), 1);
-        return { deleted: true };
-      },
-      terminate: async ({ reason }: { reason?: 'normal' | 'shutdown' }) => {
-        await this.shutdown(reason ?? 'shutdown');
-        return { terminated: true };
-      },
+      start_child: (spec: ChildSpec) => this.ops.run(async () => ({ ref: refText(await this.children.add(spec)) })),
+      terminate_child: ({ id }: { id: string }) =>
+        this.ops.run(async () => {
+          const child = this.children.find(id);
+          await this.children.stop(child);
+          if (child.spec.restart === 'temporary') this.children.remove(child);
+          return { terminated: true };
+        }),
+      restart_child: ({ id }: { id: string }) =>
+        this.ops.run(async () => {
+          const child = this.children.find(id);
+          this.mustBeStopped(child);
+          const failure = await this.children.start(child);
+          if (failure) throw failure;
+          return { ref: refText(child) };
+        }),
+      delete_child: ({ id }: { id: string }) =>
+        this.ops.run(() => {
+          const child = this.children.find(id);
+          this.mustBeStopped(child);
+          this.children.remove(child);
+          return { deleted: true };
+        }),
+      terminate: ({ reason }: { reason?: 'normal' | 'shutdown' }) =>
+        this.ops.run(async () => {
+          await this.shutdown(reason ?? 'shutdown');
+          return { terminated: true };
+        }),
     };
   }
 }
 
-/** The `supervisor` process kind: spawn it with a {@link SupervisorSpec}. */
+/**
+ * The `supervisor` process kind: spawn it with a {@link SupervisorSpec}. Its mailbox has no
+ * concurrency limit (the capacity still bounds it): signals and reads must never wait behind
+ * control calls, which the supervisor queues itself.
+ */
 export const supervisorKind: ProcessKind<SupervisorSpec> = {
   name: 'supervisor',
   description: 'starts, watches and restarts children (OTP strategies, restart intensity)',
   args: supervisorSpecSchema,
   interface: SupervisorInterface,
+  concurrency: Number.POSITIVE_INFINITY,
   async start(ctx, spec) {
     ctx.trapExit(true);
-    const supervisor = new Supervisor(ctx.node, ctx, spec);
+    const supervisor = new Supervisor(ctx, spec);
+    ctx.node.monitor(ctx.self, () => supervisor.ended());
     await supervisor.startAll();
     return { handlers: supervisor.handlers(), onSignal: (signal) => supervisor.onSignal(signal) };
   },

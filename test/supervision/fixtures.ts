@@ -131,6 +131,45 @@ export function supervise(node: Node, spec: SupervisorSpec): Promise<SupervisorR
   return startSupervisor(node, spec);
 }
 
+/** The children as `which_children` lists them. */
+export function whichChildren(sup: SupervisorRef) {
+  return sup.call('which_children', {});
+}
+
+/**
+ * Resolves once the supervisor has handled everything sent to it so far. Calls that change
+ * children are handled one at a time, in turn with what an EXIT decides (and the restarts it
+ * makes at once), so a call that is refused — `delete_child` of an id no child can have —
+ * answers only after them.
+ */
+export async function handled(sup: SupervisorRef): Promise<void> {
+  const error: unknown = await sup.call('delete_child', { id: '' }).then(
+    () => new Error('delete_child of the empty id succeeded'),
+    (e: unknown) => e,
+  );
+  if (!isGlowError(error, 'badarg')) throw error;
+}
+
+/**
+ * Waits until the supervisor has handled what it was sent and finished what that started (no
+ * child restarting or stopping: retries and backoffs too), and answers its children.
+ * `which_children` answers at once, so right after a child ended it shows it `restarting`;
+ * this is for tests about the outcome.
+ */
+export async function settled(sup: SupervisorRef, timeout = 1000): ReturnType<typeof whichChildren> {
+  let children: Awaited<ReturnType<typeof whichChildren>> = [];
+  await handled(sup);
+  await waitFor(
+    async () => {
+      children = await whichChildren(sup);
+      return children.every((child) => child.status === 'running' || child.status === 'stopped');
+    },
+    timeout,
+    () => `the supervisor settled (children: ${JSON.stringify(children.map(({ id, status }) => `${id}:${status}`))})`,
+  );
+  return children;
+}
+
 /** Current child refs by id (`null` when a child is not running). */
 export async function childIds(sup: SupervisorRef): Promise<Record<string, string | null>> {
   const children = await sup.call('which_children', {});
@@ -166,8 +205,9 @@ export async function restarted(sup: SupervisorRef, id: string, old: string, tim
 }
 
 /**
- * Crashes a running worker through its `crash` member and waits for its `DOWN`. By then its
- * EXIT is in the supervisor's mailbox, so the supervisor's next answer follows its decision.
+ * Crashes a running worker through its `crash` member and waits for its `DOWN`. By then the
+ * supervisor has received its EXIT (links fire with monitors), so `which_children` shows the
+ * child restarting; {@link settled} waits for the outcome.
  */
 export async function crash(ref: ResourceRef<typeof WorkerInterface>): Promise<void> {
   const down = ref.node.down(ref);

@@ -3,7 +3,7 @@
 // simple_one_for_one_shutdown).
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { within } from '../helpers/waitFor.js';
-import { childIds, childRef, childSupervisor, nodes, reasonText, subSupervisor, supervise, watchDowns, worker } from './fixtures.js';
+import { childIds, childRef, childSupervisor, manualClock, nodes, reasonText, subSupervisor, supervise, watchDowns, worker } from './fixtures.js';
 
 const fleet = nodes();
 afterEach(() => fleet.cleanup());
@@ -51,76 +51,78 @@ describe('stopping a supervisor', () => {
     expect(downs).toEqual(['down:c:shutdown', 'down:b:shutdown', 'down:a:shutdown', 'down:sup:shutdown']);
   });
 
-  it('kill ends the supervisor at once and its children with it', async () => {
-    const node = fleet.make();
+  it('kill ends the supervisor at once and its children with it, without waiting for their shutdown time', async () => {
+    const clock = manualClock();
+    const node = fleet.make({ clock });
     const sup = await supervise(node, { children: [worker('a', { onShutdown: 'ignore', log: [] }, { shutdown: 5000 })] });
     const a = await childRef(sup, 'a');
     const aDown = node.down(a);
     const supDown = node.down(sup);
-    const started = performance.now();
 
     node.exit(sup, 'kill');
 
     expect(reasonText((await within(supDown)).reason)).toBe('killed');
     expect(reasonText((await within(aDown)).reason)).toBe('shutdown');
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(clock.now()).toBe(0);
   });
 });
 
 describe('shutdown of one child', () => {
-  it('kills a child that ignores shutdown after its shutdown timeout, not before', async () => {
-    const node = fleet.make();
+  it('kills a child that ignores shutdown after its shutdown time on the node clock, not before', async () => {
+    const clock = manualClock();
+    const node = fleet.make({ clock });
     const log: string[] = [];
     const sup = await supervise(node, { children: [worker('stubborn', { log, onShutdown: 'ignore' }, { shutdown: 200 })] });
     const child = await childRef(sup, 'stubborn');
     const down = node.down(child);
-    let downAt = 0;
-    void down.then(() => (downAt = performance.now()));
+    let downAt: number | undefined;
+    void down.then(() => (downAt = clock.now()));
 
-    const started = performance.now();
     const terminated = sup.call('terminate_child', { id: 'stubborn' });
+    await clock.advance(199);
     // Asked to stop, it goes on answering.
     await expect(child.call('ping', {})).resolves.toBe('stubborn');
-    expect(downAt).toBe(0);
+    expect(downAt).toBeUndefined();
 
-    expect(await terminated).toEqual({ terminated: true });
+    await clock.advance(1);
+    expect(await within(terminated)).toEqual({ terminated: true });
     expect(reasonText((await down).reason)).toBe('killed');
+    expect(downAt).toBe(200);
     expect(log).toEqual(['start:stubborn', 'exit:stubborn:shutdown']);
-    const elapsed = downAt - started;
-    expect(elapsed).toBeGreaterThanOrEqual(195);
-    expect(elapsed).toBeLessThan(1500);
   });
 
-  it('a child that cooperates ends with shutdown well before its timeout', async () => {
-    const node = fleet.make();
+  it('a child that cooperates ends with shutdown without waiting for its shutdown time', async () => {
+    const clock = manualClock();
+    const node = fleet.make({ clock });
     const log: string[] = [];
     const sup = await supervise(node, { children: [worker('nice', { log, onShutdown: 'cooperate' }, { shutdown: 2000 })] });
     const down = node.down(await childRef(sup, 'nice'));
-    const started = performance.now();
 
-    await sup.call('terminate_child', { id: 'nice' });
+    await within(sup.call('terminate_child', { id: 'nice' }));
 
     expect(reasonText((await down).reason)).toBe('shutdown');
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(clock.now()).toBe(0);
+    expect(clock.pending).toBe(0); // the kill timer is gone with the child
     expect(log).toEqual(['start:nice', 'exit:nice:shutdown']);
   });
 
   it('brutal_kill kills at once, without an exit signal the child could trap', async () => {
-    const node = fleet.make();
+    const clock = manualClock();
+    const node = fleet.make({ clock });
     const log: string[] = [];
     const sup = await supervise(node, { children: [worker('victim', { log, onShutdown: 'ignore' }, { shutdown: 'brutal_kill' })] });
     const down = node.down(await childRef(sup, 'victim'));
-    const started = performance.now();
 
-    await sup.call('terminate_child', { id: 'victim' });
+    await within(sup.call('terminate_child', { id: 'victim' }));
 
     expect(reasonText((await down).reason)).toBe('killed');
-    expect(performance.now() - started).toBeLessThan(100);
+    expect(clock.now()).toBe(0);
     expect(log).toEqual(['start:victim']);
   });
 
   it('stops a mixed set in reverse order: cooperative ones with shutdown, a stubborn one killed after its timeout', async () => {
-    const node = fleet.make();
+    const clock = manualClock();
+    const node = fleet.make({ clock });
     const sup = await supervise(node, {
       children: [
         worker('a', { onShutdown: 'cooperate' }, { shutdown: 1000 }),
@@ -131,17 +133,20 @@ describe('shutdown of one child', () => {
     const downs: string[] = [];
     watchDowns(node, { ...(await childIds(sup)), sup }, downs);
     const supDown = node.down(sup);
-    const started = performance.now();
 
-    await sup.call('terminate', {});
+    const terminated = sup.call('terminate', {});
+    await clock.advance(149);
+    expect(downs).toEqual(['down:c:killed']);
+    await clock.advance(1);
+    await within(terminated);
     await within(supDown);
 
     expect(downs).toEqual(['down:c:killed', 'down:b:killed', 'down:a:shutdown', 'down:sup:shutdown']);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(145);
   });
 
   it('waits for a child supervisor (shutdown infinity by default) however long its own children take', async () => {
-    const node = fleet.make();
+    const clock = manualClock();
+    const node = fleet.make({ clock });
     const top = await supervise(node, {
       children: [subSupervisor('sub', { children: [worker('slow', { onShutdown: 'ignore' }, { shutdown: 300 })] })],
     });
@@ -149,14 +154,16 @@ describe('shutdown of one child', () => {
     const downs: string[] = [];
     watchDowns(node, { slow: await childRef(sub, 'slow'), sub, top }, downs);
     const topDown = node.down(top);
-    const started = performance.now();
 
-    await top.call('terminate', {});
-    await within(topDown, 2000);
+    const terminated = top.call('terminate', {});
+    await clock.advance(299);
+    expect(downs).toEqual([]);
+    await clock.advance(1);
+    await within(terminated);
+    await within(topDown);
 
     // The sub-supervisor was not killed: it ended by itself once its child was killed.
     expect(downs).toEqual(['down:slow:killed', 'down:sub:shutdown', 'down:top:shutdown']);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(295);
   });
 });
 

@@ -2,7 +2,7 @@
 // rest_for_one and their *_escalation cases, temporary_bystander, tree).
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { isGlowError, type ResourceRef } from '../../src/index.js';
-import { BOOM, childIds, childRef, childSupervisor, crash, manualClock, nodes, reasonText, restarted, startWorker, subSupervisor, supervise, watchDowns, worker } from './fixtures.js';
+import { BOOM, childIds, childRef, childSupervisor, crash, manualClock, nodes, reasonText, restarted, settled, startWorker, subSupervisor, supervise, watchDowns, worker } from './fixtures.js';
 
 const fleet = nodes();
 afterEach(() => fleet.cleanup());
@@ -23,6 +23,7 @@ describe('one_for_one', () => {
     await expect(b.call('crash', {})).rejects.toMatchObject({ code: 'crashed' });
     expect(reasonText((await down).reason)).toBe('error:crashed');
 
+    await settled(sup);
     const after = await childIds(sup);
     expect(after.a).toBe(before.a);
     expect(after.c).toBe(before.c);
@@ -69,7 +70,7 @@ describe('one_for_all', () => {
     log.length = 0;
 
     await crash(await childRef(sup, 'b'));
-    // The EXIT is in the supervisor's mailbox before this call, which it answers after restarting.
+    await settled(sup);
     const after = await childIds(sup);
 
     expect(log).toEqual(['exit:d:shutdown', 'exit:c:shutdown', 'exit:a:shutdown', 'start:a', 'start:b', 'start:c', 'start:d']);
@@ -92,6 +93,7 @@ describe('one_for_all', () => {
     const first = await childIds(sup);
 
     node.exit(await childRef(sup, 'a'), BOOM);
+    await settled(sup);
     const second = await childIds(sup);
     expect(Object.values(second).every((ref, i) => ref !== null && ref !== Object.values(first)[i])).toBe(true);
 
@@ -113,7 +115,7 @@ describe('one_for_all', () => {
     node.exit(await childRef(sup, 'a'), BOOM);
 
     expect(reasonText((await tDown).reason)).toBe('shutdown');
-    const children = await sup.call('which_children', {});
+    const children = await settled(sup);
     expect(children.map((child) => child.id)).toEqual(['a']);
     expect(children[0]!.ref).not.toBeNull();
     expect(log).toEqual(['start:a', 'start:t', 'exit:t:shutdown', 'start:a']);
@@ -147,6 +149,7 @@ describe('one_for_all', () => {
     expect(reasonText((await cDown).reason)).toBe('error:crashed');
     open();
     await slow;
+    await settled(sup);
     const after = await childIds(sup);
 
     expect(Object.keys(after)).toEqual(['a', 'b', 'c', 'slow']);
@@ -170,6 +173,7 @@ describe('rest_for_one', () => {
     log.length = 0;
 
     await crash(await childRef(sup, 'b'));
+    await settled(sup);
     const after = await childIds(sup);
 
     expect(log).toEqual(['exit:d:shutdown', 'exit:c:shutdown', 'start:b', 'start:c', 'start:d']);
@@ -186,6 +190,7 @@ describe('rest_for_one', () => {
     const before = await childIds(sup);
 
     node.exit(await childRef(sup, 'c'), BOOM);
+    await settled(sup);
     const after = await childIds(sup);
 
     expect([after.a, after.b]).toEqual([before.a, before.b]);
@@ -199,7 +204,7 @@ describe('rest_for_one', () => {
     const supDown = node.down(sup);
 
     node.exit(await childRef(sup, 'a'), BOOM);
-    expect(Object.values(await childIds(sup)).every((ref) => ref !== null)).toBe(true);
+    expect((await settled(sup)).every((child) => child.ref !== null)).toBe(true);
 
     node.exit(await childRef(sup, 'b'), BOOM);
     expect(reasonText((await supDown).reason)).toBe('shutdown');
@@ -217,6 +222,7 @@ describe('rest_for_one', () => {
     log.length = 0;
 
     await crash(await childRef(sup, 'a'));
+    await settled(sup);
     const after = await childIds(sup);
 
     expect(log).toEqual(['start:a', 'fail:b', 'start:b']);
@@ -233,7 +239,7 @@ describe('rest_for_one', () => {
     const before = await childIds(sup);
 
     node.exit(await childRef(sup, 'b'), BOOM);
-    const after = await sup.call('which_children', {});
+    const after = await settled(sup);
 
     expect(after.map((child) => child.id)).toEqual(['a', 'b']);
     expect(after[0]!.ref).toBe(before.a);

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { isGlowError, registerSupervision, startSupervisor, supervisorKind, type ProcessInfo } from '../../src/index.js';
 import { within } from '../helpers/waitFor.js';
-import { BOOM, childIds, childRef, childSupervisor, crash, nodes, reasonText, startWorker, subSupervisor, supervise, worker } from './fixtures.js';
+import { BOOM, childIds, childRef, childSupervisor, crash, nodes, reasonText, settled, startWorker, subSupervisor, supervise, worker } from './fixtures.js';
 
 const fleet = nodes();
 afterEach(() => fleet.cleanup());
@@ -159,7 +159,7 @@ describe('dynamic children through glow.Supervisor/1', () => {
     const down = node.down(node.ref(first));
     expect(await sup.call('terminate_child', { id: 'a' })).toEqual({ terminated: true });
     expect(reasonText((await down).reason)).toBe('shutdown');
-    expect(await sup.call('which_children', {})).toEqual([{ id: 'a', ref: null, type: 'worker', restart: 'permanent' }]);
+    expect(await sup.call('which_children', {})).toEqual([{ id: 'a', ref: null, type: 'worker', restart: 'permanent', status: 'stopped' }]);
     expect(await sup.call('count_children', {})).toEqual({ specs: 1, active: 0, supervisors: 0, workers: 1 });
     expect(await sup.call('terminate_child', { id: 'a' })).toEqual({ terminated: true });
     expect(await codeOf(sup.call('start_child', worker('a')))).toBe('badarg');
@@ -189,6 +189,7 @@ describe('dynamic children through glow.Supervisor/1', () => {
     expect(Object.keys(await childIds(sup))).toEqual(['a', 'b']);
 
     await crash(node.ref(ref!, (await childRef(sup, 'b')).iface));
+    await settled(sup);
     const after = (await childIds(sup)).b;
     expect(after).not.toBeNull();
     expect(after).not.toBe(ref);
@@ -241,13 +242,29 @@ describe('dynamic children through glow.Supervisor/1', () => {
 
     await slow;
     expect(await terminated).toEqual({ terminated: true });
-    const after = await sup.call('which_children', {});
+    const after = await settled(sup);
     expect(after.map(({ id, ref }) => [id, ref === null])).toEqual([
       ['a', false],
       ['b', true],
       ['slow', false],
     ]);
     expect(await Promise.race([supDown.then(() => 'down'), sup.call('count_children', {}).then(() => 'up')])).toBe('up');
+  });
+
+  it('answers reads at once while a call that changes children is in progress, and shows the new child once started', async () => {
+    const node = fleet.make();
+    const sup = await supervise(node, { children: [worker('a')] });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const slow = sup.call('start_child', { id: 'slow', start: async (ctx) => (await gate, startWorker({ name: 'slow' })(ctx)) });
+
+    expect(Object.keys(await within(childIds(sup)))).toEqual(['a']);
+    expect(await within(sup.call('count_children', {}))).toEqual({ specs: 1, active: 1, supervisors: 0, workers: 1 });
+    expect(await within(sup.call('info', {}))).toMatchObject({ kind: 'supervisor' });
+
+    open();
+    const { ref } = await slow;
+    expect(await childIds(sup)).toEqual({ a: expect.any(String), slow: ref });
   });
 
   it('answers noproc once the supervisor has ended', async () => {
@@ -298,6 +315,7 @@ describe('the supervision tree', () => {
     const top = await supervise(node, { children: [worker('a'), worker('b')] });
     const before = await childIds(top);
     await crash(await childRef(top, 'a'));
+    await settled(top);
     const after = await childIds(top);
 
     const info = await top.call('info', {});
