@@ -74,7 +74,9 @@ const refuseHello = (reason: string) => ({ type: 'refuseHello', params: { reason
  *   `closed` (the channel closed first).
  *
  * Events: `hello`, `badHello`, `auth`, `ready` (the peer's frames), `closed` (the channel);
- * internally the allow policy's result and the timeout (`handshakeTimeout`, on the actor's clock).
+ * internally the allow policy's result and the timeout (`handshakeTimeout`, on the actor's clock,
+ * started with the machine). From any state, `closed` ends in `closed` and the timeout in
+ * `timedOut`; the policy's late answer then goes nowhere (its actor was stopped).
  *
  * A handshake frame that the current state does not list (an `auth` before the hello, a second
  * hello, a `ready` before the peer's auth or twice) is taken by the root's transitions to

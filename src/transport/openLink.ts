@@ -48,7 +48,7 @@ function frameEvent(type: HandshakeFrame, payload: Uint8Array): HandshakeEvent {
  * mismatch, allow policy, binding mismatch, garbage), `timeout` when the handshake took too
  * long, `noconnection` when the channel closed first. Every refusal is logged as `link.refused`
  * and the channel is closed with the reason. `badarg` for a channel whose messages are too small
- * to frame.
+ * to frame; `crashed` when our own side failed (a signer that throws), logged as `link.failed`.
  */
 export function openLink(channel: Channel, identity: NodeIdentity, options: OpenLinkOptions = {}): Promise<FramedLink> {
   if (!(channel.maxMessageSize >= MIN_ANNOUNCED_LIMIT)) {

@@ -311,6 +311,15 @@ describe('link handshake', () => {
     expect(await refusal(peer.link)).toMatchObject({ code: 'noconnection' });
   });
 
+  it('fails with crashed, and closes the channel, when our own signer throws', async () => {
+    const [alice, bob] = [createIdentity(), createIdentity()];
+    const broken: NodeIdentity = { ...alice, sign: () => { throw new Error('key store locked'); } };
+    const { a, b, logs } = handshake([broken, bob]);
+    expect(await refusal(a)).toMatchObject({ code: 'crashed', message: 'handshake failed: key store locked' });
+    expect(logs[0]).toEqual([{ event: 'link.failed', kind: 'memory', reason: 'handshake failed: key store locked' }]);
+    expect(await refusal(b)).toMatchObject({ code: 'denied', message: 'peer refused the link: handshake failed: key store locked' });
+  });
+
   it('rejects a channel whose messages are too small to frame', async () => {
     const [channel] = memoryChannelPair({ maxMessageSize: 512 });
     expect(await refusal(openLink(channel, createIdentity()))).toMatchObject({ code: 'badarg' });
