@@ -5,7 +5,7 @@ import type { Link, LinkClose } from './link.js';
 /** Options of a memory link pair (for tests and simulations). */
 export interface MemoryLinkOptions {
   /**
-   * One-way delay in ms; 0 delivers on the next microtask.
+   * One-way delay in ms (on `clock`); 0 delivers on the next microtask.
    * @default 0
    */
   latency?: number;
