@@ -7,6 +7,7 @@
  * stops cleanly on SIGINT/SIGTERM. `--help` lists the options.
  */
 import { parseArgs } from 'node:util';
+import { errorMessage } from '../../src/firefly/errors.js';
 import { startSignalingServer } from './server.js';
 
 const USAGE = `Usage: node --import tsx apps/signaling/main.ts [options]
@@ -91,6 +92,6 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-  process.stderr.write(`signaling: ${error instanceof Error ? error.message : String(error)}\n${usage ? 'Try --help.\n' : ''}`);
+  process.stderr.write(`signaling: ${errorMessage(error)}\n${usage ? 'Try --help.\n' : ''}`);
   process.exit(usage ? 2 : 1);
 });

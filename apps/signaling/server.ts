@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { NodeId } from '../../src/firefly/address.js';
+import type { Timer } from '../../src/firefly/clock.js';
 import { fromBase64url, toBase64url } from '../../src/transport/base64url.js';
 import { verifySignature } from '../../src/transport/identity.js';
 import {
@@ -39,7 +40,7 @@ interface Connection {
   id: NodeId | undefined;
   violations: number;
   lastRateError: number;
-  registerTimer: ReturnType<typeof setTimeout> | undefined;
+  registerTimer: Timer | undefined;
 }
 
 // WebSocket close codes (RFC 6455 §7.4.1).
@@ -55,6 +56,7 @@ const TRY_AGAIN_LATER = 1013;
  */
 export async function startSignalingServer(options: SignalingServerOptions = {}): Promise<SignalingServer> {
   const settings = signalingSettings(options);
+  const { clock } = settings;
   const log = (event: SignalingLogEvent) => {
     try {
       settings.log?.(event);
@@ -109,7 +111,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
         log({ event: 'signaling.abuse', id: conn.id, reason: 'rate limit' });
         return fail(conn, 'rate-limited', undefined, POLICY_VIOLATION);
       }
-      const now = performance.now();
+      const now = clock.now();
       if (now - conn.lastRateError >= 1000) {
         conn.lastRateError = now;
         fail(conn, 'rate-limited');
@@ -135,7 +137,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
       log({ event: 'signaling.refused', claimed: id, reason: 'bad signature' });
       return fail(conn, 'bad-signature', undefined, POLICY_VIOLATION);
     }
-    clearTimeout(conn.registerTimer);
+    clock.clearTimeout(conn.registerTimer);
     const previous = nodes.get(id);
     // The newer connection wins: the older one is most likely a dead socket not yet noticed.
     if (previous) fail(previous, 'replaced', undefined, POLICY_VIOLATION);
@@ -149,7 +151,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     const conn: Connection = {
       socket,
       nonce: toBase64url(randomBytes(CHALLENGE_BYTES)),
-      bucket: new TokenBucket(settings.ratePerSecond, settings.rateBurst),
+      bucket: new TokenBucket(settings.ratePerSecond, settings.rateBurst, () => clock.now()),
       id: undefined,
       violations: 0,
       lastRateError: -Infinity,
@@ -157,7 +159,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     };
     socket.on('error', () => undefined);
     if (wss.clients.size > settings.maxConnections) return fail(conn, 'server-full', undefined, TRY_AGAIN_LATER);
-    conn.registerTimer = setTimeout(() => fail(conn, 'register-timeout', undefined, POLICY_VIOLATION), settings.registerTimeout);
+    conn.registerTimer = clock.setTimeout(() => fail(conn, 'register-timeout', undefined, POLICY_VIOLATION), settings.registerTimeout);
     socket.on('message', (data, isBinary) => {
       try {
         onMessage(conn, data, isBinary);
@@ -168,7 +170,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
       }
     });
     socket.on('close', () => {
-      clearTimeout(conn.registerTimer);
+      clock.clearTimeout(conn.registerTimer);
       if (conn.id !== undefined && nodes.get(conn.id) === conn) {
         nodes.delete(conn.id);
         log({ event: 'signaling.left', id: conn.id });
@@ -191,9 +193,9 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
         const closed = new Promise<void>((resolve) => wss.close(() => resolve()));
         for (const socket of wss.clients) socket.close(GOING_AWAY, 'server closing');
         // A client that does not answer the close handshake is cut after a second.
-        const cut = setTimeout(() => wss.clients.forEach((socket) => socket.terminate()), 1000);
+        const cut = clock.setTimeout(() => wss.clients.forEach((socket) => socket.terminate()), 1000);
         await closed;
-        clearTimeout(cut);
+        clock.clearTimeout(cut);
         await stun?.close();
       })();
       return closing;

@@ -1,4 +1,5 @@
 import type { NodeId } from '../../src/firefly/address.js';
+import { systemClock, type Clock } from '../../src/firefly/clock.js';
 
 /** Options of `startSignalingServer`. Every limit has a default and the reason for it. */
 export interface SignalingServerOptions {
@@ -73,6 +74,11 @@ export interface SignalingServerOptions {
    */
   maxBufferedBytes?: number;
   /**
+   * The clock of the register timeout, the rate limits and the close deadline.
+   * @default systemClock
+   */
+  clock?: Clock;
+  /**
    * Where the server reports registrations, departures, refusals and abuse.
    * @default undefined (nothing is logged)
    */
@@ -107,6 +113,7 @@ export function signalingSettings(options: SignalingServerOptions): SignalingSet
     registerTimeout: options.registerTimeout ?? 10_000,
     maxConnections: options.maxConnections ?? 10_000,
     maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
+    clock: options.clock ?? systemClock,
     log: options.log,
   };
 }

@@ -1,3 +1,4 @@
+import type { Clock, Timer } from '../firefly/clock.js';
 import { allocate } from '../firefly/pool.js';
 import type { Channel } from './channel.js';
 import { CHUNK_START_HEADER, FRAME_HEADER, FrameType, encodeFrame, writeHeader } from './frames.js';
@@ -11,6 +12,8 @@ export interface SenderSettings {
   readonly lowWaterMark: number;
   /** How often, in ms, a blocked sender looks at the channel's buffer again. */
   readonly drainPollInterval: number;
+  /** Runs the drain poll. */
+  readonly clock: Clock;
 }
 
 /** What the sender reports to its link. */
@@ -49,7 +52,7 @@ export class FrameSender {
   private offset = 0;
   private scheduled = false;
   private sendsThisTurn = 0;
-  private pollTimer: ReturnType<typeof setTimeout> | undefined;
+  private pollTimer: Timer | undefined;
   private aboveLow = false;
   private stopped = false;
 
@@ -85,7 +88,7 @@ export class FrameSender {
   /** The channel reports its buffer drained: carry on now rather than at the next poll. */
   channelDrained(): void {
     if (this.stopped) return;
-    clearTimeout(this.pollTimer);
+    this.settings.clock.clearTimeout(this.pollTimer);
     this.pollTimer = undefined;
     this.flush();
   }
@@ -106,7 +109,7 @@ export class FrameSender {
     this.stopped = true;
     this.packets = [];
     this.queuedBytes = 0;
-    clearTimeout(this.pollTimer);
+    this.settings.clock.clearTimeout(this.pollTimer);
   }
 
   /**
@@ -150,7 +153,7 @@ export class FrameSender {
     // Blocked on the channel, or waiting for its buffer to fall under the low-water mark: the
     // Channel contract does not say where its own drain mark lies, so look again on a timer too.
     if ((pending || this.aboveLow) && !this.scheduled && !this.pollTimer) {
-      this.pollTimer = setTimeout(() => {
+      this.pollTimer = this.settings.clock.setTimeout(() => {
         this.pollTimer = undefined;
         this.flush();
       }, this.settings.drainPollInterval);

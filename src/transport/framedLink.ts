@@ -3,13 +3,12 @@ import type { Channel } from './channel.js';
 import { CloseReason, MAX_REASON_LENGTH } from './closeReasons.js';
 import { FrameReceiver } from './frameReceiver.js';
 import { FrameSender } from './frameSender.js';
-import { FrameType } from './frames.js';
+import { FrameType, type HandshakeFrame } from './frames.js';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import type { Link, LinkClose } from './link.js';
 import { framingSettings, safeLog, type FramingOptions, type FramingSettings, type LinkLogEvent, type LinkStats } from './linkOptions.js';
 
 type Phase = 'handshake' | 'open' | 'closed';
-type HandshakeFrame = typeof FrameType.hello | typeof FrameType.auth | typeof FrameType.ready;
 
 const utf8 = new TextEncoder();
 const text = new TextDecoder();
@@ -58,10 +57,14 @@ export class FramedLink implements Link {
       { maxMessageSize: channel.maxMessageSize, maxPacketBytes: this.settings.maxPacketBytes },
       { packet: (packet) => this.receivePacket(packet), control: (type, payload) => this.receiveControl(type, payload) },
     );
-    this.heartbeat = new Heartbeat(options, {
-      ping: (stamp) => this.sender.controlFrame(FrameType.ping, stamp),
-      timedOut: () => this.end({ reason: CloseReason.heartbeatTimeout, by: 'transport' }, CloseReason.heartbeatTimeout),
-    });
+    this.heartbeat = new Heartbeat(
+      options,
+      {
+        ping: (stamp) => this.sender.controlFrame(FrameType.ping, stamp),
+        timedOut: () => this.end({ reason: CloseReason.heartbeatTimeout, by: 'transport' }, CloseReason.heartbeatTimeout),
+      },
+      this.settings.clock,
+    );
     channel.onmessage = (message) => this.receiveMessage(message);
     channel.onclose = (reason) => this.end({ reason: reason || CloseReason.transportClosed, by: 'transport' }, undefined);
     channel.ondrain = () => this.sender.channelDrained();

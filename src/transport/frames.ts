@@ -40,6 +40,9 @@ export const FrameType = Object.freeze({
 /** A frame type's wire number. */
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
+/** The frames of the link handshake. */
+export type HandshakeFrame = typeof FrameType.hello | typeof FrameType.auth | typeof FrameType.ready;
+
 /** Bytes before every frame's payload: type (1) and length (4). */
 export const FRAME_HEADER = 5;
 

@@ -1,3 +1,5 @@
+import type { Clock, Timer } from '../firefly/clock.js';
+
 /** Heartbeat settings of a framed link. */
 export interface HeartbeatOptions {
   /**
@@ -27,54 +29,55 @@ const ALPHA = 1 / 8;
 // Echoes claiming a round trip longer than this are not believed (clock games, replays).
 const MAX_SAMPLE_MS = 60_000;
 
-const now = (): number => performance.now();
-
 /**
  * Liveness and RTT for one link: pings on an interval, smooths the echoes into `rtt`, and calls
- * `timedOut` when nothing at all was heard from the peer for the timeout.
+ * `timedOut` when nothing at all was heard from the peer for the timeout. Every timer and
+ * timestamp is the link's clock's: a ping carries `clock.now()`, which only we read back.
  */
 export class Heartbeat {
   /** Smoothed round-trip time in ms; undefined until the first echo. */
   rtt: number | undefined;
-  private lastHeard = now();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private lastHeard: number;
+  private timer: Timer | undefined;
   /** A one-shot check at the timeout's deadline, when it falls before the next tick. */
-  private deadline: ReturnType<typeof setTimeout> | undefined;
+  private deadline: Timer | undefined;
   private readonly interval: number;
   private readonly timeout: number;
 
   constructor(
     options: HeartbeatOptions,
     private readonly actions: HeartbeatActions,
+    private readonly clock: Clock,
   ) {
     this.interval = options.heartbeatInterval ?? 250;
     this.timeout = options.heartbeatTimeout ?? 1000;
+    this.lastHeard = clock.now();
   }
 
   /** Starts pinging, with a first ping at once so that `rtt` is known within one round trip. */
   start(): void {
-    this.lastHeard = now();
-    this.timer = setInterval(() => this.tick(), this.interval);
+    this.lastHeard = this.clock.now();
+    this.timer = this.clock.setInterval(() => this.tick(), this.interval);
     this.sendPing();
   }
 
   stop(): void {
-    clearInterval(this.timer);
-    clearTimeout(this.deadline);
+    this.clock.clearTimeout(this.timer);
+    this.clock.clearTimeout(this.deadline);
     this.timer = undefined;
     this.deadline = undefined;
   }
 
   /** Something arrived from the peer. */
   heard(): void {
-    this.lastHeard = now();
+    this.lastHeard = this.clock.now();
   }
 
   /** A pong echoing one of our pings (8 bytes); anything implausible is ignored. */
   pong(echo: Uint8Array): void {
     if (echo.length !== 8) return;
     const sent = new DataView(echo.buffer, echo.byteOffset, 8).getFloat64(0);
-    const sample = now() - sent;
+    const sample = this.clock.now() - sent;
     if (!Number.isFinite(sample) || sample < 0 || sample > MAX_SAMPLE_MS) return;
     this.rtt = this.rtt === undefined ? sample : this.rtt + ALPHA * (sample - this.rtt);
   }
@@ -85,10 +88,10 @@ export class Heartbeat {
     // Silence reaches the timeout before the next tick: look again right then, so that a dead
     // peer is noticed at the timeout and not up to one interval after it. (While the peer
     // answers, it is heard every interval and this never arms.)
-    const left = this.timeout - (now() - this.lastHeard);
+    const left = this.timeout - (this.clock.now() - this.lastHeard);
     if (left < this.interval && this.deadline === undefined) {
       // +1: timers count whole milliseconds and may fire a fraction early.
-      this.deadline = setTimeout(() => {
+      this.deadline = this.clock.setTimeout(() => {
         this.deadline = undefined;
         this.expired();
       }, Math.ceil(left) + 1);
@@ -98,7 +101,7 @@ export class Heartbeat {
   /** Closes the link when the peer has been silent for the timeout; true when it did (or had). */
   private expired(): boolean {
     if (this.timer === undefined) return true;
-    if (now() - this.lastHeard < this.timeout) return false;
+    if (this.clock.now() - this.lastHeard < this.timeout) return false;
     this.stop();
     this.actions.timedOut();
     return true;
@@ -106,7 +109,7 @@ export class Heartbeat {
 
   private sendPing(): void {
     const stamp = new Uint8Array(8);
-    new DataView(stamp.buffer).setFloat64(0, now());
+    new DataView(stamp.buffer).setFloat64(0, this.clock.now());
     this.actions.ping(stamp);
   }
 }

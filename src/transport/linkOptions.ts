@@ -1,4 +1,5 @@
 import type { NodeId } from '../firefly/address.js';
+import { systemClock, type Clock } from '../firefly/clock.js';
 import { DEFAULT_LIMITS } from '../firefly/limits.js';
 import type { LinkKind } from './link.js';
 
@@ -30,6 +31,12 @@ export interface FramingOptions {
    * @default 4
    */
   drainPollInterval?: number;
+  /**
+   * The clock every timer of the link runs on: the handshake timeout, heartbeats and their
+   * round-trip times, the drain poll. Tests pass a `ManualClock` and move it.
+   * @default systemClock
+   */
+  clock?: Clock;
   /**
    * Where the link reports what happened to it (refusals, malformed input, closes): structured
    * objects for the embedding program's log. Errors thrown by this link's listeners go here too.
@@ -75,6 +82,7 @@ export function framingSettings(options: FramingOptions): FramingSettings {
     highWaterMark: options.highWaterMark ?? 1024 * 1024,
     lowWaterMark: options.lowWaterMark ?? 256 * 1024,
     drainPollInterval: options.drainPollInterval ?? 4,
+    clock: options.clock ?? systemClock,
     log: options.log,
   };
 }

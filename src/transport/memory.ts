@@ -1,10 +1,11 @@
 import type { NodeId } from '../firefly/address.js';
+import { systemClock, type Clock } from '../firefly/clock.js';
 import type { Link, LinkClose } from './link.js';
 
 /** Options of a memory link pair (for tests and simulations). */
 export interface MemoryLinkOptions {
   /**
-   * One-way delay in ms; 0 delivers on the next microtask.
+   * One-way delay in ms (on `clock`); 0 delivers on the next microtask.
    * @default 0
    */
   latency?: number;
@@ -24,6 +25,11 @@ export interface MemoryLinkOptions {
    * @default 2 × latency, at least 0.05
    */
   rtt?: number;
+  /**
+   * The clock that delays packets by `latency`, so that simulations can run on a `ManualClock`.
+   * @default systemClock
+   */
+  clock?: Clock;
 }
 
 /** Controls of a memory link pair beyond `close`. */
@@ -44,7 +50,7 @@ class MemoryLink implements Link {
   constructor(
     readonly remote: NodeId,
     readonly rtt: number,
-    private readonly options: Required<Pick<MemoryLinkOptions, 'latency' | 'loss' | 'random'>>,
+    private readonly options: Required<Pick<MemoryLinkOptions, 'latency' | 'loss' | 'random' | 'clock'>>,
     private readonly stats: { dropped: number },
   ) {}
 
@@ -62,7 +68,7 @@ class MemoryLink implements Link {
     const deliver = () => {
       if (!peer.closed) for (const listener of peer.packetListeners) listener(packet);
     };
-    if (this.options.latency > 0) setTimeout(deliver, this.options.latency);
+    if (this.options.latency > 0) this.options.clock.setTimeout(deliver, this.options.latency);
     else queueMicrotask(deliver);
   }
 
@@ -94,7 +100,12 @@ class MemoryLink implements Link {
  * `atA.remote === b`. Both ends are created by the same trusted code, so no handshake runs.
  */
 export function memoryLinkPair(a: NodeId, b: NodeId, options: MemoryLinkOptions = {}): [Link, Link, MemoryLinkControls] {
-  const settings = { latency: options.latency ?? 0, loss: options.loss ?? 0, random: options.random ?? Math.random };
+  const settings = {
+    latency: options.latency ?? 0,
+    loss: options.loss ?? 0,
+    random: options.random ?? Math.random,
+    clock: options.clock ?? systemClock,
+  };
   const rtt = options.rtt ?? Math.max(0.05, 2 * settings.latency);
   const stats = { dropped: 0 };
   const atA = new MemoryLink(b, rtt, settings, stats);

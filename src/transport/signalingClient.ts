@@ -1,4 +1,5 @@
 import type { NodeId } from '../firefly/address.js';
+import { systemClock, type Clock } from '../firefly/clock.js';
 import { GlowError } from '../firefly/errors.js';
 import { toBase64url } from './base64url.js';
 import type { Channel } from './channel.js';
@@ -35,10 +36,15 @@ export interface SignalingClientOptions {
    */
   WebSocket?: SignalingSocketClass;
   /**
-   * Time, in ms, to connect and register before giving up (`timeout`).
+   * Time, in ms (on `clock`), to connect and register before giving up (`timeout`).
    * @default 10000
    */
   timeout?: number;
+  /**
+   * The clock of the registration timeout.
+   * @default systemClock
+   */
+  clock?: Clock;
   /**
    * Most negotiations other nodes may have open with us at once; further offers are refused.
    * Bounds what a flood of offers can make this node allocate.
@@ -193,11 +199,12 @@ export function connectSignaling(options: SignalingClientOptions): Promise<Signa
   if (!Socket) return Promise.reject(new GlowError('badarg', 'no WebSocket class: pass options.WebSocket'));
   const { identity } = options;
   const socket = new Socket(options.url);
+  const clock = options.clock ?? systemClock;
   return new Promise<SignalingClient>((resolve, reject) => {
     let iceServers: string[] = [];
-    const timer = setTimeout(() => fail(new GlowError('timeout', 'signaling registration timed out')), options.timeout ?? 10_000);
+    const timer = clock.setTimeout(() => fail(new GlowError('timeout', 'signaling registration timed out')), options.timeout ?? 10_000);
     function fail(error: GlowError): void {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       socket.onmessage = socket.onclose = socket.onerror = null;
       socket.close();
       reject(error);
@@ -212,7 +219,7 @@ export function connectSignaling(options: SignalingClientOptions): Promise<Signa
         const signature = toBase64url(identity.sign(registrationMessage(message.nonce, identity.id)));
         socket.send(JSON.stringify({ t: 'register', id: identity.id, signature } satisfies ClientMessage));
       } else if (message?.t === 'registered' && message.id === identity.id) {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         resolve(new SignalingClient(identity.id, socket, iceServers, options.maxIncomingSessions ?? 32));
       } else if (message?.t === 'error') {
         fail(new GlowError('noconnection', `signaling server refused: ${message.code}`));

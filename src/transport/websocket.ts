@@ -1,9 +1,9 @@
+import { systemClock, unrefTimer, type Clock, type Timer } from '../firefly/clock.js';
 import { GlowError } from '../firefly/errors.js';
 import type { Channel } from './channel.js';
 import type { NodeIdentity } from './identity.js';
 import type { FramedLink } from './framedLink.js';
 import { openLink, type OpenLinkOptions } from './openLink.js';
-import { unrefTimer } from './turn.js';
 
 /**
  * The part of the WHATWG `WebSocket` a channel uses: the browser's native socket and `ws`'s
@@ -44,6 +44,11 @@ export interface WebSocketChannelOptions {
    * @default 1000
    */
   closeTimeout?: number;
+  /**
+   * The clock of the drain poll and the close timeout.
+   * @default systemClock
+   */
+  clock?: Clock;
 }
 
 const OPEN = 1;
@@ -52,22 +57,23 @@ const POLL_MS = 4;
 /** A {@link Channel} over an open WebSocket (binary messages only; a text message breaks it). */
 export function webSocketChannel(socket: WebSocketLike, options: WebSocketChannelOptions = {}): Channel {
   const lowWaterMark = options.lowWaterMark ?? 256 * 1024;
+  const clock = options.clock ?? systemClock;
   let pending: Uint8Array[] | undefined = [];
   let onmessage: ((message: Uint8Array) => void) | undefined;
   let closed = false;
-  let drainTimer: ReturnType<typeof setTimeout> | undefined;
-  let killTimer: ReturnType<typeof setTimeout> | undefined;
+  let drainTimer: Timer | undefined;
+  let killTimer: Timer | undefined;
 
   const finish = (reason: string) => {
     if (closed) return;
     closed = true;
-    clearTimeout(drainTimer);
-    clearTimeout(killTimer);
+    clock.clearTimeout(drainTimer);
+    clock.clearTimeout(killTimer);
     channel.onclose?.(reason);
   };
   const watchDrain = () => {
     if (drainTimer || closed) return;
-    drainTimer = setTimeout(() => {
+    drainTimer = clock.setTimeout(() => {
       drainTimer = undefined;
       if (socket.bufferedAmount < lowWaterMark) channel.ondrain?.();
       else watchDrain();
@@ -91,7 +97,7 @@ export function webSocketChannel(socket: WebSocketLike, options: WebSocketChanne
     close() {
       if (closed || killTimer) return;
       socket.close(1000);
-      killTimer = setTimeout(() => socket.terminate?.(), options.closeTimeout ?? 1000);
+      killTimer = clock.setTimeout(() => socket.terminate?.(), options.closeTimeout ?? 1000);
       unrefTimer(killTimer);
     },
     // Messages that arrive before the consumer sets `onmessage` wait for it.
@@ -156,7 +162,7 @@ export interface ConnectWebSocketOptions extends OpenLinkOptions, WebSocketChann
    */
   createSocket?: (url: string) => WebSocketLike;
   /**
-   * How long, in ms, the socket may take to open (`timeout`).
+   * How long, in ms (on `clock`), the socket may take to open (`timeout`).
    * @default 5000
    */
   connectTimeout?: number;
@@ -176,21 +182,22 @@ export async function connectWebSocket(url: string, identity: NodeIdentity, opti
       return new Native(target);
     });
   const socket = create(url);
+  const clock = options.clock ?? systemClock;
   socket.binaryType = 'arraybuffer';
   const channel = await new Promise<Channel>((resolve, reject) => {
     const fail = (error: GlowError) => {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       socket.onopen = socket.onclose = null;
       reject(error);
     };
-    const timer = setTimeout(() => {
+    const timer = clock.setTimeout(() => {
       fail(new GlowError('timeout', `websocket to ${url} did not open`));
       (socket.terminate ?? socket.close).call(socket);
     }, options.connectTimeout ?? 5000);
     // The channel is made inside the open event: `ws` may deliver the peer's first message
     // before a promise continuation would run, and the channel holds it until it is read.
     socket.onopen = () => {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       socket.onopen = null;
       resolve(webSocketChannel(socket, options));
     };

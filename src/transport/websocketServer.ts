@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
+import { systemClock } from '../firefly/clock.js';
 import type { FramedLink } from './framedLink.js';
 import type { NodeIdentity } from './identity.js';
 import { safeLog } from './linkOptions.js';
@@ -91,11 +92,12 @@ export async function listenWebSocket(options: ListenWebSocketOptions): Promise<
       for (const socket of handshaking) socket.terminate();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Give close handshakes a moment, then destroy whatever is left (handshaking sockets too).
-      const deadline = setTimeout(() => {
+      const clock = options.clock ?? systemClock;
+      const deadline = clock.setTimeout(() => {
         for (const client of server.clients) client.terminate();
       }, options.closeTimeout ?? 1000);
       await closed;
-      clearTimeout(deadline);
+      clock.clearTimeout(deadline);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { startSignalingServer, type SignalingServer } from '../../apps/signaling/server.js';
 import type { SignalingServerOptions } from '../../apps/signaling/settings.js';
 import { TokenBucket } from '../../apps/signaling/rateLimiter.js';
+import { ManualClock } from '../../src/firefly/clock.js';
 import { toBase64url } from '../../src/transport/base64url.js';
 import { createIdentity } from '../../src/transport/identity.js';
 import { registrationMessage } from '../../src/transport/signalingProtocol.js';
@@ -143,11 +144,22 @@ describe('signaling server', () => {
   });
 
   it('closes a connection that does not register in time', async () => {
-    await start({ registerTimeout: 100 });
+    const clock = new ManualClock();
+    await start({ registerTimeout: 100, clock });
     const client = await connect();
+    // The challenge: the server has seen the connection and started its timer.
     await client.next();
+    await clock.advance(100);
     expect(await client.next()).toMatchObject({ t: 'error', code: 'register-timeout' });
     expect((await client.closed).code).toBe(1008);
+  });
+
+  it('stops the register timer of a connection that registers in time', async () => {
+    const clock = new ManualClock();
+    await start({ registerTimeout: 100, clock });
+    const client = await connect();
+    await client.register(createIdentity());
+    expect(clock.pending).toBe(0);
   });
 
   it('lets a newer connection take over an id, closing the older one', async () => {

@@ -5,7 +5,7 @@ import type { LinkLogEvent } from '../../src/transport/linkOptions.js';
 import { memoryChannelPair, type MemoryChannelOptions } from '../../src/transport/memoryChannel.js';
 import { openLink, type OpenLinkOptions } from '../../src/transport/openLink.js';
 import { waitFor, within } from '../helpers/waitFor.js';
-import { nextClose, patterned, quietPeriod, receive, seedOf } from './helpers.js';
+import { nextClose, patterned, receive, seedOf } from './helpers.js';
 
 /** An open framed link pair over memory channels; `a` logs into `log`. */
 async function linked(channel: MemoryChannelOptions = {}, options: OpenLinkOptions = {}, optionsB: OpenLinkOptions = {}) {
@@ -78,7 +78,7 @@ describe('framing', () => {
   it('hands packets that arrive before the first listener to that listener', async () => {
     const { a, b } = track(await linked());
     for (let i = 0; i < 3; i++) b.send(patterned(i, 10));
-    await quietPeriod();
+    await waitFor(() => a.stats.packetsIn === 3, 2000, 'packets arrived');
     expect((await receive(a, 3)).map(seedOf)).toEqual([0, 1, 2]);
   });
 

@@ -1,11 +1,13 @@
+import { ManualClock } from '../../src/firefly/clock.js';
 import { encodeValue } from '../../src/firefly/codec.js';
 import { GlowError } from '../../src/firefly/errors.js';
 import { FrameType, encodeFrame, parseFrames } from '../../src/transport/frames.js';
+import { decodeHello, transcript } from '../../src/transport/handshake.js';
 import { createIdentity, type NodeIdentity } from '../../src/transport/identity.js';
 import type { LinkLogEvent } from '../../src/transport/linkOptions.js';
 import { memoryChannelPair, type MemoryChannel, type MemoryChannelOptions } from '../../src/transport/memoryChannel.js';
 import { openLink, type OpenLinkOptions } from '../../src/transport/openLink.js';
-import { within } from '../helpers/waitFor.js';
+import { waitFor, within } from '../helpers/waitFor.js';
 
 /** Both ends of a handshake over memory channels, each with its own log. */
 function handshake(
@@ -29,8 +31,11 @@ async function refusal(promise: Promise<unknown>): Promise<GlowError> {
   return error as GlowError;
 }
 
-/** One end run by openLink, the other by the test, frame by frame. */
-function rawPeer(options: OpenLinkOptions = {}) {
+/**
+ * One end run by openLink on a {@link ManualClock} (its timeout fires only when a test moves
+ * the clock), the other by the test, frame by frame.
+ */
+function rawPeer(options: OpenLinkOptions = {}, clock = new ManualClock()) {
   const [channel, raw] = memoryChannelPair();
   const identity = createIdentity();
   const log: LinkLogEvent[] = [];
@@ -40,8 +45,12 @@ function rawPeer(options: OpenLinkOptions = {}) {
     parseFrames(message, (type, payload) => (frames.push({ type, payload: payload.slice() }), true));
     waiters.splice(0).forEach((wake) => wake());
   };
-  const link = openLink(channel, identity, { handshakeTimeout: 2000, ...options, log: (e) => log.push(e) });
-  link.catch(() => {});
+  const link = openLink(channel, identity, { clock, ...options, log: (e) => log.push(e) });
+  let outcome: 'pending' | 'open' | 'failed' = 'pending';
+  link.then(
+    () => (outcome = 'open'),
+    () => (outcome = 'failed'),
+  );
   /** Resolves with the first frame of `type` that the link sent. */
   const frame = (type: number) =>
     within(
@@ -54,7 +63,29 @@ function rawPeer(options: OpenLinkOptions = {}) {
       `no frame 0x${type.toString(16)}`,
     );
   const sentTypes = () => frames.map((f) => f.type);
-  return { identity, link, log, raw: raw as MemoryChannel, frame, sentTypes };
+  return { identity, link, log, raw: raw as MemoryChannel, frame, sentTypes, clock, settled: () => outcome };
+}
+
+/** The frames a raw peer with a key of its own (`remote`) sends to do its part honestly. */
+async function honestFrames(peer: ReturnType<typeof rawPeer>) {
+  const remote = createIdentity();
+  const nonce = crypto.getRandomValues(new Uint8Array(32));
+  const theirs = decodeHello(await peer.frame(FrameType.hello));
+  if (typeof theirs === 'string') throw new Error(theirs);
+  return {
+    remote,
+    hello: helloOf(remote, nonce),
+    auth: encodeFrame(FrameType.auth, remote.sign(transcript('', { id: remote.id, nonce }, theirs))),
+    ready: encodeFrame(FrameType.ready),
+  };
+}
+
+/** An allow policy that answers only when the test says so. */
+function pendingPolicy() {
+  const asked: string[] = [];
+  let answer: (verdict: boolean) => void = () => {};
+  const allow = (id: string) => (asked.push(id), new Promise<boolean>((resolve) => (answer = resolve)));
+  return { allow, asked, answer: (verdict: boolean) => answer(verdict) };
 }
 
 const helloOf = (identity: NodeIdentity, nonce: Uint8Array = crypto.getRandomValues(new Uint8Array(32))) =>
@@ -106,12 +137,56 @@ describe('link handshake', () => {
 
   it('asks the allow policy about the proven id only, and admits when it agrees later', async () => {
     const [alice, bob] = [createIdentity(), createIdentity()];
-    const asked: string[] = [];
-    const allow = (id: string) => (asked.push(id), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 20)));
-    const { a, b } = handshake([alice, bob], [{ allow }]);
+    const policy = pendingPolicy();
+    const { a, b } = handshake([alice, bob], [{ allow: policy.allow }]);
+    await waitFor(() => policy.asked.length > 0, 2000, 'policy asked');
+    policy.answer(true);
     const [linkA] = await within(Promise.all([a, b]), 2000);
-    expect(asked).toEqual([bob.id]);
+    expect(policy.asked).toEqual([bob.id]);
     linkA.close();
+  });
+
+  it('sends ready only once the policy agrees, even when the peer was ready first', async () => {
+    const policy = pendingPolicy();
+    const peer = rawPeer({ allow: policy.allow });
+    const { remote, hello, auth, ready } = await honestFrames(peer);
+    for (const frame of [hello, auth, ready]) peer.raw.send(frame);
+    await waitFor(() => policy.asked.length > 0, 2000, 'policy asked');
+    expect(policy.asked).toEqual([remote.id]);
+    await peer.frame(FrameType.auth);
+    expect(peer.sentTypes()).toEqual([FrameType.hello, FrameType.auth]);
+    expect(peer.settled()).toBe('pending');
+    policy.answer(true);
+    expect((await within(peer.link, 2000)).remote).toBe(remote.id);
+    await peer.frame(FrameType.ready);
+    expect(peer.sentTypes().slice(0, 3)).toEqual([FrameType.hello, FrameType.auth, FrameType.ready]);
+    (await peer.link).close();
+  });
+
+  it('gives up with timeout while the allow policy decides, and ignores its late answer', async () => {
+    const policy = pendingPolicy();
+    const peer = rawPeer({ allow: policy.allow, handshakeTimeout: 1000 });
+    const { hello, auth } = await honestFrames(peer);
+    peer.raw.send(hello);
+    peer.raw.send(auth);
+    await waitFor(() => policy.asked.length > 0, 2000, 'policy asked');
+    await peer.clock.advance(1000);
+    expect(await refusal(peer.link)).toMatchObject({ code: 'timeout', message: 'handshake timeout' });
+    policy.answer(true);
+    await peer.frame(FrameType.close);
+    expect(peer.sentTypes()).toEqual([FrameType.hello, FrameType.auth, FrameType.close]);
+  });
+
+  it('fails with noconnection when the channel closes while the allow policy decides', async () => {
+    const policy = pendingPolicy();
+    const peer = rawPeer({ allow: policy.allow });
+    const { hello, auth } = await honestFrames(peer);
+    peer.raw.send(hello);
+    peer.raw.send(auth);
+    await waitFor(() => policy.asked.length > 0, 2000, 'policy asked');
+    peer.raw.close();
+    expect(await refusal(peer.link)).toMatchObject({ code: 'noconnection' });
+    expect(peer.log).toEqual([{ event: 'link.failed', kind: 'memory', reason: 'closed by peer' }]);
   });
 
   it('refuses on both sides when the channel bindings differ (a relay in the middle)', async () => {
@@ -172,6 +247,23 @@ describe('link handshake', () => {
     expect(peer.log).toContainEqual(expect.objectContaining({ event: 'link.refused', reason, by: 'local' }));
   });
 
+  // Each frame a state does not accept, sent after an honest prefix that reaches that state.
+  it.each<[string, (f: Awaited<ReturnType<typeof honestFrames>>) => Uint8Array[]]>([
+    ['a ready before any hello', (f) => [f.ready]],
+    ['a malformed hello after its hello', (f) => [f.hello, encodeFrame(FrameType.hello, Uint8Array.from([0xff]))]],
+    ['a hello after its verified auth', (f) => [f.hello, f.auth, f.hello]],
+    ['a second auth', (f) => [f.hello, f.auth, f.auth]],
+    ['two readys while the allow policy decides', (f) => [f.hello, f.auth, f.ready, f.ready]],
+  ])('refuses as out of order %s', async (_, frames) => {
+    const policy = pendingPolicy();
+    const peer = rawPeer({ allow: policy.allow });
+    for (const frame of frames(await honestFrames(peer))) peer.raw.send(frame);
+    expect(await refusal(peer.link)).toMatchObject({ code: 'denied', message: 'link refused: handshake out of order' });
+    expect(peer.log).toEqual([expect.objectContaining({ event: 'link.refused', reason: 'handshake out of order', by: 'local' })]);
+    expect(new TextDecoder().decode(await peer.frame(FrameType.close))).toBe('denied: handshake out of order');
+    expect(peer.clock.pending).toBe(0);
+  });
+
   it('survives 500 random handshake messages, each refused or timed out', async () => {
     let seed = 7;
     const random = () => ((seed = Math.imul(seed ^ (seed >>> 15), 2246822519) + 0x6d2b79f5) >>> 0) / 2 ** 32;
@@ -187,15 +279,29 @@ describe('link handshake', () => {
         new DataView(message.buffer).setUint32(1, length - 5);
       }
       if (length > 0) peer.raw.send(message);
+      // The message arrives before the clock moves; whatever it did not settle, the timeout does.
+      await peer.clock.advance(50);
       outcomes.add((await refusal(peer.link)).code);
     }
     expect([...outcomes].every((code) => code === 'denied' || code === 'timeout')).toBe(true);
   }, 20_000);
 
-  it('gives up with timeout when the peer stays silent', async () => {
+  it('gives up with timeout when the peer stays silent, at the timeout and not before', async () => {
     const peer = rawPeer({ handshakeTimeout: 100 });
+    await peer.clock.advance(99);
+    expect(peer.settled()).toBe('pending');
+    await peer.clock.advance(1);
     expect(await refusal(peer.link)).toMatchObject({ code: 'timeout', message: 'handshake timeout' });
     expect(peer.log).toEqual([{ event: 'link.failed', kind: 'memory', reason: 'handshake timeout' }]);
+    expect(new TextDecoder().decode(await peer.frame(FrameType.close))).toBe('handshake timeout');
+  });
+
+  it('times the handshake from its start on the clock it is given, by default 5 s', async () => {
+    const peer = rawPeer();
+    await peer.clock.advance(4999);
+    expect(peer.settled()).toBe('pending');
+    await peer.clock.advance(1);
+    expect(await refusal(peer.link)).toMatchObject({ code: 'timeout' });
   });
 
   it('fails with noconnection when the channel closes during the handshake', async () => {
@@ -203,6 +309,15 @@ describe('link handshake', () => {
     await peer.frame(FrameType.hello);
     peer.raw.close();
     expect(await refusal(peer.link)).toMatchObject({ code: 'noconnection' });
+  });
+
+  it('fails with crashed, and closes the channel, when our own signer throws', async () => {
+    const [alice, bob] = [createIdentity(), createIdentity()];
+    const broken: NodeIdentity = { ...alice, sign: () => { throw new Error('key store locked'); } };
+    const { a, b, logs } = handshake([broken, bob]);
+    expect(await refusal(a)).toMatchObject({ code: 'crashed', message: 'handshake failed: key store locked' });
+    expect(logs[0]).toEqual([{ event: 'link.failed', kind: 'memory', reason: 'handshake failed: key store locked' }]);
+    expect(await refusal(b)).toMatchObject({ code: 'denied', message: 'peer refused the link: handshake failed: key store locked' });
   });
 
   it('rejects a channel whose messages are too small to frame', async () => {

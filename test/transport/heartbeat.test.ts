@@ -1,41 +1,76 @@
+import { ManualClock } from '../../src/firefly/clock.js';
+import { Heartbeat } from '../../src/transport/heartbeat.js';
 import { createIdentity } from '../../src/transport/identity.js';
 import { memoryChannelPair } from '../../src/transport/memoryChannel.js';
 import { openLink, type OpenLinkOptions } from '../../src/transport/openLink.js';
 import { waitFor, within } from '../helpers/waitFor.js';
-import { nextClose } from './helpers.js';
 
+/** Two links over memory channels, both on one manual clock: time moves only when a test moves it. */
 async function linked(options: OpenLinkOptions) {
+  const clock = new ManualClock();
   const [channelA, channelB, controls] = memoryChannelPair();
-  const [a, b] = await within(Promise.all([openLink(channelA, createIdentity(), options), openLink(channelB, createIdentity(), options)]), 2000);
-  return { a, b, controls };
+  const both = { ...options, clock };
+  const [a, b] = await within(Promise.all([openLink(channelA, createIdentity(), both), openLink(channelB, createIdentity(), both)]), 2000);
+  return { a, b, controls, clock };
 }
 
 describe('heartbeat', () => {
   it('measures the round-trip time right after the link opens, not one interval later', async () => {
-    const { a, b } = await linked({ heartbeatInterval: 10_000, heartbeatTimeout: 30_000 });
-    await waitFor(() => a.rtt !== undefined, 200, 'rtt measured');
-    expect(a.rtt).toBeGreaterThanOrEqual(0);
-    expect(a.rtt).toBeLessThan(100);
+    const { a, b, clock } = await linked({ heartbeatInterval: 10_000, heartbeatTimeout: 30_000 });
+    // The clock never moved: the sample can only come from the ping sent on open.
+    await waitFor(() => a.rtt !== undefined && b.rtt !== undefined, 2000, 'rtt measured');
+    expect([a.rtt, b.rtt, clock.now()]).toEqual([0, 0, 0]);
     a.close();
     b.close();
   });
 
-  it('closes with "heartbeat timeout" when the peer falls silent, between the timeout and one interval later', async () => {
-    const { a, b, controls } = await linked({ heartbeatInterval: 50, heartbeatTimeout: 200 });
-    const closes = [nextClose(a, 1000), nextClose(b, 1000)];
-    const start = performance.now();
+  it('stamps pings with its clock and smooths the echoes into rtt (weight 1/8)', async () => {
+    const clock = new ManualClock(1000);
+    const pings: Uint8Array[] = [];
+    const heartbeat = new Heartbeat({ heartbeatInterval: 100, heartbeatTimeout: 1000 }, { ping: (stamp) => pings.push(stamp), timedOut: () => {} }, clock);
+    heartbeat.start();
+    await clock.advance(40);
+    heartbeat.pong(pings[0]!);
+    expect(heartbeat.rtt).toBe(40);
+    await clock.advance(60);
+    expect(pings).toHaveLength(2);
+    await clock.advance(120);
+    heartbeat.pong(pings[1]!);
+    expect(heartbeat.rtt).toBe(40 + (120 - 40) / 8);
+    heartbeat.stop();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('closes with "heartbeat timeout" when the peer falls silent, at the timeout and not before', async () => {
+    const { a, b, controls, clock } = await linked({ heartbeatInterval: 50, heartbeatTimeout: 200 });
+    const closes: unknown[] = [];
+    a.onClose((close) => closes.push(close));
     controls.stall();
-    expect(await closes[0]).toEqual({ reason: 'heartbeat timeout', by: 'transport' });
-    const elapsed = performance.now() - start;
-    expect(elapsed).toBeGreaterThanOrEqual(150);
-    expect(elapsed).toBeLessThan(200 + 50 + 250);
-    await closes[1];
+    await clock.advance(199);
+    expect(closes).toEqual([]);
+    await clock.advance(1);
+    expect(closes).toEqual([{ reason: 'heartbeat timeout', by: 'transport' }]);
+    expect(b.closed).toBe(true);
+  });
+
+  it('checks again at the deadline when it falls between two pings', async () => {
+    const { a, controls, clock } = await linked({ heartbeatInterval: 50, heartbeatTimeout: 120 });
+    controls.stall();
+    // Pings at 50 and 100; the deadline (120, +1 for timers that fire early) comes before the third.
+    await clock.advance(120);
+    expect(a.closed).toBe(false);
+    await clock.advance(1);
+    expect(a.closed).toBe(true);
   });
 
   it('keeps an idle link open for many timeouts while the peer answers', async () => {
-    const { a, b } = await linked({ heartbeatInterval: 20, heartbeatTimeout: 100 });
-    // What is under test is time passing: 5 timeouts without traffic other than heartbeats.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const { a, b, clock } = await linked({ heartbeatInterval: 20, heartbeatTimeout: 100 });
+    // Five timeouts, one interval at a time; after each, the pings' answers have to arrive.
+    for (let step = 0; step < 25; step++) {
+      const heard = [a.stats.messagesIn, b.stats.messagesIn];
+      await clock.advance(20);
+      await waitFor(() => a.stats.messagesIn > heard[0]! && b.stats.messagesIn > heard[1]!, 2000, 'pings answered');
+    }
     expect(a.closed || b.closed).toBe(false);
     a.close();
   });

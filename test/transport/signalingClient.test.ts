@@ -1,11 +1,12 @@
 import { WebSocket } from 'ws';
 import { startSignalingServer, type SignalingServer } from '../../apps/signaling/server.js';
 import type { Channel } from '../../src/transport/channel.js';
+import { ManualClock } from '../../src/firefly/clock.js';
 import { isGlowError } from '../../src/firefly/errors.js';
 import { createIdentity, type NodeIdentity } from '../../src/transport/identity.js';
 import type { Link } from '../../src/transport/link.js';
 import { openLink } from '../../src/transport/openLink.js';
-import { connectSignaling, type SignalingClient, type SignalingSocketClass } from '../../src/transport/signalingClient.js';
+import { connectSignaling, type SignalingClient, type SignalingSocket, type SignalingSocketClass } from '../../src/transport/signalingClient.js';
 import { webrtcTeardowns } from '../../src/transport/webrtcPeer.js';
 import { weriftBackend } from '../../src/transport/webrtcWerift.js';
 import { startLyingSignaling } from '../fixtures/lyingSignaling.js';
@@ -97,6 +98,34 @@ describe('signaling client with the signaling server', () => {
     const closed = new Promise<string>((resolve) => (client.onclose = resolve));
     await server.close();
     expect(await within(closed, 3000, 'no close')).toMatch(/server closing/);
+  });
+});
+
+describe('signaling client timers', () => {
+  it('gives up with timeout when the server does not register it in time, and closes the socket', async () => {
+    const clock = new ManualClock();
+    const closed: string[] = [];
+    // A server that accepts the connection and never says a word.
+    class SilentSocket implements SignalingSocket {
+      readyState = 1;
+      onopen = null;
+      onmessage = null;
+      onclose = null;
+      onerror = null;
+      send(): void {}
+      close(): void {
+        closed.push('closed');
+      }
+    }
+    let outcome: unknown;
+    connectSignaling({ url: 'ws://127.0.0.1:9', identity: createIdentity(), WebSocket: SilentSocket, clock, timeout: 2000 }).catch(
+      (e: unknown) => (outcome = e),
+    );
+    await clock.advance(1999);
+    expect(outcome).toBeUndefined();
+    await clock.advance(1);
+    expect(isGlowError(outcome, 'timeout')).toBe(true);
+    expect(closed).toEqual(['closed']);
   });
 });
 

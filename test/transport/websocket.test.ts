@@ -1,8 +1,9 @@
 import { WebSocket } from 'ws';
+import { ManualClock } from '../../src/firefly/clock.js';
 import type { FramedLink } from '../../src/transport/framedLink.js';
 import { createIdentity } from '../../src/transport/identity.js';
 import type { LinkLogEvent } from '../../src/transport/linkOptions.js';
-import { connectWebSocket, type WebSocketLike } from '../../src/transport/websocket.js';
+import { connectWebSocket, webSocketChannel, type WebSocketLike } from '../../src/transport/websocket.js';
 import { createNodeWebSocket, listenWebSocket, type WebSocketListener } from '../../src/transport/websocketServer.js';
 import { waitFor, within } from '../helpers/waitFor.js';
 import { linkCompliance } from './compliance.js';
@@ -141,5 +142,64 @@ describe('WebSocket links', () => {
     expect(events[0]).toMatchObject({ event: 'link.failed', reason: 'websocket closed (1006): Max payload size exceeded' });
     const client = dial(server.listener);
     (await client.link).close();
+  });
+});
+
+/** A socket that does only what the test tells it: for the channel's timers, with no network. */
+function scriptedSocket(readyState: number) {
+  const calls: string[] = [];
+  const socket: WebSocketLike & { bufferedAmount: number } = {
+    binaryType: 'arraybuffer',
+    bufferedAmount: 0,
+    readyState,
+    send: () => void calls.push('send'),
+    close: (code) => void calls.push(`close ${code}`),
+    terminate: () => void calls.push('terminate'),
+    onopen: null,
+    onmessage: null,
+    onclose: null,
+    onerror: null,
+  };
+  return { socket, calls };
+}
+
+describe('WebSocket timers', () => {
+  it('gives up with timeout when the socket does not open within connectTimeout, and destroys it', async () => {
+    const clock = new ManualClock();
+    const { socket, calls } = scriptedSocket(0);
+    let outcome: unknown;
+    connectWebSocket('ws://127.0.0.1:9', createIdentity(), { createSocket: () => socket, clock, connectTimeout: 3000 }).catch((e: unknown) => (outcome = e));
+    await clock.advance(2999);
+    expect(outcome).toBeUndefined();
+    await clock.advance(1);
+    expect(outcome).toMatchObject({ code: 'timeout' });
+    expect(calls).toEqual(['terminate']);
+  });
+
+  it('destroys a closing socket whose peer does not finish the close handshake within closeTimeout', async () => {
+    const clock = new ManualClock();
+    const { socket, calls } = scriptedSocket(1);
+    webSocketChannel(socket, { clock, closeTimeout: 500 }).close();
+    expect(calls).toEqual(['close 1000']);
+    await clock.advance(499);
+    expect(calls).toEqual(['close 1000']);
+    await clock.advance(1);
+    expect(calls).toEqual(['close 1000', 'terminate']);
+  });
+
+  it('polls a full socket on its clock and signals drain once it falls under the low-water mark', async () => {
+    const clock = new ManualClock();
+    const { socket } = scriptedSocket(1);
+    const channel = webSocketChannel(socket, { clock, lowWaterMark: 1000 });
+    const drains: number[] = [];
+    channel.ondrain = () => drains.push(clock.now());
+    socket.bufferedAmount = 1000;
+    channel.send(new Uint8Array(10));
+    await clock.advance(8);
+    expect(drains).toEqual([]);
+    socket.bufferedAmount = 999;
+    await clock.advance(4);
+    expect(drains).toEqual([12]);
+    expect(clock.pending).toBe(0);
   });
 });

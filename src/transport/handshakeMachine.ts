@@ -1,0 +1,201 @@
+import { assign, fromPromise, setup } from 'xstate';
+import type { NodeId } from '../firefly/address.js';
+import { Refusal } from './closeReasons.js';
+import { FrameType, type HandshakeFrame } from './frames.js';
+import { encodeHello, sameBytes, transcript, type Hello } from './handshake.js';
+import { verifySignature } from './identity.js';
+import type { LinkClose } from './link.js';
+
+/** The embedding program's allow policy (see `OpenLinkOptions.allow`). */
+export type AllowPolicy = (id: NodeId) => boolean | Promise<boolean>;
+
+/** What one handshake starts from. */
+export interface HandshakeInput {
+  /** Our hello: our id, a fresh nonce and the limits we announce. */
+  own: Hello;
+  /** The channel's binding, signed into the transcript. */
+  binding: string;
+  /** Signs with our node key. */
+  sign: (message: Uint8Array) => Uint8Array;
+  /** The id we dialled; any other is refused. */
+  expect: NodeId | undefined;
+  /** Asked once the peer proved its id; undefined admits every proven peer. */
+  allow: AllowPolicy | undefined;
+  /** How long the whole handshake may take, in ms. */
+  timeout: number;
+  /** Sends a handshake frame to the peer. */
+  send: (type: HandshakeFrame, payload?: Uint8Array) => void;
+}
+
+/** What the link tells the handshake. */
+export type HandshakeEvent =
+  /** The peer's hello, decoded. */
+  | { type: 'hello'; hello: Hello }
+  /** A hello frame that does not decode; `reason` says why. */
+  | { type: 'badHello'; reason: string }
+  /** The peer's signature of the transcript. */
+  | { type: 'auth'; signature: Uint8Array }
+  /** The peer verified us and admitted us. */
+  | { type: 'ready' }
+  /** The channel closed (or the link closed it on a protocol error). */
+  | { type: 'closed'; close: LinkClose };
+
+/** How a handshake ended: the machine's output. */
+export type HandshakeOutcome =
+  | { outcome: 'open'; peer: Hello }
+  | { outcome: 'refused'; reason: string; claimed?: NodeId }
+  | { outcome: 'timedOut' }
+  | { outcome: 'closed'; close: LinkClose; claimed?: NodeId };
+
+interface HandshakeContext extends HandshakeInput {
+  /** The peer's hello, once it was accepted (its id is proven only once its auth verified). */
+  peer: Hello | undefined;
+  refusal: { reason: string; claimed?: NodeId } | undefined;
+  close: LinkClose | undefined;
+}
+
+// Every refusal is a transition to `refused`; these build the action that records why.
+const refuse = (reason: string) => ({ type: 'refuse', params: { reason } }) as const;
+const refuseHello = (reason: string) => ({ type: 'refuseHello', params: { reason } }) as const;
+
+/**
+ * One side of the link handshake (the protocol is in `handshake.ts`) as a state machine. Both
+ * sides run it at once; `openLink` drives one actor per channel and acts on its output.
+ *
+ * States:
+ * - `awaitingHello`: our hello is sent (on entry); waiting for the peer's.
+ * - `awaitingAuth`: the peer's hello was accepted and our auth sent; waiting for its signature.
+ * - `admitting` (parallel), entered once the signature verified:
+ *   - `policy.asking` → `policy.allowed`: the allow policy (possibly a promise) said yes; our
+ *     `ready` is sent on entry to `allowed`.
+ *   - `peer.notReady` → `peer.ready`: the peer's `ready` arrived.
+ *   Both regions done → `open`.
+ * - Final: `open` (output: the peer's hello), `refused` (why, and the id claimed), `timedOut`,
+ *   `closed` (the channel closed first).
+ *
+ * Events: `hello`, `badHello`, `auth`, `ready` (the peer's frames), `closed` (the channel);
+ * internally the allow policy's result and the timeout (`handshakeTimeout`, on the actor's clock,
+ * started with the machine). From any state, `closed` ends in `closed` and the timeout in
+ * `timedOut`; the policy's late answer then goes nowhere (its actor was stopped).
+ *
+ * A handshake frame that the current state does not list (an `auth` before the hello, a second
+ * hello, a `ready` before the peer's auth or twice) is taken by the root's transitions to
+ * `refused` (`handshake out of order`): an illegal order has nowhere else to go. Each other
+ * refusal is a guarded transition of the state that judges it: `awaitingHello` (malformed hello,
+ * our own id, our nonce, not the id expected), `awaitingAuth` (signature does not verify),
+ * `policy.asking` (not allowed, policy failed).
+ */
+export const handshakeMachine = setup({
+  types: {} as {
+    context: HandshakeContext;
+    events: HandshakeEvent;
+    input: HandshakeInput;
+    output: HandshakeOutcome;
+  },
+  actors: {
+    // Async so that a policy that throws synchronously rejects like one that rejects.
+    allowPolicy: fromPromise<boolean, { allow: AllowPolicy | undefined; id: NodeId }>(async ({ input }) =>
+      input.allow ? input.allow(input.id) : true,
+    ),
+  },
+  delays: {
+    handshakeTimeout: ({ context }) => context.timeout,
+  },
+  guards: {
+    claimsOurId: ({ context, event }) => event.type === 'hello' && event.hello.id === context.own.id,
+    reusesOurNonce: ({ context, event }) => event.type === 'hello' && sameBytes(event.hello.nonce, context.own.nonce),
+    notExpected: ({ context, event }) => event.type === 'hello' && context.expect !== undefined && event.hello.id !== context.expect,
+    signatureVerifies: ({ context, event }) =>
+      event.type === 'auth' &&
+      context.peer !== undefined &&
+      verifySignature(context.peer.id, transcript(context.binding, context.peer, context.own), event.signature),
+  },
+  actions: {
+    sendHello: ({ context }) => context.send(FrameType.hello, encodeHello(context.own)),
+    acceptHello: assign({ peer: ({ event }) => (event.type === 'hello' ? event.hello : undefined) }),
+    sendAuth: ({ context }) => context.send(FrameType.auth, context.sign(transcript(context.binding, context.own, context.peer!))),
+    sendReady: ({ context }) => context.send(FrameType.ready),
+    /** A refusal about the peer we know (or nobody yet). */
+    refuse: assign({
+      refusal: ({ context }, params: { reason: string }) => ({ reason: params.reason, ...(context.peer ? { claimed: context.peer.id } : {}) }),
+    }),
+    /** A refusal of the hello in hand: it names the id that hello claims. */
+    refuseHello: assign({
+      refusal: ({ event }, params: { reason: string }) => ({ reason: params.reason, ...(event.type === 'hello' ? { claimed: event.hello.id } : {}) }),
+    }),
+    keepClose: assign({ close: ({ event }) => (event.type === 'closed' ? event.close : undefined) }),
+  },
+}).createMachine({
+  id: 'handshake',
+  context: ({ input }) => ({ ...input, peer: undefined, refusal: undefined, close: undefined }),
+  initial: 'awaitingHello',
+  on: {
+    hello: { target: '.refused', actions: refuse(Refusal.outOfOrder) },
+    badHello: { target: '.refused', actions: refuse(Refusal.outOfOrder) },
+    auth: { target: '.refused', actions: refuse(Refusal.outOfOrder) },
+    ready: { target: '.refused', actions: refuse(Refusal.outOfOrder) },
+    closed: { target: '.closed', actions: 'keepClose' },
+  },
+  after: {
+    handshakeTimeout: { target: '.timedOut' },
+  },
+  states: {
+    awaitingHello: {
+      entry: 'sendHello',
+      on: {
+        badHello: { target: 'refused', actions: { type: 'refuse', params: ({ event }) => ({ reason: event.reason }) } },
+        hello: [
+          { guard: 'claimsOurId', target: 'refused', actions: refuseHello(Refusal.selfId) },
+          { guard: 'reusesOurNonce', target: 'refused', actions: refuseHello(Refusal.nonceReuse) },
+          // Checked before we sign anything for a peer we did not mean to reach.
+          { guard: 'notExpected', target: 'refused', actions: refuseHello(Refusal.unexpectedId) },
+          { target: 'awaitingAuth', actions: ['acceptHello', 'sendAuth'] },
+        ],
+      },
+    },
+    awaitingAuth: {
+      on: {
+        auth: [{ guard: 'signatureVerifies', target: 'admitting' }, { target: 'refused', actions: refuse(Refusal.badSignature) }],
+      },
+    },
+    admitting: {
+      type: 'parallel',
+      states: {
+        policy: {
+          initial: 'asking',
+          states: {
+            asking: {
+              invoke: {
+                src: 'allowPolicy',
+                input: ({ context }) => ({ allow: context.allow, id: context.peer!.id }),
+                onDone: [
+                  { guard: ({ event }) => event.output === true, target: 'allowed' },
+                  { target: '#handshake.refused', actions: refuse(Refusal.notAllowed) },
+                ],
+                onError: { target: '#handshake.refused', actions: refuse(Refusal.policyFailed) },
+              },
+            },
+            allowed: { type: 'final', entry: 'sendReady' },
+          },
+        },
+        // The peer sends ready only after verifying the auth we sent in answer to its hello.
+        peer: {
+          initial: 'notReady',
+          states: {
+            notReady: { on: { ready: 'ready' } },
+            ready: { type: 'final' },
+          },
+        },
+      },
+      onDone: 'open',
+    },
+    open: { type: 'final', output: ({ context }) => ({ outcome: 'open', peer: context.peer! }) },
+    refused: { type: 'final', output: ({ context }) => ({ outcome: 'refused', ...context.refusal! }) },
+    timedOut: { type: 'final', output: { outcome: 'timedOut' } },
+    closed: {
+      type: 'final',
+      output: ({ context }) => ({ outcome: 'closed', close: context.close!, ...(context.peer ? { claimed: context.peer.id } : {}) }),
+    },
+  },
+  output: ({ event }) => event.output as HandshakeOutcome,
+});
