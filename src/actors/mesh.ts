@@ -19,7 +19,7 @@ export interface MeshOptions extends Omit<NodeOptions, 'id'> {
   identity: NodeIdentity;
   /** Router settings (update interval, grace, transit, …). */
   router?: Partial<RouterOptions>;
-  /** Link settings: the allow policy, heartbeats, the log hook. */
+  /** Link settings: the allow policy, heartbeats, the log hook; the clock defaults to the node's. */
   link?: OpenLinkOptions;
   /** Mesh events beyond the links' own (a WebRTC negotiation that failed). */
   log?: (event: { event: 'rtc.failed'; peer: NodeId; reason: string }) => void;
@@ -82,7 +82,7 @@ export class Mesh {
   /** Dials a WebSocket listener (another daemon) and adds the link. */
   async connect(url: string, options: { expect?: NodeId } = {}): Promise<Link> {
     if (!this.options.webSocket) throw new GlowError('unsupported', 'this mesh has no WebSocket factory');
-    const link = await connectWebSocket(url, this.identity, { ...this.options.link, ...options, createSocket: this.options.webSocket });
+    const link = await connectWebSocket(url, this.identity, { ...this.linkOptions(), ...options, createSocket: this.options.webSocket });
     this.addLink(link);
     return link;
   }
@@ -119,9 +119,14 @@ export class Mesh {
 
   /** Authenticates a raw channel (`expect`: who it should lead to) and adds it as a link. */
   async linkChannel(channel: Channel, expect?: NodeId): Promise<Link> {
-    const link = await openLink(channel, this.identity, { ...this.options.link, expect });
+    const link = await openLink(channel, this.identity, { ...this.linkOptions(), expect });
     this.addLink(link);
     return link;
+  }
+
+  /** Link settings, on the node's clock unless they name their own. */
+  private linkOptions(): OpenLinkOptions {
+    return { clock: this.node.clock, ...this.options.link };
   }
 
   private async negotiate(peer: NodeId, port: SignalPort, offerSdp: string | undefined): Promise<Link> {

@@ -75,7 +75,8 @@ describe('child specs', () => {
     let ended = false;
     void down.then(() => (ended = true));
 
-    const terminated = sup.call('terminate_child', { id: 'w' });
+    // The call waits on the same clock: give it longer than the shutdown it waits for.
+    const terminated = sup.call('terminate_child', { id: 'w' }, { timeout: 60_000 });
     await clock.advance(4999);
     expect(ended).toBe(false);
     expect((await sup.call('which_children', {}))[0]).toMatchObject({ ref: null, status: 'stopping' });
@@ -93,7 +94,7 @@ describe('child specs', () => {
     });
     const sub = (await childIds(top)).sub!;
     const subDown = node.down(node.ref(sub));
-    const terminated = top.call('terminate_child', { id: 'sub' });
+    const terminated = top.call('terminate_child', { id: 'sub' }, { timeout: 120_000 });
     await clock.advance(60_000);
     await within(terminated);
     expect(reasonText((await subDown).reason)).toBe('shutdown');
