@@ -105,6 +105,12 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     link: { log: (event) => log.debug(event, event.event) },
     log: (event) => log.warn(event, `WebRTC link to ${event.peer} failed: ${event.reason}`),
   });
+  // Supervisors' reports (a child ended, a start or shutdown failed, a supervisor gave up): a
+  // crash is worth a warning; a clean end is routine.
+  mesh.node.onReport((report) => {
+    const clean = report.event === 'child_terminated' && (report.details?.reason === 'normal' || report.details?.reason === 'shutdown');
+    log[clean ? 'info' : 'warn']({ ...report, event: `supervisor.${report.event}` }, report.message);
+  });
   registerSupervision(mesh.node);
   for (const kind of builtinKinds) mesh.node.registerKind(kind);
   registerJobKinds(mesh.node, settings, log);

@@ -55,6 +55,8 @@ test('a persisted process is restarted when it ends, and forgotten when it is ki
   // The root supervisor restarts it (permanent), under its name.
   const restarted = await first.until<{ id: string; name?: string }[]>({ op: 'ls' }, (list) => list.some((r) => r.name === 'short/lived' && r.id !== ref));
   const again = restarted.find((r) => r.name === 'short/lived')!.id;
+  // The root supervisor's report of the child's end is in the daemon's log.
+  expect(first.lines).toContainEqual(expect.objectContaining({ event: 'supervisor.child_terminated', details: expect.objectContaining({ ref, reason: 'shutdown' }) }));
   expect(await first.op({ op: 'kill', ref: 'short/lived' })).toEqual({ ref: again, reason: 'shutdown' });
   expect(JSON.parse(await readFile(join(home, 'processes.json'), 'utf8')).processes).toEqual([]);
   await first.terminate();
