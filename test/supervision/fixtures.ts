@@ -126,6 +126,14 @@ export function manualClock(start = 0): ManualClock {
   return new ManualClock(start);
 }
 
+/** The code of the GlowError a promise rejects with ('resolved' if it does not reject). */
+export async function codeOf(promise: Promise<unknown>): Promise<string> {
+  return promise.then(
+    () => 'resolved',
+    (error: unknown) => (isGlowError(error) ? error.code : `not a GlowError: ${String(error)}`),
+  );
+}
+
 /** Starts a supervisor on `node`. */
 export function supervise(node: Node, spec: SupervisorSpec): Promise<SupervisorRef> {
   return startSupervisor(node, spec);

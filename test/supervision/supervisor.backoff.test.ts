@@ -2,20 +2,11 @@
 // reads at once and takes control calls while a restart waits (issue 11: `which_children`
 // took 2954 ms during a 3 s backoff, and a backoff over 5 s made control calls time out).
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { isGlowError } from '../../src/index.js';
 import { within } from '../helpers/waitFor.js';
-import { BOOM, childIds, childRef, crash, handled, manualClock, nodes, settled, supervise, whichChildren, worker, type SupervisorRef } from './fixtures.js';
+import { BOOM, childIds, childRef, crash, handled, manualClock, nodes, settled, supervise, whichChildren, worker, type SupervisorRef, codeOf } from './fixtures.js';
 
 const fleet = nodes();
 afterEach(() => fleet.cleanup());
-
-/** The code of the GlowError a promise rejects with ('resolved' if it does not reject). */
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  return promise.then(
-    () => 'resolved',
-    (error: unknown) => (isGlowError(error) ? error.code : `not a GlowError: ${String(error)}`),
-  );
-}
 
 /** Status and whether it has a ref, per child id. */
 async function statuses(sup: SupervisorRef): Promise<Record<string, string>> {

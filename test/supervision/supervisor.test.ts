@@ -3,18 +3,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { isGlowError, registerSupervision, startSupervisor, supervisorKind, type ProcessInfo } from '../../src/index.js';
 import { within } from '../helpers/waitFor.js';
-import { BOOM, childIds, childRef, childSupervisor, crash, nodes, reasonText, settled, startWorker, subSupervisor, supervise, worker } from './fixtures.js';
+import { BOOM, childIds, childRef, childSupervisor, crash, nodes, reasonText, settled, startWorker, subSupervisor, supervise, worker, codeOf } from './fixtures.js';
 
 const fleet = nodes();
 afterEach(() => fleet.cleanup());
-
-/** The code of the GlowError a promise rejects with ('resolved' if it does not reject). */
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  return promise.then(
-    () => 'resolved',
-    (error: unknown) => (isGlowError(error) ? error.code : `not a GlowError: ${String(error)}`),
-  );
-}
 
 describe('starting a supervisor', () => {
   it('starts its children in order and lists them in start order with their defaults', async () => {
