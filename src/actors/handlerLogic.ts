@@ -1,4 +1,4 @@
-import { createActor, type ActorLogic, type Snapshot } from 'xstate';
+import { createActor, type Actor, type ActorLogic, type Snapshot } from 'xstate';
 import { GlowError } from '../firefly/errors.js';
 import type { InterfaceDef } from '../firefly/idl.js';
 import type { ResourceId } from '../firefly/address.js';
@@ -22,12 +22,14 @@ const INITIAL: HandlerSnapshot = Object.freeze({ status: 'active', output: undef
  * answers with it; any other failure (sync or async) puts the actor in `error` status, which
  * the cell turns into a crash.
  *
- * A class, not an object of closures: every resource has one, so its methods live on the
- * prototype and an idle resource pays one small object for its logic.
+ * It is also the {@link ResourceActor} its cell drives. A class, not an object of closures:
+ * every resource has one, so its methods live on the prototype and an idle resource pays one
+ * small object for its logic and its driving.
  */
-class HandlerLogic implements ActorLogic<HandlerSnapshot, Envelope> {
+class HandlerLogic implements ActorLogic<HandlerSnapshot, Envelope>, ResourceActor {
   private readonly handlers: Record<string, Handler>;
   private readonly onSignal: ((signal: unknown, ctx: ResourceContext) => unknown) | undefined;
+  private readonly actor: Actor<HandlerLogic>;
 
   constructor(
     private readonly cell: Cell,
@@ -36,6 +38,21 @@ class HandlerLogic implements ActorLogic<HandlerSnapshot, Envelope> {
   ) {
     this.handlers = spec.handlers as unknown as Record<string, Handler>;
     this.onSignal = spec.onSignal as ((signal: unknown, ctx: ResourceContext) => unknown) | undefined;
+    this.actor = createActor(this);
+    // The logic observes its own actor; it has only `error`, so xstate binds just that.
+    this.actor.subscribe(this);
+  }
+
+  start(): void {
+    this.actor.start();
+  }
+
+  stop(): void {
+    this.actor.stop();
+  }
+
+  deliver(envelope: Envelope): void {
+    this.actor.send(envelope);
   }
 
   transition(snapshot: HandlerSnapshot, envelope: Envelope | { type: 'xstate.stop' }): HandlerSnapshot {
@@ -94,12 +111,5 @@ class HandlerLogic implements ActorLogic<HandlerSnapshot, Envelope> {
  * `makeContext` builds for that cell.
  */
 export function handlerActor(spec: HandlerResourceSpec<InterfaceDef>, makeContext: (cell: Cell) => ResourceContext): (cell: Cell) => ResourceActor {
-  return (cell) => {
-    const logic = new HandlerLogic(cell, spec, makeContext(cell));
-    const actor = createActor(logic);
-    // The logic observes its own actor; it has only `error`, so xstate binds just that.
-    actor.subscribe(logic);
-    // xstate binds `send` to its actor, so it serves as the cell's delivery as it is.
-    return { start: () => actor.start(), stop: () => actor.stop(), deliver: actor.send };
-  };
+  return (cell) => new HandlerLogic(cell, spec, makeContext(cell));
 }
