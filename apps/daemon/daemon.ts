@@ -22,6 +22,8 @@
  * starts mDNS discovery, and logs one line `daemon.started` with the node id and the URLs.
  */
 import { errorMessage } from '../../src/firefly/errors.js';
+import { useSignatureBackend } from '../../src/transport/identity.js';
+import { nodeSignatures } from '../../src/transport/nodeSignatures.js';
 import { Mesh } from '../../src/actors/mesh.js';
 import { loadWebRtcBackend } from '../../src/transport/webrtcBackend.js';
 import { createNodeWebSocket, listenWebSocket, type WebSocketListener } from '../../src/transport/websocketServer.js';
@@ -92,6 +94,8 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
   if (warning) log.warn({ event: 'identity.mode' }, warning);
   if (created) log.info({ event: 'identity.created', node: identity.id }, `created a new node identity ${identity.id}`);
   const token = await writeControlToken(home);
+  // Native Ed25519: links, certificates and grants are checked on every start and request.
+  useSignatureBackend(nodeSignatures);
   const loopback = isLoopbackHost(settings.listen.host);
   // Always loaded (node-datachannel in ~50 ms, else werift): besides signaling servers, WebRTC
   // offers also arrive through the mesh itself, from browser tabs linked to other daemons.

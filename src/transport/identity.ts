@@ -18,6 +18,38 @@ export interface NodeIdentity {
 }
 
 /**
+ * Where Ed25519 signing and verification happen. The default is @noble/curves (JavaScript, every
+ * platform); Node installs its native `node:crypto` backend (`glow/node`), ~15× faster on
+ * verification, which matters once every request checks certificates and grant chains.
+ */
+export interface SignatureBackend {
+  /** Signs with a 32-byte secret key (seed). */
+  sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array;
+  /** Strict RFC 8032 verification; false (never a throw) for anything malformed. */
+  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+}
+
+/** The JavaScript backend: @noble/curves, audited and constant-time. */
+export const nobleSignatures: SignatureBackend = {
+  sign: (secretKey, message) => ed25519.sign(message, secretKey),
+  verify: (publicKey, message, signature) => {
+    try {
+      return ed25519.verify(signature, message, publicKey, { zip215: false });
+    } catch {
+      // A public key that is not a curve point makes noble throw; it verifies nothing.
+      return false;
+    }
+  },
+};
+
+let backend: SignatureBackend = nobleSignatures;
+
+/** Makes `next` the backend every identity and verification uses from now on. */
+export function useSignatureBackend(next: SignatureBackend): void {
+  backend = next;
+}
+
+/**
  * An identity from a stored 32-byte secret key, or a fresh random one. Keys come from
  * @noble/curves (audited, constant-time); nothing cryptographic is written here.
  * Throws `badarg` for a secret key that is not 32 bytes.
@@ -32,7 +64,7 @@ export function createIdentity(secretKey?: Uint8Array): NodeIdentity {
     id: toBase64url(publicKey),
     publicKey,
     secretKey: secret,
-    sign: (message: Uint8Array) => ed25519.sign(message, secret),
+    sign: (message: Uint8Array) => backend.sign(secret, message),
   });
 }
 
@@ -54,10 +86,5 @@ export function verifySignature(id: NodeId, message: Uint8Array, signature: Uint
   if (!key || !(message instanceof Uint8Array) || !(signature instanceof Uint8Array) || signature.length !== 64) {
     return false;
   }
-  try {
-    return ed25519.verify(signature, message, key, { zip215: false });
-  } catch {
-    // A public key that is not a curve point makes noble throw; it verifies nothing.
-    return false;
-  }
+  return backend.verify(key, message, signature);
 }
