@@ -99,7 +99,7 @@ export type { SignalingErrorCode } from './transport/signalingProtocol.js';
 // ---- Router --------------------------------------------------------------------------------
 export { Router, ROUTER_LOCAL } from './router/router.js';
 export type { RouteInfo } from './router/router.js';
-export type { RouterOptions, RouterClock } from './router/options.js';
+export type { RouterOptions } from './router/options.js';
 export type { RouterStats, DropReason } from './router/stats.js';
 export type { ReachabilityEvent } from './router/reachability.js';
 export type { NeighbourInfo } from './router/neighbours.js';

@@ -15,81 +15,125 @@ export interface NeighbourInfo {
   readonly links: number;
 }
 
+/** The links to one neighbour, and the cost route selection uses for it. */
+interface Entry {
+  readonly links: Link[];
+  /** Cost of the cheapest open link when last measured (see {@link Neighbours.refresh}). */
+  cost: number | undefined;
+}
+
 /**
  * The open links, grouped by neighbour. Several links to one neighbour are allowed (a WebSocket
  * and, later, a direct WebRTC link); the cheapest open one carries both data and updates, and
  * the neighbour is lost only when its last link closes.
+ *
+ * Route selection reads each neighbour's cost as measured when its links last changed or at the
+ * last {@link Neighbours.refresh} (every periodic update), not at every lookup: RTTs drift all the
+ * time, and selection runs for every update received.
  */
 export class Neighbours {
-  private readonly links = new Map<NodeId, Set<Link>>();
+  private readonly entries = new Map<NodeId, Entry>();
 
   constructor(private readonly linkCost: LinkCost) {}
 
   /** Adds a link; true when it is the first to its neighbour. */
   add(link: Link): boolean {
-    const set = this.links.get(link.remote);
-    if (set) {
-      set.add(link);
+    const entry = this.entries.get(link.remote);
+    if (entry) {
+      entry.links.push(link);
+      entry.cost = this.measure(entry);
       return false;
     }
-    this.links.set(link.remote, new Set([link]));
+    const fresh: Entry = { links: [link], cost: undefined };
+    fresh.cost = this.measure(fresh);
+    this.entries.set(link.remote, fresh);
     return true;
   }
 
   /** Removes a link; true when it was the last to its neighbour. */
   remove(link: Link): boolean {
-    const set = this.links.get(link.remote);
-    if (!set?.delete(link)) return false;
-    if (set.size > 0) return false;
-    this.links.delete(link.remote);
+    const entry = this.entries.get(link.remote);
+    const index = entry ? entry.links.indexOf(link) : -1;
+    if (!entry || index < 0) return false;
+    entry.links.splice(index, 1);
+    if (entry.links.length > 0) {
+      entry.cost = this.measure(entry);
+      return false;
+    }
+    this.entries.delete(link.remote);
     return true;
   }
 
   /** True when this very link was added (and has not closed). */
   hasLink(link: Link): boolean {
-    return this.links.get(link.remote)?.has(link) ?? false;
+    return this.entries.get(link.remote)?.links.includes(link) ?? false;
   }
 
   /** True when at least one link to `node` is open. */
   has(node: NodeId): boolean {
-    return this.links.has(node);
+    return this.entries.has(node);
   }
 
   /** The neighbours' ids. */
   nodes(): IterableIterator<NodeId> {
-    return this.links.keys();
+    return this.entries.keys();
   }
 
   /** Every open link, to close them all. */
   allLinks(): Link[] {
-    return [...this.links.values()].flatMap((set) => [...set]);
+    return [...this.entries.values()].flatMap((entry) => entry.links);
   }
 
-  /** The cheapest open link to `node`, with its cost; undefined when there is none. */
-  best(node: NodeId): { link: Link; cost: number } | undefined {
-    const set = this.links.get(node);
-    if (!set) return undefined;
-    let best: { link: Link; cost: number } | undefined;
-    for (const link of set) {
-      if (link.closed) continue;
-      const cost = clampCost(this.linkCost(link));
-      if (!best || cost < best.cost) best = { link, cost };
+  /** The cheapest open link to `node` now; undefined when there is none. */
+  link(node: NodeId): Link | undefined {
+    const entry = this.entries.get(node);
+    if (!entry) return undefined;
+    // The common case, one link, costs nothing to choose.
+    if (entry.links.length === 1) {
+      const only = entry.links[0]!;
+      return only.closed ? undefined : only;
     }
-    return best;
+    return this.cheapest(entry)?.link;
   }
 
-  /** The cost of reaching `node` directly; undefined when no link to it is open. */
+  /** The cost route selection uses for `node`; undefined when no link to it is open. */
   cost(node: NodeId): number | undefined {
-    return this.best(node)?.cost;
+    return this.entries.get(node)?.cost;
+  }
+
+  /** Measures every neighbour's cost again; returns the neighbours whose cost changed. */
+  refresh(): NodeId[] {
+    const changed: NodeId[] = [];
+    for (const [node, entry] of this.entries) {
+      const cost = this.measure(entry);
+      if (cost === entry.cost) continue;
+      entry.cost = cost;
+      changed.push(node);
+    }
+    return changed;
   }
 
   /** One entry per neighbour, describing its best link. */
   info(): NeighbourInfo[] {
     const result: NeighbourInfo[] = [];
-    for (const [node, set] of this.links) {
-      const best = this.best(node);
-      if (best) result.push({ node, kind: best.link.kind, rtt: best.link.rtt, cost: best.cost, links: set.size });
+    for (const [node, entry] of this.entries) {
+      const best = this.cheapest(entry);
+      if (best) result.push({ node, kind: best.link.kind, rtt: best.link.rtt, cost: best.cost, links: entry.links.length });
     }
     return result;
+  }
+
+  private measure(entry: Entry): number | undefined {
+    return this.cheapest(entry)?.cost;
+  }
+
+  private cheapest(entry: Entry): { link: Link; cost: number } | undefined {
+    let best: { link: Link; cost: number } | undefined;
+    for (const link of entry.links) {
+      if (link.closed) continue;
+      const cost = clampCost(this.linkCost(link));
+      if (!best || cost < best.cost) best = { link, cost };
+    }
+    return best;
   }
 }

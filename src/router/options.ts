@@ -1,25 +1,23 @@
+import { systemClock, type Clock } from '../firefly/clock.js';
 import { DEFAULT_LIMITS, type ReceiveLimits } from '../firefly/limits.js';
 import { rttLinkCost, type LinkCost } from './metric.js';
 import { SEQNO_MODULUS } from './seqno.js';
 
-/** A monotonic clock in milliseconds (structurally the same as the actors' `Clock`). */
-export interface RouterClock {
-  now(): number;
-}
-
 /** Options of a {@link Router}. Every one has a default; none is needed to start. */
 export interface RouterOptions {
   /**
-   * Milliseconds between full updates to every neighbour (jittered by up to −20 % so that
-   * neighbours do not synchronise). Triggered updates carry changes at once; the periodic ones
-   * repair what was lost and refresh routes against the hold time.
+   * Milliseconds between periodic updates to every neighbour (jittered by up to −20 % so that
+   * neighbours do not synchronise). Links are reliable and ordered, so a neighbour keeps what it
+   * was told: triggered updates carry changes at once, and a periodic update carries this node's
+   * own route (which tells the neighbour it is alive) and the small changes that were not worth
+   * a triggered update (metric drift, a newer seqno nobody asked for).
    * @default 4000
    */
   updateInterval?: number;
   /**
-   * Milliseconds a route lives without being refreshed by an update while its link stays open
-   * (a closed link retracts its routes at once). Several update intervals, so that one lost
-   * update does not drop a route.
+   * Milliseconds a neighbour's routes live while it sends nothing with its link still open (a
+   * closed link retracts its routes at once). Every neighbour speaks at least once per update
+   * interval, so several intervals of silence mean it no longer routes.
    * @default 3.5 × updateInterval
    */
   holdTime?: number;
@@ -82,10 +80,11 @@ export interface RouterOptions {
    */
   seqno?: number;
   /**
-   * Monotonic clock for hold times and request pacing.
-   * @default performance.now()
+   * The clock of every timer and time the router keeps: periodic and triggered updates, hold
+   * times, request pacing and the grace before a node is declared unreachable.
+   * @default systemClock
    */
-  clock?: RouterClock;
+  clock?: Clock;
   /**
    * Random source for update jitter and the first seqno, so simulations can be seeded.
    * @default Math.random
@@ -112,7 +111,7 @@ export function resolveRouterOptions(options: RouterOptions): ResolvedRouterOpti
     forgetAfter: options.forgetAfter ?? 180_000,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     seqno: options.seqno ?? Math.floor(random() * SEQNO_MODULUS) % SEQNO_MODULUS,
-    clock: options.clock ?? { now: () => performance.now() },
+    clock: options.clock ?? systemClock,
     random,
   };
 }

@@ -1,4 +1,5 @@
 import type { NodeId } from '../firefly/address.js';
+import type { Clock, Timer } from '../firefly/clock.js';
 import type { Packet } from '../firefly/packet.js';
 
 /** A destination became reachable (it has a selected route) or unreachable (none, after the grace). */
@@ -8,7 +9,7 @@ export interface ReachabilityEvent {
 }
 
 interface Lost {
-  timer: ReturnType<typeof setTimeout>;
+  timer: Timer;
   held: Packet[];
 }
 
@@ -24,6 +25,7 @@ export class Reachability {
   private readonly lost = new Map<NodeId, Lost>();
 
   constructor(
+    private readonly clock: Clock,
     private readonly grace: number,
     private readonly maxHeld: number,
     private readonly expired: (node: NodeId, held: Packet[]) => void,
@@ -44,7 +46,7 @@ export class Reachability {
   found(node: NodeId): Packet[] {
     const lost = this.lost.get(node);
     if (lost) {
-      clearTimeout(lost.timer);
+      this.clock.clearTimeout(lost.timer);
       this.lost.delete(node);
       return lost.held;
     }
@@ -58,7 +60,7 @@ export class Reachability {
   /** `node` lost its last route: the grace starts (unless it was never reachable). */
   lose(node: NodeId): void {
     if (!this.reachable.has(node) || this.lost.has(node)) return;
-    const timer = setTimeout(() => {
+    const timer = this.clock.setTimeout(() => {
       const lost = this.lost.get(node);
       this.lost.delete(node);
       this.reachable.delete(node);
@@ -87,7 +89,7 @@ export class Reachability {
   close(): { nodes: NodeId[]; held: Packet[] } {
     const held: Packet[] = [];
     for (const lost of this.lost.values()) {
-      clearTimeout(lost.timer);
+      this.clock.clearTimeout(lost.timer);
       held.push(...lost.held);
     }
     const nodes = [...this.reachable];

@@ -57,6 +57,7 @@ export class Router implements PacketPort {
     this.options = resolveRouterOptions(options);
     this.links = new Neighbours(this.options.linkCost);
     this.reachability = new Reachability(
+      this.options.clock,
       this.options.grace,
       this.options.maxHeld,
       (node, held) => this.unreachable(node, held),
@@ -169,13 +170,13 @@ export class Router implements PacketPort {
     const destination = packet.dst.node;
     // A direct link to the destination is always a loop-free way there, even before its update.
     const next = this.protocol.nextHop(destination) ?? (this.links.has(destination) ? destination : undefined);
-    const best = next === undefined ? undefined : this.links.best(next);
-    if (!best) {
+    const link = next === undefined ? undefined : this.links.link(next);
+    if (!link) {
       if (this.reachability.hold(destination, packet)) return;
       return this.drop(packet, 'noroute');
     }
     if (packet.hop < 1) return this.drop(packet, 'hoplimit');
-    best.link.send(encodePacket(packet, packet.hop - 1));
+    link.send(encodePacket(packet, packet.hop - 1));
     this.counters.forwarded++;
   }
 
@@ -191,11 +192,11 @@ export class Router implements PacketPort {
   }
 
   private sendControl(neighbour: NodeId, messages: RouteMessage[]): void {
-    const best = this.links.best(neighbour);
-    if (!best) return;
+    const link = this.links.link(neighbour);
+    if (!link) return;
     for (let start = 0; start < messages.length; start += MAX_ROUTE_MESSAGES) {
       const body = encodeRouteBody(messages.slice(start, start + MAX_ROUTE_MESSAGES));
-      best.link.send(
+      link.send(
         encodePacket({
           version: PROTOCOL_VERSION,
           kind: PacketKind.route,

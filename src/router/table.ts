@@ -10,8 +10,6 @@ export interface Route {
   advertised: number;
   /** The neighbour's hop count to the destination. */
   hops: number;
-  /** Clock time of the last update that confirmed this route, for the hold time. */
-  refreshed: number;
 }
 
 /** The route in use for a destination. */
@@ -36,12 +34,20 @@ export interface Feasibility {
 /** Everything known about one destination. */
 export interface Destination {
   readonly id: NodeId;
-  /** Routes by neighbour, retractions removed. */
-  readonly routes: Map<NodeId, Route>;
-  selected?: Selection;
-  fd?: Feasibility;
+  /** Routes, one per neighbour that offers one (a handful: an array beats a map). */
+  readonly routes: Route[];
+  selected: Selection | undefined;
+  fd: Feasibility | undefined;
   /** Clock time since which it has had no route at all, for forgetting it. */
-  emptySince?: number;
+  emptySince: number | undefined;
+  /** The metric every neighbour was last told (INFINITY: retracted, or never told). */
+  toldMetric: number;
+}
+
+/** The route `neighbour` offers for `destination`, if any. */
+export function routeVia(destination: Destination, neighbour: NodeId): Route | undefined {
+  for (const route of destination.routes) if (route.neighbour === neighbour) return route;
+  return undefined;
 }
 
 /**
@@ -93,18 +99,21 @@ export class RouteTable {
     const retraction = advertised >= INFINITY || hops + 1 > this.hopLimit;
     let destination = this.destinations.get(id);
     if (retraction) {
-      if (!destination?.routes.delete(neighbour)) return undefined;
-      if (destination.routes.size === 0) destination.emptySince = now;
+      if (!destination || !remove(destination, neighbour)) return undefined;
+      if (destination.routes.length === 0) destination.emptySince = now;
       return destination;
     }
     if (!destination) {
       if (this.destinations.size >= this.maxDestinations) return 'full';
-      destination = { id, routes: new Map() };
+      destination = { id, routes: [], selected: undefined, fd: undefined, emptySince: undefined, toldMetric: INFINITY };
       this.destinations.set(id, destination);
     }
-    const route = destination.routes.get(neighbour);
-    if (route) Object.assign(route, { seqno, advertised, hops, refreshed: now });
-    else destination.routes.set(neighbour, { neighbour, seqno, advertised, hops, refreshed: now });
+    const route = routeVia(destination, neighbour);
+    if (route) {
+      route.seqno = seqno;
+      route.advertised = advertised;
+      route.hops = hops;
+    } else destination.routes.push({ neighbour, seqno, advertised, hops });
     destination.emptySince = undefined;
     return destination;
   }
@@ -113,25 +122,8 @@ export class RouteTable {
   dropNeighbour(neighbour: NodeId, now: number): Destination[] {
     const affected: Destination[] = [];
     for (const destination of this.destinations.values()) {
-      if (!destination.routes.delete(neighbour)) continue;
-      if (destination.routes.size === 0) destination.emptySince = now;
-      affected.push(destination);
-    }
-    return affected;
-  }
-
-  /** Removes routes not refreshed since `before`; returns the destinations that lost one. */
-  expire(before: number, now: number): Destination[] {
-    const affected: Destination[] = [];
-    for (const destination of this.destinations.values()) {
-      let lost = false;
-      for (const [neighbour, route] of destination.routes) {
-        if (route.refreshed >= before) continue;
-        destination.routes.delete(neighbour);
-        lost = true;
-      }
-      if (!lost) continue;
-      if (destination.routes.size === 0) destination.emptySince = now;
+      if (!remove(destination, neighbour)) continue;
+      if (destination.routes.length === 0) destination.emptySince = now;
       affected.push(destination);
     }
     return affected;
@@ -140,7 +132,7 @@ export class RouteTable {
   /** Forgets destinations with no route since before `before` (their feasibility distance too). */
   forget(before: number): void {
     for (const [id, destination] of this.destinations) {
-      if (destination.routes.size === 0 && !destination.selected && destination.emptySince !== undefined && destination.emptySince < before) {
+      if (destination.routes.length === 0 && !destination.selected && destination.emptySince !== undefined && destination.emptySince < before) {
         this.destinations.delete(id);
       }
     }
@@ -150,27 +142,38 @@ export class RouteTable {
    * Selects the best feasible route of `destination` by metric (`cost` gives each neighbour's link
    * cost, or undefined when it has no open link); ties keep the current route, then the lowest
    * neighbour id, so that selection does not depend on arrival order. Updates the feasibility
-   * distance to cover what will be advertised. Returns the previous selection.
+   * distance to cover what will be advertised. Returns the previous selection; the selection
+   * object stays the same one when nothing about it changed.
    */
   select(destination: Destination, cost: (neighbour: NodeId) => number | undefined): Selection | undefined {
     const previous = destination.selected;
-    let best: Selection | undefined;
-    for (const route of destination.routes.values()) {
-      if (!isFeasible(destination.fd, route.seqno, route.advertised)) continue;
+    const fd = destination.fd;
+    let best: Route | undefined;
+    let bestMetric = INFINITY;
+    for (const route of destination.routes) {
+      if (!isFeasible(fd, route.seqno, route.advertised)) continue;
       const linkCost = cost(route.neighbour);
       if (linkCost === undefined) continue;
       const metric = addMetric(route.advertised, linkCost);
       if (metric >= INFINITY) continue;
-      const candidate: Selection = { neighbour: route.neighbour, seqno: route.seqno, metric, hops: route.hops + 1 };
-      if (!best || better(candidate, best, previous?.neighbour)) best = candidate;
-    }
-    destination.selected = best;
-    if (best) {
-      const fd = destination.fd;
-      // The feasibility distance only ever improves for one seqno; a newer seqno resets it.
-      if (!fd || seqnoNewer(best.seqno, fd.seqno) || (best.seqno === fd.seqno && best.metric < fd.metric)) {
-        destination.fd = { seqno: best.seqno, metric: best.metric };
+      if (!best || better(metric, route.neighbour, bestMetric, best.neighbour, previous?.neighbour)) {
+        best = route;
+        bestMetric = metric;
       }
+    }
+    if (!best) {
+      destination.selected = undefined;
+      return previous;
+    }
+    const hops = best.hops + 1;
+    if (!previous || previous.neighbour !== best.neighbour || previous.seqno !== best.seqno || previous.metric !== bestMetric || previous.hops !== hops) {
+      destination.selected = { neighbour: best.neighbour, seqno: best.seqno, metric: bestMetric, hops };
+    }
+    // The feasibility distance only ever improves for one seqno; a newer seqno resets it.
+    if (!fd) destination.fd = { seqno: best.seqno, metric: bestMetric };
+    else if (seqnoNewer(best.seqno, fd.seqno) || (best.seqno === fd.seqno && bestMetric < fd.metric)) {
+      fd.seqno = best.seqno;
+      fd.metric = bestMetric;
     }
     return previous;
   }
@@ -178,7 +181,7 @@ export class RouteTable {
   /** The route with the smallest advertised metric, feasible or not, not through `except`: where a seqno request may find help. */
   bestOther(destination: Destination, except: NodeId): Route | undefined {
     let best: Route | undefined;
-    for (const route of destination.routes.values()) {
+    for (const route of destination.routes) {
       if (route.neighbour === except) continue;
       if (!best || route.advertised < best.advertised || (route.advertised === best.advertised && route.neighbour < best.neighbour)) best = route;
     }
@@ -186,9 +189,21 @@ export class RouteTable {
   }
 }
 
-function better(a: Selection, b: Selection, current: NodeId | undefined): boolean {
-  if (a.metric !== b.metric) return a.metric < b.metric;
-  if (a.neighbour === current) return true;
-  if (b.neighbour === current) return false;
-  return a.neighbour < b.neighbour;
+/** Removes the route through `neighbour`; false when there was none. */
+function remove(destination: Destination, neighbour: NodeId): boolean {
+  const routes = destination.routes;
+  for (let i = 0; i < routes.length; i++) {
+    if (routes[i]!.neighbour !== neighbour) continue;
+    routes[i] = routes[routes.length - 1]!;
+    routes.pop();
+    return true;
+  }
+  return false;
+}
+
+function better(metric: number, neighbour: NodeId, bestMetric: number, bestNeighbour: NodeId, current: NodeId | undefined): boolean {
+  if (metric !== bestMetric) return metric < bestMetric;
+  if (neighbour === current) return true;
+  if (bestNeighbour === current) return false;
+  return neighbour < bestNeighbour;
 }

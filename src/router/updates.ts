@@ -3,6 +3,7 @@ import { decodeValue, encodeValue } from '../firefly/codec.js';
 import { GlowError } from '../firefly/errors.js';
 import type { ReceiveLimits } from '../firefly/limits.js';
 import { INFINITY } from './metric.js';
+import { readRouteBody, writeRouteBody } from './routeWire.js';
 import { isSeqno } from './seqno.js';
 
 /**
@@ -58,6 +59,8 @@ const SEQNO = 3;
 
 /** Encodes messages as a route packet body. */
 export function encodeRouteBody(messages: readonly RouteMessage[]): Uint8Array {
+  const fast = writeRouteBody(messages);
+  if (fast) return fast;
   return encodeValue(
     messages.map((message) => {
       switch (message.type) {
@@ -81,6 +84,8 @@ function isUint(value: unknown, max: number): value is number {
  * longer than `maxMessages` (a neighbour must not make us hold an unbounded list).
  */
 export function decodeRouteBody(body: Uint8Array, limits: ReceiveLimits, maxMessages: number): RouteMessage[] {
+  const fast = readRouteBody(body, limits, maxMessages);
+  if (fast) return fast;
   const value = decodeValue(body, limits);
   if (!Array.isArray(value)) throw new GlowError('badpacket', 'route body is not an array');
   if (value.length > maxMessages) throw new GlowError('badpacket', `route body has more than ${maxMessages} messages`);

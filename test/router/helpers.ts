@@ -1,9 +1,10 @@
 import { decodeValue, encodeValue } from '../../src/firefly/codec.js';
 import { errorFromWire, type GlowError } from '../../src/firefly/errors.js';
 import type { NodeId } from '../../src/firefly/address.js';
-import { decodePacket, DEFAULT_HOP_LIMIT, PacketKind, PROTOCOL_VERSION, type Packet } from '../../src/firefly/packet.js';
+import { decodePacket, DEFAULT_HOP_LIMIT, encodePacket, PacketKind, PROTOCOL_VERSION, type Packet } from '../../src/firefly/packet.js';
 import type { LocalEndpoint } from '../../src/router/port.js';
-import { Router } from '../../src/router/router.js';
+import { Router, ROUTER_LOCAL } from '../../src/router/router.js';
+import { encodeRouteBody, type RouteMessage } from '../../src/router/updates.js';
 import type { RouterOptions } from '../../src/router/options.js';
 import { memoryLinkPair, type MemoryLinkControls, type MemoryLinkOptions } from '../../src/transport/memory.js';
 
@@ -147,6 +148,20 @@ export function walk(routers: ReadonlyMap<NodeId, Router>, from: NodeId, to: Nod
     at = next;
   }
   return path;
+}
+
+/** The bytes of a route packet from `src`'s router to `dst`'s, carrying `messages`. */
+export function routePacket(src: NodeId, dst: NodeId, messages: RouteMessage[]): Uint8Array {
+  return encodePacket({
+    version: PROTOCOL_VERSION,
+    kind: PacketKind.route,
+    src: { node: src, local: ROUTER_LOCAL },
+    dst: { node: dst, local: ROUTER_LOCAL },
+    hop: 1,
+    corr: 0,
+    method: '',
+    body: encodeRouteBody(messages),
+  });
 }
 
 /**

@@ -1,13 +1,14 @@
+import { ManualClock } from '../../src/firefly/clock.js';
 import type { Packet } from '../../src/firefly/packet.js';
 import { Reachability, type ReachabilityEvent } from '../../src/router/reachability.js';
-import { waitFor } from '../helpers/waitFor.js';
 import { packet } from './helpers.js';
 
 function make(grace: number, maxHeld = 2) {
+  const clock = new ManualClock();
   const expired: { node: string; held: Packet[] }[] = [];
   const events: ReachabilityEvent[] = [];
-  const reachability = new Reachability(grace, maxHeld, (node, held) => expired.push({ node, held }), (event) => events.push(event));
-  return { reachability, expired, events };
+  const reachability = new Reachability(clock, grace, maxHeld, (node, held) => expired.push({ node, held }), (event) => events.push(event));
+  return { reachability, expired, events, clock };
 }
 
 describe('Reachability', () => {
@@ -19,20 +20,24 @@ describe('Reachability', () => {
     reachability.close();
   });
 
-  it('gives up on a node after the grace, handing over what it held', async () => {
-    const { reachability, expired, events } = make(10);
+  it('gives up on a node after the grace, not before, handing over what it held', async () => {
+    const { reachability, expired, events, clock } = make(10);
     reachability.found('n');
     reachability.lose('n');
     expect(reachability.hold('n', packet('a', 'n', { corr: 1 }))).toBe(true);
     expect(reachability.held).toBe(1);
-    await waitFor(() => expired.length === 1, 1000, 'the grace ended');
+    await clock.advance(9);
+    expect(expired).toEqual([]);
+    expect(reachability.isReachable('n')).toBe(true);
+    await clock.advance(1);
+    expect(expired).toHaveLength(1);
     expect(expired[0]!.held.map((p) => p.corr)).toEqual([1]);
     expect(events.at(-1)).toEqual({ node: 'n', reachable: false });
     expect(reachability.isReachable('n')).toBe(false);
   });
 
-  it('keeps a node that finds a route within the grace, returning its held packets in order', () => {
-    const { reachability, expired, events } = make(1000);
+  it('keeps a node that finds a route within the grace, returning its held packets in order', async () => {
+    const { reachability, expired, events, clock } = make(1000);
     reachability.found('n');
     reachability.lose('n');
     reachability.hold('n', packet('a', 'n', { corr: 1 }));
@@ -40,6 +45,7 @@ describe('Reachability', () => {
     expect(reachability.hold('n', packet('a', 'n', { corr: 3 }))).toBe(false);
     expect(reachability.found('n').map((p) => p.corr)).toEqual([1, 2]);
     expect(reachability.inGrace('n')).toBe(false);
+    await clock.advance(2000);
     expect(expired).toEqual([]);
     expect(events).toHaveLength(1);
     reachability.close();

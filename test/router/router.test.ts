@@ -1,11 +1,12 @@
 import { decodeValue, encodeValue } from '../../src/firefly/codec.js';
+import { ManualClock } from '../../src/firefly/clock.js';
 import { GlowError } from '../../src/firefly/errors.js';
-import { encodePacket, PacketKind, PROTOCOL_VERSION } from '../../src/firefly/packet.js';
-import { ROUTER_LOCAL } from '../../src/router/router.js';
+import { DEFAULT_LIMITS } from '../../src/firefly/limits.js';
+import { encodePacket, PacketKind } from '../../src/firefly/packet.js';
 import { totalDropped } from '../../src/router/stats.js';
-import { encodeRouteBody, type RouteMessage } from '../../src/router/updates.js';
+import { decodeRouteBody, type RouteMessage } from '../../src/router/updates.js';
 import { waitFor } from '../helpers/waitFor.js';
-import { errorOf, Mesh, packet, rawNeighbour } from './helpers.js';
+import { errorOf, Mesh, packet, rawNeighbour, routePacket } from './helpers.js';
 
 // No periodic updates unless a test asks: everything here must work on triggered updates alone.
 const QUIET = { updateInterval: 60_000 };
@@ -22,19 +23,6 @@ async function line(): Promise<void> {
   mesh.link('A', 'B');
   mesh.link('B', 'C');
   await waitFor(() => mesh.router('A').route('C') !== undefined && mesh.router('C').route('A') !== undefined, 1000, 'line converged');
-}
-
-function routePacket(src: string, dst: string, messages: RouteMessage[]): Uint8Array {
-  return encodePacket({
-    version: PROTOCOL_VERSION,
-    kind: PacketKind.route,
-    src: { node: src, local: ROUTER_LOCAL },
-    dst: { node: dst, local: ROUTER_LOCAL },
-    hop: 1,
-    corr: 0,
-    method: '',
-    body: encodeRouteBody(messages),
-  });
 }
 
 describe('Router forwarding', () => {
@@ -207,11 +195,34 @@ describe('Router links', () => {
     expect(b.stats.refusedRoutes).toBe(15);
   });
 
-  it('expires a route its neighbour stops refreshing', async () => {
-    const b = mesh.add('B', { updateInterval: 20, holdTime: 60 });
+  it('drops the routes of a neighbour silent for the hold time, and asks it for its table again', async () => {
+    const clock = new ManualClock();
+    const b = mesh.add('B', { updateInterval: 1000, holdTime: 3500, clock });
     const x = rawNeighbour(b, 'X');
     x.send(routePacket('X', 'B', [{ type: 'update', destination: 'Q', seqno: 1, metric: 10, hops: 1 }]));
-    await waitFor(() => b.route('Q') !== undefined, 1000, 'a route to Q');
-    await waitFor(() => b.route('Q') === undefined, 1000, 'the route expired');
+    await clock.advance(0);
+    expect(b.route('Q')).toMatchObject({ nextHop: 'X' });
+    const asked = () => x.routeBodies.filter((body) => decodeRouteBody(body, DEFAULT_LIMITS, 1024).some((m) => m.type === 'request' && m.destination === null)).length;
+    const before = asked();
+    // Ticks come every 800–1000 ms: the one after 3.5 s of silence drops X's routes.
+    await clock.advance(3400);
+    expect(b.route('Q')).toBeDefined();
+    await clock.advance(1100);
+    expect(b.route('Q')).toBeUndefined();
+    expect(asked()).toBe(before + 1);
+  });
+
+  it('keeps the routes of a neighbour that speaks at least once per hold time, whatever it says', async () => {
+    const clock = new ManualClock();
+    const b = mesh.add('B', { updateInterval: 1000, holdTime: 3500, clock });
+    const x = rawNeighbour(b, 'X');
+    x.send(routePacket('X', 'B', [{ type: 'update', destination: 'Q', seqno: 1, metric: 10, hops: 1 }]));
+    for (let second = 0; second < 10; second++) {
+      await clock.advance(1000);
+      // Its own route only, as its periodic update would be.
+      x.send(routePacket('X', 'B', [{ type: 'update', destination: 'X', seqno: 1, metric: 0, hops: 0 }]));
+    }
+    await clock.advance(0);
+    expect(b.route('Q')).toMatchObject({ nextHop: 'X' });
   });
 });

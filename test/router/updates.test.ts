@@ -55,3 +55,47 @@ describe('route bodies', () => {
     expect(() => decode(new Uint8Array([0xff, 0x00]))).toThrow(GlowError);
   });
 });
+
+describe('route bodies on the wire', () => {
+  const messages: RouteMessage[] = [
+    { type: 'update', destination: 'a'.repeat(43), seqno: 65535, metric: INFINITY, hops: 255 },
+    { type: 'update', destination: 'b_-9', seqno: 0, metric: 23, hops: 24 },
+    { type: 'update', destination: 'c', seqno: 256, metric: 65536, hops: 0 },
+    { type: 'request', destination: null },
+    { type: 'request', destination: 'tv' },
+    { type: 'seqno', destination: 'tv', seqno: 17, hopCount: 32 },
+  ];
+
+  it('are the bytes the general codec writes', () => {
+    const general = encodeValue(
+      messages.map((m) => (m.type === 'update' ? [1, m.destination, m.seqno, m.metric, m.hops] : m.type === 'request' ? [2, m.destination] : [3, m.destination, m.seqno, m.hopCount])),
+    );
+    expect(encodeRouteBody(messages)).toEqual(general);
+  });
+
+  it('read back the same from any number of messages', () => {
+    const many = Array.from({ length: 300 }, (_, i): RouteMessage => ({ type: 'update', destination: `n${i}`, seqno: i * 200, metric: i * 50_000, hops: i % 256 }));
+    expect(decode(encodeRouteBody(many))).toEqual(many);
+  });
+
+  it('take ids that are not ASCII the general way', () => {
+    const body = encodeRouteBody([{ type: 'request', destination: 'é' }]);
+    expect(body).toEqual(encodeValue([[2, 'é']]));
+    expect(() => decode(body)).toThrow(GlowError);
+  });
+
+  it.each([
+    ['a count beyond the bytes', new Uint8Array([0x9a, 0xff, 0xff, 0xff, 0xff])],
+    ['trailing bytes', new Uint8Array([0x80, 0x00])],
+    ['a truncated id', new Uint8Array([0x81, 0x82, 0x02, 0x65, 0x61])],
+    ['an id with a slash', encodeValue([[2, 'a/b']])],
+    ['an empty id', encodeValue([[2, '']])],
+    ['an id of 65 characters', encodeValue([[2, 'x'.repeat(65)]])],
+  ])('reject %s', (_, body) => {
+    expect(() => decode(body)).toThrow(GlowError);
+  });
+
+  it('refuse an id longer than the receive limit allows', () => {
+    expect(() => decodeRouteBody(encodeValue([[2, 'abcdef']]), { ...DEFAULT_LIMITS, maxStringBytes: 5 }, MAX_ROUTE_MESSAGES)).toThrow(GlowError);
+  });
+});
