@@ -1,4 +1,5 @@
-import { GlowError } from '../firefly/errors.js';
+import { systemClock } from '../firefly/clock.js';
+import { errorMessage, GlowError } from '../firefly/errors.js';
 import type { Channel } from './channel.js';
 import type { WebRtcBackend, WebRtcPeer, WebRtcPeerOptions } from './webrtcPeer.js';
 import { bareCandidate } from './webrtcPeer.js';
@@ -10,8 +11,8 @@ export interface NegotiationOptions extends WebRtcPeerOptions {
   /** The WebRTC implementation to use (see `loadWebRtcBackend`). */
   backend: WebRtcBackend;
   /**
-   * How long, in ms, from the first signal to an open data channel before giving up. Loopback
-   * opens in ~0.1–0.3 s; a LAN in well under a second.
+   * How long, in ms (on `clock`), from the first signal to an open data channel before giving
+   * up. Loopback opens in ~0.1–0.3 s; a LAN in well under a second.
    * @default 15000
    */
   timeout?: number;
@@ -59,7 +60,8 @@ class Negotiation {
 
   async run(offer: string | undefined): Promise<Channel> {
     const failed = new Promise<never>((_, reject) => (this.failure = reject));
-    const timer = setTimeout(
+    const clock = this.options.clock ?? systemClock;
+    const timer = clock.setTimeout(
       () => this.fail(new GlowError('timeout', `WebRTC channel did not open within ${this.timeout} ms`)),
       this.timeout,
     );
@@ -75,7 +77,7 @@ class Negotiation {
       this.fail(asGlowError(error));
       throw asGlowError(error);
     } finally {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
     }
   }
 
@@ -123,8 +125,13 @@ class Negotiation {
   private sendSdp(signal: { type: 'offer' | 'answer'; sdp: string }): void {
     if (this.done) return;
     this.port.send({ type: signal.type, sdp: filterSdpCandidates(signal.sdp, this.keep) });
+    this.sendLocalCandidates();
+  }
+
+  private sendLocalCandidates(): void {
     const queued = this.localQueue ?? [];
     this.localQueue = undefined;
+    if (this.done) return;
     for (const candidate of queued) this.port.send(candidate);
   }
 
@@ -164,5 +171,5 @@ class Negotiation {
 
 function asGlowError(error: unknown): GlowError {
   if (error instanceof GlowError) return error;
-  return new GlowError('noconnection', `WebRTC negotiation failed: ${error instanceof Error ? error.message : String(error)}`);
+  return new GlowError('noconnection', `WebRTC negotiation failed: ${errorMessage(error)}`);
 }
