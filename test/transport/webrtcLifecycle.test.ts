@@ -4,6 +4,7 @@ import { nativeBackend } from '../../src/transport/webrtcLifecycle.js';
 import { dialWebRtc } from '../../src/transport/webrtcNegotiation.js';
 import { webrtcTeardowns, type NativeBackend, type NativeEvents, type NativePeer, type WebRtcPeer } from '../../src/transport/webrtcPeer.js';
 import { signalPair } from '../fixtures/signalPair.js';
+import { waitFor } from '../helpers/waitFor.js';
 
 const FP_A = 'AA:'.repeat(31) + 'AA';
 const FP_B = 'BB:'.repeat(31) + 'BB';
@@ -221,6 +222,32 @@ describe('WebRTC peer lifecycle', () => {
 });
 
 describe('WebRTC negotiation over the lifecycle', () => {
+  it('sends the offerer’s candidates only once the answer is applied', async () => {
+    const stack = fakeStack();
+    const applied = stack.holdAnswer();
+    const sent: string[] = [];
+    const [portA, portB] = signalPair((from, signal) => {
+      sent.push(`${from} ${signal.type}`);
+      return signal;
+    });
+    portB.onsignal = (signal) => {
+      if (signal.type === 'offer') portB.send({ type: 'answer', sdp: sdp(FP_B) });
+    };
+    const dialled = dialWebRtc(portA, { backend: stack.backend, loopbackOnly: true });
+    await waitFor(() => stack.calls.includes('acceptAnswer'), 2000, 'the answer was not applied');
+    await turn();
+    expect(sent).toEqual(['a offer', 'b answer']);
+    applied();
+    await waitFor(() => sent.length === 3, 2000, 'no candidate followed the answer');
+    expect(sent).toEqual(['a offer', 'b answer', 'a candidate']);
+    stack.open();
+    const channel = await dialled;
+    channel.close();
+    stack.events.channelClosed();
+    await webrtcTeardowns();
+    expect(stack.calls.at(-1)).toBe('close');
+  });
+
   it('fails with `noconnection` when the channel cannot be bound', async () => {
     const stack = fakeStack();
     const [portA, portB] = signalPair();
