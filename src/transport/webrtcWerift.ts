@@ -24,9 +24,23 @@ const WERIFT_HIGH_WATER = 256 * 1024;
  * Receive (and send) buffer of werift's UDP sockets, in bytes (Linux caps it at
  * net.core.rmem_max, 4 MiB here). werift's SCTP never retransmits sooner than 1 s (its RTO
  * minimum), so a datagram dropped because a busy event loop let the default ~200 KiB buffer
- * fill turns a burst into seconds of silence; a bigger buffer keeps loopback and LAN bursts whole.
+ * fill turns a burst into seconds of silence. With {@link WERIFT_RECEIVE_WINDOW} bounding what
+ * is in flight, the buffer never fills; it is this large because the kernel charges each
+ * 1.2 KB datagram several KB.
  */
 const WERIFT_SOCKET_BUFFER = 4 * 1024 * 1024;
+
+/**
+ * The SCTP receive window werift advertises, in bytes (its own default: 1 MiB). werift's sender
+ * grows its congestion window without bound on a path that never drops, so with 1 MiB a busy
+ * direction kept a whole MiB queued in its peer's socket buffer: under CPU load the SCTP round
+ * trip grew to 1–4 s, the other direction's acknowledgements waited behind that data (it stayed
+ * in slow start, ~10 KB a round trip) and its receiver heard nothing past the heartbeat timeout.
+ * With two busy-looping processes per core the 10 000-packet compliance burst failed that way in
+ * 4 of 6 runs at 1 MiB, none of 6 at 256 KiB (nor in 12 runs with one per core). 256 KiB is four
+ * of the largest messages, and still 2.6 MB/s on a 100 ms path.
+ */
+const WERIFT_RECEIVE_WINDOW = 256 * 1024;
 
 /** Longest wait, in ms, for the peer to acknowledge the data channel's close before the connection is cut. */
 const CLOSE_GRACE_MS = 200;
@@ -78,6 +92,7 @@ async function connectWerift(options: WebRtcPeerOptions, events: NativeEvents): 
     if (!tuned) {
       tuned = true;
       enlargeSocketBuffers(pc);
+      limitReceiveWindow(pc);
     }
     events.open({
       // werift queues the bytes and sends them later: a copy, so that a caller reusing its
@@ -169,4 +184,15 @@ function enlargeSocketBuffers(pc: RTCPeerConnection): void {
       }
     }
   }
+}
+
+/**
+ * Lowers the receive window werift advertises to {@link WERIFT_RECEIVE_WINDOW}. Set when the
+ * channel opens, before any data: the peer's sender takes it from our next SACK (its first
+ * flight, in slow start, is a few KB anyway). Reaches into werift's SCTP association, best
+ * effort like the socket buffers.
+ */
+function limitReceiveWindow(pc: RTCPeerConnection): void {
+  const sctp = (pc as unknown as { sctpTransport?: { sctp?: { advertisedRwnd?: number } } }).sctpTransport?.sctp;
+  if (sctp && typeof sctp.advertisedRwnd === 'number') sctp.advertisedRwnd = Math.min(sctp.advertisedRwnd, WERIFT_RECEIVE_WINDOW);
 }
