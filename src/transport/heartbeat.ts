@@ -38,6 +38,11 @@ export class Heartbeat {
   /** Smoothed round-trip time in ms; undefined until the first echo. */
   rtt: number | undefined;
   private lastHeard: number;
+  /** When the interval last ticked. */
+  private lastTick: number;
+  /** Time since `lastHeard` during which this side could not read what arrived (see `late`). */
+  private deaf = 0;
+  private deafUntil = 0;
   private timer: Timer | undefined;
   /** A one-shot check at the timeout's deadline, when it falls before the next tick. */
   private deadline: Timer | undefined;
@@ -51,12 +56,14 @@ export class Heartbeat {
   ) {
     this.interval = options.heartbeatInterval ?? 250;
     this.timeout = options.heartbeatTimeout ?? 1000;
-    this.lastHeard = clock.now();
+    this.lastHeard = this.lastTick = clock.now();
   }
 
   /** Starts pinging, with a first ping at once so that `rtt` is known within one round trip. */
   start(): void {
     this.lastHeard = this.clock.now();
+    this.lastTick = this.lastHeard;
+    this.deaf = 0;
     this.timer = this.clock.setInterval(() => this.tick(), this.interval);
     this.sendPing();
   }
@@ -71,6 +78,7 @@ export class Heartbeat {
   /** Something arrived from the peer. */
   heard(): void {
     this.lastHeard = this.clock.now();
+    this.deaf = 0;
   }
 
   /** A pong echoing one of our pings (8 bytes); anything implausible is ignored. */
@@ -83,25 +91,48 @@ export class Heartbeat {
   }
 
   private tick(): void {
+    this.late(this.lastTick + this.interval);
+    this.lastTick = this.clock.now();
     if (this.expired()) return;
     this.sendPing();
     // Silence reaches the timeout before the next tick: look again right then, so that a dead
     // peer is noticed at the timeout and not up to one interval after it. (While the peer
     // answers, it is heard every interval and this never arms.)
-    const left = this.timeout - (this.clock.now() - this.lastHeard);
+    const left = this.timeout - this.silence();
     if (left < this.interval && this.deadline === undefined) {
       // +1: timers count whole milliseconds and may fire a fraction early.
+      const due = this.clock.now() + Math.ceil(left) + 1;
       this.deadline = this.clock.setTimeout(() => {
         this.deadline = undefined;
+        this.late(due);
         this.expired();
-      }, Math.ceil(left) + 1);
+      }, due - this.clock.now());
     }
+  }
+
+  /**
+   * A timer due at `due` runs only now: meanwhile this process ran other code (a long task, or
+   * the CPU went to other processes) and read nothing, so that time is not the peer's silence —
+   * timers run before the loop reads its sockets, and what the peer sent is still waiting there.
+   * Without this, a task that blocks for the timeout closed every link of the process (a 1 s
+   * burst of sends did, in the WebRTC compliance runs under load). Time counted once when two
+   * timers were late together.
+   */
+  private late(due: number): void {
+    const t = this.clock.now();
+    this.deaf += Math.max(0, t - Math.max(due, this.deafUntil));
+    this.deafUntil = t;
+  }
+
+  /** How long the peer has been silent while we could have heard it. */
+  private silence(): number {
+    return this.clock.now() - this.lastHeard - this.deaf;
   }
 
   /** Closes the link when the peer has been silent for the timeout; true when it did (or had). */
   private expired(): boolean {
     if (this.timer === undefined) return true;
-    if (this.clock.now() - this.lastHeard < this.timeout) return false;
+    if (this.silence() < this.timeout) return false;
     this.stop();
     this.actions.timedOut();
     return true;

@@ -1,13 +1,11 @@
+import { systemClock, unrefTimer, type Clock, type Timer } from '../firefly/clock.js';
+import { errorMessage } from '../firefly/errors.js';
 import type { Channel } from './channel.js';
-
-/** Runs `task` after the current event-loop turn, I/O included (setImmediate where it exists). */
-const nextTurn: (task: () => void) => void =
-  typeof setImmediate === 'function' ? (task) => setImmediate(task) : (task) => setTimeout(task, 0);
+import { nextTurn } from './turn.js';
 
 /**
- * What a WebRTC backend exposes of one open data channel, so that the pacing and close logic
- * of {@link PacedDataChannel} is written once for werift, node-datachannel and (later) the
- * browser's native `RTCDataChannel`.
+ * What {@link PacedDataChannel} needs of one open data channel (the lifecycle builds it over
+ * the native stack's channel), so that pacing and closing are written once for every stack.
  */
 export interface RawDataChannel {
   /** Hands one message to the data channel; may throw if it is closing. */
@@ -50,6 +48,11 @@ export interface PacingOptions {
   closeGrace?: number;
   /** Both DTLS fingerprints, see {@link Channel.binding}. */
   binding: string;
+  /**
+   * The clock of the close grace.
+   * @default systemClock
+   */
+  clock?: Clock;
 }
 
 /**
@@ -77,10 +80,11 @@ export class PacedDataChannel implements Channel {
   /** `closing`: `close` was called; what was queued still goes, then the data channel closes. */
   private state: 'open' | 'closing' | 'closed' = 'open';
   private notified = false;
-  private graceTimer: ReturnType<typeof setTimeout> | undefined;
+  private graceTimer: Timer | undefined;
   private readonly rawHighWater: number;
   private readonly lowWater: number;
   private readonly closeGrace: number;
+  private readonly clock: Clock;
 
   constructor(
     private readonly raw: RawDataChannel,
@@ -92,6 +96,7 @@ export class PacedDataChannel implements Channel {
     this.rawHighWater = options.rawHighWater ?? 1024 * 1024;
     this.lowWater = options.lowWater ?? 256 * 1024;
     this.closeGrace = options.closeGrace ?? 5000;
+    this.clock = options.clock ?? systemClock;
     // The same level serves both: when the data channel falls under it, queued messages move on
     // and, with nothing queued here, the drain signal is due.
     raw.setLowThreshold(Math.min(this.lowWater, Math.floor(this.rawHighWater / 2)));
@@ -124,8 +129,8 @@ export class PacedDataChannel implements Channel {
     if (this.state !== 'open') return;
     this.state = 'closing';
     this.notify('closed');
-    this.graceTimer = setTimeout(() => this.end('closed'), this.closeGrace);
-    (this.graceTimer as { unref?: () => void }).unref?.();
+    this.graceTimer = this.clock.setTimeout(() => this.end('closed'), this.closeGrace);
+    unrefTimer(this.graceTimer);
     this.flush();
   }
 
@@ -148,7 +153,7 @@ export class PacedDataChannel implements Channel {
   end(reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    clearTimeout(this.graceTimer);
+    this.clock.clearTimeout(this.graceTimer);
     this.queue.length = 0;
     this.queueHead = 0;
     this.queuedBytes = 0;
@@ -182,7 +187,7 @@ export class PacedDataChannel implements Channel {
       try {
         this.raw.send(message);
       } catch (error) {
-        return this.end(`send failed: ${error instanceof Error ? error.message : String(error)}`);
+        return this.end(`send failed: ${errorMessage(error)}`);
       }
     }
     if (this.queueHead === this.queue.length) {

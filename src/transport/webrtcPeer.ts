@@ -1,3 +1,4 @@
+import type { Clock } from '../firefly/clock.js';
 import type { Channel } from './channel.js';
 import type { CandidateFilter } from './webrtcSdp.js';
 
@@ -29,9 +30,15 @@ export interface WebRtcPeerOptions {
   /**
    * Largest message we accept, advertised as `a=max-message-size`; the channel uses the smaller
    * of ours and the peer's.
-   * @default 65536 (werift), 262144 (node-datachannel)
+   * @default 65536 (werift, browsers), 262144 (node-datachannel)
    */
   maxMessageSize?: number;
+  /**
+   * The clock of the timers that decide what happens: the negotiation's timeout, the wait for
+   * the peer to let go after a close, the paced channel's close grace.
+   * @default systemClock
+   */
+  clock?: Clock;
 }
 
 /**
@@ -57,6 +64,84 @@ export interface WebRtcPeer {
   readonly channel: Promise<Channel>;
   /** Tears the connection down (before or after the channel opened). */
   close(): void;
+}
+
+/**
+ * One native WebRTC stack (werift, node-datachannel, the browser's RTCPeerConnection) as the
+ * lifecycle (`webrtcLifecycle.ts`) drives it: native calls translated, nothing decided. The
+ * lifecycle owns the rest — the channel's binding, pacing, failure and teardown — once for all.
+ */
+export interface NativeBackend {
+  readonly name: WebRtcBackend['name'];
+  /** Largest message this stack takes, advertised unless `WebRtcPeerOptions.maxMessageSize` says otherwise. */
+  readonly maxMessageSize: number;
+  /** See `PacingOptions.maxSendsPerTurn`: what this stack takes per event-loop turn without collapsing. */
+  readonly maxSendsPerTurn: number;
+  /**
+   * See `PacingOptions.rawHighWater`.
+   * @default 1 MiB
+   */
+  readonly rawHighWater?: number;
+  /**
+   * See `PacingOptions.lowWater`.
+   * @default 256 KiB
+   */
+  readonly lowWater?: number;
+  /** Longest wait, in ms, after our close for the peer to let go before the connection is cut. */
+  readonly closeGrace: number;
+  /**
+   * What shows that the peer has let go after our close: its data channel closing (`channel`:
+   * the stream reset came back), or the connection itself leaving `connected` (`connection`:
+   * libdatachannel, which misses a reset cut off by an immediate close).
+   */
+  readonly closeAcknowledgement: 'channel' | 'connection';
+  /** Makes one peer connection, reporting to `events`; may be asynchronous (werift: a certificate, a STUN responder). */
+  connect(options: WebRtcPeerOptions, events: NativeEvents): NativePeer | Promise<NativePeer>;
+}
+
+/** One native peer connection: the calls the lifecycle makes. */
+export interface NativePeer {
+  /** Creates the data channel and the offer, and sets it as the local description; resolves with its SDP. */
+  createOffer(): Promise<string>;
+  /** Applies the offer, then creates and sets the answer; resolves with its SDP. */
+  acceptOffer(sdp: string): Promise<string>;
+  /** Applies the answer. */
+  acceptAnswer(sdp: string): Promise<void>;
+  /** Adds a remote candidate (`candidate:…`); called only once the remote description is applied. */
+  addCandidate(candidate: string, mid: string): Promise<void>;
+  /** Closes the data channel: its stream reset tells the peer, behind the data already sent. */
+  closeChannel(): void;
+  /** Closes the connection and releases what it holds (sockets, threads, a shared STUN responder). */
+  close(): Promise<void>;
+}
+
+/** The open data channel, as the lifecycle paces it. */
+export interface NativeChannel {
+  /** Hands one binary message to the stack; may throw once the channel has closed. */
+  send(message: Uint8Array): void;
+  /** Bytes the stack holds for this channel. */
+  readonly bufferedAmount: number;
+  /** Sets the level under which the stack reports `bufferedLow`. */
+  setLowThreshold(bytes: number): void;
+  readonly isOpen: boolean;
+}
+
+/** What a native stack reports, translated; the adapter calls these. */
+export interface NativeEvents {
+  /** A local ICE candidate was gathered (`candidate:…`). */
+  localCandidate(candidate: string, mid: string): void;
+  /** The data channel opened (reporting it twice is harmless). */
+  open(channel: NativeChannel): void;
+  /** A binary message arrived (text messages are not part of the protocol: not reported). */
+  message(message: Uint8Array): void;
+  /** The channel's buffered amount fell under the threshold set by `setLowThreshold`. */
+  bufferedLow(): void;
+  /** The data channel closed: the peer closed it, or acknowledged our close. */
+  channelClosed(): void;
+  /** The connection's state changed (`connected`, `disconnected`, `failed`, `closed`, …). */
+  connectionState(state: string): void;
+  /** The data channel reported an error. */
+  error(reason: string): void;
 }
 
 /** The WebRTC implementations a Node process can use. */

@@ -1,4 +1,3 @@
-import { jest } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -15,12 +14,6 @@ import { patterned, receive, seedOf } from './helpers.js';
 const installed = await hasNodeDataChannel();
 const ndc = installed ? await loadWebRtcBackend('node-datachannel') : undefined;
 const describeNdc = installed ? describe : describe.skip;
-
-// libdatachannel's connection setup fails now and then on a loaded 2-core machine (its own
-// threads race DTLS: measured ~1 % of setups, more under load; see webrtc-loopback.md). A failed
-// setup is retried, with its error logged, so that one lost race does not hide the behaviour
-// each test checks; a real regression still fails all three attempts.
-jest.retryTimes(2, { logErrorsBeforeRetry: true });
 
 const WITHOUT_NDC = fileURLToPath(new URL('../fixtures/withoutNdc.mjs', import.meta.url));
 const CHOICE = fileURLToPath(new URL('../fixtures/backendChoice.ts', import.meta.url));
