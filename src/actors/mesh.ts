@@ -17,7 +17,7 @@ import { Node, type NodeOptions } from './node.js';
 export interface MeshOptions extends Omit<NodeOptions, 'id'> {
   /** The node's key pair; its id is the node id. */
   identity: NodeIdentity;
-  /** Router settings (update interval, grace, transit, …). */
+  /** Router settings (update interval, grace, transit, …); the clock defaults to the node's. */
   router?: Partial<RouterOptions>;
   /** Link settings: the allow policy, heartbeats, the log hook; the clock defaults to the node's. */
   link?: OpenLinkOptions;
@@ -50,7 +50,7 @@ export class Mesh {
   constructor(private readonly options: MeshOptions) {
     this.identity = options.identity;
     this.node = new Node({ ...options, id: options.identity.id });
-    this.router = new Router(this.node, options.router);
+    this.router = new Router(this.node, { clock: this.node.clock, ...options.router });
     this.node.attachPort(this.router);
     this.router.onReachability((event) => {
       if (event.reachable) this.node.nodeReachable(event.node);
