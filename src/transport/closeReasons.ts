@@ -38,6 +38,8 @@ export const Refusal = Object.freeze({
   nonceReuse: 'peer reused our nonce',
   /** Handshake frames arrived out of order or twice. */
   outOfOrder: 'handshake out of order',
+  /** The peer's device certificate is malformed, expired, forged, for another node, or of a removed device. */
+  badCertificate: 'certificate refused',
 } as const);
 
 /** Longest close reason sent or reported, in characters; longer ones are cut. */

@@ -1,4 +1,5 @@
 import type { NodeId } from '../firefly/address.js';
+import type { Device } from './certificate.js';
 import type { Channel } from './channel.js';
 import { CloseReason, MAX_REASON_LENGTH } from './closeReasons.js';
 import { FrameReceiver } from './frameReceiver.js';
@@ -30,6 +31,8 @@ export class FramedLink implements Link {
   handshake: ((type: HandshakeFrame, payload: Uint8Array) => void) | undefined;
   private phase: Phase = 'handshake';
   private peerId: NodeId = '';
+  /** The peer's device, when its certificate verified in the handshake. */
+  device: Device | undefined;
   private peerMaxPacket = 0;
   private closeInfo: LinkClose | undefined;
   private held: Uint8Array[] | undefined = [];
@@ -132,9 +135,10 @@ export class FramedLink implements Link {
   }
 
   /** @internal The handshake succeeded: `remote` is proven; packets may flow. */
-  open(remote: NodeId, peerMaxMessage: number, peerMaxPacket: number): void {
+  open(remote: NodeId, peerMaxMessage: number, peerMaxPacket: number, device?: Device): void {
     if (this.phase !== 'handshake') return;
     this.peerId = remote;
+    this.device = device;
     this.peerMaxPacket = peerMaxPacket;
     this.sender.messageLimit = Math.min(this.channel.maxMessageSize, peerMaxMessage);
     this.phase = 'open';

@@ -39,6 +39,8 @@ export interface Hello {
   maxMessage: number;
   /** Largest packet the peer accepts. */
   maxPacket: number;
+  /** The peer's device certificate (see `certificate.ts`), when it is a device of a user. */
+  cert?: Uint8Array;
 }
 
 /** Encodes our hello. */
@@ -46,8 +48,10 @@ export function encodeHello(hello: Hello): Uint8Array {
   return encodeValue({ v: HANDSHAKE_VERSION, ...hello });
 }
 
-// A hello is tiny; these limits stop a hostile one before it costs anything.
-const HELLO_LIMITS = { maxPacketBytes: 1024, maxDepth: 2, maxStringBytes: 128 };
+// A hello is small (a certificate chain is at most a few KiB); these limits stop a hostile one
+// before it costs anything.
+const HELLO_LIMITS = { maxPacketBytes: 8192, maxDepth: 2, maxStringBytes: 128 };
+const MAX_CERT_BYTES = 6144;
 
 /** Decodes a peer's hello; returns why it is unacceptable as a string, never throws. */
 export function decodeHello(payload: Uint8Array): Hello | string {
@@ -58,12 +62,13 @@ export function decodeHello(payload: Uint8Array): Hello | string {
     return 'malformed hello';
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'malformed hello';
-  const { v, id, nonce, maxMessage, maxPacket } = value as Record<string, unknown>;
+  const { v, id, nonce, maxMessage, maxPacket, cert } = value as Record<string, unknown>;
   if (v !== HANDSHAKE_VERSION) return 'unsupported handshake version';
   if (typeof id !== 'string' || !publicKeyOf(id)) return 'hello id is not a node key';
   if (!(nonce instanceof Uint8Array) || nonce.length !== NONCE_BYTES) return 'malformed hello nonce';
   if (!isLimit(maxMessage) || !isLimit(maxPacket)) return 'malformed hello limits';
-  return { id, nonce, maxMessage, maxPacket };
+  if (cert !== undefined && (!(cert instanceof Uint8Array) || cert.length > MAX_CERT_BYTES)) return 'malformed hello certificate';
+  return cert === undefined ? { id, nonce, maxMessage, maxPacket } : { id, nonce, maxMessage, maxPacket, cert };
 }
 
 function isLimit(value: unknown): value is number {

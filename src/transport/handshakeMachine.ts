@@ -3,11 +3,15 @@ import type { NodeId } from '../firefly/address.js';
 import { Refusal } from './closeReasons.js';
 import { FrameType, type HandshakeFrame } from './frames.js';
 import { encodeHello, sameBytes, transcript, type Hello } from './handshake.js';
+import { decodeCertificate, isDevice, verifyCertificate, type Device } from './certificate.js';
 import { verifySignature } from './identity.js';
 import type { LinkClose } from './link.js';
 
-/** The embedding program's allow policy (see `OpenLinkOptions.allow`). */
-export type AllowPolicy = (id: NodeId) => boolean | Promise<boolean>;
+/**
+ * The embedding program's allow policy (see `OpenLinkOptions.allow`): the peer's proven id, and
+ * the device its certificate vouches for when it presented a valid one.
+ */
+export type AllowPolicy = (id: NodeId, device: Device | undefined) => boolean | Promise<boolean>;
 
 /** What one handshake starts from. */
 export interface HandshakeInput {
@@ -23,6 +27,8 @@ export interface HandshakeInput {
   allow: AllowPolicy | undefined;
   /** How long the whole handshake may take, in ms. */
   timeout: number;
+  /** Wall-clock ms, against which the peer's certificate is checked. */
+  wallNow: () => number;
   /** Sends a handshake frame to the peer. */
   send: (type: HandshakeFrame, payload?: Uint8Array) => void;
 }
@@ -42,7 +48,7 @@ export type HandshakeEvent =
 
 /** How a handshake ended: the machine's output. */
 export type HandshakeOutcome =
-  | { outcome: 'open'; peer: Hello }
+  | { outcome: 'open'; peer: Hello; device: Device | undefined }
   | { outcome: 'refused'; reason: string; claimed?: NodeId }
   | { outcome: 'timedOut' }
   | { outcome: 'closed'; close: LinkClose; claimed?: NodeId };
@@ -50,8 +56,23 @@ export type HandshakeOutcome =
 interface HandshakeContext extends HandshakeInput {
   /** The peer's hello, once it was accepted (its id is proven only once its auth verified). */
   peer: Hello | undefined;
+  /** What the peer's certificate vouches for, once it was checked. */
+  device: Device | undefined;
   refusal: { reason: string; claimed?: NodeId } | undefined;
   close: LinkClose | undefined;
+}
+
+/** The device a peer's certificate vouches for, undefined without one, or why it is refused. */
+function checkPeerCertificate(peer: Hello, now: number): Device | undefined | string {
+  if (!peer.cert) return undefined;
+  let checked;
+  try {
+    checked = verifyCertificate(decodeCertificate(peer.cert), now);
+  } catch {
+    return 'malformed certificate';
+  }
+  if (!isDevice(checked)) return checked.refused;
+  return checked.node === peer.id ? checked : 'the certificate is for another node';
 }
 
 // Every refusal is a transition to `refused`; these build the action that records why.
@@ -94,8 +115,8 @@ export const handshakeMachine = setup({
   },
   actors: {
     // Async so that a policy that throws synchronously rejects like one that rejects.
-    allowPolicy: fromPromise<boolean, { allow: AllowPolicy | undefined; id: NodeId }>(async ({ input }) =>
-      input.allow ? input.allow(input.id) : true,
+    allowPolicy: fromPromise<boolean, { allow: AllowPolicy | undefined; id: NodeId; device: Device | undefined }>(async ({ input }) =>
+      input.allow ? input.allow(input.id, input.device) : true,
     ),
   },
   delays: {
@@ -124,10 +145,17 @@ export const handshakeMachine = setup({
       refusal: ({ event }, params: { reason: string }) => ({ reason: params.reason, ...(event.type === 'hello' ? { claimed: event.hello.id } : {}) }),
     }),
     keepClose: assign({ close: ({ event }) => (event.type === 'closed' ? event.close : undefined) }),
+    /** The peer's certificate, checked once its id is proven: a device, or a refusal. */
+    checkCertificate: assign(({ context }) => {
+      const checked = checkPeerCertificate(context.peer!, context.wallNow());
+      return typeof checked === 'string'
+        ? { refusal: { reason: `${Refusal.badCertificate}: ${checked}`, claimed: context.peer!.id } }
+        : { device: checked };
+    }),
   },
 }).createMachine({
   id: 'handshake',
-  context: ({ input }) => ({ ...input, peer: undefined, refusal: undefined, close: undefined }),
+  context: ({ input }) => ({ ...input, peer: undefined, device: undefined, refusal: undefined, close: undefined }),
   initial: 'awaitingHello',
   on: {
     hello: { target: '.refused', actions: refuse(Refusal.outOfOrder) },
@@ -155,8 +183,12 @@ export const handshakeMachine = setup({
     },
     awaitingAuth: {
       on: {
-        auth: [{ guard: 'signatureVerifies', target: 'admitting' }, { target: 'refused', actions: refuse(Refusal.badSignature) }],
+        auth: [{ guard: 'signatureVerifies', target: 'checking', actions: 'checkCertificate' }, { target: 'refused', actions: refuse(Refusal.badSignature) }],
       },
+    },
+    // The peer's id is proven; what its certificate says was just checked.
+    checking: {
+      always: [{ guard: ({ context }) => context.refusal !== undefined, target: 'refused' }, { target: 'admitting' }],
     },
     admitting: {
       type: 'parallel',
@@ -167,7 +199,7 @@ export const handshakeMachine = setup({
             asking: {
               invoke: {
                 src: 'allowPolicy',
-                input: ({ context }) => ({ allow: context.allow, id: context.peer!.id }),
+                input: ({ context }) => ({ allow: context.allow, id: context.peer!.id, device: context.device }),
                 onDone: [
                   { guard: ({ event }) => event.output === true, target: 'allowed' },
                   { target: '#handshake.refused', actions: refuse(Refusal.notAllowed) },
@@ -189,7 +221,7 @@ export const handshakeMachine = setup({
       },
       onDone: 'open',
     },
-    open: { type: 'final', output: ({ context }) => ({ outcome: 'open', peer: context.peer! }) },
+    open: { type: 'final', output: ({ context }) => ({ outcome: 'open', peer: context.peer!, device: context.device }) },
     refused: { type: 'final', output: ({ context }) => ({ outcome: 'refused', ...context.refusal! }) },
     timedOut: { type: 'final', output: { outcome: 'timedOut' } },
     closed: {

@@ -1,4 +1,5 @@
 import type { NodeId } from '../firefly/address.js';
+import type { Device } from './certificate.js';
 
 /** The transports a link can run over. */
 export type LinkKind = 'memory' | 'websocket' | 'webrtc';
@@ -25,6 +26,8 @@ export interface Link {
   readonly kind: LinkKind;
   /** The neighbour's node id, proven by the handshake. */
   readonly remote: NodeId;
+  /** The neighbour's device (its user, name and roles), when it presented a valid certificate. */
+  readonly device?: Device;
   /** Smoothed round-trip time in ms, from heartbeats; undefined until measured. */
   readonly rtt: number | undefined;
   readonly bufferedAmount: number;

@@ -1,5 +1,6 @@
 import type { NodeId } from '../firefly/address.js';
 import { systemClock, type Clock } from '../firefly/clock.js';
+import type { Device } from './certificate.js';
 import type { Link, LinkClose } from './link.js';
 
 /** Options of a memory link pair (for tests and simulations). */
@@ -30,6 +31,12 @@ export interface MemoryLinkOptions {
    * @default systemClock
    */
   clock?: Clock;
+  /**
+   * The devices of the two ends, `[a, b]`, as a handshake would have found them in their
+   * certificates (memory links run no handshake).
+   * @default no devices
+   */
+  devices?: readonly [Device | undefined, Device | undefined];
 }
 
 /** Controls of a memory link pair beyond `close`. */
@@ -46,6 +53,8 @@ class MemoryLink implements Link {
   closed = false;
   private readonly packetListeners: ((packet: Uint8Array) => void)[] = [];
   private readonly closeListeners: ((close: LinkClose) => void)[] = [];
+
+  device: Device | undefined;
 
   constructor(
     readonly remote: NodeId,
@@ -110,6 +119,8 @@ export function memoryLinkPair(a: NodeId, b: NodeId, options: MemoryLinkOptions 
   const stats = { dropped: 0 };
   const atA = new MemoryLink(b, rtt, settings, stats);
   const atB = new MemoryLink(a, rtt, settings, stats);
+  atA.device = options.devices?.[1];
+  atB.device = options.devices?.[0];
   atA.peer = atB;
   atB.peer = atA;
   const controls: MemoryLinkControls = {

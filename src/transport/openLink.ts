@@ -2,6 +2,7 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { createActor } from 'xstate';
 import type { NodeId } from '../firefly/address.js';
 import { GlowError, errorMessage } from '../firefly/errors.js';
+import { encodeCertificate, type DeviceCertificate } from './certificate.js';
 import type { Channel } from './channel.js';
 import { CloseReason } from './closeReasons.js';
 import { FramedLink } from './framedLink.js';
@@ -31,6 +32,17 @@ export interface OpenLinkOptions extends FramingOptions, HeartbeatOptions {
    * @default 5000
    */
   handshakeTimeout?: number;
+  /**
+   * This node's device certificate, presented in the hello so that the peer knows our user and
+   * device. Without one we are a node of no user, which a user's nodes refuse.
+   * @default undefined
+   */
+  certificate?: DeviceCertificate;
+  /**
+   * Wall clock (ms since the epoch) against which the peer's certificate dates are checked.
+   * @default Date.now
+   */
+  wallClock?: () => number;
 }
 
 /** A handshake frame as the machine takes it. */
@@ -63,7 +75,7 @@ export function openLink(channel: Channel, identity: NodeIdentity, options: Open
     function settle(outcome: HandshakeOutcome): void {
       switch (outcome.outcome) {
         case 'open':
-          link.open(outcome.peer.id, outcome.peer.maxMessage, outcome.peer.maxPacket);
+          link.open(outcome.peer.id, outcome.peer.maxMessage, outcome.peer.maxPacket, outcome.device);
           return resolve(link);
         case 'refused': {
           const { reason, claimed } = outcome;
@@ -94,12 +106,19 @@ export function openLink(channel: Channel, identity: NodeIdentity, options: Open
     const actor = createActor(handshakeMachine, {
       clock: settings.clock,
       input: {
-        own: { id: identity.id, nonce: randomBytes(NONCE_BYTES), maxMessage: channel.maxMessageSize, maxPacket: settings.maxPacketBytes },
+        own: {
+          id: identity.id,
+          nonce: randomBytes(NONCE_BYTES),
+          maxMessage: channel.maxMessageSize,
+          maxPacket: settings.maxPacketBytes,
+          ...(options.certificate ? { cert: encodeCertificate(options.certificate) } : {}),
+        },
         binding: channel.binding,
         sign: (message) => identity.sign(message),
         expect: options.expect,
         allow: options.allow,
         timeout: options.handshakeTimeout ?? 5000,
+        wallNow: options.wallClock ?? Date.now,
         send: (type, payload) => link.sendControl(type, payload),
       },
     });

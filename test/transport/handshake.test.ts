@@ -3,6 +3,7 @@ import { encodeValue } from '../../src/firefly/codec.js';
 import { GlowError } from '../../src/firefly/errors.js';
 import { FrameType, encodeFrame, parseFrames } from '../../src/transport/frames.js';
 import { decodeHello, transcript } from '../../src/transport/handshake.js';
+import { issueCertificate } from '../../src/transport/certificate.js';
 import { createIdentity, type NodeIdentity } from '../../src/transport/identity.js';
 import type { LinkLogEvent } from '../../src/transport/linkOptions.js';
 import { memoryChannelPair, type MemoryChannel, type MemoryChannelOptions } from '../../src/transport/memoryChannel.js';
@@ -323,5 +324,48 @@ describe('link handshake', () => {
   it('rejects a channel whose messages are too small to frame', async () => {
     const [channel] = memoryChannelPair({ maxMessageSize: 512 });
     expect(await refusal(openLink(channel, createIdentity()))).toMatchObject({ code: 'badarg' });
+  });
+});
+
+describe('device certificates in the handshake', () => {
+  const NOW = Date.UTC(2026, 11, 5);
+  const user = createIdentity();
+  const [laptop, phone] = [createIdentity(), createIdentity()];
+  const certify = (node: NodeIdentity, expires = NOW + 86_400_000) =>
+    issueCertificate({ user: user.id, node: node.id, name: node === laptop ? 'laptop' : 'phone', roles: ['member'], issued: expires - 2 * 86_400_000, expires }, user);
+  const at = { wallClock: () => NOW };
+
+  test('each side learns the device the other presents, and the allow policy sees it', async () => {
+    const seen: unknown[] = [];
+    const { a, b } = handshake(
+      [laptop, phone],
+      [
+        { ...at, certificate: certify(laptop), allow: (_id, device) => (seen.push(device), true) },
+        { ...at, certificate: certify(phone) },
+      ],
+    );
+    const [linkA, linkB] = await within(Promise.all([a, b]), 3000);
+    expect(linkA.device).toMatchObject({ user: user.id, node: phone.id, name: 'phone', roles: ['member'] });
+    expect(linkB.device).toMatchObject({ user: user.id, node: laptop.id, name: 'laptop' });
+    expect(seen).toEqual([linkA.device]);
+    linkA.close();
+  });
+
+  test('a node without a certificate is a node of no user', async () => {
+    const { a, b } = handshake([laptop, phone], [{ ...at, certificate: certify(laptop) }, at]);
+    const [linkA] = await within(Promise.all([a, b]), 3000);
+    expect(linkA.device).toBeUndefined();
+    linkA.close();
+  });
+
+  test.each([
+    ['another node’s certificate', () => certify(laptop), 'the certificate is for another node'],
+    ['an expired certificate', () => certify(phone, NOW - 1), 'certificate expired'],
+  ])('refuses a peer presenting %s', async (_what, certificate, reason) => {
+    const { a, b, logs } = handshake([laptop, phone], [at, { ...at, certificate: certificate() }]);
+    const error = await refusal(a);
+    expect(error.message).toBe(`link refused: certificate refused: ${reason}`);
+    await refusal(b);
+    expect(logs[0]).toContainEqual(expect.objectContaining({ event: 'link.refused', reason: `certificate refused: ${reason}`, claimed: phone.id }));
   });
 });
