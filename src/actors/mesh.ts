@@ -10,6 +10,8 @@ import { acceptWebRtc, dialWebRtc, type NegotiationOptions } from '../transport/
 import type { SignalPort } from '../transport/webrtcSignal.js';
 import type { SignalingClient } from '../transport/signalingClient.js';
 import type { Channel } from '../transport/channel.js';
+import { CloseReason, Refusal } from '../transport/closeReasons.js';
+import { trustLinkPolicy } from './trust/trustPolicy.js';
 import { MeshSignals, RTC_RESOURCE, RtcInterface } from './meshSignals.js';
 import { Node, type NodeOptions } from './node.js';
 
@@ -64,6 +66,11 @@ export class Mesh {
       iface: RtcInterface,
       handlers: { signal: ({ session, signal }, _ctx, caller) => (caller ? signals.receive(caller.node, session, signal) : undefined) },
     });
+    // A device its user removed is cut off at once, wherever it is linked to us.
+    node.trust?.onChange((event) => {
+      if (event.type !== 'removed') return;
+      for (const link of [...this.links]) if (link.remote === event.removal.node) link.close(`${CloseReason.denied}: device removed by its user`);
+    });
   }
 
   /** The node's id. */
@@ -71,9 +78,17 @@ export class Mesh {
     return this.node.id;
   }
 
-  /** Adds an authenticated link to a neighbour. */
+  /**
+   * Adds an authenticated link to a neighbour. A node with a user takes only links to its user's
+   * devices and its friends' (whatever opened the link), and remembers the peer's certificate.
+   */
   addLink(link: Link): void {
     if (this.closed) return link.close('node shut down');
+    const trust = this.node.trust;
+    if (trust) {
+      if (!trustLinkPolicy(trust)(link.remote, link.device)) return link.close(`${CloseReason.denied}: ${Refusal.notAllowed}`);
+      if (link.certificate) trust.learn(link.certificate);
+    }
     this.links.add(link);
     link.onClose(() => this.links.delete(link));
     this.router.addLink(link);
@@ -124,9 +139,22 @@ export class Mesh {
     return link;
   }
 
-  /** Link settings, on the node's clock unless they name their own. */
-  private linkOptions(): OpenLinkOptions {
-    return { clock: this.node.clock, ...this.options.link };
+  /**
+   * The settings links of this mesh open with (for a listener too): the node's clock unless they
+   * name their own, and with a user, our certificate and a policy admitting only our user's and
+   * our friends' devices (and the embedder's `allow` besides).
+   */
+  linkOptions(): OpenLinkOptions {
+    const base: OpenLinkOptions = { clock: this.node.clock, ...this.options.link };
+    const trust = this.node.trust;
+    if (!trust) return base;
+    const ours = trustLinkPolicy(trust);
+    const theirs = this.options.link?.allow;
+    return {
+      ...base,
+      certificate: trust.certificate,
+      allow: theirs ? async (id, device) => ours(id, device) && (await theirs(id, device)) : ours,
+    };
   }
 
   private async negotiate(peer: NodeId, port: SignalPort, offerSdp: string | undefined): Promise<Link> {

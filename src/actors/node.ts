@@ -23,6 +23,9 @@ import { Reports, type NodeReport } from './reports.js';
 import type { HandlerResourceSpec, MachineResourceSpec, ResourceSpec } from './resource.js';
 import { Signals } from './signals.js';
 import { emptyNodeStats, type NodeStats, type NodeTables } from './stats.js';
+import type { Trust } from './trust/trust.js';
+import { TrustEndpoint, TrustInterface } from './trust/trustEndpoint.js';
+import { trustPolicy, TRUST_RESOURCE } from './trust/trustPolicy.js';
 import type { DownSignal, ExitReason, Replier, StreamSink } from './types.js';
 
 /** Options of a {@link Node}. */
@@ -62,9 +65,16 @@ export interface NodeOptions {
   /**
    * What other nodes may ask of this node's resources, decided at the door (see `door.ts`)
    * before any mailbox sees a request. Requests from code inside the node never reach it.
-   * @default undefined (every request is admitted)
+   * @default the trust policy when `trust` is given (own devices everything, friends through
+   * grants, nobody else anything); otherwise undefined (every request is admitted)
    */
   policy?: PeerPolicy;
+  /**
+   * The user this node belongs to and what it knows of devices and friends. With it, the node
+   * answers `glow.Trust/1` (local id `trust`) and its door follows the trust policy.
+   * @default undefined (a node of no user, which admits every request)
+   */
+  trust?: Trust;
 }
 
 /** Options when spawning a resource or process. */
@@ -105,6 +115,9 @@ export class Node {
   readonly stats: NodeStats = emptyNodeStats();
   /** The node itself as a resource. */
   readonly self: ResourceRef<typeof NodeInterface>;
+  /** The user this node belongs to and the devices and friends it knows, when it has a user. */
+  readonly trust: Trust | undefined;
+  private readonly trustEndpoint: TrustEndpoint | undefined;
   private readonly cells = new Map<string, Cell>();
   private readonly kinds = new Map<string, ProcessKind>();
   private readonly signals: Signals;
@@ -143,7 +156,7 @@ export class Node {
       remote: this.remote,
       streams: this.streams,
       castFailed: (target, error) => this.castFailed(target, error),
-      policy: options.policy,
+      policy: options.policy ?? (options.trust ? trustPolicy(options.trust) : undefined),
     });
     this.processHost = {
       node: this,
@@ -161,6 +174,14 @@ export class Node {
     );
     const selfSpec: HandlerResourceSpec<typeof NodeInterface> = { iface: NodeInterface, handlers: nodeHandlers(this), concurrency: 64 };
     this.self = new ResourceRef(this, this.spawnCell(selfSpec, { local: NODE_RESOURCE }).id, NodeInterface);
+    this.trust = options.trust;
+    if (options.trust) {
+      const endpoint = (this.trustEndpoint = new TrustEndpoint(options.trust, {
+        id: this.id,
+        send: (peer, member, args) => this.ref({ node: peer, local: TRUST_RESOURCE }, TrustInterface).cast(member, args as never),
+      }));
+      this.spawnCell({ iface: TrustInterface, handlers: endpoint.handlers() }, { local: TRUST_RESOURCE });
+    }
     const directory = this.directory;
     this.spawnCell(
       {
@@ -480,6 +501,7 @@ export class Node {
   /** Every call, stream, monitor and link waiting on `node` fails with `noconnection` (the router calls this). */
   nodeUnreachable(node: NodeId): void {
     this.directory.nodeUnreachable(node);
+    this.trustEndpoint?.nodeUnreachable(node);
     this.remote.nodeUnreachable(node);
     this.door.nodeUnreachable(node);
     this.streams.nodeUnreachable(node);
@@ -488,6 +510,7 @@ export class Node {
 
   /** A route to `node` appeared (the router calls this): the name directory syncs with it. */
   nodeReachable(node: NodeId): void {
+    this.trustEndpoint?.nodeReachable(node);
     this.directory.nodeReachable(node);
   }
 

@@ -1,5 +1,5 @@
 import type { NodeId } from '../firefly/address.js';
-import type { Device } from './certificate.js';
+import type { Device, DeviceCertificate } from './certificate.js';
 import type { Channel } from './channel.js';
 import { CloseReason, MAX_REASON_LENGTH } from './closeReasons.js';
 import { FrameReceiver } from './frameReceiver.js';
@@ -33,6 +33,8 @@ export class FramedLink implements Link {
   private peerId: NodeId = '';
   /** The peer's device, when its certificate verified in the handshake. */
   device: Device | undefined;
+  /** The certificate the peer presented (verified). */
+  certificate: DeviceCertificate | undefined;
   private peerMaxPacket = 0;
   private closeInfo: LinkClose | undefined;
   private held: Uint8Array[] | undefined = [];
@@ -135,10 +137,11 @@ export class FramedLink implements Link {
   }
 
   /** @internal The handshake succeeded: `remote` is proven; packets may flow. */
-  open(remote: NodeId, peerMaxMessage: number, peerMaxPacket: number, device?: Device): void {
+  open(remote: NodeId, peerMaxMessage: number, peerMaxPacket: number, device?: Device, certificate?: DeviceCertificate): void {
     if (this.phase !== 'handshake') return;
     this.peerId = remote;
     this.device = device;
+    this.certificate = certificate;
     this.peerMaxPacket = peerMaxPacket;
     this.sender.messageLimit = Math.min(this.channel.maxMessageSize, peerMaxMessage);
     this.phase = 'open';

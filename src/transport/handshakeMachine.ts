@@ -3,7 +3,7 @@ import type { NodeId } from '../firefly/address.js';
 import { Refusal } from './closeReasons.js';
 import { FrameType, type HandshakeFrame } from './frames.js';
 import { encodeHello, sameBytes, transcript, type Hello } from './handshake.js';
-import { decodeCertificate, isDevice, verifyCertificate, type Device } from './certificate.js';
+import { decodeCertificate, isDevice, verifyCertificate, type Device, type DeviceCertificate } from './certificate.js';
 import { verifySignature } from './identity.js';
 import type { LinkClose } from './link.js';
 
@@ -48,7 +48,7 @@ export type HandshakeEvent =
 
 /** How a handshake ended: the machine's output. */
 export type HandshakeOutcome =
-  | { outcome: 'open'; peer: Hello; device: Device | undefined }
+  | { outcome: 'open'; peer: Hello; device: Device | undefined; certificate: DeviceCertificate | undefined }
   | { outcome: 'refused'; reason: string; claimed?: NodeId }
   | { outcome: 'timedOut' }
   | { outcome: 'closed'; close: LinkClose; claimed?: NodeId };
@@ -58,21 +58,23 @@ interface HandshakeContext extends HandshakeInput {
   peer: Hello | undefined;
   /** What the peer's certificate vouches for, once it was checked. */
   device: Device | undefined;
+  certificate: DeviceCertificate | undefined;
   refusal: { reason: string; claimed?: NodeId } | undefined;
   close: LinkClose | undefined;
 }
 
-/** The device a peer's certificate vouches for, undefined without one, or why it is refused. */
-function checkPeerCertificate(peer: Hello, now: number): Device | undefined | string {
+/** The certificate a peer presented and the device it vouches for, undefined without one, or why it is refused. */
+function checkPeerCertificate(peer: Hello, now: number): { device: Device; certificate: DeviceCertificate } | undefined | string {
   if (!peer.cert) return undefined;
-  let checked;
+  let certificate: DeviceCertificate;
   try {
-    checked = verifyCertificate(decodeCertificate(peer.cert), now);
+    certificate = decodeCertificate(peer.cert);
   } catch {
     return 'malformed certificate';
   }
+  const checked = verifyCertificate(certificate, now);
   if (!isDevice(checked)) return checked.refused;
-  return checked.node === peer.id ? checked : 'the certificate is for another node';
+  return checked.node === peer.id ? { device: checked, certificate } : 'the certificate is for another node';
 }
 
 // Every refusal is a transition to `refused`; these build the action that records why.
@@ -150,12 +152,12 @@ export const handshakeMachine = setup({
       const checked = checkPeerCertificate(context.peer!, context.wallNow());
       return typeof checked === 'string'
         ? { refusal: { reason: `${Refusal.badCertificate}: ${checked}`, claimed: context.peer!.id } }
-        : { device: checked };
+        : { device: checked?.device, certificate: checked?.certificate };
     }),
   },
 }).createMachine({
   id: 'handshake',
-  context: ({ input }) => ({ ...input, peer: undefined, device: undefined, refusal: undefined, close: undefined }),
+  context: ({ input }) => ({ ...input, peer: undefined, device: undefined, certificate: undefined, refusal: undefined, close: undefined }),
   initial: 'awaitingHello',
   on: {
     hello: { target: '.refused', actions: refuse(Refusal.outOfOrder) },
@@ -221,7 +223,7 @@ export const handshakeMachine = setup({
       },
       onDone: 'open',
     },
-    open: { type: 'final', output: ({ context }) => ({ outcome: 'open', peer: context.peer!, device: context.device }) },
+    open: { type: 'final', output: ({ context }) => ({ outcome: 'open', peer: context.peer!, device: context.device, certificate: context.certificate }) },
     refused: { type: 'final', output: ({ context }) => ({ outcome: 'refused', ...context.refusal! }) },
     timedOut: { type: 'final', output: { outcome: 'timedOut' } },
     closed: {

@@ -1,5 +1,5 @@
 import type { NodeId } from '../firefly/address.js';
-import type { Device } from './certificate.js';
+import type { Device, DeviceCertificate } from './certificate.js';
 
 /** The transports a link can run over. */
 export type LinkKind = 'memory' | 'websocket' | 'webrtc';
@@ -28,6 +28,8 @@ export interface Link {
   readonly remote: NodeId;
   /** The neighbour's device (its user, name and roles), when it presented a valid certificate. */
   readonly device?: Device;
+  /** The certificate the neighbour presented, once verified. */
+  readonly certificate?: DeviceCertificate;
   /** Smoothed round-trip time in ms, from heartbeats; undefined until measured. */
   readonly rtt: number | undefined;
   readonly bufferedAmount: number;

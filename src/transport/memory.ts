@@ -1,6 +1,6 @@
 import type { NodeId } from '../firefly/address.js';
 import { systemClock, type Clock } from '../firefly/clock.js';
-import type { Device } from './certificate.js';
+import { type Device, type DeviceCertificate } from './certificate.js';
 import type { Link, LinkClose } from './link.js';
 
 /** Options of a memory link pair (for tests and simulations). */
@@ -32,11 +32,11 @@ export interface MemoryLinkOptions {
    */
   clock?: Clock;
   /**
-   * The devices of the two ends, `[a, b]`, as a handshake would have found them in their
-   * certificates (memory links run no handshake).
-   * @default no devices
+   * The device certificates of the two ends, `[a, b]`, as each would present it in a handshake
+   * (memory links run none: each end's `device` is what the other's certificate says, unchecked).
+   * @default no certificates
    */
-  devices?: readonly [Device | undefined, Device | undefined];
+  certificates?: readonly [DeviceCertificate | undefined, DeviceCertificate | undefined];
 }
 
 /** Controls of a memory link pair beyond `close`. */
@@ -55,6 +55,7 @@ class MemoryLink implements Link {
   private readonly closeListeners: ((close: LinkClose) => void)[] = [];
 
   device: Device | undefined;
+  certificate: DeviceCertificate | undefined;
 
   constructor(
     readonly remote: NodeId,
@@ -119,8 +120,11 @@ export function memoryLinkPair(a: NodeId, b: NodeId, options: MemoryLinkOptions 
   const stats = { dropped: 0 };
   const atA = new MemoryLink(b, rtt, settings, stats);
   const atB = new MemoryLink(a, rtt, settings, stats);
-  atA.device = options.devices?.[1];
-  atB.device = options.devices?.[0];
+  [atA.certificate, atB.certificate] = [options.certificates?.[1], options.certificates?.[0]];
+  for (const end of [atA, atB]) {
+    const cert = end.certificate;
+    if (cert) end.device = { user: cert.user, node: cert.node, name: cert.name, roles: cert.roles, expires: cert.expires };
+  }
   atA.peer = atB;
   atB.peer = atA;
   const controls: MemoryLinkControls = {

@@ -75,7 +75,7 @@ export function openLink(channel: Channel, identity: NodeIdentity, options: Open
     function settle(outcome: HandshakeOutcome): void {
       switch (outcome.outcome) {
         case 'open':
-          link.open(outcome.peer.id, outcome.peer.maxMessage, outcome.peer.maxPacket, outcome.device);
+          link.open(outcome.peer.id, outcome.peer.maxMessage, outcome.peer.maxPacket, outcome.device, outcome.certificate);
           return resolve(link);
         case 'refused': {
           const { reason, claimed } = outcome;

@@ -1,0 +1,208 @@
+import type { NodeId } from '../../firefly/address.js';
+import { GlowError } from '../../firefly/errors.js';
+import { isDevice, verifyCertificate, type Device, type DeviceCertificate, type UserId } from '../../transport/certificate.js';
+import { verifyRemoval, type DeviceRemoval } from './deviceRemoval.js';
+
+/** How a node stands to this one. */
+export type Relation = 'self' | 'own' | 'friend' | 'stranger';
+
+/** A device this node has seen a valid certificate of. */
+export interface KnownDevice extends Device {
+  readonly certificate: DeviceCertificate;
+  /** When its certificate last reached us (a link or an announcement), ms since the epoch. */
+  readonly lastSeen: number;
+}
+
+/** Options of a {@link Trust}. */
+export interface TrustOptions {
+  /** This node's own device certificate. */
+  certificate: DeviceCertificate;
+  /**
+   * Other users whose devices may link to this node, each with the handle its names use.
+   * @default none
+   */
+  friends?: Iterable<{ user: UserId; handle?: string }>;
+  /**
+   * Devices their user removed (checked; invalid ones are ignored).
+   * @default none
+   */
+  removals?: Iterable<DeviceRemoval>;
+  /**
+   * Wall clock (ms since the epoch) against which certificates are checked.
+   * @default Date.now
+   */
+  wallClock?: () => number;
+}
+
+/**
+ * What one node knows about users and devices: its own user and device, the devices of every
+ * node it heard a valid certificate from, the users it calls friends, and the devices their
+ * users removed. Everything in it was verified on the way in; asking it is a lookup.
+ */
+export class Trust {
+  readonly user: UserId;
+  private own: DeviceCertificate;
+  private readonly now: () => number;
+  private readonly devices = new Map<NodeId, KnownDevice>();
+  private readonly friends = new Map<UserId, { handle?: string }>();
+  private readonly removals = new Map<NodeId, DeviceRemoval>();
+  private readonly listeners = new Set<(event: TrustEvent) => void>();
+
+  constructor(options: TrustOptions) {
+    this.now = options.wallClock ?? Date.now;
+    const own = verifyCertificate(options.certificate, this.now());
+    if (!isDevice(own)) throw new GlowError('badarg', `this node's certificate is refused: ${own.refused}`);
+    this.user = own.user;
+    this.own = options.certificate;
+    for (const friend of options.friends ?? []) this.friends.set(friend.user, { handle: friend.handle });
+    for (const removal of options.removals ?? []) if (verifyRemoval(removal, this.now()) === true && removal.user === this.user) this.removals.set(removal.node, removal);
+    this.devices.set(own.node, { ...own, certificate: options.certificate, lastSeen: this.now() });
+  }
+
+  /** This node's certificate (presented in every handshake). */
+  get certificate(): DeviceCertificate {
+    return this.own;
+  }
+
+  /** This node as a device. */
+  get device(): KnownDevice {
+    return this.devices.get(this.own.node)!;
+  }
+
+  /** Replaces this node's certificate with a renewed one (same user and node, valid). */
+  renew(certificate: DeviceCertificate): void {
+    const checked = verifyCertificate(certificate, this.now());
+    if (!isDevice(checked) || checked.user !== this.user || checked.node !== this.own.node) {
+      throw new GlowError('denied', `not a renewal of this node's certificate: ${isDevice(checked) ? 'another user or node' : checked.refused}`);
+    }
+    this.own = certificate;
+    this.devices.set(checked.node, { ...checked, certificate, lastSeen: this.now() });
+    this.emit({ type: 'renewed', certificate });
+  }
+
+  /**
+   * A certificate arrived (a link, an announcement): remembered when it verifies and its device
+   * was not removed. Answers the device, or why the certificate is refused.
+   */
+  learn(certificate: DeviceCertificate): KnownDevice | { refused: string } {
+    const checked = verifyCertificate(certificate, this.now(), (node) => this.isRemoved(node));
+    if (!isDevice(checked)) return checked;
+    const known = this.devices.get(checked.node);
+    // An older certificate does not replace a newer one (a renewal that crossed a stale copy).
+    if (known && known.certificate.issued > certificate.issued) return known;
+    const device: KnownDevice = { ...checked, certificate, lastSeen: this.now() };
+    this.devices.set(checked.node, device);
+    if (!known) this.emit({ type: 'device', device });
+    return device;
+  }
+
+  /** The device a node is, if its certificate was seen, is still valid and was not removed. */
+  deviceOf(node: NodeId): KnownDevice | undefined {
+    const device = this.devices.get(node);
+    if (!device) return undefined;
+    if (device.expires <= this.now() || this.isRemoved(node)) {
+      this.devices.delete(node);
+      return undefined;
+    }
+    return device;
+  }
+
+  /** How `node` stands to this node. */
+  relation(node: NodeId): Relation {
+    if (node === this.own.node) return 'self';
+    const device = this.deviceOf(node);
+    if (!device) return 'stranger';
+    if (device.user === this.user) return 'own';
+    return this.friends.has(device.user) ? 'friend' : 'stranger';
+  }
+
+  /** How a device (from a handshake) stands to this node. */
+  relationOf(device: Device | undefined): Relation {
+    if (!device || this.isRemoved(device.node)) return 'stranger';
+    if (device.node === this.own.node) return 'self';
+    if (device.user === this.user) return 'own';
+    return this.friends.has(device.user) ? 'friend' : 'stranger';
+  }
+
+  /** Devices of this node's user (this one included), as far as this node knows them. */
+  ownDevices(): KnownDevice[] {
+    return [...this.devices.keys()].map((node) => this.deviceOf(node)).filter((device): device is KnownDevice => device?.user === this.user);
+  }
+
+  // ---- friends ------------------------------------------------------------------------------
+
+  addFriend(user: UserId, handle?: string): void {
+    if (user === this.user) throw new GlowError('badarg', 'you are not your own friend: your devices trust each other already');
+    this.friends.set(user, { handle });
+    this.emit({ type: 'friends' });
+  }
+
+  removeFriend(user: UserId): boolean {
+    const removed = this.friends.delete(user);
+    if (removed) this.emit({ type: 'friends' });
+    return removed;
+  }
+
+  isFriend(user: UserId): boolean {
+    return this.friends.has(user);
+  }
+
+  /** Friends with their handles. */
+  friendList(): { user: UserId; handle?: string }[] {
+    return [...this.friends].map(([user, { handle }]) => (handle ? { user, handle } : { user }));
+  }
+
+  // ---- removed devices ----------------------------------------------------------------------
+
+  /**
+   * A device of this node's user was removed: checked, remembered, and every listener told (the
+   * mesh drops its links). False when it was known already; `denied` when it does not verify
+   * or is about another user's device.
+   */
+  remove(removal: DeviceRemoval): boolean {
+    const verdict = verifyRemoval(removal, this.now());
+    if (verdict !== true) throw new GlowError('denied', `device removal refused: ${verdict.refused}`);
+    if (removal.user !== this.user && !this.friends.has(removal.user)) throw new GlowError('denied', 'device removal refused: not about a device of this user or a friend');
+    if (this.removals.has(removal.node)) return false;
+    this.removals.set(removal.node, removal);
+    this.devices.delete(removal.node);
+    this.emit({ type: 'removed', removal });
+    return true;
+  }
+
+  isRemoved(node: NodeId): boolean {
+    return this.removals.has(node);
+  }
+
+  /** Every removal known, to hand to a node that may not have heard of them. */
+  removalList(): DeviceRemoval[] {
+    return [...this.removals.values()];
+  }
+
+  // ---- events -------------------------------------------------------------------------------
+
+  /** Listens for what changes (a new device, a removal, friends, a renewal); returns a function that stops. */
+  onChange(listener: (event: TrustEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: TrustEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+}
+
+/** What changed in a {@link Trust}. */
+export type TrustEvent =
+  | { type: 'device'; device: KnownDevice }
+  | { type: 'removed'; removal: DeviceRemoval }
+  | { type: 'friends' }
+  | { type: 'renewed'; certificate: DeviceCertificate };
