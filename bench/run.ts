@@ -10,12 +10,14 @@ import cast from './local/cast.js';
 import heap from './local/heap.js';
 import spawn from './local/spawn.js';
 import { ndcCalls, weriftCalls, wsCalls } from './mesh/calls.js';
+import wsCast from './mesh/cast.js';
 import down from './mesh/down.js';
 import restart from './mesh/restart.js';
+import converge from './router/converge.js';
 import channelFanout from './resources/channelFanout.js';
 import { ndcFsRead, weriftFsRead, wsFsRead } from './resources/fsRead.js';
 
-const ALL: Benchmark[] = [cast, call, heap, spawn, ...wsCalls, ...weriftCalls, ...ndcCalls, ...down, ...restart, ...wsFsRead, ...weriftFsRead, ...ndcFsRead, ...channelFanout];
+const ALL: Benchmark[] = [...cast, ...call, ...heap, ...spawn, ...wsCalls, wsCast, ...weriftCalls, ...ndcCalls, ...down, ...restart, ...wsFsRead, ...weriftFsRead, ...ndcFsRead, ...channelFanout, ...converge];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

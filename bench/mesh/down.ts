@@ -4,32 +4,34 @@
  * killed, and the clock runs from the kill to the monitor's `DOWN noconnection`. Repeated with
  * a fresh child each time; min, median, p90 and max are reported.
  *
- * Baselines, measured or set in the same run:
+ * Baselines, measured on the same kills:
  * - WebSocket: the raw TCP close — the child also holds a plain `ws` connection to a plain
  *   server here, and the same kill is timed to that socket's `close` event. Glow adds the
  *   router's grace (250 ms by default: a lost route may be replaced before callers are told).
- * - werift: the link heartbeat timeout setting (1000 ms by default). A killed peer says nothing
- *   and a data channel has no close to notice, so silence is all there is: the link closes
- *   once the peer has been silent this long, checked every heartbeat interval (250 ms), and the
- *   node is declared unreachable after the grace.
+ * - werift: a plain data channel to the same child, watched by the same heartbeat rule as a
+ *   link's (rawHeartbeat.ts: ping every 250 ms, dead after 1000 ms of silence). A killed peer
+ *   says nothing and a data channel has no close to notice (werift's own ICE consent check
+ *   takes ~30 s), so silence is all there is; Glow adds closing the link, the router's grace and
+ *   the monitor's DOWN.
  */
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ExitReason } from '../../src/index.js';
+import { loadWebRtcBackend } from '../../src/transport/webrtcBackend.js';
 import { median, quantile, round, type BenchResult, type Benchmark } from '../harness.js';
 import { once, sleep } from './fixtures.js';
 import { benchNode } from './processes.js';
+import { watchOverRtc } from './rawHeartbeat.js';
 
 /** Kills per transport. */
 const KILLS = 20;
-/** The link heartbeat timeout in force (HeartbeatOptions.heartbeatTimeout's default; the bench node keeps defaults). */
-const HEARTBEAT_TIMEOUT_MS = 1000;
 /** The issue's goal: DOWN within 1.5 s of a SIGKILL, every time. */
 const GOAL_MS = 1500;
 
 interface Kill {
   down: number;
-  tcpClose: number | undefined;
+  /** When the raw baseline saw the child gone: the plain ws socket's close, or the plain data channel's heartbeat. */
+  raw: number;
 }
 
 /** A plain `ws` server: `next()` resolves with the next connection's socket. */
@@ -51,17 +53,23 @@ async function rawServer(): Promise<{ url: string; next: () => Promise<WebSocket
 async function measure(transport: 'ws' | 'werift'): Promise<Kill[]> {
   const bench = await benchNode();
   const raw = transport === 'ws' ? await rawServer() : undefined;
+  const backend = transport === 'werift' ? await loadWebRtcBackend('werift') : undefined;
   const kills: Kill[] = [];
   try {
     for (let i = 0; i < KILLS; i++) {
       process.stderr.write(`\r  ${transport} kill ${i + 1}/${KILLS}…`);
       const child = await bench.child(transport);
-      let tcpClosed: Promise<number> | undefined;
+      let rawGone: Promise<number>;
+      let closeRaw = () => {};
       if (raw) {
         const accepted = raw.next();
         await child.request('rawws', { url: raw.url });
         const socket = await accepted;
-        tcpClosed = new Promise((resolve) => socket.once('close', () => resolve(performance.now())));
+        rawGone = new Promise((resolve) => socket.once('close', () => resolve(performance.now())));
+      } else {
+        const watch = await watchOverRtc(child, backend!);
+        rawGone = watch.dead;
+        closeRaw = watch.close;
       }
       // The monitored resource: a process started on the child.
       const probe = bench.mesh.node.lookup(await child.request<string>('spawn', { kind: 'echo', args: { name: `probe-${transport}-${i}` } }));
@@ -78,10 +86,10 @@ async function measure(transport: 'ws' | 'werift'): Promise<Kill[]> {
       await exited;
       if (!signal) throw new Error(`bench: no DOWN within 10 s of killing ${child.id}`);
       if (signal.reason !== 'noconnection') throw new Error(`bench: DOWN ${JSON.stringify(signal.reason)}, expected noconnection`);
-      const closedAt = tcpClosed && (await Promise.race([tcpClosed, sleep(10_000).then(() => undefined)]));
-      if (tcpClosed && closedAt === undefined) throw new Error('bench: the plain ws socket did not close within 10 s');
-      const tcpClose = closedAt === undefined ? undefined : closedAt - killedAt;
-      kills.push({ down: signal.at - killedAt, tcpClose });
+      const rawAt = await Promise.race([rawGone, sleep(10_000).then(() => undefined)]);
+      closeRaw();
+      if (rawAt === undefined) throw new Error(`bench: the raw ${transport} baseline did not see the kill within 10 s`);
+      kills.push({ down: signal.at - killedAt, raw: rawAt - killedAt });
     }
   } finally {
     process.stderr.write('\n');
@@ -100,7 +108,7 @@ const STATS = [
 
 function rows(transport: 'ws' | 'werift'): Benchmark[] {
   const run = once(() => measure(transport));
-  const baseline = transport === 'ws' ? 'raw TCP close of a plain ws socket, same kills' : `link heartbeat timeout setting (${HEARTBEAT_TIMEOUT_MS} ms)`;
+  const baseline = transport === 'ws' ? 'raw TCP close of a plain ws socket, same kills' : 'plain data channel, same heartbeat rule (250/1000 ms), same kills';
   const note =
     `mesh.down.${transport}: ${KILLS} SIGKILLs of a child process node linked ` +
     (transport === 'ws' ? 'over WebSocket' : 'over werift WebRTC only') +
@@ -114,7 +122,7 @@ function rows(transport: 'ws' | 'werift'): Benchmark[] {
       async run(): Promise<BenchResult> {
         const kills = await run();
         const value = of(kills.map((kill) => kill.down));
-        const base = transport === 'ws' ? of(kills.map((kill) => kill.tcpClose!)) : HEARTBEAT_TIMEOUT_MS;
+        const base = of(kills.map((kill) => kill.raw));
         return { name: bench.name, value: round(value), unit: 'ms', baseline: round(base), ratio: round(value / base) };
       },
     };

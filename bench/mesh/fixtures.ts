@@ -14,8 +14,8 @@ import type { Link } from '../../src/transport/link.js';
 import type { WebRtcBackend } from '../../src/transport/webrtcPeer.js';
 import { webrtcTeardowns } from '../../src/transport/webrtcPeer.js';
 import { createNodeWebSocket, listenWebSocket, type WebSocketListener } from '../../src/transport/websocketServer.js';
-import { channelPair } from '../../test/fixtures/webrtcPair.js';
 import { now } from '../harness.js';
+import { channelPair } from './webrtcPair.js';
 
 /** The resource every remote call goes to: it answers with its argument. */
 export const Echo = defineInterface('bench.Echo/1', {
@@ -90,7 +90,7 @@ export async function rtcLine(backend: WebRtcBackend): Promise<Line> {
 
 /** Opens a data channel between two meshes and links it on both sides. */
 async function rtcLink(backend: WebRtcBackend, a: Mesh, b: Mesh): Promise<[Link, Link]> {
-  const pair = await channelPair(backend, backend);
+  const pair = await channelPair(backend);
   return Promise.all([a.linkChannel(pair.a, b.id), b.linkChannel(pair.b, a.id)]);
 }
 
@@ -199,11 +199,11 @@ export async function wsEcho(hops: 1 | 2): Promise<EchoPipe> {
  * through a relay that forwards message by message.
  */
 export async function channelEcho(backend: WebRtcBackend, hops: 1 | 2): Promise<EchoPipe> {
-  const first = await channelPair(backend, backend);
+  const first = await channelPair(backend);
   const channels: Channel[] = [first.a, first.b];
   let far: Channel = first.b;
   if (hops === 2) {
-    const second = await channelPair(backend, backend);
+    const second = await channelPair(backend);
     channels.push(second.a, second.b);
     relay(first.b, second.a);
     far = second.b;

@@ -1,14 +1,14 @@
 /**
- * The bench process as a mesh node that child OS processes (test/fixtures/meshNode.ts, driven
- * through test/helpers/meshProcess.ts) link to — over WebSocket, or over WebRTC negotiated
- * through the mesh — so that killing a child (SIGKILL) is a node vanishing from a real link.
+ * The bench process as a mesh node that child OS processes (child.ts, driven through
+ * childProcess.ts) link to — over WebSocket, or over WebRTC negotiated through the mesh — so
+ * that killing a child (SIGKILL) is a node vanishing from a real link.
  */
 import type { Mesh } from '../../src/actors/mesh.js';
 import type { Link } from '../../src/transport/link.js';
 import { webrtcTeardowns } from '../../src/transport/webrtcPeer.js';
 import { loadWebRtcBackend } from '../../src/transport/webrtcBackend.js';
 import { listenWebSocket, type WebSocketListener } from '../../src/transport/websocketServer.js';
-import { MeshProcess } from '../../test/helpers/meshProcess.js';
+import { ChildNode } from './childProcess.js';
 import { meshNode, until } from './fixtures.js';
 
 /** The bench's own node: default settings, a WebSocket listener, werift for WebRTC. */
@@ -16,7 +16,7 @@ export interface BenchNode {
   mesh: Mesh;
   listener: WebSocketListener;
   /** Starts a child node and links it to this one over `transport`; resolves once routes work both ways. */
-  child(transport: 'ws' | 'werift'): Promise<MeshProcess>;
+  child(transport: 'ws' | 'werift'): Promise<ChildNode>;
   close(): Promise<void>;
 }
 
@@ -30,12 +30,12 @@ export async function benchNode(): Promise<BenchNode> {
       mesh.addLink(link);
     },
   });
-  const children = new Set<MeshProcess>();
+  const children = new Set<ChildNode>();
   return {
     mesh,
     listener,
     async child(transport) {
-      const child = await MeshProcess.start();
+      const child = await ChildNode.start();
       children.add(child);
       await child.request('connect', { url: listener.url, expect: mesh.id });
       await until(() => mesh.router.route(child.id) !== undefined, `a route to child ${child.id}`);

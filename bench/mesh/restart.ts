@@ -7,9 +7,9 @@
  * Baseline, same kills: the DOWN of a monitor this node holds on the child on C — detection
  * alone; the rest is the supervisor's restart on B (a remote spawn) and the name moving.
  */
-import * as v from 'valibot';
-import { defineInterface, method, startSupervisor, type ExitReason } from '../../src/index.js';
+import { startSupervisor, type ExitReason } from '../../src/index.js';
 import { median, round, type BenchResult, type Benchmark } from '../harness.js';
+import { Where } from './childProcess.js';
 import { once, sleep, until } from './fixtures.js';
 import { benchNode } from './processes.js';
 
@@ -17,9 +17,6 @@ import { benchNode } from './processes.js';
 const REPEATS = 5;
 /** The issue's goal: the child runs on B within 2 s. */
 const GOAL_MS = 2000;
-
-/** The interface of the `echo` kind's resource in test/fixtures/meshNode.ts. */
-const Where = defineInterface('test.Echo/1', { where: method(v.object({}), v.string()) });
 
 interface Restart {
   answered: number;

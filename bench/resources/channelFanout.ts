@@ -6,11 +6,12 @@
  * message fails the run). Each remote node's relay takes one copy per message off its link and
  * fans it out locally, so the link carries the same traffic whatever the subscriber count.
  *
- * The raw baseline, in the same run and in alternating rounds: a plain `ws` server on loopback
- * sending messages as large as Glow's item packet to three plain clients, one `send` per message
- * per client, and the time until each client has them all. Ratios are rates over raw rates
- * (higher is better): published messages/s over raw messages/s per link, and total deliveries/s
- * over raw messages/s summed over the three links.
+ * The raw baseline, in the same run and in alternating rounds, has the same shape: a plain `ws`
+ * server on loopback sends messages as large as Glow's item packet to three plain clients, one
+ * `send` per message per client, and each client hands every message to as many local
+ * consumers as Glow has subscribers on a node — async iterators read with `for await`, as the
+ * subscribers are — until each consumer has them all. Ratios are rates over raw rates (higher is
+ * better): messages/s (every consumer has it) and deliveries/s alike.
  */
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
@@ -25,10 +26,8 @@ import { meshNode, once, sleep, until } from '../mesh/fixtures.js';
 const REMOTES = 3;
 /** Subscribers per remote node, one row each. */
 const LEVELS = [1, 10, 100] as const;
-/** Messages published per Glow round at each level (fewer when each is delivered many times). */
+/** Messages per round at each level, Glow and raw alike (fewer when each is delivered many times). */
 const MESSAGES: Record<(typeof LEVELS)[number], number> = { 1: 10_000, 10: 4_000, 100: 1_000 };
-/** Messages per raw round (per client). */
-const RAW_MESSAGES = 10_000;
 /** Publishes in flight. */
 const WINDOW = 64;
 /** Raw messages written per client per event-loop turn. */
@@ -164,8 +163,38 @@ async function warm(star: Star, subscribers: Subscribers): Promise<number> {
 
 // ---- the raw baseline -----------------------------------------------------------------------
 
-/** A plain ws server with `REMOTES` plain clients; a round sends `n` messages to each. */
-async function rawFanout(size: number): Promise<{ round(n: number): Promise<number>; close(): Promise<void> }> {
+/**
+ * An async iterator fed by `push`, read with `for await`: a raw subscriber. A message waits in
+ * a queue when the reader is not waiting for one.
+ */
+class Consumer implements AsyncIterableIterator<Uint8Array> {
+  private readonly queue: Uint8Array[] = [];
+  private waiting: ((result: IteratorResult<Uint8Array>) => void) | undefined;
+
+  push(message: Uint8Array): void {
+    const waiting = this.waiting;
+    if (waiting) {
+      this.waiting = undefined;
+      waiting({ value: message, done: false });
+    } else this.queue.push(message);
+  }
+
+  next(): Promise<IteratorResult<Uint8Array>> {
+    const message = this.queue.shift();
+    if (message) return Promise.resolve({ value: message, done: false });
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+    return this;
+  }
+}
+
+/**
+ * A plain ws server with `REMOTES` plain clients, each handing what it receives to `perClient`
+ * consumers; a round sends `n` messages to each client and ends when every consumer has them.
+ */
+async function rawFanout(size: number, perClient: number): Promise<{ round(n: number): Promise<number>; close(): Promise<void> }> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -174,7 +203,7 @@ async function rawFanout(size: number): Promise<{ round(n: number): Promise<numb
   const { port } = server.address() as AddressInfo;
   const sockets: WebSocket[] = [];
   const connected = new Promise<void>((resolve) => server.on('connection', (socket) => sockets.push(socket) === REMOTES && resolve()));
-  const counts = new Array<number>(REMOTES).fill(0);
+  const counts = new Array<number>(REMOTES * perClient).fill(0);
   let onMessage: (() => void) | undefined;
   const clients = await Promise.all(
     Array.from({ length: REMOTES }, async (_, i) => {
@@ -183,9 +212,18 @@ async function rawFanout(size: number): Promise<{ round(n: number): Promise<numb
         client.once('open', resolve);
         client.once('error', reject);
       });
-      client.on('message', (_data: RawData) => {
-        counts[i]!++;
-        onMessage?.();
+      const consumers = Array.from({ length: perClient }, (_, k) => {
+        const consumer = new Consumer();
+        void (async () => {
+          for await (const _message of consumer) {
+            counts[i * perClient + k]!++;
+            onMessage?.();
+          }
+        })();
+        return consumer;
+      });
+      client.on('message', (data: RawData) => {
+        for (const consumer of consumers) consumer.push(data as Buffer);
       });
       return client;
     }),
@@ -197,7 +235,7 @@ async function rawFanout(size: number): Promise<{ round(n: number): Promise<numb
       counts.fill(0);
       const start = now();
       const received = new Promise<void>((resolve) => {
-        let left = n * REMOTES;
+        let left = n * REMOTES * perClient;
         onMessage = () => --left === 0 && resolve();
       });
       for (let sent = 0; sent < n; ) {
@@ -208,7 +246,7 @@ async function rawFanout(size: number): Promise<{ round(n: number): Promise<numb
       }
       await received;
       const ns = Number(now() - start);
-      if (counts.some((count) => count !== n)) throw new Error(`bench: raw clients got ${counts.join(', ')} of ${n}`);
+      if (counts.some((count) => count !== n)) throw new Error(`bench: raw consumers got ${counts.filter((count) => count !== n).slice(0, 5).join(', ')}… of ${n}`);
       return ns;
     },
     async close() {
@@ -248,12 +286,11 @@ interface Level {
 async function measure(): Promise<{ levels: Level[]; size: number }> {
   const mesh = await star();
   const size = itemPacketSize(mesh.channel);
-  let raw: Awaited<ReturnType<typeof rawFanout>> | undefined;
   try {
-    raw = await rawFanout(size);
     const levels: Level[] = [];
     for (const perNode of LEVELS) {
       const subscribers = new Subscribers(mesh, perNode);
+      const raw = await rawFanout(size, perNode);
       try {
         const first = await warm(mesh, subscribers);
         const messages = MESSAGES[perNode];
@@ -267,17 +304,16 @@ async function measure(): Promise<{ levels: Level[]; size: number }> {
           published += messages;
           return Number(now() - start);
         };
-        const rawPipe = raw;
-        const [glowNs, rawNs] = (await alternate([glowRound, () => rawPipe.round(RAW_MESSAGES)], { warmup: 1, rounds: ROUNDS })) as [number, number];
+        const [glowNs, rawNs] = (await alternate([glowRound, () => raw.round(messages)], { warmup: 1, rounds: ROUNDS })) as [number, number];
         subscribers.verify(first, first + published);
         levels.push({ glowNs, rawNs, publishNs: median(publishTimes.slice(1)), messages, perNode }); // [0]: the warm-up round
       } finally {
         await subscribers.close();
+        await raw.close();
       }
     }
     return { levels, size };
   } finally {
-    await raw?.close();
     await mesh.close();
   }
 }
@@ -289,44 +325,44 @@ function rows(): Benchmark[] {
     `channel.fanout: channel on node H, ${REMOTES} remote nodes linked to H over ws (this process, loopback), N live 'block' ` +
     `subscribers per remote node; publisher on H with ${WINDOW} publishes in flight, ~100-byte messages; ` +
     'rate = messages published and delivered to every subscriber per second; raw = plain ws server sending item-packet-sized ' +
-    `messages to ${REMOTES} clients, 1 send per message per client`;
+    `messages to ${REMOTES} clients, 1 send per message per client, each client handing each message to N async-iterator consumers`;
   return LEVELS.flatMap((perNode, index): Benchmark[] => {
     const level = async () => (await run()).levels[index]!;
     const base = `channel.fanout.${REMOTES}x${perNode}`;
     return [
       {
         name: base,
-        baseline: 'plain ws messages/s per link (same size, 1 send each)',
+        baseline: `plain ws to ${REMOTES} clients × ${perNode} consumers each: messages/s`,
         better: 'higher',
         note,
         run: async (): Promise<BenchResult> => {
           const l = await level();
           const glow = l.messages / (l.glowNs / 1e9);
-          const raw = RAW_MESSAGES / (l.rawNs / 1e9);
+          const raw = l.messages / (l.rawNs / 1e9);
           return { name: base, value: round(glow), unit: 'msgs/s', baseline: round(raw), ratio: round(glow / raw) };
         },
       },
       {
         name: `${base}.deliveries`,
-        baseline: `plain ws messages/s summed over ${REMOTES} links`,
+        baseline: `plain ws to ${REMOTES} clients × ${perNode} consumers each: deliveries/s`,
         better: 'higher',
         note,
         run: async (): Promise<BenchResult> => {
           const l = await level();
           const glow = (l.messages * REMOTES * perNode) / (l.glowNs / 1e9);
-          const raw = (RAW_MESSAGES * REMOTES) / (l.rawNs / 1e9);
+          const raw = (l.messages * REMOTES * perNode) / (l.rawNs / 1e9);
           return { name: `${base}.deliveries`, value: round(glow), unit: 'deliveries/s', baseline: round(raw), ratio: round(glow / raw) };
         },
       },
       {
         name: `${base}.publish`,
-        baseline: 'plain ws messages/s per link (same size, 1 send each)',
+        baseline: `plain ws to ${REMOTES} clients × ${perNode} consumers each: messages/s`,
         better: 'higher',
         note,
         run: async (): Promise<BenchResult> => {
           const l = await level();
           const glow = l.messages / (l.publishNs / 1e9);
-          const raw = RAW_MESSAGES / (l.rawNs / 1e9);
+          const raw = l.messages / (l.rawNs / 1e9);
           return { name: `${base}.publish`, value: round(glow), unit: 'publishes/s', baseline: round(raw), ratio: round(glow / raw) };
         },
       },

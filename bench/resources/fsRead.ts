@@ -22,9 +22,9 @@ import { FileSystemInterface, fsKind, STREAM_CHUNK_BYTES } from '../../src/resou
 import { hasNodeDataChannel, loadWebRtcBackend } from '../../src/transport/webrtcBackend.js';
 import { webrtcTeardowns, type WebRtcBackend } from '../../src/transport/webrtcPeer.js';
 import { listenWebSocket } from '../../src/transport/websocketServer.js';
-import { channelPair } from '../../test/fixtures/webrtcPair.js';
 import { alternate, BenchSkipped, now, round, type BenchResult, type Benchmark, type Round } from '../harness.js';
 import { meshNode, once, sleep, until } from '../mesh/fixtures.js';
+import { channelPair } from '../mesh/webrtcPair.js';
 
 const MiB = 1024 * 1024;
 
@@ -129,7 +129,7 @@ async function wsPair(): Promise<Pair> {
 async function rtcPair(webrtc: WebRtcBackend): Promise<Pair> {
   const a = meshNode(webrtc);
   const b = meshNode(webrtc);
-  const channels = await channelPair(webrtc, webrtc);
+  const channels = await channelPair(webrtc);
   await Promise.all([a.linkChannel(channels.a, b.id), b.linkChannel(channels.b, a.id)]);
   await linked(a, b);
   return {
@@ -209,7 +209,7 @@ const CHANNEL_POLL_MS = 4;
 
 /** A plain data channel (Glow's paced channel as the backend opens it) pushing messages of its largest size. */
 async function channelPush(webrtc: WebRtcBackend): Promise<RawPush> {
-  const { a, b } = await channelPair(webrtc, webrtc);
+  const { a, b } = await channelPair(webrtc);
   const chunk = b.maxMessageSize;
   const block = new Uint8Array(chunk).fill(7);
   return {

@@ -63,10 +63,13 @@ export class RoutingProtocol {
   /**
    * Destinations this node starves for (it holds routes, none feasible), with how often it has
    * asked again: a request can die on the way (a relay that lost its own route), so it is
-   * repeated after 1, 2, 4, 8 and 16 request intervals while the starving lasts.
+   * repeated after 1, 2, 4, 8 and 16 request intervals, then at every periodic update, while
+   * the starving lasts.
    */
   private readonly starving = new Map<NodeId, number>();
   private retryTimer: Timer | undefined;
+  /** Destinations whose metric changed too little to tell at once: the periodic update looks at these. */
+  private readonly drifting = new Set<NodeId>();
   /** When each neighbour last sent route messages, for the hold time. */
   private readonly heard = new Map<NodeId, number>();
   /** Neighbours some of whose routes were refused for want of room: asked for their table again once there is some. */
@@ -216,8 +219,9 @@ export class RoutingProtocol {
     if (moved || (previous && current && significantChange(previous.metric, current.metric))) {
       if (this.options.transit) this.changed.add(destination.id);
       this.queueFlush();
-    } else if (answered) {
-      for (const requester of answered.requesters) this.enqueue(requester, this.updateFor(destination, requester));
+    } else {
+      if (this.options.transit) this.drifting.add(destination.id);
+      if (answered) for (const requester of answered.requesters) this.enqueue(requester, this.updateFor(destination, requester));
     }
     if (!moved) return;
     this.hooks.selectionChanged(destination.id, previous, current);
@@ -252,18 +256,25 @@ export class RoutingProtocol {
   /** Asks again for what still starves, on the backoff of {@link RoutingProtocol.starving}. */
   private retry(): void {
     this.retryTimer = undefined;
+    let more = false;
     for (const [id, count] of this.starving) {
-      const destination = this.table.get(id);
-      if (!destination?.fd || destination.selected || destination.routes.length === 0 || count >= MAX_RETRIES) {
-        this.starving.delete(id);
-        continue;
-      }
+      const destination = this.stillStarving(id);
+      if (!destination || count >= MAX_RETRIES) continue;
       const n = count + 1;
       this.starving.set(id, n);
+      more ||= n < MAX_RETRIES;
       if ((n & (n - 1)) !== 0) continue;
-      this.ask(id, seqnoAdd(destination.fd.seqno), destination.routes.map((route) => route.neighbour), DEFAULT_HOP_LIMIT);
+      this.ask(id, seqnoAdd(destination.fd!.seqno), destination.routes.map((route) => route.neighbour), DEFAULT_HOP_LIMIT);
     }
-    if (this.starving.size > 0) this.scheduleRetry();
+    if (more) this.scheduleRetry();
+  }
+
+  /** The destination if this node still starves for it; otherwise it leaves {@link RoutingProtocol.starving}. */
+  private stillStarving(id: NodeId): Destination | undefined {
+    const destination = this.table.get(id);
+    if (destination?.fd && !destination.selected && destination.routes.length > 0) return destination;
+    this.starving.delete(id);
+    return undefined;
   }
 
   /**
@@ -404,10 +415,15 @@ export class RoutingProtocol {
       this.enqueue(node, { type: 'request', destination: null });
     }
     for (const node of this.neighbours.refresh()) this.costChanged(node);
-    for (const destination of this.table.all()) {
-      if (!destination.selected && destination.routes.length > 0) this.requestSeqno(destination, destination.routes.map((route) => route.neighbour));
-      if (transit && drifted(destination)) this.changed.add(destination.id);
+    for (const id of this.starving.keys()) {
+      const destination = this.stillStarving(id);
+      if (destination) this.ask(id, seqnoAdd(destination.fd!.seqno), destination.routes.map((route) => route.neighbour), DEFAULT_HOP_LIMIT);
     }
+    for (const id of this.drifting) {
+      const destination = this.table.get(id);
+      if (transit && destination && drifted(destination)) this.changed.add(id);
+    }
+    this.drifting.clear();
     this.table.forget(now - forgetAfter);
     for (const [id, record] of this.asked) if (now - record.at >= holdTime) this.asked.delete(id);
     if (this.refusedFrom.size > 0 && this.table.size < maxDestinations) {

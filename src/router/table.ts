@@ -34,8 +34,12 @@ export interface Feasibility {
 /** Everything known about one destination. */
 export interface Destination {
   readonly id: NodeId;
-  /** Routes, one per neighbour that offers one (a handful: an array beats a map). */
-  readonly routes: Route[];
+  /**
+   * Routes, one per neighbour that offers one: a handful, so an array beats a map. Replaced by a
+   * copy one longer when a route is added (`concat` makes it exactly that long, where `push` or a
+   * spread leave room for 17 — and a router keeps one per destination).
+   */
+  routes: Route[];
   selected: Selection | undefined;
   fd: Feasibility | undefined;
   /** Clock time since which it has had no route at all, for forgetting it. */
@@ -68,6 +72,8 @@ export function isFeasible(fd: Feasibility | undefined, seqno: number, advertise
  */
 export class RouteTable {
   private readonly destinations = new Map<NodeId, Destination>();
+  /** Destinations with no route at all: the only ones {@link RouteTable.forget} need look at. */
+  private readonly empty = new Set<Destination>();
 
   constructor(
     /** At most this many destinations are kept; updates for more are refused. */
@@ -100,7 +106,7 @@ export class RouteTable {
     let destination = this.destinations.get(id);
     if (retraction) {
       if (!destination || !remove(destination, neighbour)) return undefined;
-      if (destination.routes.length === 0) destination.emptySince = now;
+      this.emptied(destination, now);
       return destination;
     }
     if (!destination) {
@@ -113,8 +119,11 @@ export class RouteTable {
       route.seqno = seqno;
       route.advertised = advertised;
       route.hops = hops;
-    } else destination.routes.push({ neighbour, seqno, advertised, hops });
-    destination.emptySince = undefined;
+    } else destination.routes = destination.routes.concat([{ neighbour, seqno, advertised, hops }]);
+    if (destination.emptySince !== undefined) {
+      destination.emptySince = undefined;
+      this.empty.delete(destination);
+    }
     return destination;
   }
 
@@ -123,7 +132,7 @@ export class RouteTable {
     const affected: Destination[] = [];
     for (const destination of this.destinations.values()) {
       if (!remove(destination, neighbour)) continue;
-      if (destination.routes.length === 0) destination.emptySince = now;
+      this.emptied(destination, now);
       affected.push(destination);
     }
     return affected;
@@ -131,11 +140,18 @@ export class RouteTable {
 
   /** Forgets destinations with no route since before `before` (their feasibility distance too). */
   forget(before: number): void {
-    for (const [id, destination] of this.destinations) {
-      if (destination.routes.length === 0 && !destination.selected && destination.emptySince !== undefined && destination.emptySince < before) {
-        this.destinations.delete(id);
-      }
+    for (const destination of this.empty) {
+      if (destination.selected || destination.emptySince === undefined || destination.emptySince >= before) continue;
+      this.empty.delete(destination);
+      this.destinations.delete(destination.id);
     }
+  }
+
+  /** Notes when a destination lost its last route. */
+  private emptied(destination: Destination, now: number): void {
+    if (destination.routes.length > 0 || destination.emptySince !== undefined) return;
+    destination.emptySince = now;
+    this.empty.add(destination);
   }
 
   /**
