@@ -152,7 +152,7 @@ export class Mesh {
     const theirs = this.options.link?.allow;
     return {
       ...base,
-      certificate: trust.certificate,
+      certificate: () => trust.certificate,
       allow: theirs ? async (id, device) => ours(id, device) && (await theirs(id, device)) : ours,
     };
   }

@@ -101,26 +101,28 @@ export class Heartbeat {
     const left = this.timeout - this.silence();
     if (left < this.interval && this.deadline === undefined) {
       // +1: timers count whole milliseconds and may fire a fraction early.
-      const due = this.clock.now() + Math.ceil(left) + 1;
+      const delay = Math.ceil(left) + 1;
+      const due = this.clock.now() + delay;
       this.deadline = this.clock.setTimeout(() => {
         this.deadline = undefined;
         this.late(due);
         this.expired();
-      }, due - this.clock.now());
+      }, delay);
     }
   }
 
   /**
    * A timer due at `due` runs only now: meanwhile this process ran other code (a long task, or
-   * the CPU went to other processes) and read nothing, so that time is not the peer's silence —
-   * timers run before the loop reads its sockets, and what the peer sent is still waiting there.
-   * Without this, a task that blocks for the timeout closed every link of the process (a 1 s
-   * burst of sends did, in the WebRTC compliance runs under load). Time counted once when two
-   * timers were late together.
+   * the CPU went to other processes) and read nothing — timers run before the loop reads its
+   * sockets, and what the peer sent is still waiting there. Without this, a task that blocked for
+   * the timeout closed every link of the process (a 1 s burst of sends did, in the WebRTC
+   * compliance runs under load). Only lateness beyond one interval counts: a shorter one cannot
+   * hide a live peer's pings for the timeout, and ordinary scheduling jitter must not slow the
+   * detection of a dead one. Counted once when two timers were late together.
    */
   private late(due: number): void {
     const t = this.clock.now();
-    this.deaf += Math.max(0, t - Math.max(due, this.deafUntil));
+    this.deaf += Math.max(0, t - Math.max(due, this.deafUntil, this.lastHeard) - this.interval);
     this.deafUntil = t;
   }
 

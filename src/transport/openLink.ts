@@ -34,10 +34,11 @@ export interface OpenLinkOptions extends FramingOptions, HeartbeatOptions {
   handshakeTimeout?: number;
   /**
    * This node's device certificate, presented in the hello so that the peer knows our user and
-   * device. Without one we are a node of no user, which a user's nodes refuse.
+   * device (a function: read at each handshake, so a renewed certificate is presented at once).
+   * Without one we are a node of no user, which a user's nodes refuse.
    * @default undefined
    */
-  certificate?: DeviceCertificate;
+  certificate?: DeviceCertificate | (() => DeviceCertificate);
   /**
    * Wall clock (ms since the epoch) against which the peer's certificate dates are checked.
    * @default Date.now
@@ -111,7 +112,7 @@ export function openLink(channel: Channel, identity: NodeIdentity, options: Open
           nonce: randomBytes(NONCE_BYTES),
           maxMessage: channel.maxMessageSize,
           maxPacket: settings.maxPacketBytes,
-          ...(options.certificate ? { cert: encodeCertificate(options.certificate) } : {}),
+          ...(options.certificate ? { cert: encodeCertificate(typeof options.certificate === 'function' ? options.certificate() : options.certificate) } : {}),
         },
         binding: channel.binding,
         sign: (message) => identity.sign(message),
