@@ -4,6 +4,7 @@
  * every 250 ms, dead after 1000 ms of silence — and nothing else: no link, no router, no monitor.
  * werift itself would notice a dead peer only when ICE consent fails, some 30 s later.
  */
+import { systemClock } from '../../src/firefly/clock.js';
 import { Heartbeat } from '../../src/transport/heartbeat.js';
 import type { WebRtcBackend } from '../../src/transport/webrtcPeer.js';
 import { dialWebRtc } from '../../src/transport/webrtcNegotiation.js';
@@ -24,7 +25,7 @@ export async function watchOverRtc(child: ChildNode, backend: WebRtcBackend): Pr
   const channel = await dialWebRtc(port, { ...LOOPBACK, backend });
   let dead!: (at: number) => void;
   const died = new Promise<number>((resolve) => (dead = resolve));
-  const heartbeat = new Heartbeat({}, { ping: (stamp) => channel.send(stamp), timedOut: () => dead(performance.now()) });
+  const heartbeat = new Heartbeat({}, { ping: (stamp) => channel.send(stamp), timedOut: () => dead(performance.now()) }, systemClock);
   channel.onmessage = () => heartbeat.heard();
   heartbeat.start();
   return {
