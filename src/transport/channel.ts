@@ -28,4 +28,11 @@ export interface Channel {
   onclose: ((reason: string) => void) | undefined;
   /** `bufferedAmount` fell back under the channel's low-water mark. */
   ondrain: (() => void) | undefined;
+  /**
+   * The transport heard from the peer below the message layer (an SCTP acknowledgement): proof
+   * that the peer is alive even while its messages are held back, as an ordered data channel
+   * holds everything behind a lost datagram until it is retransmitted. Transports with no such
+   * signal leave it uncalled.
+   */
+  onpeeractive?: (() => void) | undefined;
 }

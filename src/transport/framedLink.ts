@@ -73,6 +73,7 @@ export class FramedLink implements Link {
     channel.onmessage = (message) => this.receiveMessage(message);
     channel.onclose = (reason) => this.end({ reason: reason || CloseReason.transportClosed, by: 'transport' }, undefined);
     channel.ondrain = () => this.sender.channelDrained();
+    channel.onpeeractive = () => this.heartbeat.heard();
   }
 
   get remote(): NodeId {

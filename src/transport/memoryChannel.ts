@@ -59,6 +59,8 @@ export class MemoryChannel implements Channel {
   onmessage: ((message: Uint8Array) => void) | undefined;
   onclose: ((reason: string) => void) | undefined;
   ondrain: (() => void) | undefined;
+  /** Never called by the memory transport itself: tests call it to stand for a transport-level sign of life. */
+  onpeeractive: (() => void) | undefined;
   /** @internal */
   peer!: MemoryChannel;
   private state: 'open' | 'closing' | 'closed' = 'open';

@@ -76,6 +76,7 @@ export class PacedDataChannel implements Channel {
   onmessage: ((message: Uint8Array) => void) | undefined;
   onclose: ((reason: string) => void) | undefined;
   ondrain: (() => void) | undefined;
+  onpeeractive: (() => void) | undefined;
 
   private readonly queue: Uint8Array[] = [];
   private queueHead = 0;
@@ -144,6 +145,11 @@ export class PacedDataChannel implements Channel {
   /** The backend delivers a message. */
   received(message: Uint8Array): void {
     if (this.state === 'open') this.onmessage?.(message);
+  }
+
+  /** The backend heard from the peer below the data channel (see {@link Channel.onpeeractive}). */
+  peerActive(): void {
+    if (this.state === 'open') this.onpeeractive?.();
   }
 
   /** The backend's buffered amount fell under the threshold set by `setLowThreshold`. */

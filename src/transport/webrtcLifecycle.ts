@@ -230,6 +230,7 @@ class LifecyclePeer implements WebRtcPeer {
       open: (channel) => this.send({ type: 'open', channel }),
       message: (message) => this.paced?.received(message),
       bufferedLow: () => this.paced?.rawLow(),
+      peerActive: () => this.paced?.peerActive(),
       channelClosed: () => {
         if (byChannel) this.send({ type: 'acknowledged' });
         this.ended('closed by peer');

@@ -142,6 +142,8 @@ export interface NativeEvents {
   connectionState(state: string): void;
   /** The data channel reported an error. */
   error(reason: string): void;
+  /** The stack heard from the peer below the data channel (see {@link Channel.onpeeractive}); optional for a stack to report. */
+  peerActive(): void;
 }
 
 /** The WebRTC implementations a Node process can use. */

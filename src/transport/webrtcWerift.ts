@@ -42,6 +42,20 @@ const WERIFT_SOCKET_BUFFER = 4 * 1024 * 1024;
  */
 const WERIFT_RECEIVE_WINDOW = 256 * 1024;
 
+/**
+ * Shortest SCTP retransmission timeout, in seconds (werift's: RFC 9260's recommended 1 s).
+ * A link's heartbeat gives up after 1 s of silence, and a lost datagram holds back everything
+ * behind it on an ordered channel — the heartbeat's pings too — until it is retransmitted: with
+ * a 1 s floor, one tail loss closed the link (reproduced with werift's default socket buffers
+ * and two busy cores: both ends closed by 'heartbeat timeout' mid-burst). 0.22 s is the floor
+ * of the SCTP stack in Chromium's data channels (dcSCTP); above it the timeout still follows the
+ * measured round trip (SRTT + 4·RTTVAR), so a slow path is not flooded with early retransmits.
+ */
+const WERIFT_RTO_MIN_S = 0.22;
+
+/** SCTP retransmission timeout, in seconds, until a round trip is measured (dcSCTP's). */
+const WERIFT_RTO_INITIAL_S = 0.5;
+
 /** Longest wait, in ms, for the peer to acknowledge the data channel's close before the connection is cut. */
 const CLOSE_GRACE_MS = 200;
 
@@ -92,7 +106,7 @@ async function connectWerift(options: WebRtcPeerOptions, events: NativeEvents): 
     if (!tuned) {
       tuned = true;
       enlargeSocketBuffers(pc);
-      limitReceiveWindow(pc);
+      tuneSctp(pc, events);
     }
     events.open({
       // werift queues the bytes and sends them later: a copy, so that a caller reusing its
@@ -187,12 +201,42 @@ function enlargeSocketBuffers(pc: RTCPeerConnection): void {
 }
 
 /**
- * Lowers the receive window werift advertises to {@link WERIFT_RECEIVE_WINDOW}. Set when the
- * channel opens, before any data: the peer's sender takes it from our next SACK (its first
- * flight, in slow start, is a few KB anyway). Reaches into werift's SCTP association, best
- * effort like the socket buffers.
+ * Tunes werift's SCTP association when the channel opens, before any data: it reports every
+ * SACK from the peer as a sign of life ({@link NativeEvents.peerActive}), advertises
+ * {@link WERIFT_RECEIVE_WINDOW} (the peer's sender takes it from our next SACK; its first flight,
+ * in slow start, is a few KB anyway) and retransmits after {@link WERIFT_RTO_MIN_S} at the
+ * earliest. Reaches into werift's association, best effort like the socket buffers: a release
+ * that moves these fields keeps its own defaults.
  */
-function limitReceiveWindow(pc: RTCPeerConnection): void {
-  const sctp = (pc as unknown as { sctpTransport?: { sctp?: { advertisedRwnd?: number } } }).sctpTransport?.sctp;
-  if (sctp && typeof sctp.advertisedRwnd === 'number') sctp.advertisedRwnd = Math.min(sctp.advertisedRwnd, WERIFT_RECEIVE_WINDOW);
+function tuneSctp(pc: RTCPeerConnection, events: NativeEvents): void {
+  type Sctp = {
+    advertisedRwnd?: number;
+    rto?: number;
+    srtt?: number;
+    rttvar?: number;
+    updateRto?: (sample: number) => void;
+    receiveSackChunk?: (chunk: unknown) => Promise<void>;
+  };
+  const sctp = (pc as unknown as { sctpTransport?: { sctp?: Sctp } }).sctpTransport?.sctp;
+  if (!sctp) return;
+  if (typeof sctp.advertisedRwnd === 'number') sctp.advertisedRwnd = Math.min(sctp.advertisedRwnd, WERIFT_RECEIVE_WINDOW);
+  // A SACK is the peer's stack acknowledging our data: it is alive, whatever its own messages
+  // are waiting behind.
+  const sack = sctp.receiveSackChunk;
+  if (typeof sack === 'function') {
+    sctp.receiveSackChunk = function (this: Sctp, chunk: unknown) {
+      events.peerActive();
+      return sack.call(this, chunk);
+    };
+  }
+  const update = sctp.updateRto;
+  if (typeof update !== 'function' || typeof sctp.rto !== 'number') return;
+  // No round trip measured yet: werift starts at RFC 9260's 3 s, and a loss in the first flight
+  // (a burst sent the moment the channel opens) then silenced that direction for 3 s. dcSCTP
+  // starts at 0.5 s; the first sample replaces it within one round trip.
+  sctp.rto = Math.min(sctp.rto, WERIFT_RTO_INITIAL_S);
+  sctp.updateRto = function (this: Sctp, sample: number) {
+    update.call(this, sample);
+    if (this.srtt !== undefined && this.rttvar !== undefined) this.rto = Math.max(WERIFT_RTO_MIN_S, Math.min(this.srtt + 4 * this.rttvar, 60));
+  };
 }

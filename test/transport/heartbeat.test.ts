@@ -53,6 +53,27 @@ describe('heartbeat', () => {
     expect(b.closed).toBe(true);
   });
 
+  it('counts the transport hearing the peer (an SCTP acknowledgement) as the peer alive, while its messages are held back', async () => {
+    const clock = new ManualClock();
+    const [channelA, channelB, controls] = memoryChannelPair();
+    const options = { heartbeatInterval: 50, heartbeatTimeout: 200, clock };
+    const [a] = await within(Promise.all([openLink(channelA, createIdentity(), options), openLink(channelB, createIdentity(), options)]), 2000);
+    // Nothing reaches A's link any more, as behind a lost datagram on an ordered channel, but
+    // its transport keeps hearing acknowledgements from B's stack.
+    controls.stall();
+    for (let t = 0; t < 1000; t += 100) {
+      channelA.onpeeractive?.();
+      await clock.advance(100);
+    }
+    expect(a.closed).toBe(false);
+    // Then the peer's stack falls silent too: the timeout counts from the last sign of life.
+    channelA.onpeeractive?.();
+    await clock.advance(199);
+    expect(a.closed).toBe(false);
+    await clock.advance(1);
+    expect(a.closed).toBe(true);
+  });
+
   it('checks again at the deadline when it falls between two pings', async () => {
     const { a, controls, clock } = await linked({ heartbeatInterval: 50, heartbeatTimeout: 120 });
     controls.stall();

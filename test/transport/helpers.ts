@@ -9,6 +9,9 @@ export function nextClose(link: Link, timeout = 2000): Promise<LinkClose> {
 /** Collects the next `count` packets the link receives (rejects after `timeout` ms). */
 export function receive(link: Link, count: number, timeout = 2000): Promise<Uint8Array[]> {
   const packets: Uint8Array[] = [];
+  // Said in the failure: a link that closed mid-way and one that merely stalled are different bugs.
+  let closed = '';
+  link.onClose((close) => (closed = `; the link closed by ${close.by}: ${close.reason}`));
   return within(
     new Promise<Uint8Array[]>((resolve) => {
       link.onPacket((packet) => {
@@ -16,7 +19,7 @@ export function receive(link: Link, count: number, timeout = 2000): Promise<Uint
       });
     }),
     timeout,
-    () => `${count} packets did not arrive (got ${packets.length})`,
+    () => `${count} packets did not arrive (got ${packets.length}${closed})`,
   );
 }
 
