@@ -43,6 +43,7 @@ export interface DaemonInfo {
  * | `monitor` | {@link DownValue} |
  * | `tree` | {@link TreeValue} |
  * | `stop` | {@link StopValue}, then the daemon stops |
+ * | `whoami` | {@link WhoamiValue} |
  * | `stream` | not one value: newline-delimited JSON (`application/x-ndjson`), see {@link StreamLine} |
  * | `subscribe` | like `stream`: a channel's items (`{offset, message, dropped?, gap?}`), through this node's relay |
  */
@@ -58,6 +59,7 @@ export type ControlRequest =
   | { op: 'monitor'; ref: string; timeout?: number }
   | { op: 'tree'; node?: string }
   | { op: 'stop' }
+  | { op: 'whoami' }
   | { op: 'stream'; ref: string; method: string; args?: unknown; credit?: number }
   | { op: 'subscribe'; channel: string; from?: number; policy?: 'block' | 'dropOldest' };
 
@@ -142,6 +144,24 @@ export interface TreeValue {
   /** How many resources run on it. */
   resources: number;
   processes: ProcessTreeValue[];
+}
+
+/** `whoami`: this daemon's user and device, from its certificate. */
+export interface WhoamiValue {
+  /** The user id (the user's public key). */
+  user: string;
+  node: string;
+  /** The device name in the certificate. */
+  name: string;
+  roles: string[];
+  /** ms since the epoch. */
+  issued: number;
+  expires: number;
+  /** True when the user's key is on this device (it created the user). */
+  userKey: boolean;
+  /** Devices of this user this node has seen a valid certificate of, itself included. */
+  devices: number;
+  friends: number;
 }
 
 /** `stop`: answered before the daemon stops. */

@@ -15,12 +15,14 @@
  * `startDaemon` is the same without signals or exit: it resolves once everything listens.
  *
  * What a start does, in order: claims DIR (daemon.lock; a live daemon refuses, a killed one's
- * files are replaced), loads or creates the key, writes a fresh control token, loads the process
+ * files are replaced), loads or creates the key, writes a fresh control token, loads or creates
+ * the user and this device's certificate (userHome.ts), loads the process
  * kinds (built-in, then plugins), listens for links, starts the embedded signaling server when
  * asked, starts the root supervisor with the persisted processes, listens for HTTP, writes
  * daemon.json, then dials `--connect` peers and signaling servers (retrying with backoff) and
  * starts mDNS discovery, and logs one line `daemon.started` with the node id and the URLs.
  */
+import { hostname } from 'node:os';
 import { errorMessage } from '../../src/firefly/errors.js';
 import { useSignatureBackend } from '../../src/transport/identity.js';
 import { nodeSignatures } from '../../src/transport/nodeSignatures.js';
@@ -41,6 +43,7 @@ import { createLogger, type Logger } from './log.js';
 import type { DaemonContext } from './operations.js';
 import { isLoopbackHost, resolveHome, resolveSettings, type DaemonOptions, type DaemonSettings } from './options.js';
 import { PersistedProcesses } from './persist.js';
+import { loadDevice } from './userHome.js';
 import { dialLoop, signalingLoop } from './links.js';
 import type { Reconnector } from './reconnect.js';
 
@@ -96,6 +99,13 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
   const token = await writeControlToken(home);
   // Native Ed25519: links, certificates and grants are checked on every start and request.
   useSignatureBackend(nodeSignatures);
+  const device = await loadDevice(home, identity, settings.name ?? hostname(), (error) =>
+    log.error({ event: 'trust.writeFailed', error: errorMessage(error) }, `cannot save the trust store: ${errorMessage(error)}`),
+  );
+  if (device.warning) log.warn({ event: 'identity.mode' }, device.warning);
+  const { user } = device.trust;
+  if (device.userCreated) log.info({ event: 'user.created', user }, `created a new user ${user}: this device is its first (admin) device`);
+  if (device.certified) log.info({ event: 'device.certified', user, node: identity.id, expires: device.trust.certificate.expires }, `certified this device for user ${user}`);
   const loopback = isLoopbackHost(settings.listen.host);
   // Always loaded (node-datachannel in ~50 ms, else werift): besides signaling servers, WebRTC
   // offers also arrive through the mesh itself, from browser tabs linked to other daemons.
@@ -103,6 +113,8 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
 
   const mesh = new Mesh({
     identity,
+    // Only this user's devices and friends link in; the door lets other users do only what grants allow.
+    trust: device.trust,
     webSocket: createNodeWebSocket,
     // A loopback daemon offers loopback ICE candidates only: it exposes nothing beyond this machine.
     webrtc: { backend, loopbackOnly: loopback },
@@ -116,7 +128,7 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     log[clean ? 'info' : 'warn']({ ...report, event: `supervisor.${report.event}` }, report.message);
   });
   registerSupervision(mesh.node);
-  for (const kind of builtinKinds) mesh.node.registerKind(kind);
+  for (const kind of builtinKinds(home)) mesh.node.registerKind(kind);
   registerJobKinds(mesh.node, settings, log);
   for (const plugin of settings.plugins) {
     try {
@@ -131,7 +143,7 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
 
   let listener: WebSocketListener;
   try {
-    listener = await listenWebSocket({ identity, host: settings.listen.host, port: settings.listen.port, onLink: (link) => mesh.addLink(link) });
+    listener = await listenWebSocket({ ...mesh.linkOptions(), identity, host: settings.listen.host, port: settings.listen.port, onLink: (link) => mesh.addLink(link) });
   } catch (error) {
     throw new DaemonError('address', `cannot listen for links on ${settings.listen.host}:${settings.listen.port}: ${errorMessage(error)}`);
   }
@@ -162,7 +174,7 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     startedAt: Date.now(),
   };
   let stop = (): Promise<void> => Promise.resolve();
-  const ctx: DaemonContext = { mesh, info: () => info, persisted, log, requestStop: () => void stop() };
+  const ctx: DaemonContext = { mesh, info: () => info, persisted, log, device, requestStop: () => void stop() };
   const http: HttpServer = await startHttp({
     host: settings.http.host,
     port: settings.http.port,

@@ -9,12 +9,21 @@
  *                         or `{"error": {…}}` (control.ts, StreamLine); closing the request cancels it
  *   GET  /api/describe?ref=REF   → the resource's interface and JSON Schemas
  *   GET  /api/ls[?node=ID|?all=1] → its resources, with their names
+ *   POST /api/device    {"node": ID, "name": TEXT} → {"user", "certificate"}: makes the caller's
+ *                       node (the web app's tab) a member device of this daemon's user; the
+ *                       certificate is base64url CBOR, valid for 30 days (a tab asks at each load)
  *
  * A failure answers the HTTP status of its code (HTTP_STATUS in control.ts) with
  * `{"code", "message", "details"?}`. Who may call: see auth.ts.
  */
 import type { ServerResponse } from 'node:http';
 import { GlowError } from '../../src/firefly/errors.js';
+import * as v from 'valibot';
+import { isIdSegment } from '../../src/firefly/address.js';
+import { validate } from '../../src/firefly/validate.js';
+import { toBase64url } from '../../src/transport/base64url.js';
+import { encodeCertificate } from '../../src/transport/certificate.js';
+import { certifyDevice } from './certifier.js';
 import { toJson } from './json.js';
 import { runOperation, type DaemonContext } from './operations.js';
 import { sendStream } from './streamAnswer.js';
@@ -42,6 +51,9 @@ export async function gateway(
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new GlowError('badarg', 'the body is a JSON object {ref, method, args}');
     const { ref, method: member, args } = parsed as Record<string, unknown>;
     request = { op: 'stream', ref, method: member, ...(args === undefined ? {} : { args }) };
+  } else if (path === '/device') {
+    if (method !== 'POST') throw new GlowError('nomethod', 'POST /api/device with a JSON body {node, name}');
+    return void sendJsonValue(response, await certifyTab(ctx, await body()));
   } else if (path === '/describe' && method === 'GET') {
     request = { op: 'describe', ref: query.get('ref') ?? '' };
   } else if (path === '/ls' && method === 'GET') {
@@ -58,6 +70,30 @@ export async function gateway(
     response.end(value);
     return;
   }
+  sendJsonValue(response, value);
+}
+
+/** How long a tab's certificate is valid: the tab asks for a new one whenever the page loads. */
+const TAB_CERTIFICATE_LIFETIME = 30 * 24 * 3600_000;
+
+const DeviceRequestSchema = v.strictObject({
+  node: v.pipe(v.string(), v.check((text: string) => isIdSegment(text), 'a node id')),
+  name: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+});
+
+/**
+ * A member certificate for the tab that asks. Whoever may use the gateway may already act as
+ * this daemon's user through it (auth.ts: this machine, or the token), so this adds no power.
+ */
+async function certifyTab(ctx: DaemonContext, raw: unknown): Promise<{ user: string; certificate: string }> {
+  const { node, name } = await validate<v.InferOutput<typeof DeviceRequestSchema>>(DeviceRequestSchema, raw);
+  const certificate = certifyDevice(ctx.device, ctx.mesh.identity, { node, name, roles: ['member'], lifetime: TAB_CERTIFICATE_LIFETIME });
+  ctx.device.trust.learn(certificate);
+  ctx.log.info({ event: 'device.certified', node, name, roles: ['member'] }, `certified ${name} (${node}) as a device of this user`);
+  return { user: ctx.device.trust.user, certificate: toBase64url(encodeCertificate(certificate)) };
+}
+
+function sendJsonValue(response: ServerResponse, value: unknown): void {
   const text = toJson(value);
   response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   response.end(text);

@@ -4,6 +4,9 @@
  * | file | what | lifetime |
  * | --- | --- | --- |
  * | `node.key` | the node's Ed25519 secret key (mode 0600); the node id derives from it | created once, never replaced |
+ * | `user.key` | the user's Ed25519 secret key (mode 0600), on the device that created the user | created once, never replaced |
+ * | `device.cert` | this device's certificate, signed by the user (see userHome.ts) | renewed while it runs |
+ * | `trust.json` | friends, and devices the user removed | kept current while it runs |
  * | `config.json` | optional settings (see options.ts) | written by the user |
  * | `control.token` | the control channel's bearer token (mode 0600) | new at every start |
  * | `daemon.json`, `daemon.lock` | where the running daemon is (see daemonFile.ts) | while it runs |
@@ -23,6 +26,9 @@ import { parseConfig, type DaemonConfig } from './options.js';
 /** File names inside DIR. */
 export const HOME_FILES = Object.freeze({
   key: 'node.key',
+  userKey: 'user.key',
+  certificate: 'device.cert',
+  trust: 'trust.json',
   config: 'config.json',
   token: 'control.token',
   info: 'daemon.json',
@@ -86,7 +92,14 @@ export interface LoadedIdentity {
  * node's id, and every peer and name that knows the old one.
  */
 export async function loadIdentity(home: string): Promise<LoadedIdentity> {
-  const file = join(home, HOME_FILES.key);
+  return loadKey(join(home, HOME_FILES.key), 'node', true) as Promise<LoadedIdentity>;
+}
+
+/**
+ * An Ed25519 key pair from `file` (`node.key` and `user.key` alike: `what` names whose key it is
+ * in errors). A missing file is created when `create` is set, and is undefined otherwise.
+ */
+export async function loadKey(file: string, what: 'node' | 'user', create: boolean): Promise<LoadedIdentity | undefined> {
   for (let attempt = 0; attempt < 2; attempt++) {
     let text: string;
     try {
@@ -95,24 +108,23 @@ export async function loadIdentity(home: string): Promise<LoadedIdentity> {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
         throw new DaemonError('home', `cannot read the key file ${file}: ${errorMessage(error)} (it was left untouched)`);
       }
+      if (!create) return undefined;
       const created = await createKeyFile(file);
       if (created) return { identity: created, created: true };
       continue; // another daemon created it at the same instant: read theirs
     }
-    const identity = parseKeyFile(text, file);
+    const identity = parseKeyFile(text, file, what);
     const mode = (await stat(file)).mode & 0o777;
-    const warning = mode & 0o077 ? `${file} has mode ${mode.toString(8)}: others can read the node's key (chmod 600 it)` : undefined;
+    const warning = mode & 0o077 ? `${file} has mode ${mode.toString(8)}: others can read the ${what}'s key (chmod 600 it)` : undefined;
     return { identity, created: false, ...(warning ? { warning } : {}) };
   }
   throw new DaemonError('home', `cannot create the key file ${file}`);
 }
 
-function parseKeyFile(text: string, file: string): NodeIdentity {
+function parseKeyFile(text: string, file: string, what: 'node' | 'user'): NodeIdentity {
+  const consequence = what === 'node' ? 'to start as a new node (a new node id)' : 'and pair this device with your user again (glow join)';
   const corrupt = (why: string) =>
-    new DaemonError(
-      'home',
-      `the key file ${file} is corrupt (${why}); it was left untouched — restore it, or move it away to start as a new node (a new node id)`,
-    );
+    new DaemonError('home', `the key file ${file} is corrupt (${why}); it was left untouched — restore it, or move it away ${consequence}`);
   let parsed: Partial<KeyFile>;
   try {
     parsed = JSON.parse(text) as Partial<KeyFile>;
@@ -125,7 +137,7 @@ function parseKeyFile(text: string, file: string): NodeIdentity {
   const secret = fromBase64url(parsed.secretKey);
   if (!secret || secret.length !== 32) throw corrupt('the secret key is not 32 bytes of base64url');
   const identity = createIdentity(secret);
-  if (parsed.id !== identity.id) throw corrupt('the key does not match the node id stored beside it');
+  if (parsed.id !== identity.id) throw corrupt(`the key does not match the ${what} id stored beside it`);
   return identity;
 }
 

@@ -24,12 +24,12 @@ export const JOBS_JOURNAL = 'jobs.sqlite';
 /** Registers the jobs kinds on `node` with the daemon's settings. */
 export function registerJobKinds(node: Node, settings: DaemonSettings, log: Logger): void {
   const file = settings.workerLoadFile;
+  // Who counts as the owner's other devices comes from the node's Trust (the jobs kinds' default).
   const kinds = createJobKinds({
-    scheduler: { trustedNodes: settings.trustedNodes, log: (event) => log.info(event, `${event.event} ${event.jobId}${event.step ? ` ${event.step}` : ''}`) },
+    scheduler: { log: (event) => log.info(event, `${event.event} ${event.jobId}${event.step ? ` ${event.step}` : ''}`) },
     worker: {
       allowExec: settings.allowExec,
       cap: settings.maxSteps,
-      trustedNodes: settings.trustedNodes,
       ...(file === undefined ? {} : { load: () => loadFromFile(file) }),
     },
   });

@@ -18,7 +18,7 @@ import { GlowError } from '../../src/firefly/errors.js';
 import { method, stream } from '../../src/firefly/idl.js';
 import { bytes } from '../../src/firefly/schemas.js';
 import { channelKind } from '../../src/resources/channel/index.js';
-import { fsKind } from '../../src/resources/fs/index.js';
+import { createFsKind } from '../../src/resources/fs/index.js';
 
 /** `glow.demo.Counter/1`. */
 export const CounterInterface = processInterface('glow.demo.Counter/1', {
@@ -93,4 +93,7 @@ export const echoKind: ProcessKind<Record<string, never>> = {
  * The kinds a daemon registers at start: the demos above, and the built-in resources — `fs`
  * (glow.FileSystem/1, src/resources/fs) and `channel` (glow.Channel/1, src/resources/channel).
  */
-export const builtinKinds: readonly ProcessKind[] = [counterKind, echoKind, fsKind, channelKind];
+export function builtinKinds(home: string): readonly ProcessKind[] {
+  // No export may reach the home: its keys, control token, config and plugins are the daemon's.
+  return [counterKind, echoKind, createFsKind({ protect: [home] }), channelKind];
+}

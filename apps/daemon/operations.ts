@@ -9,9 +9,10 @@ import { NodeInterface } from '../../src/actors/interfaces.js';
 import { NODE_RESOURCE, formatResourceId, parseResourceId, type NodeId, type ResourceId } from '../../src/firefly/address.js';
 import { GlowError } from '../../src/firefly/errors.js';
 import { validate } from '../../src/firefly/validate.js';
-import type { ControlRequest, DaemonInfo, DownValue, PeerValue, ResourceValue, RouteValue, SpawnValue, StatusValue, TreeValue } from './control.js';
+import type { ControlRequest, DaemonInfo, DownValue, PeerValue, ResourceValue, RouteValue, SpawnValue, StatusValue, TreeValue, WhoamiValue } from './control.js';
 import type { Logger } from './log.js';
 import type { PersistedProcesses } from './persist.js';
+import type { LoadedDevice } from './userHome.js';
 import { checkNodeId, resolveRef } from './refs.js';
 import { resolveChannel, subscribeChannel } from '../../src/resources/channel/index.js';
 
@@ -22,6 +23,8 @@ export interface DaemonContext {
   info(): DaemonInfo;
   readonly persisted: PersistedProcesses;
   readonly log: Logger;
+  /** This daemon's user, certificate and trust store. */
+  readonly device: LoadedDevice;
   /** Starts a graceful shutdown (after the current answer went out). */
   requestStop(): void;
 }
@@ -84,6 +87,7 @@ export const ControlRequestSchema = v.variant('op', [
   v.strictObject({ op: v.literal('monitor'), ref, timeout }),
   v.strictObject({ op: v.literal('tree'), node: v.optional(v.string()) }),
   v.strictObject({ op: v.literal('stop') }),
+  v.strictObject({ op: v.literal('whoami') }),
   v.strictObject({
     op: v.literal('stream'),
     ref,
@@ -134,6 +138,8 @@ export async function runOperation(ctx: DaemonContext, raw: unknown, aborted: Ab
     }
     case 'stop':
       return { value: { stopping: true }, after: () => ctx.requestStop() };
+    case 'whoami':
+      return { value: whoami(ctx.device) };
     case 'stream': {
       const target = resolveRef(node, request.ref);
       const rest = target.iterate(request.method, request.args ?? {}, request.credit === undefined ? {} : { credit: request.credit });
@@ -146,6 +152,22 @@ export async function runOperation(ctx: DaemonContext, raw: unknown, aborted: Ab
       return { value: undefined, stream: await openStream(formatResourceId(channel), rest) };
     }
   }
+}
+
+function whoami(device: LoadedDevice): WhoamiValue {
+  const { trust } = device;
+  const cert = trust.certificate;
+  return {
+    user: trust.user,
+    node: cert.node,
+    name: cert.name,
+    roles: [...cert.roles],
+    issued: cert.issued,
+    expires: cert.expires,
+    userKey: device.userKey !== undefined,
+    devices: trust.ownDevices().length,
+    friends: trust.friendList().length,
+  };
 }
 
 function status(ctx: DaemonContext): StatusValue {

@@ -21,7 +21,6 @@
  * | `--plugin MODULE` (repeatable) | `plugins` | none |
  * | `--allow-exec` | `allowExec` | off: jobs' `exec` steps are refused on this node |
  * | `--max-steps N` | `maxSteps` | the number of CPU cores: job steps run here at once |
- * | (none) | `trustedNodes` | none: node ids whose schedulers may run `exec` steps here, and whose jobs count as the owner's |
  * | (none) | `workerLoadFile` | none: the load this node reports comes from the CPU (else: a number read from this file) |
  * | (none) | `embeddedStun` | off: loopback and LAN need no STUN |
  * | (none) | `reconnect` `{ initial, max }` ms | `{ initial: 500, max: 30000 }` |
@@ -109,7 +108,6 @@ export interface DaemonSettings {
   stopTimeout: number;
   allowExec: boolean;
   maxSteps: number;
-  trustedNodes: string[];
   workerLoadFile: string | undefined;
 }
 
@@ -140,7 +138,6 @@ export const DaemonConfigSchema = v.strictObject({
   stopTimeout: v.optional(ms),
   allowExec: v.optional(v.boolean()),
   maxSteps: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1024))),
-  trustedNodes: v.optional(v.array(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/, 'a node id')))),
   workerLoadFile: v.optional(v.pipe(v.string(), v.minLength(1))),
 });
 
@@ -211,7 +208,6 @@ export function resolveSettings(options: DaemonOptions, config: DaemonConfig, ho
     stopTimeout: config.stopTimeout ?? 10_000,
     allowExec: flags.allowExec ?? config.allowExec ?? false,
     maxSteps: flags.maxSteps ?? config.maxSteps ?? cpus().length,
-    trustedNodes: config.trustedNodes ?? [],
     workerLoadFile: config.workerLoadFile === undefined ? undefined : resolve(home, config.workerLoadFile),
   };
 }

@@ -3,7 +3,7 @@
  * daemon that may be newer or older than this CLI, so every view reads defensively: a missing
  * field shows as `-`, an unexpected shape falls back to JSON, and nothing here throws.
  */
-import type { DownValue, PeerValue, ResourceValue, RouteValue, SpawnValue, StatusValue } from '../control.js';
+import type { DownValue, PeerValue, ResourceValue, RouteValue, SpawnValue, StatusValue, WhoamiValue } from '../control.js';
 import { brief, cell, duration, json, reasonText, rtt, schemaText, table } from './format.js';
 
 type Loose<T> = { [K in keyof T]?: unknown };
@@ -32,6 +32,27 @@ export function statusView(value: unknown): string {
     ['resources', cell(s.resources)],
     ['processes', cell(s.processes)],
   ];
+  return keyValueLines(rows);
+}
+
+/** `whoami`: the user, this device and its certificate, one `key  value` line each. */
+export function whoamiView(value: unknown): string {
+  const w = record(value) as Loose<WhoamiValue>;
+  const date = (ms: unknown) => (typeof ms === 'number' ? new Date(ms).toISOString() : '-');
+  return keyValueLines([
+    ['user', cell(w.user)],
+    ['device', cell(w.name)],
+    ['node', cell(w.node)],
+    ['roles', Array.isArray(w.roles) ? w.roles.map(String).join(', ') || '-' : '-'],
+    ['issued', date(w.issued)],
+    ['expires', date(w.expires)],
+    ['user key', w.userKey === true ? 'on this device' : w.userKey === false ? 'not on this device' : '-'],
+    ['devices', cell(w.devices)],
+    ['friends', cell(w.friends)],
+  ]);
+}
+
+function keyValueLines(rows: [string, string][]): string {
   const width = Math.max(...rows.map(([key]) => key.length));
   return rows.map(([key, text]) => `${key.padEnd(width)}  ${text}`).join('\n') + '\n';
 }

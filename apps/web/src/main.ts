@@ -9,6 +9,7 @@ import { openLink } from '../../../src/transport/openLink.js';
 import { connectSignaling } from '../../../src/transport/signalingClient.js';
 import { connectWebSocket } from '../../../src/transport/websocket.js';
 import { browserBackend } from './browserRtc.js';
+import { deviceName, requestCertificate } from './deviceCertificate.js';
 import { forgetIdentity, loadIdentity } from './identityStore.js';
 import { mountChannelsView } from './channels/channelsView.js';
 import { mountFilesView } from './files/filesView.js';
@@ -33,9 +34,12 @@ const $ = (id: string) => document.getElementById(id)!;
 
 async function main(): Promise<void> {
   const identity = await loadIdentity();
-  const tab = startTabNode(identity);
+  const certificate = await requestCertificate(identity.id, deviceName());
+  const tab = startTabNode(identity, certificate);
   window.glow = tab;
   $('self').textContent = identity.id;
+  $('user').textContent = `user ${certificate.user.slice(0, 8)}…`;
+  $('user').title = `the user this tab is a device of: ${certificate.user}`;
   const state = $('state');
   const showState = (value: string) => {
     state.dataset.state = value;

@@ -7,6 +7,8 @@
  */
 import { Mesh } from '../../../src/actors/mesh.js';
 import type { NodeId } from '../../../src/firefly/address.js';
+import { Trust } from '../../../src/actors/trust/trust.js';
+import type { DeviceCertificate } from '../../../src/transport/certificate.js';
 import type { NodeIdentity } from '../../../src/transport/identity.js';
 import type { WebSocketLike } from '../../../src/transport/websocket.js';
 import { connectSignaling, type SignalingClient, type SignalingSocketClass } from '../../../src/transport/signalingClient.js';
@@ -44,12 +46,13 @@ async function fetchInfo(): Promise<DaemonInfo> {
   return (await response.json()) as DaemonInfo;
 }
 
-/** Starts the tab's node with `identity`. */
-export function startTabNode(identity: NodeIdentity): TabNode {
+/** Starts the tab's node with `identity`, a device of its user by `certificate`. */
+export function startTabNode(identity: NodeIdentity, certificate: DeviceCertificate): TabNode {
   // Served from this machine: keep WebRTC on loopback, as the daemon does (nothing leaves it).
   const loopbackOnly = ['127.0.0.1', 'localhost', '[::1]'].includes(location.hostname);
   const mesh = new Mesh({
     identity,
+    trust: new Trust({ certificate }),
     router: { transit: false },
     // The DOM types send() with ArrayBuffer-backed views only; the link sends plain Uint8Arrays, which browsers accept.
     webSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,

@@ -2,7 +2,8 @@
  * The state one `fs` process works with, opened once at start: the confinement of its root,
  * the version store, temporary files, the version cache and the lock mutations take.
  */
-import { join } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
 import { TempFiles } from './atomic.js';
 import { fsError } from './errors.js';
 import { VersionCache } from './hash.js';
@@ -29,6 +30,14 @@ export class Mutex {
 /** Options of the kind itself (not of a spawn): for tests and embedders. */
 export interface FsKindOptions {
   /**
+   * Directories no export may reach: a root or version store that is one of them, contains one
+   * or lies inside one is refused (`denied`, reason `protected`). The daemon protects its home,
+   * so that no caller can read its keys and token or write its config and plugins through a file
+   * system.
+   * @default none
+   */
+  protect?: readonly string[];
+  /**
    * The clock version times and retention ages are read from (ms since the epoch).
    * @default Date.now
    */
@@ -51,7 +60,9 @@ export async function openContext(args: FsArgs, options: FsKindOptions = {}): Pr
   const now = options.now ?? Date.now;
   const readOnly = args.readOnly ?? false;
   const confinement = await Confinement.open(args.root);
+  await refuseProtected(confinement.realRoot, options.protect ?? [], 'root');
   const storeDir = args.versionsDir ?? join(confinement.realRoot, VERSIONS_DIR_NAME);
+  if (args.versionsDir !== undefined) await refuseProtected(args.versionsDir, options.protect ?? [], 'versionsDir');
   if (args.versionsDir !== undefined) {
     const outside = await Confinement.open(args.versionsDir).then(
       (dir) => !confinement.contains(dir.realRoot) && !dir.contains(confinement.realRoot),
@@ -64,6 +75,25 @@ export async function openContext(args: FsArgs, options: FsKindOptions = {}): Pr
   const temps = new TempFiles(readOnly ? undefined : store.journal, (real) => confinement.contains(real));
   await temps.cleanStale();
   return { confinement, readOnly, store, temps, cache: new VersionCache(), lock: new Mutex(), now };
+}
+
+/** `protected` when `dir` is, contains or lies inside one of `protect` (compared as real paths where they exist). */
+async function refuseProtected(dir: string, protect: readonly string[], what: string): Promise<void> {
+  const real = await realOrResolved(dir);
+  for (const protectedDir of protect) {
+    const guarded = await realOrResolved(protectedDir);
+    if (isWithin(real, guarded) || isWithin(guarded, real)) {
+      throw fsError('protected', `the ${what} ${JSON.stringify(dir)} ${real === guarded ? 'is' : isWithin(real, guarded) ? 'lies inside' : 'contains'} a protected directory (the daemon's home): it cannot be exported`);
+    }
+  }
+}
+
+async function realOrResolved(path: string): Promise<string> {
+  return realpath(path).catch(() => resolve(path));
+}
+
+function isWithin(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 }
 
 /** Refuses a mutation on a read-only export. */

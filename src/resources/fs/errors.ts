@@ -9,6 +9,7 @@
  * | denied   | `reserved`    | the path names the version store or a temporary file (`.glow-*`) |
  * | denied   | `readonly`    | a mutation on a read-only export |
  * | denied   | `permission`  | the OS refused (EACCES, EPERM) |
+ * | denied   | `protected`   | the root or version store is, holds or lies in a protected directory (the daemon's home) |
  * | failed   | `notfound`    | no such file or directory (also an unknown version) |
  * | failed   | `exists`      | the target exists (mkdir, rename without overwrite) |
  * | failed   | `notempty`    | remove of a non-empty directory without `recursive` |
@@ -30,6 +31,7 @@ export type FsErrorReason =
   | 'reserved'
   | 'readonly'
   | 'permission'
+  | 'protected'
   | 'notfound'
   | 'exists'
   | 'notempty'
@@ -61,6 +63,7 @@ const CODE_OF: Record<FsErrorReason, ErrorCode> = {
   reserved: 'denied',
   readonly: 'denied',
   permission: 'denied',
+  protected: 'denied',
   notfound: 'failed',
   exists: 'failed',
   notempty: 'failed',

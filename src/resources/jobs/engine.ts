@@ -68,7 +68,7 @@ export function createEngine(node: Node, journal: Journal, name: string, options
     journal,
     name,
     clock,
-    settings: schedulerSettings(options),
+    settings: schedulerSettings(options, node),
     log: options.log ?? defaultJobsLog,
     jobs: new Map(),
     attempts: new Map(),

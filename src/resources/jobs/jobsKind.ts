@@ -54,9 +54,11 @@ export function jobsKind(options: SchedulerOptions = {}, onStart?: (scheduler: S
           show: ({ id }: { id: string }) => scheduler.show(id),
           cancel: ({ id }: { id: string }) => scheduler.cancel(id),
           watch: ({ id }: { id: string }) => scheduler.watch(id),
-          complete: ({ key, output }: { key: string; output?: unknown }) => scheduler.complete(key, output),
-          fail: ({ key, error, retry }: { key: string; error: ErrorInfo; retry?: boolean }) => scheduler.fail(key, error, retry),
-          progress: ({ key, value, message }: { key: string; value: number; message?: string }) => scheduler.progress(key, value, message),
+          complete: ({ key, output }: { key: string; output?: unknown }, _ctx: unknown, caller?: ResourceId) => scheduler.complete(key, output, caller?.node),
+          fail: ({ key, error, retry }: { key: string; error: ErrorInfo; retry?: boolean }, _ctx: unknown, caller?: ResourceId) =>
+            scheduler.fail(key, error, retry, caller?.node),
+          progress: ({ key, value, message }: { key: string; value: number; message?: string }, _ctx: unknown, caller?: ResourceId) =>
+            scheduler.progress(key, value, message, caller?.node),
         },
       };
     },

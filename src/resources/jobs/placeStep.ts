@@ -34,7 +34,8 @@ export async function placeStep(engine: Engine, job: JobRecord, step: StepRecord
       return;
     }
     const timeout = engine.settings.workerTimeout;
-    const candidates = await probeWorkers(engine.node, timeout);
+    // Another user's worker never gets the owner's step (its arguments, its environment).
+    const candidates = await probeWorkers(engine.node, timeout, engine.settings.sameUser);
     if (engine.closed || !stepLifecycle.accepts(step.state, { type: 'place' })) return;
     const inflight = (node: string) => [...engine.attempts.values()].filter(({ attempt }) => attempt.node === node && isLive(attempt)).length;
     const choice = chooseWorker(candidates, step.plan.kind, { idleOnly, inflight, placed: (node) => engine.placed.get(node) ?? 0 });

@@ -14,12 +14,20 @@ export interface WorkerCandidate {
 }
 
 /**
- * Asks every worker the directory knows for its status and its node's kinds, in parallel,
- * each within `timeout` ms. Workers that do not answer (their node is lost or slow) are left
- * out of this round.
+ * Asks every worker the directory knows on a node `accept`s (the user's own devices) for its
+ * status and its node's kinds, in parallel, each within `timeout` ms. Workers that do not answer
+ * (their node is lost or slow) are left out of this round.
  */
-export async function probeWorkers(node: Node, timeout: number): Promise<WorkerCandidate[]> {
-  const workers = node.directory.list().filter((entry) => entry.name.startsWith(WORKER_NAME_PREFIX));
+export async function probeWorkers(node: Node, timeout: number, accept: (node: string) => boolean = () => true): Promise<WorkerCandidate[]> {
+  const workers = node.directory.list().filter((entry) => {
+    if (!entry.name.startsWith(WORKER_NAME_PREFIX)) return false;
+    try {
+      const host = parseResourceId(entry.id).node;
+      return host === node.id || accept(host);
+    } catch {
+      return false;
+    }
+  });
   const probes = workers.map(async (entry): Promise<WorkerCandidate | undefined> => {
     try {
       const id = parseResourceId(entry.id);

@@ -1,3 +1,4 @@
+import { GlowError } from '../../firefly/errors.js';
 import { attemptLifecycle } from './attemptMachine.js';
 import { attemptEnded } from './attemptSupervision.js';
 import type { AttemptEntry, Engine } from './engine.js';
@@ -16,6 +17,20 @@ export interface ReportAnswer {
 function ignored(engine: Engine, entry: AttemptEntry | undefined, key: string, reason: string): { accepted: false; reason: string } {
   engine.log({ event: 'result.ignored', jobId: entry?.job.id ?? key.split('.')[0] ?? '', step: entry?.step.name, key, reason });
   return { accepted: false, reason };
+}
+
+/**
+ * Refuses (`denied`) a report about an attempt from any node but the one running it: a node
+ * that merely knows an attempt key cannot complete a step it never ran. Code on the scheduler's
+ * own node (`from` undefined or this node) is trusted, and an unknown key is left to the report
+ * itself to ignore.
+ */
+export function checkReporter(engine: Engine, key: string, from: string | undefined): void {
+  if (from === undefined || from === engine.node.id) return;
+  const entry = engine.attempts.get(key);
+  if (entry && entry.attempt.node !== from) {
+    throw new GlowError('denied', `node ${from} does not run attempt ${key}`, { reason: 'not the attempt node', node: from });
+  }
 }
 
 /** Why a step refuses a result: it has one, its job is over, or it is not waiting or running. */

@@ -10,7 +10,7 @@ import type { Journal } from './journal.js';
 import { endRun, terminate } from './outcomes.js';
 import { parseJob } from './parseJob.js';
 import { jobSummary, jobView, type JobRecord, type StepRecord } from './records.js';
-import { complete, fail, progress, type ReportAnswer } from './reports.js';
+import { checkReporter, complete, fail, progress, type ReportAnswer } from './reports.js';
 import { nextRunAt } from './schedule.js';
 import type { SchedulerOptions } from './schedulerOptions.js';
 import { pump } from './tick.js';
@@ -67,7 +67,7 @@ export class Scheduler {
   submit(input: unknown, caller?: ResourceId): { id: string } {
     const { journal, clock, settings } = this.engine;
     const plan = parseJob(input);
-    const owner = caller === undefined || settings.trustedNodes.includes(caller.node);
+    const owner = caller === undefined || caller.node === this.engine.node.id || settings.sameUser?.(caller.node) === true;
     if (!owner && plan.steps.some((step) => step.kind === 'exec')) {
       throw new GlowError('denied', "exec steps run only in the owner's jobs", { reason: 'exec-not-owner', node: caller?.node });
     }
@@ -141,18 +141,24 @@ export class Scheduler {
     }
   }
 
-  /** `complete`: a step's result, recorded once (see reports.ts). */
-  complete(key: string, output: unknown): ReportAnswer {
+  /**
+   * `complete`: a step's result, recorded once (see reports.ts). `from` is the reporting node
+   * (undefined: this one); only the node running the attempt may report it (`denied` otherwise).
+   */
+  complete(key: string, output: unknown, from?: string): ReportAnswer {
+    checkReporter(this.engine, key, from);
     return complete(this.engine, key, output);
   }
 
-  /** `fail`: an attempt reports its failure; it is retried unless `retry` is false or retries are used up. */
-  fail(key: string, error: ErrorInfo, retry = true): ReportAnswer {
+  /** `fail`: an attempt reports its failure; it is retried unless `retry` is false or retries are used up. Reporters as for `complete`. */
+  fail(key: string, error: ErrorInfo, retry = true, from?: string): ReportAnswer {
+    checkReporter(this.engine, key, from);
     return fail(this.engine, key, error, retry);
   }
 
-  /** `progress`: kept in memory (not journaled) and streamed to watchers. */
-  progress(key: string, value: number, message?: string): void {
+  /** `progress`: kept in memory (not journaled) and streamed to watchers. Reporters as for `complete`. */
+  progress(key: string, value: number, message?: string, from?: string): void {
+    checkReporter(this.engine, key, from);
     progress(this.engine, key, value, message);
   }
 

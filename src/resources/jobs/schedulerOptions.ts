@@ -1,3 +1,4 @@
+import type { Node } from '../../actors/node.js';
 import type { Clock } from '../../firefly/clock.js';
 import type { BackoffSpec } from '../../supervision/backoff.js';
 import type { ErrorInfo } from './interfaces.js';
@@ -47,11 +48,14 @@ export interface SchedulerOptions {
    */
   workerTimeout?: number;
   /**
-   * Nodes whose submissions count as the owner's (the owner's other devices). Calls made on the
-   * scheduler's own node (the daemon's control channel) always do.
-   * @default []
+   * Whether a node is another device of this node's user: its submissions count as the owner's
+   * (they may hold `exec` steps) and its workers take steps. Calls made on the scheduler's own
+   * node (the daemon's control channel) are always the owner's, and its own worker always takes
+   * steps; other users' workers never do.
+   * @default the node's Trust: its user's own devices. A node with no user has no other users:
+   * every worker takes steps, and only calls on this node are the owner's.
    */
-  trustedNodes?: string[];
+  sameUser?: (node: string) => boolean;
   /**
    * Largest step output, as JSON text; a bigger output fails the attempt (big data belongs in files).
    * @default 262144
@@ -65,16 +69,16 @@ export interface SchedulerOptions {
 }
 
 /** {@link SchedulerOptions} with every default applied (the clock and the log aside). */
-export type SchedulerSettings = Required<Omit<SchedulerOptions, 'clock' | 'log'>>;
+export type SchedulerSettings = Required<Omit<SchedulerOptions, 'clock' | 'log' | 'sameUser'>> & { sameUser: ((node: string) => boolean) | undefined };
 
 /** The options with their defaults. */
-export function schedulerSettings(options: SchedulerOptions): SchedulerSettings {
+export function schedulerSettings(options: SchedulerOptions, node: Node): SchedulerSettings {
   return {
     tickInterval: options.tickInterval ?? 1000,
     resumeGrace: options.resumeGrace ?? 10_000,
     backoff: options.backoff ?? { initial: 200, max: 10_000, factor: 2 },
     workerTimeout: options.workerTimeout ?? 2000,
-    trustedNodes: options.trustedNodes ?? [],
+    sameUser: options.sameUser ?? (node.trust ? (peer) => node.trust?.relation(peer) === 'own' : undefined),
     maxOutputBytes: options.maxOutputBytes ?? 256 * 1024,
   };
 }

@@ -34,15 +34,16 @@ export interface WorkerOptions {
   onBattery?: () => boolean | null;
   /**
    * Runs `exec` steps. The daemon maps `--allow-exec` to it. Even then, only owner jobs
-   * (`attempt.owner`) sent by this node's scheduler or one in `trustedNodes` run.
+   * (`attempt.owner`) sent by a scheduler on this node or on another device of its user
+   * (`sameUser`) run.
    * @default false
    */
   allowExec?: boolean;
   /**
-   * Nodes whose schedulers may start `exec` here (the same owner's other devices).
-   * @default [] — only a scheduler on this node
+   * Whether a node is another device of this node's user: its scheduler may start `exec` here.
+   * @default the node's Trust: its user's own devices (no other node when it has no user)
    */
-  trustedNodes?: string[];
+  sameUser?: (node: string) => boolean;
 }
 
 /** Spawn args of the `worker` kind (what a CLI can set). */
@@ -81,7 +82,7 @@ export function workerKind(options: WorkerOptions, grants: ExecGrants): ProcessK
       const load = options.load ?? systemLoad;
       const battery = options.onBattery ?? (() => onBattery());
       const threshold = options.loadThreshold ?? 0.5;
-      const trusted = new Set(options.trustedNodes ?? []);
+      const sameUser = options.sameUser ?? ((peer: string) => node.trust?.relation(peer) === 'own');
       ctx.register(`${WORKER_NAME_PREFIX}${node.id}`);
 
       const status = (): WorkerStatus => {
@@ -112,7 +113,7 @@ export function workerKind(options: WorkerOptions, grants: ExecGrants): ProcessK
             if (GUARDED.has(kind)) {
               if (!options.allowExec) throw new GlowError('denied', `node ${node.id} does not allow ${kind}`, { reason: 'exec-disabled' });
               if (!attempt.owner) throw new GlowError('denied', `${kind} runs only in the owner's jobs`, { reason: 'not-owner' });
-              if (caller && !trusted.has(caller.node)) throw new GlowError('denied', `node ${caller.node} may not start ${kind} here`, { reason: 'untrusted' });
+              if (caller && caller.node !== node.id && !sameUser(caller.node)) throw new GlowError('denied', `node ${caller.node} may not start ${kind} here`, { reason: 'untrusted' });
               grant = grants.issue(attempt.key);
             }
             const { grant: _ignored, ...clean } = attempt;

@@ -14,6 +14,8 @@ import type { ControlRequest, DaemonInfo } from '../../../apps/daemon/control.js
 import { control } from '../../../apps/daemon/cli/client.js';
 import { findDaemon } from '../../../apps/daemon/cli/discovery.js';
 import { waitFor, within } from '../../helpers/waitFor.js';
+import type { NodeIdentity } from '../../../src/transport/identity.js';
+import { giveUser, TEST_USER } from '../../helpers/users.js';
 
 const MAIN = fileURLToPath(new URL('../../../apps/daemon/cli/main.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -96,10 +98,14 @@ export async function glow(args: string[], options: { env?: NodeJS.ProcessEnv; t
   }
 }
 
-/** A fresh home directory under the OS temp dir, removed by {@link stopAll}. */
-export async function tempHome(prefix = 'glow-cli-'): Promise<string> {
+/**
+ * A fresh home directory under the OS temp dir, removed by {@link stopAll}, with the test user's
+ * key in it (so that the tests' daemons are devices of one user), or none with `user: null`.
+ */
+export async function tempHome(prefix = 'glow-cli-', user: NodeIdentity | null = TEST_USER): Promise<string> {
   const home = await mkdtemp(join(tmpdir(), prefix));
   homes.add(home);
+  if (user) await giveUser(home, user);
   return home;
 }
 

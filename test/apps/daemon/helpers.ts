@@ -12,17 +12,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { DaemonInfo } from '../../../apps/daemon/control.js';
+import type { NodeIdentity } from '../../../src/transport/identity.js';
+import { giveUser, TEST_USER } from '../../helpers/users.js';
 
 const MAIN = new URL('../../../apps/daemon/main.ts', import.meta.url).pathname;
 const ROOT = new URL('../../../', import.meta.url).pathname;
 
 const homes: string[] = [];
 
-/** A fresh home under the OS temp dir, removed by {@link removeHomes}. */
-export async function tempHome(config?: object): Promise<string> {
+/**
+ * A fresh home under the OS temp dir, removed by {@link removeHomes}. It holds `user`'s key
+ * (default: the test user, so that the tests' daemons are devices of one user and link), or
+ * nothing with `null` (the daemon then creates a user of its own, as on a first start).
+ */
+export async function tempHome(config?: object, user: NodeIdentity | null = TEST_USER): Promise<string> {
   const home = await mkdtemp(join(tmpdir(), 'glow-daemon-test-'));
   homes.push(home);
   if (config) await writeFile(join(home, 'config.json'), JSON.stringify(config));
+  if (user) await giveUser(home, user);
   return home;
 }
 

@@ -4,7 +4,7 @@
  * packets (bytes as byte strings, chunks under the 4 MiB packet cap).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodePacket, Node } from '../../../src/index.js';
 import { FileSystemInterface, fsKind, MAX_CHUNK_BYTES } from '../../../src/resources/fs/index.js';
@@ -29,6 +29,21 @@ test('fails to start (crashed) on a root that is missing or not a folder, saying
   expect(missing).toMatchObject({ code: 'crashed', message: expect.stringContaining('no such file or directory') });
   const file = await rejection(node.spawn('fs', { root: join(root, 'file') }));
   expect(file).toMatchObject({ code: 'crashed', message: expect.stringContaining('is not a directory') });
+});
+
+test('refuses a root or version store that is, holds or lies inside a protected directory, and serves one beside it', async () => {
+  const parent = await harness.tempDir();
+  const home = join(parent, 'home');
+  const beside = join(parent, 'beside');
+  await Promise.all([mkdir(join(home, 'plugins'), { recursive: true }), mkdir(beside)]);
+  const { node } = await harness.spawn({ root: beside }, { protect: [home] });
+  for (const args of [{ root: home }, { root: join(home, 'plugins') }, { root: parent }, { root: '/' }, { root: beside, versionsDir: join(home, 'versions') }]) {
+    const error = await rejection(node.spawn('fs', args));
+    expect({ args, message: error.message }).toEqual({ args, message: expect.stringContaining('protected directory') });
+  }
+  // A symlink to the home is the home.
+  await symlink(home, join(beside, 'link'));
+  expect((await rejection(node.spawn('fs', { root: join(beside, 'link') }))).message).toContain('protected directory');
 });
 
 test('answers config with its defaults', async () => {

@@ -1,16 +1,22 @@
 /**
- * Commands about this daemon and the mesh around it: `status`, `peers`, `routes`.
+ * Commands about this daemon and the mesh around it: `status`, `whoami`, `peers`, `routes`.
  */
 import type { Command } from 'commander';
-import { peersView, routesView, statusView } from '../views.js';
+import { peersView, routesView, statusView, whoamiView } from '../views.js';
 import { clientCommand, request, type CliIo, type ClientOptions } from './common.js';
 
-/** Registers `status`, `peers` and `routes`. */
+/** Registers `status`, `whoami`, `peers` and `routes`. */
 export function registerMeshCommands(program: Command, io: CliIo): void {
   clientCommand(program.command('status'))
     .description("the daemon's node id, name, addresses, uptime and counts")
     .action(async (options: ClientOptions) => {
       await request(io, options, { op: 'status' }, statusView);
+    });
+
+  clientCommand(program.command('whoami'))
+    .description("this daemon's user and device: user id, device name, roles, certificate dates")
+    .action(async (options: ClientOptions) => {
+      await request(io, options, { op: 'whoami' }, whoamiView);
     });
 
   clientCommand(program.command('peers'))

@@ -1,0 +1,87 @@
+/**
+ * Users and devices in real daemons: the first start creates a user, daemons of one user link,
+ * a daemon of another user is refused at the handshake, and the web app's tab becomes a member
+ * device through `POST /api/device`. Run under netguard.
+ */
+import { readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fromBase64url } from '../../../src/transport/base64url.js';
+import { decodeCertificate, isDevice, verifyCertificate } from '../../../src/transport/certificate.js';
+import { createIdentity } from '../../../src/transport/identity.js';
+import { TEST_USER } from '../../helpers/users.js';
+import { DaemonProcess, removeHomes, stopAll, tempHome } from './helpers.js';
+
+const running: DaemonProcess[] = [];
+afterEach(async () => {
+  await stopAll(running.splice(0));
+});
+afterAll(removeHomes);
+
+async function start(options: Parameters<typeof DaemonProcess.start>[0] = {}): Promise<DaemonProcess> {
+  const daemon = await DaemonProcess.start(options);
+  running.push(daemon);
+  return daemon;
+}
+
+test('a daemon with an empty home creates a user and certifies itself as its admin device, once', async () => {
+  const home = await tempHome(undefined, null);
+  let daemon = await start({ home });
+  const created = await daemon.waitLine((line) => line.event === 'user.created');
+  const me = await daemon.op({ op: 'whoami' });
+  expect(me).toEqual(expect.objectContaining({ user: created.user, node: daemon.id, roles: ['admin'], userKey: true, devices: 1, friends: 0 }));
+  expect(me.expires - me.issued).toBe(90 * 24 * 3600_000);
+  expect((await stat(join(home, 'user.key'))).mode & 0o777).toBe(0o600);
+  // A restart keeps the user and the certificate: nothing new is created or signed.
+  await daemon.terminate();
+  running.splice(running.indexOf(daemon), 1);
+  daemon = await start({ home });
+  expect(await daemon.op({ op: 'whoami' })).toEqual(me);
+  expect(daemon.lines.some((line) => line.event === 'user.created' || line.event === 'device.certified')).toBe(false);
+});
+
+test("a daemon of another user is refused at the handshake, on both sides; the user's own devices link", async () => {
+  const a = await start();
+  const own = await start({ args: ['--connect', a.info.link] });
+  await a.until<{ node: string }[]>({ op: 'peers' }, (peers) => peers.some((peer) => peer.node === own.id));
+  const stranger = await start({ home: await tempHome(undefined, null), args: ['--connect', a.info.link, '--log-level', 'debug'] });
+  await stranger.waitLine((line) => line.event === 'connect.failed' && /not allowed/.test(String(line.error)), 10_000);
+  expect((await a.op<{ node: string }[]>({ op: 'peers' })).map((peer) => peer.node)).toEqual([own.id]);
+  expect(await stranger.op({ op: 'peers' })).toEqual([]);
+});
+
+test('POST /api/device makes the asking tab a member device of the user, and refuses a malformed request', async () => {
+  const daemon = await start();
+  const tab = createIdentity();
+  const answer = await fetch(`${daemon.info.http}/api/device`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ node: tab.id, name: 'Chrome on Linux' }),
+  });
+  expect(answer.status).toBe(200);
+  const body = (await answer.json()) as { user: string; certificate: string };
+  expect(body.user).toBe(TEST_USER.id);
+  const certificate = decodeCertificate(fromBase64url(body.certificate)!);
+  const device = verifyCertificate(certificate, Date.now());
+  expect(isDevice(device) && device).toEqual(expect.objectContaining({ user: TEST_USER.id, node: tab.id, name: 'Chrome on Linux', roles: ['member'] }));
+
+  const bad = await fetch(`${daemon.info.http}/api/device`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ node: 'not an id', name: 'x' }) });
+  expect(bad.status).toBe(400);
+  expect(((await bad.json()) as { code: string }).code).toBe('badarg');
+  // The daemon goes on.
+  expect((await daemon.op({ op: 'whoami' })).user).toBe(TEST_USER.id);
+});
+
+test('a certificate file of another node stops the start with a clear home error, leaving the file alone', async () => {
+  const home = await tempHome();
+  const first = await start({ home });
+  await first.terminate();
+  running.splice(running.indexOf(first), 1);
+  const cert = await readFile(join(home, 'device.cert'), 'utf8');
+  // A new node key in the same home: the certificate is not this node's.
+  await rm(join(home, 'node.key'));
+  const daemon = DaemonProcess.spawn({ home });
+  running.push(daemon);
+  expect((await daemon.exited).code).toBe(3);
+  expect(daemon.stderr).toMatch(/certifies another node/);
+  expect(await readFile(join(home, 'device.cert'), 'utf8')).toBe(cert);
+});
