@@ -26,6 +26,10 @@ export interface HeartbeatActions {
 
 // Smoothing weight of a new RTT sample, as in TCP's SRTT (RFC 6298).
 const ALPHA = 1 / 8;
+// Weight of a new sample's deviation in the RTT variation, as in TCP's RTTVAR (RFC 6298).
+const BETA = 1 / 4;
+// A busy link's timeout grows with its round trip up to this many times the configured one.
+const MAX_STRETCH = 8;
 // Echoes claiming a round trip longer than this are not believed (clock games, replays).
 const MAX_SAMPLE_MS = 60_000;
 
@@ -37,6 +41,8 @@ const MAX_SAMPLE_MS = 60_000;
 export class Heartbeat {
   /** Smoothed round-trip time in ms; undefined until the first echo. */
   rtt: number | undefined;
+  /** Smoothed deviation of the round-trip time (RFC 6298's RTTVAR), in ms. */
+  private rttvar = 0;
   private lastHeard: number;
   /** When the interval last ticked. */
   private lastTick: number;
@@ -87,7 +93,13 @@ export class Heartbeat {
     const sent = new DataView(echo.buffer, echo.byteOffset, 8).getFloat64(0);
     const sample = this.clock.now() - sent;
     if (!Number.isFinite(sample) || sample < 0 || sample > MAX_SAMPLE_MS) return;
-    this.rtt = this.rtt === undefined ? sample : this.rtt + ALPHA * (sample - this.rtt);
+    if (this.rtt === undefined) {
+      this.rtt = sample;
+      this.rttvar = sample / 2;
+    } else {
+      this.rttvar += BETA * (Math.abs(this.rtt - sample) - this.rttvar);
+      this.rtt += ALPHA * (sample - this.rtt);
+    }
   }
 
   private tick(): void {
@@ -98,7 +110,7 @@ export class Heartbeat {
     // Silence reaches the timeout before the next tick: look again right then, so that a dead
     // peer is noticed at the timeout and not up to one interval after it. (While the peer
     // answers, it is heard every interval and this never arms.)
-    const left = this.timeout - this.silence();
+    const left = this.allowedSilence() - this.silence();
     if (left < this.interval && this.deadline === undefined) {
       // +1: timers count whole milliseconds and may fire a fraction early.
       const delay = Math.ceil(left) + 1;
@@ -126,6 +138,18 @@ export class Heartbeat {
     this.deafUntil = t;
   }
 
+  /**
+   * How long the peer may be silent: the configured timeout, plus the time its frames have lately
+   * spent in queues (SRTT + 4·RTTVAR, as TCP bounds a retransmission), at most {@link MAX_STRETCH}
+   * times the timeout. On an idle link that adds milliseconds, so a dead peer is found as fast as
+   * configured; under a burst each way, pings wait behind megabytes of data and a live peer's next
+   * frame can be seconds apart, which must not read as death.
+   */
+  private allowedSilence(): number {
+    if (this.rtt === undefined) return this.timeout;
+    return Math.min(this.timeout * MAX_STRETCH, this.timeout + this.rtt + 4 * this.rttvar);
+  }
+
   /** How long the peer has been silent while we could have heard it. */
   private silence(): number {
     return this.clock.now() - this.lastHeard - this.deaf;
@@ -134,7 +158,7 @@ export class Heartbeat {
   /** Closes the link when the peer has been silent for the timeout; true when it did (or had). */
   private expired(): boolean {
     if (this.timer === undefined) return true;
-    if (this.silence() < this.timeout) return false;
+    if (this.silence() < this.allowedSilence()) return false;
     this.stop();
     this.actions.timedOut();
     return true;

@@ -74,6 +74,39 @@ describe('heartbeat', () => {
     expect(a.closed).toBe(true);
   });
 
+  it('allows a link whose frames queue for long (a burst each way) its round trip on top of the timeout, at most eight times the timeout', async () => {
+    const clock = new ManualClock();
+    const pings: Uint8Array[] = [];
+    let timedOut = -1;
+    const heartbeat = new Heartbeat({ heartbeatInterval: 100, heartbeatTimeout: 1000 }, { ping: (stamp) => pings.push(stamp), timedOut: () => (timedOut = clock.now()) }, clock);
+    heartbeat.start();
+    // The first echo comes back after 400 ms: SRTT 400, RTTVAR 200, so 1000 + 400 + 4·200 of silence.
+    await clock.advance(400);
+    heartbeat.heard();
+    heartbeat.pong(pings[0]!);
+    await clock.advance(2199);
+    expect(timedOut).toBe(-1);
+    await clock.advance(1);
+    expect(timedOut).toBe(2600);
+
+    const slow = new Heartbeat({ heartbeatInterval: 100, heartbeatTimeout: 1000 }, { ping: (stamp) => pings.push(stamp), timedOut: () => (timedOut = clock.now()) }, clock);
+    const start = clock.now();
+    pings.length = 0;
+    slow.start();
+    // Data keeps arriving while the first echo takes 20 s to come back.
+    for (let t = 0; t < 20_000; t += 500) {
+      await clock.advance(500);
+      slow.heard();
+    }
+    slow.pong(pings[0]!);
+    expect(slow.rtt).toBe(20_000);
+    await clock.advance(7999);
+    expect(timedOut).toBe(2600);
+    await clock.advance(1);
+    expect(timedOut).toBe(start + 20_000 + 8000);
+    slow.stop();
+  });
+
   it('checks again at the deadline when it falls between two pings', async () => {
     const { a, controls, clock } = await linked({ heartbeatInterval: 50, heartbeatTimeout: 120 });
     controls.stall();
