@@ -24,6 +24,6 @@ test("an fs export of the home, a folder in it, a folder holding it or a link to
     expect({ root, status, message: body.message }).toEqual({ root, status: expect.any(Number), message: expect.stringContaining('protected directory') });
     expect(status).toBeGreaterThanOrEqual(400);
   }
-  const ok = await daemon.op<{ id: string }>({ op: 'spawn', kind: 'fs', args: { root: join(beside) }, name: 'beside' });
-  expect(ok.id).toEqual(expect.any(String));
+  const ok = await daemon.op<{ ref: string; kind: string }>({ op: 'spawn', kind: 'fs', args: { root: beside }, name: 'beside' });
+  expect(ok).toMatchObject({ kind: 'fs', name: 'beside' });
 });
