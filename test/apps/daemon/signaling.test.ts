@@ -1,8 +1,10 @@
 import { WebSocket } from 'ws';
 import { Mesh } from '../../../src/actors/mesh.js';
+import { Trust } from '../../../src/actors/trust/trust.js';
 import { createIdentity } from '../../../src/transport/identity.js';
 import { connectSignaling, type SignalingClient, type SignalingSocketClass } from '../../../src/transport/signalingClient.js';
 import { loadWebRtcBackend } from '../../../src/transport/webrtcBackend.js';
+import { certify } from '../../helpers/users.js';
 import { DaemonProcess, removeHomes } from './helpers.js';
 
 let daemon: DaemonProcess;
@@ -23,7 +25,9 @@ test('--embedded-signaling runs a signaling server that a browser-like node uses
   await daemon.waitLine((line) => line.event === 'signaling.connected', 10000);
 
   const backend = await loadWebRtcBackend('werift');
-  mesh = new Mesh({ identity: createIdentity(), webrtc: { backend, loopbackOnly: true, timeout: 10000 } });
+  // A device of the daemon's user (a stranger is refused: users.test.ts).
+  const identity = createIdentity();
+  mesh = new Mesh({ identity, trust: new Trust({ certificate: certify(identity) }), webrtc: { backend, loopbackOnly: true, timeout: 10000 } });
   client = await connectSignaling({ url: daemon.info.signaling!, identity: mesh.identity, WebSocket: WebSocket as unknown as SignalingSocketClass });
   mesh.useSignaling(client);
   const link = await mesh.connectRtcVia(client, daemon.id);
