@@ -1,16 +1,7 @@
-import { DaemonProcess, freeTcpPort, removeHomes, stopAll, tempHome } from './helpers.js';
+import { freeTcpPort, tempHome, useDaemons, type StartOptions } from './helpers.js';
 
-const running: DaemonProcess[] = [];
-afterEach(async () => {
-  await stopAll(running.splice(0));
-});
-afterAll(removeHomes);
-
-async function start(options: Parameters<typeof DaemonProcess.start>[0] = {}): Promise<DaemonProcess> {
-  const daemon = await DaemonProcess.start(options);
-  running.push(daemon);
-  return daemon;
-}
+const daemons = useDaemons();
+const start = (options?: StartOptions) => daemons.start(options);
 
 const hasPeer = (id: string) => (peers: { node: string }[]) => peers.some((peer) => peer.node === id);
 

@@ -237,3 +237,37 @@ export async function startExpectingFailure(options: StartOptions & { home: stri
 export async function stopAll(daemons: (DaemonProcess | undefined)[]): Promise<void> {
   await Promise.all(daemons.map((daemon) => daemon?.terminate()));
 }
+
+/** What {@link useDaemons} hands a test file. */
+export interface Daemons {
+  /** Starts a daemon (see {@link DaemonProcess.start}) that is stopped after the test. */
+  start(options?: StartOptions): Promise<DaemonProcess>;
+  /** Stops `daemon` after the test too (one the test spawned itself). */
+  keep(daemon: DaemonProcess): DaemonProcess;
+  /** Terminates `daemon` now (a restart, say). */
+  stop(daemon: DaemonProcess): Promise<void>;
+}
+
+/** The daemons of a test file: each test's are stopped after it, and every home after the file. */
+export function useDaemons(): Daemons {
+  const running = new Set<DaemonProcess>();
+  afterEach(async () => {
+    const daemons = [...running];
+    running.clear();
+    await stopAll(daemons);
+  });
+  afterAll(removeHomes);
+  return {
+    async start(options = {}) {
+      return this.keep(await DaemonProcess.start(options));
+    },
+    keep(daemon) {
+      running.add(daemon);
+      return daemon;
+    },
+    async stop(daemon) {
+      running.delete(daemon);
+      await daemon.terminate();
+    },
+  };
+}

@@ -2,19 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { DaemonProcess, removeHomes, startExpectingFailure, stopAll, tempHome } from './helpers.js';
+import { startExpectingFailure, tempHome, useDaemons, type StartOptions } from './helpers.js';
 
-const running: DaemonProcess[] = [];
-afterEach(async () => {
-  await stopAll(running.splice(0));
-});
-afterAll(removeHomes);
-
-async function start(options: Parameters<typeof DaemonProcess.start>[0] = {}): Promise<DaemonProcess> {
-  const daemon = await DaemonProcess.start(options);
-  running.push(daemon);
-  return daemon;
-}
+const daemons = useDaemons();
+const start = (options?: StartOptions) => daemons.start(options);
 
 describe('the identity', () => {
   test('is created once and keeps the node id across restarts', async () => {

@@ -9,19 +9,10 @@ import { fromBase64url } from '../../../src/transport/base64url.js';
 import { decodeCertificate, isDevice, verifyCertificate } from '../../../src/transport/certificate.js';
 import { createIdentity } from '../../../src/transport/identity.js';
 import { TEST_USER } from '../../helpers/users.js';
-import { DaemonProcess, removeHomes, stopAll, tempHome } from './helpers.js';
+import { DaemonProcess, tempHome, useDaemons, type StartOptions } from './helpers.js';
 
-const running: DaemonProcess[] = [];
-afterEach(async () => {
-  await stopAll(running.splice(0));
-});
-afterAll(removeHomes);
-
-async function start(options: Parameters<typeof DaemonProcess.start>[0] = {}): Promise<DaemonProcess> {
-  const daemon = await DaemonProcess.start(options);
-  running.push(daemon);
-  return daemon;
-}
+const daemons = useDaemons();
+const start = (options?: StartOptions) => daemons.start(options);
 
 test('a daemon with an empty home creates a user and certifies itself as its admin device, once', async () => {
   const home = await tempHome(undefined, null);
@@ -32,8 +23,7 @@ test('a daemon with an empty home creates a user and certifies itself as its adm
   expect(me.expires - me.issued).toBe(90 * 24 * 3600_000);
   expect((await stat(join(home, 'user.key'))).mode & 0o777).toBe(0o600);
   // A restart keeps the user and the certificate: nothing new is created or signed.
-  await daemon.terminate();
-  running.splice(running.indexOf(daemon), 1);
+  await daemons.stop(daemon);
   daemon = await start({ home });
   expect(await daemon.op({ op: 'whoami' })).toEqual(me);
   expect(daemon.lines.some((line) => line.event === 'user.created' || line.event === 'device.certified')).toBe(false);
@@ -74,13 +64,11 @@ test('POST /api/device makes the asking tab a member device of the user, and ref
 test('a certificate file of another node stops the start with a clear home error, leaving the file alone', async () => {
   const home = await tempHome();
   const first = await start({ home });
-  await first.terminate();
-  running.splice(running.indexOf(first), 1);
+  await daemons.stop(first);
   const cert = await readFile(join(home, 'device.cert'), 'utf8');
   // A new node key in the same home: the certificate is not this node's.
   await rm(join(home, 'node.key'));
-  const daemon = DaemonProcess.spawn({ home });
-  running.push(daemon);
+  const daemon = daemons.keep(DaemonProcess.spawn({ home }));
   expect((await daemon.exited).code).toBe(3);
   expect(daemon.stderr).toMatch(/certifies another node/);
   expect(await readFile(join(home, 'device.cert'), 'utf8')).toBe(cert);
