@@ -69,6 +69,26 @@ export function repeatable<T>(parse: (text: string) => T): (text: string, previo
 
 /** Parses a non-empty string that holds no control characters (names, kinds, refs). */
 export function parseName(text: string): string {
+  return checkedName(text);
+}
+
+/**
+ * A node id as the CLI takes it: the id itself, or `glow://ID`. A node id may begin with `-`
+ * (base64url), which an option parser reads as an option; {@link shieldNodeIds} turns such
+ * arguments into the `glow://` form before parsing, and this turns them back.
+ */
+export function parseNode(text: string): string {
+  return checkedName(text.startsWith(NODE_SCHEME) && !text.slice(NODE_SCHEME.length).includes('/') ? text.slice(NODE_SCHEME.length) : text);
+}
+
+const NODE_SCHEME = 'glow://';
+
+/** Arguments that are whole node ids beginning with `-`, in the `glow://` form {@link parseNode} reads. */
+export function shieldNodeIds(argv: readonly string[]): string[] {
+  return argv.map((arg) => (/^-[A-Za-z0-9_-]{42}$/.test(arg) ? `${NODE_SCHEME}${arg}` : arg));
+}
+
+function checkedName(text: string): string {
   // eslint-disable-next-line no-control-regex
   if (text.length === 0 || /[\u0000-\u001f\u007f]/.test(text)) {
     throw new InvalidArgumentError(`expected a non-empty name without control characters, got ${JSON.stringify(text)}`);

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { errorMessage } from '../../../src/firefly/errors.js';
+import { shieldNodeIds } from './args.js';
 import { registerChannelCommands } from './commands/channels.js';
 import { registerDaemonCommands } from './commands/daemon.js';
 import { registerFileCommands } from './commands/files.js';
@@ -78,7 +79,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
   const asJson = argv.includes('--json');
   const command = commandName(program, argv);
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(shieldNodeIds(argv), { from: 'user' });
     return EXIT.ok;
   } catch (error) {
     const failure = toCliError(error);

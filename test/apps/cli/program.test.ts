@@ -175,6 +175,8 @@ describe('glow finding its daemon', () => {
   });
 });
 
+const DASH_NODE = '-k7etp2bm_PhUr1kUuag0wm6tqBDg1lQlW26l6553SU';
+
 describe('glow requests and answers', () => {
   it('sends each command as its ControlRequest', async () => {
     answer(null);
@@ -198,6 +200,11 @@ describe('glow requests and answers', () => {
       [['monitor', 'c1', '--timeout', '100'], { op: 'monitor', ref: 'c1', timeout: 100 }],
       [['tree'], { op: 'tree' }],
       [['tree', 'NODEB'], { op: 'tree', node: 'NODEB' }],
+      // Node ids are base64url: one in 64 begins with '-', which is not an option.
+      [['ls', DASH_NODE], { op: 'ls', node: DASH_NODE }],
+      [['tree', DASH_NODE], { op: 'tree', node: DASH_NODE }],
+      [['spawn', 'counter', '--on', DASH_NODE], { op: 'spawn', kind: 'counter', on: DASH_NODE }],
+      [['ls', `glow://${DASH_NODE}`], { op: 'ls', node: DASH_NODE }],
       [['stop'], { op: 'stop' }],
     ];
     for (const [args, request] of cases) {

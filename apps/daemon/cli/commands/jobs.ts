@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { text as readStdin } from 'node:stream/consumers';
 import type { Command } from 'commander';
 import type { StatusValue } from '../../control.js';
-import { parseName } from '../args.js';
+import { parseName, parseNode } from '../args.js';
 import { control } from '../client.js';
 import { findDaemon, type DaemonTarget } from '../discovery.js';
 import { CliError, EXIT } from '../exitCodes.js';
@@ -127,7 +127,7 @@ export function registerJobCommands(program: Command, io: CliIo): void {
   ] as const) {
     clientCommand(worker.command(name))
       .description(description)
-      .option('--on <node>', 'the worker of this node (default: this daemon)', parseName)
+      .option('--on <node>', 'the worker of this node (default: this daemon)', parseNode)
       .action((options: ClientOptions & { on?: string }) => workerCall(options, method, args));
   }
 }

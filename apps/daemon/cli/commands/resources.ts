@@ -3,7 +3,7 @@
  * id, a `glow://` URI or a registered name; the daemon resolves it.
  */
 import type { Command } from 'commander';
-import { parseCount, parseJsonArgument, parseMilliseconds, parseName } from '../args.js';
+import { parseCount, parseJsonArgument, parseMilliseconds, parseName, parseNode } from '../args.js';
 import { REPLY_MARGIN } from '../client.js';
 import { printStream } from './streams.js';
 import { CliError, EXIT } from '../exitCodes.js';
@@ -17,7 +17,7 @@ const DEFAULT_CALL_TIMEOUT = 5000;
 export function registerResourceCommands(program: Command, io: CliIo): void {
   clientCommand(program.command('ls'))
     .description("list resources: this daemon's, NODE's, or every reachable node's with --all")
-    .argument('[node]', 'a node id (default: this daemon)', parseName)
+    .argument('[node]', 'a node id (default: this daemon)', parseNode)
     .option('--all', 'every node the daemon can reach')
     .action(async (node: string | undefined, options: ClientOptions & { all?: boolean }) => {
       if (node !== undefined && options.all) throw new CliError(EXIT.usage, 'give either NODE or --all, not both');
