@@ -44,6 +44,8 @@ export interface DaemonInfo {
  * | `tree` | {@link TreeValue} |
  * | `stop` | {@link StopValue}, then the daemon stops |
  * | `whoami` | {@link WhoamiValue} |
+ * | `devices` | {@link DeviceValue}[]: this user's devices this node knows |
+ * | `removeDevice` | {@link RemovedValue}: the device (name or node id) is removed from the user |
  * | `stream` | not one value: newline-delimited JSON (`application/x-ndjson`), see {@link StreamLine} |
  * | `subscribe` | like `stream`: a channel's items (`{offset, message, dropped?, gap?}`), through this node's relay |
  */
@@ -60,6 +62,8 @@ export type ControlRequest =
   | { op: 'tree'; node?: string }
   | { op: 'stop' }
   | { op: 'whoami' }
+  | { op: 'devices' }
+  | { op: 'removeDevice'; device: string }
   | { op: 'stream'; ref: string; method: string; args?: unknown; credit?: number }
   | { op: 'subscribe'; channel: string; from?: number; policy?: 'block' | 'dropOldest' };
 
@@ -162,6 +166,27 @@ export interface WhoamiValue {
   /** Devices of this user this node has seen a valid certificate of, itself included. */
   devices: number;
   friends: number;
+}
+
+/** One of `devices`. */
+export interface DeviceValue {
+  node: string;
+  name: string;
+  roles: string[];
+  /** This daemon's own node. */
+  self: boolean;
+  /** Reachable through the mesh now. */
+  online: boolean;
+  /** When its certificate last reached this node, ms since the epoch. */
+  lastSeen: number;
+  /** When its certificate expires, ms since the epoch. */
+  expires: number;
+}
+
+/** `removeDevice`: answered once the removal is signed, kept and on its way to every node. */
+export interface RemovedValue {
+  node: string;
+  name: string;
 }
 
 /** `stop`: answered before the daemon stops. */

@@ -9,7 +9,8 @@ import { NodeInterface } from '../../src/actors/interfaces.js';
 import { NODE_RESOURCE, formatResourceId, parseResourceId, type NodeId, type ResourceId } from '../../src/firefly/address.js';
 import { GlowError } from '../../src/firefly/errors.js';
 import { validate } from '../../src/firefly/validate.js';
-import type { ControlRequest, DaemonInfo, DownValue, PeerValue, ResourceValue, RouteValue, SpawnValue, StatusValue, TreeValue, WhoamiValue } from './control.js';
+import type { ControlRequest, DaemonInfo, DeviceValue, DownValue, PeerValue, RemovedValue, ResourceValue, RouteValue, SpawnValue, StatusValue, TreeValue, WhoamiValue } from './control.js';
+import { removeDevice } from '../../src/actors/trust/deviceRemoval.js';
 import type { Logger } from './log.js';
 import type { PersistedProcesses } from './persist.js';
 import type { LoadedDevice } from './userHome.js';
@@ -88,6 +89,8 @@ export const ControlRequestSchema = v.variant('op', [
   v.strictObject({ op: v.literal('tree'), node: v.optional(v.string()) }),
   v.strictObject({ op: v.literal('stop') }),
   v.strictObject({ op: v.literal('whoami') }),
+  v.strictObject({ op: v.literal('devices') }),
+  v.strictObject({ op: v.literal('removeDevice'), device: v.pipe(v.string(), v.minLength(1), v.maxLength(256)) }),
   v.strictObject({
     op: v.literal('stream'),
     ref,
@@ -140,6 +143,10 @@ export async function runOperation(ctx: DaemonContext, raw: unknown, aborted: Ab
       return { value: { stopping: true }, after: () => ctx.requestStop() };
     case 'whoami':
       return { value: whoami(ctx.device) };
+    case 'devices':
+      return { value: devices(ctx) };
+    case 'removeDevice':
+      return { value: removeOwnDevice(ctx, request.device) };
     case 'stream': {
       const target = resolveRef(node, request.ref);
       const rest = target.iterate(request.method, request.args ?? {}, request.credit === undefined ? {} : { credit: request.credit });
@@ -152,6 +159,42 @@ export async function runOperation(ctx: DaemonContext, raw: unknown, aborted: Ab
       return { value: undefined, stream: await openStream(formatResourceId(channel), rest) };
     }
   }
+}
+
+function devices(ctx: DaemonContext): DeviceValue[] {
+  const self = ctx.mesh.node.id;
+  return ctx.device.trust
+    .ownDevices()
+    .map((device) => ({
+      node: device.node,
+      name: device.name,
+      roles: [...device.roles],
+      self: device.node === self,
+      online: device.node === self || ctx.mesh.router.isReachable(device.node),
+      lastSeen: device.lastSeen,
+      expires: device.expires,
+    }))
+    .sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name));
+}
+
+/**
+ * Removes a device of this user, named by its node id or its (unique) name: signs the removal
+ * with the user key or, on an admin device, with this node's key; the trust store keeps it, cuts
+ * the device's links and spreads the removal to every reachable node.
+ */
+function removeOwnDevice(ctx: DaemonContext, which: string): RemovedValue {
+  const { trust, userKey } = ctx.device;
+  const matches = trust.ownDevices().filter((device) => device.node === which || device.name === which);
+  if (matches.length === 0) throw new GlowError('badarg', `no device of this user is named ${JSON.stringify(which)} (glow devices lists them)`);
+  if (matches.length > 1) throw new GlowError('badarg', `${matches.length} devices are named ${JSON.stringify(which)}: give the node id`);
+  const target = matches[0]!;
+  if (target.node === ctx.mesh.node.id) throw new GlowError('badarg', 'a device cannot remove itself: remove it from another device of the user');
+  const own = trust.certificate;
+  if (!userKey && !own.roles.includes('admin')) throw new GlowError('denied', 'this device is a member, not an admin: it cannot remove devices', { reason: 'not an admin device' });
+  const removal = userKey ? removeDevice(trust.user, target.node, Date.now(), userKey) : removeDevice(trust.user, target.node, Date.now(), ctx.mesh.identity, own);
+  trust.remove(removal);
+  ctx.log.info({ event: 'device.removed', node: target.node, name: target.name }, `removed device ${target.name} (${target.node})`);
+  return { node: target.node, name: target.name };
 }
 
 function whoami(device: LoadedDevice): WhoamiValue {

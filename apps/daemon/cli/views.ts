@@ -3,7 +3,7 @@
  * daemon that may be newer or older than this CLI, so every view reads defensively: a missing
  * field shows as `-`, an unexpected shape falls back to JSON, and nothing here throws.
  */
-import type { DownValue, PeerValue, ResourceValue, RouteValue, SpawnValue, StatusValue, WhoamiValue } from '../control.js';
+import type { DeviceValue, DownValue, PeerValue, RemovedValue, ResourceValue, RouteValue, SpawnValue, StatusValue, WhoamiValue } from '../control.js';
 import { brief, cell, duration, json, reasonText, rtt, schemaText, table } from './format.js';
 
 type Loose<T> = { [K in keyof T]?: unknown };
@@ -50,6 +50,24 @@ export function whoamiView(value: unknown): string {
     ['devices', cell(w.devices)],
     ['friends', cell(w.friends)],
   ]);
+}
+
+/** `devices`: NAME, NODE, ROLES, ONLINE, LAST SEEN (this device first, marked `*`). */
+export function devicesView(value: unknown, now = Date.now()): string {
+  const rows = list(value).map((device: Loose<DeviceValue>) => [
+    `${cell(device.name)}${device.self === true ? ' *' : ''}`,
+    cell(device.node),
+    Array.isArray(device.roles) ? device.roles.map(String).join(', ') : '-',
+    device.online === true ? 'yes' : device.online === false ? 'no' : '-',
+    device.self === true ? 'now' : typeof device.lastSeen === 'number' ? `${duration(Math.max(0, now - device.lastSeen))} ago` : '-',
+  ]);
+  return rows.length ? table(['NAME', 'NODE', 'ROLES', 'ONLINE', 'LAST SEEN'], rows) : 'no devices\n';
+}
+
+/** `devices remove`. */
+export function removedView(value: unknown): string {
+  const r = record(value) as Loose<RemovedValue>;
+  return `removed ${cell(r.name)} (${cell(r.node)}): its links are cut and every node that hears of it refuses it\n`;
 }
 
 function keyValueLines(rows: [string, string][]): string {

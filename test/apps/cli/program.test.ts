@@ -206,6 +206,11 @@ describe('glow requests and answers', () => {
       [['spawn', 'counter', '--on', DASH_NODE], { op: 'spawn', kind: 'counter', on: DASH_NODE }],
       [['ls', `glow://${DASH_NODE}`], { op: 'ls', node: DASH_NODE }],
       [['stop'], { op: 'stop' }],
+      [['whoami'], { op: 'whoami' }],
+      [['devices'], { op: 'devices' }],
+      [['devices', 'ls'], { op: 'devices' }],
+      [['devices', 'remove', 'laptop'], { op: 'removeDevice', device: 'laptop' }],
+      [['devices', 'remove', DASH_NODE], { op: 'removeDevice', device: DASH_NODE }],
     ];
     for (const [args, request] of cases) {
       const result = await glow([...args, '--home', home]);

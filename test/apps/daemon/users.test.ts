@@ -39,6 +39,29 @@ test("a daemon of another user is refused at the handshake, on both sides; the u
   expect(await stranger.op({ op: 'peers' })).toEqual([]);
 });
 
+test('glow devices lists the devices of the user; removing one cuts its links at once and it stays refused', async () => {
+  const a = await start();
+  const b = await start({ args: ['--connect', a.info.link, '--name', 'laptop'] });
+  type Device = { node: string; name: string; roles: string[]; self: boolean; online: boolean };
+  const listed = await a.until<Device[]>({ op: 'devices' }, (list) => list.some((device) => device.node === b.id && device.online));
+  expect(listed[0]).toMatchObject({ node: a.id, self: true, online: true, roles: ['admin'] });
+  expect(listed).toContainEqual(expect.objectContaining({ node: b.id, name: 'laptop', self: false, online: true, roles: ['admin'] }));
+  // A device cannot remove itself, nor a device nobody knows.
+  expect((await a.control({ op: 'removeDevice', device: a.id })).body).toMatchObject({ code: 'badarg' });
+  expect((await a.control({ op: 'removeDevice', device: 'no such device' })).body).toMatchObject({ code: 'badarg' });
+
+  const removedAt = performance.now();
+  expect(await a.op({ op: 'removeDevice', device: 'laptop' })).toEqual({ node: b.id, name: 'laptop' });
+  await a.until<{ node: string }[]>({ op: 'peers' }, (peers) => peers.length === 0, 2000);
+  const cutMs = performance.now() - removedAt;
+  console.log(`device removal: links cut after ${cutMs.toFixed(0)} ms`);
+  expect(cutMs).toBeLessThan(2000);
+  expect((await a.op<Device[]>({ op: 'devices' })).map((device) => device.node)).toEqual([a.id]);
+  // B dials again (its --connect loop): refused each time.
+  await b.waitLine((line) => line.event === 'connect.failed' && /not allowed|certificate refused/.test(String(line.error)), 10_000);
+  expect(await a.op({ op: 'peers' })).toEqual([]);
+});
+
 test('POST /api/device makes the asking tab a member device of the user, and refuses a malformed request', async () => {
   const daemon = await start();
   const tab = createIdentity();

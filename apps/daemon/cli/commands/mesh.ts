@@ -1,11 +1,12 @@
 /**
- * Commands about this daemon and the mesh around it: `status`, `whoami`, `peers`, `routes`.
+ * Commands about this daemon and the mesh around it: `status`, `whoami`, `devices`, `peers`, `routes`.
  */
 import type { Command } from 'commander';
-import { peersView, routesView, statusView, whoamiView } from '../views.js';
+import { parseNode } from '../args.js';
+import { devicesView, peersView, removedView, routesView, statusView, whoamiView } from '../views.js';
 import { clientCommand, request, type CliIo, type ClientOptions } from './common.js';
 
-/** Registers `status`, `whoami`, `peers` and `routes`. */
+/** Registers `status`, `whoami`, `devices`, `peers` and `routes`. */
 export function registerMeshCommands(program: Command, io: CliIo): void {
   clientCommand(program.command('status'))
     .description("the daemon's node id, name, addresses, uptime and counts")
@@ -17,6 +18,19 @@ export function registerMeshCommands(program: Command, io: CliIo): void {
     .description("this daemon's user and device: user id, device name, roles, certificate dates")
     .action(async (options: ClientOptions) => {
       await request(io, options, { op: 'whoami' }, whoamiView);
+    });
+
+  const devices = program.command('devices').description("this user's devices: list them, remove one");
+  clientCommand(devices.command('ls', { isDefault: true }))
+    .description("this user's devices this daemon knows: name, node id, roles, online, last seen (* marks this one)")
+    .action(async (options: ClientOptions) => {
+      await request(io, options, { op: 'devices' }, devicesView);
+    });
+  clientCommand(devices.command('remove'))
+    .description('removes a device from this user (by name or node id): its links drop and every node refuses it')
+    .argument('<device>', 'the device name or node id', parseNode)
+    .action(async (device: string, options: ClientOptions) => {
+      await request(io, options, { op: 'removeDevice', device }, removedView);
     });
 
   clientCommand(program.command('peers'))
