@@ -1,4 +1,5 @@
-import { argumentBytes, headSize, readArgument, writeHead } from '../firefly/cborHead.js';
+import { headSize, writeHead } from '../firefly/cborHead.js';
+import { FieldReader } from '../firefly/fieldReader.js';
 import type { ReceiveLimits } from '../firefly/limits.js';
 import { INFINITY } from './metric.js';
 import { SEQNO_MODULUS } from './seqno.js';
@@ -80,91 +81,6 @@ export function writeRouteBody(messages: readonly RouteMessage[]): Uint8Array | 
   return out;
 }
 
-/** Longest id: see `isIdSegment`. */
-const MAX_ID = 64;
-const CACHE_SLOTS = 4096;
-
-/**
- * Ids by their bytes. The same few thousand destinations come in on every update, and making a
- * string from bytes costs more than the rest of an entry; a shared string also costs the table
- * that keeps it nothing more. Direct-mapped and bounded: a hit is checked byte for byte, so a
- * collision only costs a miss.
- */
-const cachedBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(CACHE_SLOTS).fill(undefined);
-const cachedText: string[] = new Array<string>(CACHE_SLOTS).fill('');
-
-/** 1 for the bytes an id may hold. */
-const ID_BYTE = new Uint8Array(128);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-') ID_BYTE[c.charCodeAt(0)] = 1;
-
-/** Reads route messages in the common shape; `failed` once anything is not. */
-class Reader {
-  pos = 0;
-  failed = false;
-
-  constructor(
-    private readonly bytes: Uint8Array,
-    private readonly maxString: number,
-  ) {}
-
-  /** The argument of an item of `major` type, or -1. */
-  head(major: number): number {
-    const bytes = this.bytes;
-    const pos = this.pos;
-    if (this.failed || pos >= bytes.length || bytes[pos]! >> 5 !== major) return this.fail();
-    const extra = argumentBytes(bytes[pos]! & 31);
-    if (extra < 0 || pos + 1 + extra > bytes.length) return this.fail();
-    this.pos = pos + 1 + extra;
-    return readArgument(bytes, pos);
-  }
-
-  /** An unsigned integer at most `max`, or -1. */
-  uint(max: number): number {
-    const value = this.head(0);
-    return value <= max ? value : this.fail();
-  }
-
-  /** An id, or '' (and failed). */
-  id(): string {
-    const length = this.head(TEXT);
-    const start = this.pos;
-    const end = start + length;
-    const bytes = this.bytes;
-    if (length < 1 || length > MAX_ID || length > this.maxString || end > bytes.length) {
-      this.fail();
-      return '';
-    }
-    this.pos = end;
-    let h = Math.imul(0x811c9dc5 ^ length, 0x01000193);
-    for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-    const slot = (h ^ (h >>> 15)) & (CACHE_SLOTS - 1);
-    const hit = cachedBytes[slot];
-    if (hit !== undefined && hit.length === length) {
-      let i = 0;
-      while (i < length && hit[i] === bytes[start + i]) i++;
-      if (i === length) return cachedText[slot]!;
-    }
-    const own = new Uint8Array(length);
-    for (let i = 0; i < length; i++) {
-      const byte = bytes[start + i]!;
-      if (byte > 0x7f || ID_BYTE[byte] === 0) {
-        this.fail();
-        return '';
-      }
-      own[i] = byte;
-    }
-    const text = String.fromCharCode.apply(null, own as unknown as number[]);
-    cachedBytes[slot] = own;
-    cachedText[slot] = text;
-    return text;
-  }
-
-  fail(): -1 {
-    this.failed = true;
-    return -1;
-  }
-}
-
 /**
  * Decodes a route body in the common shape — known message types, ids, integers in range,
  * within `limits` — or answers undefined, for the general path to decode or reject. Throws
@@ -172,7 +88,7 @@ class Reader {
  */
 export function readRouteBody(body: Uint8Array, limits: ReceiveLimits, maxMessages: number): RouteMessage[] | undefined {
   if (body.length > limits.maxPacketBytes || limits.maxDepth < 2) return undefined;
-  const reader = new Reader(body, limits.maxStringBytes);
+  const reader = new FieldReader(body, limits.maxStringBytes);
   const count = reader.head(ARRAY);
   // Every message takes at least three bytes: a count beyond that is a lie the general path rejects.
   if (count < 0 || count > maxMessages || count * 3 > body.length) return undefined;
@@ -181,7 +97,7 @@ export function readRouteBody(body: Uint8Array, limits: ReceiveLimits, maxMessag
     const length = reader.head(ARRAY);
     const type = reader.uint(255);
     if (type === UPDATE && length === 5) {
-      const destination = reader.id();
+      const destination = reader.text(true);
       const seqno = reader.uint(SEQNO_MODULUS - 1);
       const metric = reader.uint(INFINITY);
       const hops = reader.uint(255);
@@ -190,9 +106,9 @@ export function readRouteBody(body: Uint8Array, limits: ReceiveLimits, maxMessag
       if (reader.pos < body.length && body[reader.pos] === NULL) {
         reader.pos++;
         messages[i] = { type: 'request', destination: null };
-      } else messages[i] = { type: 'request', destination: reader.id() };
+      } else messages[i] = { type: 'request', destination: reader.text(true) };
     } else if (type === SEQNO && length === 4) {
-      const destination = reader.id();
+      const destination = reader.text(true);
       const seqno = reader.uint(SEQNO_MODULUS - 1);
       const hopCount = reader.uint(255);
       messages[i] = { type: 'seqno', destination, seqno, hopCount };
