@@ -1,6 +1,7 @@
 import { decodeValue, encodeValue } from '../firefly/codec.js';
 import { errorToWire, GlowError, toGlowError } from '../firefly/errors.js';
 import type { NodeId, ResourceId } from '../firefly/address.js';
+import type { InterfaceDef } from '../firefly/idl.js';
 import type { ReceiveLimits } from '../firefly/limits.js';
 import { decodePacket, PacketKind, PacketRejection, type Packet } from '../firefly/packet.js';
 import type { Cell } from './cell.js';
@@ -104,7 +105,7 @@ export class Door {
   private admit(packet: Packet, action: PeerAction): boolean {
     const policy = this.host.policy;
     if (!policy) return true;
-    const request: PeerRequest = { from: packet.src.node, caller: packet.src, target: packet.dst, action, member: packet.method };
+    const request = new DoorRequest(packet, action, this.host.cell(packet.dst.local)?.iface, this.host.limits);
     let verdict: typeof ADMIT | Denial;
     try {
       verdict = policy(request);
@@ -202,6 +203,41 @@ export class Door {
       this.watched.delete(key);
       this.host.signals.demonitor(local);
     }
+  }
+}
+
+/** A request as the policy sees it; its arguments are decoded only if the policy asks. */
+class DoorRequest implements PeerRequest {
+  readonly from: NodeId;
+  readonly caller: ResourceId;
+  readonly target: ResourceId;
+  readonly member: string;
+  private decoded?: { value: unknown };
+
+  constructor(
+    private readonly packet: Packet,
+    readonly action: PeerAction,
+    readonly iface: InterfaceDef | undefined,
+    private readonly limits: ReceiveLimits,
+  ) {
+    this.from = packet.src.node;
+    this.caller = packet.src;
+    this.target = packet.dst;
+    this.member = packet.method;
+  }
+
+  args(): unknown {
+    if (this.action !== 'call' && this.action !== 'cast' && this.action !== 'stream') return undefined;
+    if (!this.decoded) {
+      try {
+        const value = decodeValue(this.packet.body, this.limits);
+        // A stream's body is [args, initial credit].
+        this.decoded = { value: this.action === 'stream' ? (Array.isArray(value) ? value[0] : undefined) : value };
+      } catch {
+        this.decoded = { value: undefined };
+      }
+    }
+    return this.decoded.value;
   }
 }
 

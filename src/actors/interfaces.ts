@@ -35,8 +35,8 @@ export const ProcessInfoSchema: v.GenericSchema<ProcessInfo> = v.object({
 
 /** Members every process answers. Kinds that add members declare them with {@link processInterface}. */
 export const processMembers = {
-  info: method(v.object({}), ProcessInfoSchema, { description: 'what this process is and the tree of what it owns' }),
-  resources: method(v.object({}), v.array(ResourceSummarySchema), { description: 'the resources this process owns' }),
+  info: method(v.object({}), ProcessInfoSchema, { description: 'what this process is and the tree of what it owns', access: 'read' }),
+  resources: method(v.object({}), v.array(ResourceSummarySchema), { description: 'the resources this process owns', access: 'read' }),
   terminate: method(
     v.object({ reason: v.optional(v.picklist(['normal', 'shutdown'])) }),
     v.object({ terminated: v.boolean() }),

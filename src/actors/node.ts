@@ -156,7 +156,7 @@ export class Node {
       remote: this.remote,
       streams: this.streams,
       castFailed: (target, error) => this.castFailed(target, error),
-      policy: options.policy ?? (options.trust ? trustPolicy(options.trust) : undefined),
+      policy: options.policy ?? (options.trust ? trustPolicy(options.trust, (name) => this.directory.whereis(name)) : undefined),
     });
     this.processHost = {
       node: this,

@@ -1,4 +1,5 @@
 import type { NodeId, ResourceId } from '../firefly/address.js';
+import type { InterfaceDef } from '../firefly/idl.js';
 
 /** What a peer can ask of a node's resources. */
 export type PeerAction = 'call' | 'cast' | 'stream' | 'monitor' | 'link' | 'unlink' | 'exit';
@@ -14,6 +15,14 @@ export interface PeerRequest {
   readonly action: PeerAction;
   /** The member called, cast to or streamed; the signal's name for signals. */
   readonly member: string;
+  /** The target's interface, when the target is a resource of this node. */
+  readonly iface?: InterfaceDef;
+  /**
+   * The request's arguments, decoded on first use (undefined for signals and for a body that
+   * does not decode, which the door refuses anyway). Policies that judge by arguments — a grant
+   * limited to a path — read them; the others never pay for a decode.
+   */
+  args(): unknown;
 }
 
 /** The verdict that admits a request. */

@@ -17,6 +17,8 @@ export interface MethodSpec<A extends Schema = Schema, R extends Schema = Schema
   /** Validate the handler's result against `result` before replying (off by default: it costs a validation per call). */
   readonly validateResult: boolean;
   readonly description?: string;
+  readonly access?: MemberAccessLevel;
+  readonly paths?: readonly string[];
 }
 
 /** A one-way member: `args`, no reply. */
@@ -24,6 +26,8 @@ export interface CastSpec<A extends Schema = Schema> {
   readonly kind: 'cast';
   readonly args: A;
   readonly description?: string;
+  readonly access?: MemberAccessLevel;
+  readonly paths?: readonly string[];
 }
 
 /** A server stream: `args → item*`, with credit-based flow control. */
@@ -32,6 +36,8 @@ export interface StreamSpec<A extends Schema = Schema, I extends Schema = Schema
   readonly args: A;
   readonly item: I;
   readonly description?: string;
+  readonly access?: MemberAccessLevel;
+  readonly paths?: readonly string[];
 }
 
 /** Any member of an interface. */
@@ -46,10 +52,27 @@ export interface InterfaceDef<Id extends string = string, M extends Members = Me
   readonly members: M;
 }
 
+/**
+ * What a member does to its resource, for grants: `read` members only look (a read grant allows
+ * them), `write` members change something (the default: a member not marked is never read-only).
+ */
+export type MemberAccessLevel = 'read' | 'write';
+
 /** Options of a member declaration. */
 export interface MemberOptions {
   /** Human description, exported by `describe`. */
   description?: string;
+  /**
+   * Whether the member only reads (see {@link MemberAccessLevel}).
+   * @default 'write'
+   */
+  access?: MemberAccessLevel;
+  /**
+   * Argument fields that are paths inside the resource, for grants limited to a path prefix
+   * (`['path']`, `['from', 'to']`).
+   * @default none
+   */
+  paths?: readonly string[];
   /**
    * Methods only: validate results against the result schema before replying.
    * @default false
@@ -57,19 +80,23 @@ export interface MemberOptions {
   validateResult?: boolean;
 }
 
+function grantOptions(options: MemberOptions): { access?: MemberAccessLevel; paths?: readonly string[] } {
+  return { ...(options.access ? { access: options.access } : {}), ...(options.paths ? { paths: [...options.paths] } : {}) };
+}
+
 /** Declares a method. */
 export function method<A extends Schema, R extends Schema>(args: A, result: R, options: MemberOptions = {}): MethodSpec<A, R> {
-  return { kind: 'method', args, result, validateResult: options.validateResult ?? false, description: options.description };
+  return { kind: 'method', args, result, validateResult: options.validateResult ?? false, description: options.description, ...grantOptions(options) };
 }
 
 /** Declares a cast (one-way message). */
 export function cast<A extends Schema>(args: A, options: MemberOptions = {}): CastSpec<A> {
-  return { kind: 'cast', args, description: options.description };
+  return { kind: 'cast', args, description: options.description, ...grantOptions(options) };
 }
 
 /** Declares a server stream. */
 export function stream<A extends Schema, I extends Schema>(args: A, item: I, options: MemberOptions = {}): StreamSpec<A, I> {
-  return { kind: 'stream', args, item, description: options.description };
+  return { kind: 'stream', args, item, description: options.description, ...grantOptions(options) };
 }
 
 /** Member names every resource answers itself; an interface may not declare them. */

@@ -54,12 +54,17 @@ function pair(policy?: PeerPolicy) {
 
 /** A policy that records what it is asked and refuses `refused` actions. */
 function recording(refused: PeerRequest['action'][] = []) {
-  const asked: PeerRequest[] = [];
+  const asked: Pick<PeerRequest, 'from' | 'caller' | 'target' | 'action' | 'member'>[] = [];
+  const args: unknown[] = [];
+  const interfaces: (string | undefined)[] = [];
   const policy: PeerPolicy = (request) => {
-    asked.push(request);
+    const { from, caller, target, action, member } = request;
+    asked.push({ from, caller, target, action, member });
+    args.push(request.args());
+    interfaces.push(request.iface?.id);
     return refused.includes(request.action) ? deny(`no ${request.action} for ${request.from}`) : ADMIT;
   };
-  return { asked, policy };
+  return { asked, args, interfaces, policy };
 }
 
 const Linker = defineInterface('test.Linker/1', { link: method(v.object({ to: v.string() }), v.boolean()) });
@@ -91,7 +96,7 @@ test('admits every request when the node has no policy', async () => {
 });
 
 test('asks the policy once per request, with the sending node, the caller, the target, the action and the member', async () => {
-  const { asked, policy } = recording();
+  const { asked, args, interfaces, policy } = recording();
   const { peer, vault, remote } = pair(policy);
   await within(remote.call('open', {}));
   remote.cast('note', { text: 'hi' });
@@ -106,6 +111,9 @@ test('asks the policy once per request, with the sending node, the caller, the t
     { from: 'peer', caller: { node: 'peer', local: 'node' }, target: vault.id, action: 'stream', member: 'items' },
     { from: 'peer', caller: { node: 'peer', local: 'node' }, target: vault.id, action: 'monitor', member: 'monitor' },
   ]);
+  // The policy may read the arguments (decoded when asked) and the target's interface; signals have none.
+  expect(args.slice(0, 4)).toEqual([{}, { text: 'hi' }, {}, undefined]);
+  expect(interfaces.slice(0, 4)).toEqual(Array(4).fill(Vault.id));
   peer.exit(vault, 'normal', watcher.ref.id);
   await until(() => asked.length >= 5);
   expect(asked[4]).toEqual({ from: 'peer', caller: watcher.ref.id, target: vault.id, action: 'exit', member: 'exit' });

@@ -2,6 +2,9 @@ import type { NodeId } from '../../firefly/address.js';
 import { GlowError } from '../../firefly/errors.js';
 import { isDevice, verifyCertificate, type Device, type DeviceCertificate, type UserId } from '../../transport/certificate.js';
 import { verifyRemoval, type DeviceRemoval } from './deviceRemoval.js';
+import type { Grant } from './grant.js';
+import type { GrantRevocation } from './grantRevocation.js';
+import { Grants } from './grants.js';
 
 /** How a node stands to this one. */
 export type Relation = 'self' | 'own' | 'friend' | 'stranger';
@@ -28,6 +31,16 @@ export interface TrustOptions {
    */
   removals?: Iterable<DeviceRemoval>;
   /**
+   * Grants given and received, kept from an earlier run (checked again; invalid ones are dropped).
+   * @default none
+   */
+  grants?: Iterable<Grant>;
+  /**
+   * Revocations of grants, kept from an earlier run (checked again).
+   * @default none
+   */
+  revocations?: Iterable<GrantRevocation>;
+  /**
    * Wall clock (ms since the epoch) against which certificates are checked.
    * @default Date.now
    */
@@ -41,6 +54,8 @@ export interface TrustOptions {
  */
 export class Trust {
   readonly user: UserId;
+  /** The grants this node holds: given by its user, to its user, and delegated from them. */
+  readonly grants: Grants;
   private own: DeviceCertificate;
   private readonly now: () => number;
   private readonly devices = new Map<NodeId, KnownDevice>();
@@ -57,6 +72,15 @@ export class Trust {
     for (const friend of options.friends ?? []) this.friends.set(friend.user, { handle: friend.handle });
     for (const removal of options.removals ?? []) if (verifyRemoval(removal, this.now()) === true && removal.user === this.user) this.removals.set(removal.node, removal);
     this.devices.set(own.node, { ...own, certificate: options.certificate, lastSeen: this.now() });
+    this.grants = new Grants({ user: this.user, now: this.now, isRemoved: (node) => this.isRemoved(node) });
+    for (const revocation of options.revocations ?? []) {
+      try {
+        this.grants.revoke(revocation);
+      } catch {
+        // A stored revocation that no longer verifies (its signer removed since) is dropped.
+      }
+    }
+    for (const grant of options.grants ?? []) this.grants.add(grant);
   }
 
   /** This node's certificate (presented in every handshake). */
@@ -160,10 +184,11 @@ export class Trust {
    * or is about another user's device.
    */
   remove(removal: DeviceRemoval): boolean {
+    // Every node passes a new removal on to every other: the copies after the first cost a lookup.
+    if (this.removals.has(removal.node)) return false;
     const verdict = verifyRemoval(removal, this.now());
     if (verdict !== true) throw new GlowError('denied', `device removal refused: ${verdict.refused}`);
     if (removal.user !== this.user && !this.friends.has(removal.user)) throw new GlowError('denied', 'device removal refused: not about a device of this user or a friend');
-    if (this.removals.has(removal.node)) return false;
     this.removals.set(removal.node, removal);
     this.devices.delete(removal.node);
     this.emit({ type: 'removed', removal });

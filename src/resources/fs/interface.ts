@@ -142,28 +142,31 @@ export type VersionEntry = v.InferOutput<typeof VersionEntrySchema>;
 /** `config`'s answer: how this export behaves. */
 export type FsConfig = v.InferOutput<typeof FsConfigSchema>;
 
+/** The path argument of most members: a grant on a path prefix checks it. */
+const PATH = ['path'];
+
 /** `glow.FileSystem/1`: a directory tree exported as a resource. */
 export const FileSystemInterface = processInterface('glow.FileSystem/1', {
-  config: method(v.object({}), FsConfigSchema, { description: 'whether the export is read-only, the chunk limit, the retention' }),
-  stat: method(v.object({ path }), FileStatSchema, { description: 'type, size, mtime and content version (SHA-256) of a path' }),
+  config: method(v.object({}), FsConfigSchema, { access: 'read', description: 'whether the export is read-only, the chunk limit, the retention' }),
+  stat: method(v.object({ path }), FileStatSchema, { access: 'read', paths: PATH, description: 'type, size, mtime and content version (SHA-256) of a path' }),
   list: method(
     v.object({ path, after: v.optional(v.string()), limit: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(10_000))) }),
     ListResultSchema,
-    { description: 'the entries of a directory sorted by name, from after `after`, at most `limit` (default 1000)' },
+    { access: 'read', paths: PATH, description: 'the entries of a directory sorted by name, from after `after`, at most `limit` (default 1000)' },
   ),
   read: method(v.object({ path, offset: v.optional(offset), length: v.optional(chunkLength), ifVersion: v.optional(version) }), bytes, {
-    description: 'up to `length` bytes (≤ 1 MiB, default 1 MiB) from `offset`; fewer at the end of the file',
+    access: 'read', paths: PATH, description: 'up to `length` bytes (≤ 1 MiB, default 1 MiB) from `offset`; fewer at the end of the file',
   }),
   readStream: stream(
     v.object({ path, from: v.optional(offset), length: v.optional(offset), chunkSize: v.optional(chunkLength), ifVersion: v.optional(version) }),
     ReadChunkSchema,
-    { description: 'the file from byte `from` (for `length` bytes, or to the end) in chunks of `chunkSize` (default 256 KiB)' },
+    { access: 'read', paths: PATH, description: 'the file from byte `from` (for `length` bytes, or to the end) in chunks of `chunkSize` (default 256 KiB)' },
   ),
   write: method(v.object({ path, data: chunk, ifVersion }), FileStatSchema, {
-    description: 'replaces the file atomically with `data` (≤ 1 MiB); `ifVersion` refuses a stale write',
+    paths: PATH, description: 'replaces the file atomically with `data` (≤ 1 MiB); `ifVersion` refuses a stale write',
   }),
   beginWrite: method(v.object({ path, ifVersion }), v.object({ uploadId: v.string() }), {
-    description: 'starts an upload to a temporary file; nothing is visible until commitWrite',
+    paths: PATH, description: 'starts an upload to a temporary file; nothing is visible until commitWrite',
   }),
   writeChunk: method(v.object({ uploadId, offset, data: chunk }), v.object({ received: v.number() }), {
     description: 'writes `data` at `offset` of the upload (no gaps: offset ≤ bytes received)',
@@ -172,18 +175,18 @@ export const FileSystemInterface = processInterface('glow.FileSystem/1', {
     description: 'replaces the file with the upload atomically, checking `ifVersion` again',
   }),
   abortWrite: method(v.object({ uploadId }), v.object({ aborted: v.boolean() }), { description: 'drops an upload' }),
-  mkdir: method(v.object({ path, parents: v.optional(v.boolean()) }), FileStatSchema, { description: 'creates a directory' }),
+  mkdir: method(v.object({ path, parents: v.optional(v.boolean()) }), FileStatSchema, { paths: PATH, description: 'creates a directory' }),
   remove: method(v.object({ path, recursive: v.optional(v.boolean()) }), v.object({ removed: v.number() }), {
-    description: 'removes a file, or a directory (non-empty only with `recursive`); file contents are kept as versions',
+    paths: PATH, description: 'removes a file, or a directory (non-empty only with `recursive`); file contents are kept as versions',
   }),
   rename: method(v.object({ from: path, to: path, overwrite: v.optional(v.boolean()) }), FileStatSchema, {
-    description: 'moves a file or directory; an overwritten file is kept as a version',
+    paths: ['from', 'to'], description: 'moves a file or directory; an overwritten file is kept as a version',
   }),
   watch: stream(v.object({ path, recursive: v.optional(v.boolean()) }), ChangeEventSchema, {
-    description: 'changes under a path, as the OS reports them, until the consumer cancels',
+    access: 'read', paths: PATH, description: 'changes under a path, as the OS reports them, until the consumer cancels',
   }),
-  versions: method(v.object({ path }), v.array(VersionEntrySchema), { description: 'previous contents of a path, newest first' }),
+  versions: method(v.object({ path }), v.array(VersionEntrySchema), { access: 'read', paths: PATH, description: 'previous contents of a path, newest first' }),
   restore: method(v.object({ path, version }), FileStatSchema, {
-    description: 'writes a previous content back (the current one is kept as a version)',
+    paths: PATH, description: 'writes a previous content back (the current one is kept as a version)',
   }),
 });

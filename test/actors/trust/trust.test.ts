@@ -3,62 +3,20 @@
  * friends' devices, every request from a peer judged at the door by who sent it, certificates
  * spread to nodes that are not neighbours, removed devices cut off everywhere.
  */
-import * as v from 'valibot';
-import { defineInterface, method, type NodeIdentity } from '../../src/index.js';
-import { Mesh } from '../../src/actors/mesh.js';
-import { removeDevice } from '../../src/actors/trust/deviceRemoval.js';
-import { Trust } from '../../src/actors/trust/trust.js';
-import { issueCertificate, type DeviceRole } from '../../src/transport/certificate.js';
-import { createIdentity } from '../../src/transport/identity.js';
-import { memoryLinkPair } from '../../src/transport/memory.js';
-import { memoryChannelPair } from '../../src/transport/memoryChannel.js';
-import { rejection, within } from './helpers.js';
-import { waitFor } from '../helpers/waitFor.js';
+import { Mesh } from '../../../src/actors/mesh.js';
+import { removeDevice } from '../../../src/actors/trust/deviceRemoval.js';
+import { createIdentity } from '../../../src/transport/identity.js';
+import { memoryLinkPair } from '../../../src/transport/memory.js';
+import { memoryChannelPair } from '../../../src/transport/memoryChannel.js';
+import { rejection, within } from '../helpers.js';
+import { waitFor } from '../../helpers/waitFor.js';
+import { link, reachable, Safe, useDevices, user } from './helpers.js';
 
-const Safe = defineInterface('test.Safe/1', { open: method(v.object({}), v.string()) });
-const DAY = 86_400_000;
-
+const device = useDevices();
 const meshes: Mesh[] = [];
 afterEach(async () => {
   await Promise.all(meshes.splice(0).map((mesh) => mesh.close()));
 });
-
-/** A user: a key that certifies devices. */
-function user() {
-  const key = createIdentity();
-  return {
-    key,
-    id: key.id,
-    certify(node: NodeIdentity, name: string, roles: DeviceRole[] = ['member']) {
-      return issueCertificate({ user: key.id, node: node.id, name, roles, issued: Date.now() - 1000, expires: Date.now() + DAY }, key);
-    },
-  };
-}
-
-type User = ReturnType<typeof user>;
-
-/** A device of `owner` (a mesh whose node belongs to the user), friends with `friends`, holding a safe. */
-function device(owner: User, name: string, options: { friends?: User[]; roles?: DeviceRole[] } = {}) {
-  const identity = createIdentity();
-  const certificate = owner.certify(identity, name, options.roles);
-  const trust = new Trust({ certificate, friends: (options.friends ?? []).map((friend) => ({ user: friend.id })) });
-  const mesh = new Mesh({ identity, trust, router: { updateInterval: 500, grace: 100 } });
-  meshes.push(mesh);
-  const safe = mesh.node.spawnResource({ iface: Safe, handlers: { open: () => `${name}'s gold` } });
-  return { mesh, trust, safe, identity, certificate, name };
-}
-
-type Device = ReturnType<typeof device>;
-
-/** Links two devices over memory channels, through the real handshake. */
-async function link(a: Device, b: Device): Promise<void> {
-  const [channelA, channelB] = memoryChannelPair();
-  await Promise.all([a.mesh.linkChannel(channelA, b.mesh.id), b.mesh.linkChannel(channelB, a.mesh.id)]);
-}
-
-async function reachable(a: Device, b: Device): Promise<void> {
-  await waitFor(() => a.mesh.router.isReachable(b.mesh.id) && b.mesh.router.isReachable(a.mesh.id), 5000, `${a.name} and ${b.name} to reach each other`);
-}
 
 test("a user's devices link, know each other, and reach each other's resources", async () => {
   const alice = user();
