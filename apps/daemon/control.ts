@@ -46,6 +46,12 @@ export interface DaemonInfo {
  * | `whoami` | {@link WhoamiValue} |
  * | `devices` | {@link DeviceValue}[]: this user's devices this node knows |
  * | `removeDevice` | {@link RemovedValue}: the device (name or node id) is removed from the user |
+ * | `friends` | {@link FriendValue}[]: the users whose devices may link to this user's |
+ * | `addFriend` | {@link FriendValue}: `user` (with an optional `handle`) is a friend now |
+ * | `removeFriend` | {@link FriendValue}: the friend (user id or handle) is not one any more |
+ * | `share` | {@link GrantValue}: the grant signed, kept and spread |
+ * | `grants` | {@link GrantValue}[]: grants given by this user and given to it |
+ * | `revoke` | {@link GrantValue}: the grant (id or a unique prefix) is revoked everywhere |
  * | `stream` | not one value: newline-delimited JSON (`application/x-ndjson`), see {@link StreamLine} |
  * | `subscribe` | like `stream`: a channel's items (`{offset, message, dropped?, gap?}`), through this node's relay |
  */
@@ -64,6 +70,12 @@ export type ControlRequest =
   | { op: 'whoami' }
   | { op: 'devices' }
   | { op: 'removeDevice'; device: string }
+  | { op: 'friends' }
+  | { op: 'addFriend'; user: string; handle?: string }
+  | { op: 'removeFriend'; user: string }
+  | { op: 'share'; ref: string; with: string; access?: 'read' | 'write'; methods?: string[]; expires?: number; delegate?: boolean }
+  | { op: 'grants' }
+  | { op: 'revoke'; grant: string }
   | { op: 'stream'; ref: string; method: string; args?: unknown; credit?: number }
   | { op: 'subscribe'; channel: string; from?: number; policy?: 'block' | 'dropOldest' };
 
@@ -113,6 +125,37 @@ export interface ResourceValue {
   interface: string;
   owner?: string;
   name?: string;
+}
+
+/** A friend, as `friends` lists them. */
+export interface FriendValue {
+  user: string;
+  handle?: string;
+  /** Their devices this node knows, and how many of those it reaches now. */
+  devices: number;
+  online: number;
+}
+
+/** A grant, as `grants`, `share` and `revoke` show it. */
+export interface GrantValue {
+  id: string;
+  /** `given` by this user, or `received` from another. */
+  direction: 'given' | 'received';
+  /** The other user: the audience of a given grant, the issuer of a received one. */
+  user: string;
+  handle?: string;
+  /** Set when the grant is for one device of that user. */
+  device?: string;
+  /** What it is about: a name or resource id, and the path in it. */
+  subject: string;
+  /** `read`, `write` and method names. */
+  abilities: string[];
+  /** ms since the epoch (the earliest expiry along its chain). */
+  expires: number;
+  delegate: boolean;
+  /** The grant it was delegated from. */
+  parent?: string;
+  revoked: boolean;
 }
 
 /** `monitor` answers when the resource ends (or `timeout` fails first). */

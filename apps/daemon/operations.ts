@@ -15,6 +15,7 @@ import type { Logger } from './log.js';
 import type { PersistedProcesses } from './persist.js';
 import type { LoadedDevice } from './userHome.js';
 import { checkNodeId, resolveRef } from './refs.js';
+import { addFriend, friends, grantList, removeFriend, revoke, share as shareGrant } from './sharing.js';
 import { resolveChannel, subscribeChannel } from '../../src/resources/channel/index.js';
 
 /** What the operations need from the daemon. */
@@ -91,6 +92,20 @@ export const ControlRequestSchema = v.variant('op', [
   v.strictObject({ op: v.literal('whoami') }),
   v.strictObject({ op: v.literal('devices') }),
   v.strictObject({ op: v.literal('removeDevice'), device: v.pipe(v.string(), v.minLength(1), v.maxLength(256)) }),
+  v.strictObject({ op: v.literal('friends') }),
+  v.strictObject({ op: v.literal('addFriend'), user: v.pipe(v.string(), v.maxLength(256)), handle: v.optional(v.pipe(v.string(), v.maxLength(64))) }),
+  v.strictObject({ op: v.literal('removeFriend'), user: v.pipe(v.string(), v.minLength(1), v.maxLength(256)) }),
+  v.strictObject({
+    op: v.literal('share'),
+    ref,
+    with: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+    access: v.optional(v.picklist(['read', 'write'])),
+    methods: v.optional(v.pipe(v.array(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a method name'))), v.maxLength(64))),
+    expires: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1000), v.maxValue(10 * 365 * 24 * 3600_000))),
+    delegate: v.optional(v.boolean()),
+  }),
+  v.strictObject({ op: v.literal('grants') }),
+  v.strictObject({ op: v.literal('revoke'), grant: v.pipe(v.string(), v.minLength(4), v.maxLength(64)) }),
   v.strictObject({
     op: v.literal('stream'),
     ref,
@@ -145,6 +160,20 @@ export async function runOperation(ctx: DaemonContext, raw: unknown, aborted: Ab
       return { value: whoami(ctx.device) };
     case 'devices':
       return { value: devices(ctx) };
+    case 'friends':
+      return { value: friends(ctx.device.trust, (peer) => mesh.router.isReachable(peer)) };
+    case 'addFriend':
+      return { value: addFriend(ctx.device.trust, request.user, request.handle) };
+    case 'removeFriend':
+      return { value: removeFriend(ctx.device.trust, request.user) };
+    case 'share': {
+      const { op: _op, ...share } = request;
+      return { value: shareGrant(node, mesh.identity, ctx.device, share) };
+    }
+    case 'grants':
+      return { value: grantList(ctx.device.trust) };
+    case 'revoke':
+      return { value: revoke(mesh.identity, ctx.device, request.grant) };
     case 'removeDevice':
       return { value: removeOwnDevice(ctx, request.device) };
     case 'stream': {

@@ -5,13 +5,15 @@
  * admin device of it, with no questions asked: one device works alone. A device paired later
  * (`glow join`) has a certificate and no user key. Every start checks the certificate against the
  * node key, renews it when it gets old and the user key is here, and loads the friends and
- * removals of `trust.json` into the node's {@link Trust}, which writes them back on every change.
+ * removals, grants and revocations of `trust.json` into the node's {@link Trust}, which writes them back on every change.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../../src/firefly/errors.js';
 import { Trust } from '../../src/actors/trust/trust.js';
 import { decodeRemoval, encodeRemoval, type DeviceRemoval } from '../../src/actors/trust/deviceRemoval.js';
+import { decodeGrant, encodeGrant, type Grant } from '../../src/actors/trust/grant.js';
+import { decodeRevocation, encodeRevocation, type GrantRevocation } from '../../src/actors/trust/grantRevocation.js';
 import { fromBase64url, toBase64url } from '../../src/transport/base64url.js';
 import {
   decodeCertificate,
@@ -52,6 +54,10 @@ interface TrustFile {
   friends: { user: UserId; handle?: string }[];
   /** base64url of each signed removal (deviceRemoval.ts). */
   removals: string[];
+  /** base64url of each grant given, received or delegated from ours (grant.ts); absent before grants. */
+  grants?: string[];
+  /** base64url of each grant revocation (grantRevocation.ts). */
+  revocations?: string[];
 }
 
 /**
@@ -81,7 +87,7 @@ export async function loadDevice(home: string, identity: NodeIdentity, name: str
     certified = true;
   }
   const saved = await readTrustFile(join(home, HOME_FILES.trust));
-  const trust = new Trust({ certificate: certificate!, friends: saved.friends, removals: saved.removals });
+  const trust = new Trust({ certificate: certificate!, ...saved });
   // Written in order, one at a time: the file always holds the latest state that reached disk.
   let writing = Promise.resolve();
   trust.onChange((event) => {
@@ -90,6 +96,9 @@ export async function loadDevice(home: string, identity: NodeIdentity, name: str
     } else if (event.type !== 'device') {
       writing = writing.then(() => writeTrustFile(join(home, HOME_FILES.trust), trust)).catch(onWriteError);
     }
+  });
+  trust.grants.onChange(() => {
+    writing = writing.then(() => writeTrustFile(join(home, HOME_FILES.trust), trust)).catch(onWriteError);
   });
   return { trust, userKey, userCreated: user?.created ?? false, certified, ...(user?.warning ? { warning: user.warning } : {}) };
 }
@@ -119,35 +128,46 @@ async function writeCertificate(file: string, certificate: DeviceCertificate): P
   }
 }
 
-async function readTrustFile(file: string): Promise<{ friends: TrustFile['friends']; removals: DeviceRemoval[] }> {
+/** Decodes each base64url entry with `decode`, dropping what does not decode (the trust store verifies the rest). */
+function decodeAll<T>(entries: unknown, decode: (bytes: Uint8Array) => T): T[] {
+  if (!Array.isArray(entries)) return [];
+  return entries.flatMap((encoded) => {
+    const bytes = typeof encoded === 'string' ? fromBase64url(encoded) : undefined;
+    if (!bytes) return [];
+    try {
+      return [decode(bytes)];
+    } catch {
+      return [];
+    }
+  });
+}
+
+async function readTrustFile(file: string): Promise<{ friends: TrustFile['friends']; removals: DeviceRemoval[]; grants: Grant[]; revocations: GrantRevocation[] }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { friends: [], removals: [] };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { friends: [], removals: [], grants: [], revocations: [] };
     throw new DaemonError('home', `cannot read ${file}: ${errorMessage(error)}`);
   }
   try {
     const parsed = JSON.parse(text) as Partial<TrustFile>;
     if (parsed.version !== 1 || !Array.isArray(parsed.friends) || !Array.isArray(parsed.removals)) throw new Error('not a version 1 trust file');
     const friends = parsed.friends.filter((f): f is TrustFile['friends'][number] => typeof f?.user === 'string');
-    // The Trust store verifies each removal's signature and drops what does not verify.
-    const removals = parsed.removals.flatMap((encoded) => {
-      const bytes = typeof encoded === 'string' ? fromBase64url(encoded) : undefined;
-      if (!bytes) return [];
-      try {
-        return [decodeRemoval(bytes)];
-      } catch {
-        return [];
-      }
-    });
-    return { friends, removals };
+    // The Trust store verifies each signature and drops what does not verify.
+    return { friends, removals: decodeAll(parsed.removals, decodeRemoval), grants: decodeAll(parsed.grants, decodeGrant), revocations: decodeAll(parsed.revocations, decodeRevocation) };
   } catch (error) {
     throw new DaemonError('home', `${file} is damaged (${errorMessage(error)}); it was left untouched`);
   }
 }
 
 async function writeTrustFile(file: string, trust: Trust): Promise<void> {
-  const contents: TrustFile = { version: 1, friends: trust.friendList(), removals: trust.removalList().map((removal) => toBase64url(encodeRemoval(removal))) };
+  const contents: TrustFile = {
+    version: 1,
+    friends: trust.friendList(),
+    removals: trust.removalList().map((removal) => toBase64url(encodeRemoval(removal))),
+    grants: trust.grants.list().map((held) => toBase64url(encodeGrant(held.grant))),
+    revocations: trust.grants.revocations().map((revocation) => toBase64url(encodeRevocation(revocation))),
+  };
   await writeFileAtomic(file, `${JSON.stringify(contents, null, 2)}\n`, 0o600);
 }

@@ -68,8 +68,13 @@ export class Mesh {
     });
     // A device its user removed is cut off at once, wherever it is linked to us.
     node.trust?.onChange((event) => {
-      if (event.type !== 'removed') return;
-      for (const link of [...this.links]) if (link.remote === event.removal.node) link.close(`${CloseReason.denied}: device removed by its user`);
+      if (event.type === 'removed') {
+        for (const link of [...this.links]) if (link.remote === event.removal.node) link.close(`${CloseReason.denied}: device removed by its user`);
+      } else if (event.type === 'friends') {
+        // A friend no more: their devices' links end now, not at their next dial.
+        const trust = node.trust!;
+        for (const link of [...this.links]) if (trust.relationOf(link.device) === 'stranger') link.close(`${CloseReason.denied}: ${Refusal.notAllowed}`);
+      }
     });
   }
 

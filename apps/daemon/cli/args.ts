@@ -37,6 +37,15 @@ export function parseMilliseconds(text: string): number {
   return value;
 }
 
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/** Parses a human duration (`90s`, `10m`, `12h`, `7d`, `2w`) into milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d{1,6})([smhdw])$/.exec(text);
+  if (!match || Number(match[1]) === 0) throw new InvalidArgumentError(`expected a duration such as 10m, 12h or 7d, got ${JSON.stringify(text)}`);
+  return Number(match[1]) * UNITS[match[2]!]!;
+}
+
 /** Parses a count or an offset: a non-negative integer. */
 export function parseCount(text: string): number {
   const value = Number(text);

@@ -14,6 +14,7 @@ import type { CliIo } from './commands/common.js';
 import { registerMeshCommands } from './commands/mesh.js';
 import { registerProcessCommands } from './commands/processes.js';
 import { registerResourceCommands } from './commands/resources.js';
+import { registerSharingCommands } from './commands/sharing.js';
 import { registerSignalingCommand } from './commands/signaling.js';
 import { CliError, EXIT, EXIT_CODES_HELP, type ExitCode } from './exitCodes.js';
 import { brief, oneLine } from './format.js';
@@ -59,6 +60,7 @@ ${EXIT_CODES_HELP}
     });
   registerDaemonCommands(program, io);
   registerMeshCommands(program, io);
+  registerSharingCommands(program, io);
   registerResourceCommands(program, io);
   registerProcessCommands(program, io);
   registerFileCommands(program, io);

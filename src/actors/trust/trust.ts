@@ -148,6 +148,11 @@ export class Trust {
     return this.friends.has(device.user) ? 'friend' : 'stranger';
   }
 
+  /** Every device this node knows a valid certificate of (its own user's and friends'). */
+  knownDevices(): KnownDevice[] {
+    return [...this.devices.keys()].map((node) => this.deviceOf(node)).filter((device): device is KnownDevice => device !== undefined);
+  }
+
   /** Devices of this node's user (this one included), as far as this node knows them. */
   ownDevices(): KnownDevice[] {
     return [...this.devices.keys()].map((node) => this.deviceOf(node)).filter((device): device is KnownDevice => device?.user === this.user);

@@ -1,0 +1,88 @@
+/**
+ * Commands about other people: `friends` (who may link to this user's devices), `share`,
+ * `grants` and `revoke` (what of ours another user may reach).
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import { parseDuration, parseName, parseNode } from '../args.js';
+import { friendsView, friendView, grantsView, revokedView, sharedView } from '../sharingViews.js';
+import { clientCommand, request, type CliIo, type ClientOptions } from './common.js';
+
+interface ShareOptions extends ClientOptions {
+  with: string;
+  read?: boolean;
+  write?: boolean;
+  methods?: string;
+  expires?: number;
+  delegate?: boolean;
+}
+
+function methodList(text: string): string[] {
+  const methods = text.split(',').map((m) => m.trim()).filter((m) => m !== '');
+  if (methods.length === 0 || methods.some((m) => !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(m))) throw new InvalidArgumentError(`expected method names separated by commas, got ${JSON.stringify(text)}`);
+  return methods;
+}
+
+/** Registers `friends`, `share`, `grants` and `revoke`. */
+export function registerSharingCommands(program: Command, io: CliIo): void {
+  const friends = program.command('friends').description('users whose devices may link to yours: list, add, remove');
+  clientCommand(friends.command('ls', { isDefault: true }))
+    .description('your friends: handle, user id, their devices online')
+    .action(async (options: ClientOptions) => {
+      await request(io, options, { op: 'friends' }, friendsView);
+    });
+  clientCommand(friends.command('add'))
+    .description("makes a user a friend (their user id: glow whoami on one of their devices): their devices may link to yours; they reach only what you share")
+    .argument('<user>', 'their user id', parseNode)
+    .option('--handle <name>', 'what to call them (names in their namespace read handle/name)', parseName)
+    .action(async (user: string, options: ClientOptions & { handle?: string }) => {
+      await request(io, options, { op: 'addFriend', user, ...(options.handle ? { handle: options.handle } : {}) }, friendView('added'));
+    });
+  clientCommand(friends.command('remove'))
+    .description("ends a friendship: their devices' links are cut and refused from now on")
+    .argument('<user>', 'their user id or handle', parseNode)
+    .action(async (user: string, options: ClientOptions) => {
+      await request(io, options, { op: 'removeFriend', user }, friendView('removed'));
+    });
+
+  clientCommand(program.command('share'))
+    .description('lets a friend reach one of your resources (or a path in an export) through a signed grant')
+    .argument('<ref>', 'a name, a glow:// URI with a path (glow://docs/2026/) or a resource id')
+    .requiredOption('--with <user>', "the friend: a handle, a user id, or one of their devices' node id", parseNode)
+    .option('--read', 'reading only (the default)')
+    .option('--write', 'reading and changing')
+    .option('--methods <a,b>', 'these methods (besides --read or --write if given)')
+    .option('--expires <duration>', 'how long it holds: 10m, 12h, 7d (default 30d)', parseDuration)
+    .option('--delegate', 'they may pass on a narrower grant')
+    .action(async (ref: string, options: ShareOptions) => {
+      if (options.read && options.write) throw new InvalidArgumentError('--read or --write, not both');
+      const methods = options.methods ? methodList(options.methods) : undefined;
+      const access = options.write ? 'write' : options.read || !methods ? 'read' : undefined;
+      await request(
+        io,
+        options,
+        {
+          op: 'share',
+          ref,
+          with: options.with,
+          ...(access ? { access } : {}),
+          ...(methods ? { methods } : {}),
+          ...(options.expires ? { expires: options.expires } : {}),
+          ...(options.delegate ? { delegate: true } : {}),
+        },
+        (value) => sharedView(value),
+      );
+    });
+
+  clientCommand(program.command('grants'))
+    .description('grants you gave and grants given to you: id, user, what, abilities, expiry')
+    .action(async (options: ClientOptions) => {
+      await request(io, options, { op: 'grants' }, (value) => grantsView(value));
+    });
+
+  clientCommand(program.command('revoke'))
+    .description('takes back a grant you gave (and everything delegated from it), on every node within seconds')
+    .argument('<grant>', 'the grant id, or a unique beginning of it')
+    .action(async (grant: string, options: ClientOptions) => {
+      await request(io, options, { op: 'revoke', grant }, revokedView);
+    });
+}

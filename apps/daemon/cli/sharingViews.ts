@@ -1,0 +1,70 @@
+/**
+ * The human rendering of the friends and grants answers (`--json` bypasses it). Like views.ts,
+ * every view reads defensively and never throws.
+ */
+import type { FriendValue, GrantValue } from '../control.js';
+import { cell, duration, table } from './format.js';
+
+type Loose<T> = { [K in keyof T]?: unknown };
+
+function list(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null) : [];
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** `friends`: HANDLE, USER, DEVICES (online/known). */
+export function friendsView(value: unknown): string {
+  const rows = list(value).map((f: Loose<FriendValue>) => [cell(f.handle), cell(f.user), `${cell(f.online)}/${cell(f.devices)} online`]);
+  return rows.length ? table(['HANDLE', 'USER', 'DEVICES'], rows) : 'no friends yet: glow friends add USER [--handle NAME]\n';
+}
+
+/** `friends add` / `friends remove`. */
+export function friendView(verb: 'added' | 'removed'): (value: unknown) => string {
+  return (value) => {
+    const f = record(value) as Loose<FriendValue>;
+    const who = typeof f.handle === 'string' ? `${f.handle} (${cell(f.user)})` : cell(f.user);
+    return verb === 'added'
+      ? `${who} is a friend: their devices may link to yours and reach what you share with them\n`
+      : `${who} is no friend any more: their devices' links are cut and refused\n`;
+  };
+}
+
+function who(g: Loose<GrantValue>): string {
+  const user = typeof g.handle === 'string' ? g.handle : typeof g.user === 'string' ? `${g.user.slice(0, 8)}…` : '-';
+  return typeof g.device === 'string' ? `${user} (device ${g.device.slice(0, 8)}…)` : user;
+}
+
+function expires(g: Loose<GrantValue>, now: number): string {
+  if (g.revoked === true) return 'revoked';
+  if (typeof g.expires !== 'number') return '-';
+  return g.expires <= now ? 'expired' : `in ${duration(g.expires - now)}`;
+}
+
+/** `grants`: ID, GIVEN/RECEIVED, WHO, WHAT, ABILITIES, EXPIRES. */
+export function grantsView(value: unknown, now = Date.now()): string {
+  const rows = list(value).map((g: Loose<GrantValue>) => [
+    cell(g.id),
+    g.direction === 'given' ? 'to' : 'from',
+    who(g),
+    cell(g.subject),
+    `${Array.isArray(g.abilities) ? g.abilities.map(String).join(',') : '-'}${g.delegate === true ? ' +delegate' : ''}`,
+    expires(g, now),
+  ]);
+  return rows.length ? table(['GRANT', '', 'USER', 'WHAT', 'ABILITIES', 'EXPIRES'], rows) : 'no grants given or received\n';
+}
+
+/** `share`: the new grant, and how to take it back. */
+export function sharedView(value: unknown, now = Date.now()): string {
+  const g = record(value) as Loose<GrantValue>;
+  const abilities = Array.isArray(g.abilities) ? g.abilities.map(String).join(', ') : '-';
+  return `shared ${cell(g.subject)} with ${who(g)}: ${abilities}, expires ${expires(g, now)}\ngrant ${cell(g.id)} (glow revoke ${cell(g.id)} takes it back)\n`;
+}
+
+/** `revoke`. */
+export function revokedView(value: unknown): string {
+  const g = record(value) as Loose<GrantValue>;
+  return `revoked grant ${cell(g.id)} (${cell(g.subject)} for ${who(g)}): every node that hears of it refuses it\n`;
+}
