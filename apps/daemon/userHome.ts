@@ -49,6 +49,8 @@ export interface LoadedDevice {
 /** What `trust.json` holds. */
 interface TrustFile {
   version: 1;
+  /** The handle of this user's names here (`alice` in `alice/docs`); absent: a prefix of the user id. */
+  handle?: string;
   friends: { user: UserId; handle?: string }[];
   /** base64url of each signed removal (deviceRemoval.ts). */
   removals: string[];
@@ -81,7 +83,12 @@ export async function loadDevice(home: string, identity: NodeIdentity, name: str
     certified = true;
   }
   const saved = await readTrustFile(join(home, HOME_FILES.trust));
-  const trust = new Trust({ certificate: certificate!, friends: saved.friends, removals: saved.removals });
+  let trust: Trust;
+  try {
+    trust = new Trust({ certificate: certificate!, friends: saved.friends, removals: saved.removals, ...(saved.handle ? { handle: saved.handle } : {}) });
+  } catch (error) {
+    throw new DaemonError('home', `${join(home, HOME_FILES.trust)}: ${errorMessage(error)}`);
+  }
   // Written in order, one at a time: the file always holds the latest state that reached disk.
   let writing = Promise.resolve();
   trust.onChange((event) => {
@@ -119,7 +126,7 @@ async function writeCertificate(file: string, certificate: DeviceCertificate): P
   }
 }
 
-async function readTrustFile(file: string): Promise<{ friends: TrustFile['friends']; removals: DeviceRemoval[] }> {
+async function readTrustFile(file: string): Promise<{ friends: TrustFile['friends']; removals: DeviceRemoval[]; handle?: string }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -141,13 +148,13 @@ async function readTrustFile(file: string): Promise<{ friends: TrustFile['friend
         return [];
       }
     });
-    return { friends, removals };
+    return { friends, removals, ...(typeof parsed.handle === 'string' ? { handle: parsed.handle } : {}) };
   } catch (error) {
     throw new DaemonError('home', `${file} is damaged (${errorMessage(error)}); it was left untouched`);
   }
 }
 
 async function writeTrustFile(file: string, trust: Trust): Promise<void> {
-  const contents: TrustFile = { version: 1, friends: trust.friendList(), removals: trust.removalList().map((removal) => toBase64url(encodeRemoval(removal))) };
+  const contents: TrustFile = { version: 1, handle: trust.handle, friends: trust.friendList(), removals: trust.removalList().map((removal) => toBase64url(encodeRemoval(removal))) };
   await writeFileAtomic(file, `${JSON.stringify(contents, null, 2)}\n`, 0o600);
 }
