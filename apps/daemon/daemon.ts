@@ -116,6 +116,7 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     identity,
     // Only this user's devices and friends link in; the door lets other users do only what grants allow.
     trust: device.trust,
+    transit: settings.transit,
     webSocket: createNodeWebSocket,
     // A loopback daemon offers loopback ICE candidates only: it exposes nothing beyond this machine.
     webrtc: { backend, loopbackOnly: loopback },

@@ -180,6 +180,15 @@ export class Directory {
     this.send(peer, { full: true, entries: this.ownEntries(), removed: [], ask: true });
   }
 
+  /**
+   * We now know who `peer` is (its certificate reached us): syncs exchanged before may have been
+   * refused, by its door or by a relay that did not know one of us yet, so both sides send all
+   * their claims again.
+   */
+  resync(peer: NodeId): void {
+    if (this.reachable.has(peer)) this.send(peer, { full: true, entries: this.ownEntries(), removed: [], ask: true });
+  }
+
   /** A node became unreachable: its claims are gone with it. */
   nodeUnreachable(peer: NodeId): void {
     this.reachable.delete(peer);

@@ -184,6 +184,9 @@ export class Node {
         send: (peer, member, args) => this.ref({ node: peer, local: TRUST_RESOURCE }, TrustInterface).cast(member, args as never),
       }));
       this.spawnCell({ iface: TrustInterface, handlers: endpoint.handlers() }, { local: TRUST_RESOURCE });
+      options.trust.onChange((event) => {
+        if (event.type === 'device') this.directory.resync(event.device.node);
+      });
     }
     const directory = this.directory;
     this.spawnCell(
