@@ -56,15 +56,16 @@ test("no device registers a name in another user's namespace", async () => {
   expect(() => bobs.node.register('alice/docs', serve(bobs, 'fake'))).toThrow(expect.objectContaining({ code: 'denied', details: { reason: 'namespace of another user' } }));
 });
 
-test("a friend's forged claim on a name of Alice's, with the earliest clock there is, is refused by her replicas", async () => {
+test("a friend's forged claim on a name of Alice's, with the earliest clock there is, is refused by her replica", async () => {
   const { alice, laptop, phone, bobs, serve } = await aliceAndBob();
   const docs = serve(laptop, "alice's docs");
   laptop.node.register('docs', docs);
   await waitFor(() => phone.node.whereis('docs') !== undefined, 2000, 'the name to spread');
   const fake = serve(bobs, 'fake');
   const forged = { full: false, entries: [{ name: `${alice.id}/docs`, id: fake.toString(), registered: 0 }], removed: [] };
-  for (const target of [laptop, phone]) bobs.node.ref({ node: target.id, local: DIRECTORY_RESOURCE }, DirectoryInterface).cast('sync', forged);
-  await waitFor(() => laptop.node.directory.refusedClaims === 1 && phone.node.directory.refusedClaims === 1, 2000, 'the forged claims to arrive');
+  // To the laptop, Bob's neighbour (the laptop would not relay Bob's traffic to the phone anyway).
+  bobs.node.ref({ node: laptop.id, local: DIRECTORY_RESOURCE }, DirectoryInterface).cast('sync', forged);
+  await waitFor(() => laptop.node.directory.refusedClaims === 1, 2000, 'the forged claim to arrive');
   expect(laptop.node.whereis('docs')).toEqual(docs.id);
   expect(phone.node.whereis('docs')).toEqual(docs.id);
   expect(laptop.node.isAlive(docs)).toBe(true);
