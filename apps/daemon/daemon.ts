@@ -40,6 +40,7 @@ import { startHttp, type HttpServer } from './http.js';
 import { registerJobKinds, startJobServices } from './jobs.js';
 import { builtinKinds } from './kinds.js';
 import { createLogger, type Logger } from './log.js';
+import { linkLog } from './linkLog.js';
 import type { DaemonContext } from './operations.js';
 import { isLoopbackHost, resolveHome, resolveSettings, type DaemonOptions, type DaemonSettings } from './options.js';
 import { PersistedProcesses } from './persist.js';
@@ -115,10 +116,12 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     identity,
     // Only this user's devices and friends link in; the door lets other users do only what grants allow.
     trust: device.trust,
+    transit: settings.transit,
     webSocket: createNodeWebSocket,
     // A loopback daemon offers loopback ICE candidates only: it exposes nothing beyond this machine.
     webrtc: { backend, loopbackOnly: loopback },
-    link: { log: (event) => log.debug(event, event.event) },
+    // Refusals at info, once a minute per peer: a stranger redialling must not flood the log.
+    link: { log: linkLog(log) },
     log: (event) => log.warn(event, `WebRTC link to ${event.peer} failed: ${event.reason}`),
   });
   // Supervisors' reports (a child ended, a start or shutdown failed, a supervisor gave up): a

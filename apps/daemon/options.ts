@@ -20,6 +20,7 @@
  * | `--log-level LEVEL` | `logLevel` | `info` |
  * | `--plugin MODULE` (repeatable) | `plugins` | none |
  * | `--allow-exec` | `allowExec` | off: jobs' `exec` steps are refused on this node |
+ * | `--transit own\|friends` | `transit` | `own`: relays traffic between this user's devices only |
  * | `--max-steps N` | `maxSteps` | the number of CPU cores: job steps run here at once |
  * | (none) | `workerLoadFile` | none: the load this node reports comes from the CPU (else: a number read from this file) |
  * | (none) | `embeddedStun` | off: loopback and LAN need no STUN |
@@ -76,6 +77,8 @@ export interface DaemonOptions {
   allowExec?: boolean;
   /** `--max-steps N`: job steps this node runs at once. @default the number of CPU cores */
   maxSteps?: number;
+  /** `--transit own|friends`: whose traffic this node relays (own devices', or friends' too). @default 'own' */
+  transit?: 'own' | 'friends';
 }
 
 /** A `HOST:PORT` address. */
@@ -108,6 +111,7 @@ export interface DaemonSettings {
   stopTimeout: number;
   allowExec: boolean;
   maxSteps: number;
+  transit: 'own' | 'friends';
   workerLoadFile: string | undefined;
 }
 
@@ -138,6 +142,7 @@ export const DaemonConfigSchema = v.strictObject({
   stopTimeout: v.optional(ms),
   allowExec: v.optional(v.boolean()),
   maxSteps: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1024))),
+  transit: v.optional(v.picklist(['own', 'friends'])),
   workerLoadFile: v.optional(v.pipe(v.string(), v.minLength(1))),
 });
 
@@ -208,6 +213,7 @@ export function resolveSettings(options: DaemonOptions, config: DaemonConfig, ho
     stopTimeout: config.stopTimeout ?? 10_000,
     allowExec: flags.allowExec ?? config.allowExec ?? false,
     maxSteps: flags.maxSteps ?? config.maxSteps ?? cpus().length,
+    transit: flags.transit ?? config.transit ?? 'own',
     workerLoadFile: config.workerLoadFile === undefined ? undefined : resolve(home, config.workerLoadFile),
   };
 }

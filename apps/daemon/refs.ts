@@ -7,7 +7,9 @@ import { publicKeyOf } from '../../src/transport/identity.js';
 /**
  * A ref from what a person types (REF): a registered name (`alice/photos`, `glow://alice/photos`),
  * a resource id (`glow://<node>/<id>` or `<node>/<id>`), or the bare local id of a resource of
- * this daemon. A registered name wins over an id reading of the same text (as `Node.lookup`).
+ * this daemon. Text whose first segment is a node id is always an id (names may never read that
+ * way: the directory refuses them); other text is a name first. A bare name is this user's own
+ * (`docs` is `alice/docs` on alice's devices).
  * Text that is neither a name nor a possible id is `noproc` (nothing has that name); malformed
  * text is `badarg`.
  */

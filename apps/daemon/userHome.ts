@@ -51,6 +51,8 @@ export interface LoadedDevice {
 /** What `trust.json` holds. */
 interface TrustFile {
   version: 1;
+  /** The handle of this user's names here (`alice` in `alice/docs`); absent: a prefix of the user id. */
+  handle?: string;
   friends: { user: UserId; handle?: string }[];
   /** base64url of each signed removal (deviceRemoval.ts). */
   removals: string[];
@@ -87,7 +89,12 @@ export async function loadDevice(home: string, identity: NodeIdentity, name: str
     certified = true;
   }
   const saved = await readTrustFile(join(home, HOME_FILES.trust));
-  const trust = new Trust({ certificate: certificate!, ...saved });
+  let trust: Trust;
+  try {
+    trust = new Trust({ certificate: certificate!, ...saved });
+  } catch (error) {
+    throw new DaemonError('home', `${join(home, HOME_FILES.trust)}: ${errorMessage(error)}`);
+  }
   // Written in order, one at a time: the file always holds the latest state that reached disk.
   let writing = Promise.resolve();
   trust.onChange((event) => {
@@ -142,7 +149,7 @@ function decodeAll<T>(entries: unknown, decode: (bytes: Uint8Array) => T): T[] {
   });
 }
 
-async function readTrustFile(file: string): Promise<{ friends: TrustFile['friends']; removals: DeviceRemoval[]; grants: Grant[]; revocations: GrantRevocation[] }> {
+async function readTrustFile(file: string): Promise<{ friends: TrustFile['friends']; removals: DeviceRemoval[]; grants: Grant[]; revocations: GrantRevocation[]; handle?: string }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -155,7 +162,13 @@ async function readTrustFile(file: string): Promise<{ friends: TrustFile['friend
     if (parsed.version !== 1 || !Array.isArray(parsed.friends) || !Array.isArray(parsed.removals)) throw new Error('not a version 1 trust file');
     const friends = parsed.friends.filter((f): f is TrustFile['friends'][number] => typeof f?.user === 'string');
     // The Trust store verifies each signature and drops what does not verify.
-    return { friends, removals: decodeAll(parsed.removals, decodeRemoval), grants: decodeAll(parsed.grants, decodeGrant), revocations: decodeAll(parsed.revocations, decodeRevocation) };
+    return {
+      friends,
+      removals: decodeAll(parsed.removals, decodeRemoval),
+      grants: decodeAll(parsed.grants, decodeGrant),
+      revocations: decodeAll(parsed.revocations, decodeRevocation),
+      ...(typeof parsed.handle === 'string' ? { handle: parsed.handle } : {}),
+    };
   } catch (error) {
     throw new DaemonError('home', `${file} is damaged (${errorMessage(error)}); it was left untouched`);
   }
@@ -164,6 +177,7 @@ async function readTrustFile(file: string): Promise<{ friends: TrustFile['friend
 async function writeTrustFile(file: string, trust: Trust): Promise<void> {
   const contents: TrustFile = {
     version: 1,
+    handle: trust.handle,
     friends: trust.friendList(),
     removals: trust.removalList().map((removal) => toBase64url(encodeRemoval(removal))),
     grants: trust.grants.list().map((held) => toBase64url(encodeGrant(held.grant))),

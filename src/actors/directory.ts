@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { formatResourceId, parseResourceId, type NodeId, type ResourceId } from '../firefly/address.js';
 import { GlowError } from '../firefly/errors.js';
 import { cast, defineInterface, method } from '../firefly/idl.js';
+import { checkName, flatNameSpace, looksLikeId, type NameSpace } from './nameSpace.js';
 import { Registry } from './registry.js';
 
 const EntrySchema = v.object({
@@ -10,7 +11,10 @@ const EntrySchema = v.object({
   registered: v.number(),
 });
 
-/** A name as the directory replicates it: who it names, and when it was claimed (ms since the epoch). */
+/**
+ * A name as the directory replicates it: who it names, and when it was claimed (ms since the
+ * epoch). `name` is the name's key (see {@link NameSpace}): in a mesh of users, `USERID/rest`.
+ */
 export type DirectoryEntry = v.InferOutput<typeof EntrySchema>;
 
 /** `glow.Directory/1`: each node's replica of the mesh-wide name directory. */
@@ -43,6 +47,11 @@ export interface DirectoryHost {
   monitor(target: ResourceId, listener: () => void): () => void;
   /** Casts a sync to `peer`'s replica. */
   send(peer: NodeId, sync: DirectorySync): void;
+  /**
+   * How names are read here: one flat namespace, or users' namespaces.
+   * @default flatNameSpace
+   */
+  readonly names?: NameSpace;
 }
 
 interface Claim {
@@ -52,13 +61,19 @@ interface Claim {
   node: NodeId;
 }
 
-/** The deterministic rule every replica applies when two nodes claim one name: earliest claim, then smallest node id. */
+/**
+ * The deterministic rule every replica applies when two nodes claim one name: earliest claim, then
+ * smallest node id. The stamps are the claimants' own clocks: in users' namespaces only devices
+ * of the name's user can claim it, so no one else's clock takes part.
+ */
 function beats(a: Claim, b: Claim): boolean {
   return a.registered !== b.registered ? a.registered < b.registered : a.node < b.node;
 }
 
 /**
- * Names → resources across the mesh. Each node publishes its own claims to every node it can
+ * Names → resources across the mesh. Names are read through the host's {@link NameSpace}: the
+ * replica stores and sends keys, accepts a peer's claim only on keys the namespace lets that peer
+ * claim, and never reads text that looks like an id as a name. Each node publishes its own claims to every node it can
  * reach (all of them when a node appears, changes afterwards) and forgets a node's claims when
  * the node becomes unreachable, so a name follows its resource through restarts and moves.
  * Claims made on both sides of a partition are settled by {@link beats} on every replica alike;
@@ -71,17 +86,29 @@ export class Directory {
   private readonly reachable = new Set<NodeId>();
   private readonly watches = new Map<string, () => void>();
   private readonly conflictListeners = new Set<(name: string, winner: ResourceId) => void>();
+  private readonly names: NameSpace;
+  /** Claims from peers dropped because the sender may not claim their names. */
+  refusedClaims = 0;
 
   constructor(
     private readonly host: DirectoryHost,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.names = host.names ?? flatNameSpace;
+  }
 
-  /** Names `id` for the whole mesh. `denied` when another resource holds the name. */
-  register(name: string, id: ResourceId): void {
+  /**
+   * Names `id` for the whole mesh. `denied` when another resource holds the name, when the name
+   * lies in another user's namespace, or when it reads as a resource or node id.
+   */
+  register(text: string, id: ResourceId): void {
+    checkName(text, this.host.id);
+    const name = this.names.claim(text);
+    // The name as this node's user types it must not read as an id either (`NODE/x` → `alice/NODE/x`).
+    checkName(this.names.show(name), this.host.id);
     const winner = this.remoteWinner(name);
     if (winner && formatResourceId(winner.id) !== formatResourceId(id)) {
-      throw new GlowError('denied', `the name ${name} is taken by ${formatResourceId(winner.id)} (node ${winner.node})`);
+      throw new GlowError('denied', `the name ${text} is taken by ${formatResourceId(winner.id)} (node ${winner.node})`);
     }
     const known = this.local.whereis(name);
     this.local.register(name, id);
@@ -89,12 +116,17 @@ export class Directory {
     const registered = this.now();
     this.registered.set(name, registered);
     // A name for a resource on another node is dropped when that resource ends.
-    if (id.node !== this.host.id) this.watches.set(name, this.host.monitor(id, () => this.unregister(name)));
+    if (id.node !== this.host.id) this.watches.set(name, this.host.monitor(id, () => this.unregisterKey(name)));
     this.publish({ full: false, entries: [{ name, id: formatResourceId(id), registered }], removed: [] });
   }
 
   /** Frees a name this node registered; true when it was. */
-  unregister(name: string): boolean {
+  unregister(text: string): boolean {
+    const name = this.keyOf(text);
+    return name !== undefined && this.unregisterKey(name);
+  }
+
+  private unregisterKey(name: string): boolean {
     if (!this.local.unregister(name)) return false;
     this.registered.delete(name);
     this.watches.get(name)?.();
@@ -103,8 +135,10 @@ export class Directory {
     return true;
   }
 
-  /** The resource a name names anywhere in the mesh, if any. */
-  whereis(name: string): ResourceId | undefined {
+  /** The resource a name names anywhere in the mesh, if any (never for text that reads as an id). */
+  whereis(text: string): ResourceId | undefined {
+    const name = this.keyOf(text);
+    if (name === undefined) return undefined;
     const mine = this.localClaim(name);
     const theirs = this.remoteWinner(name);
     if (mine && theirs) return beats(mine, theirs) ? mine.id : theirs.id;
@@ -118,7 +152,7 @@ export class Directory {
     for (const name of names) {
       const claims = [this.localClaim(name), ...[...this.remote.values()].map((c) => c.get(name))].filter((c): c is Claim => !!c);
       const winner = claims.reduce((best, claim) => (beats(claim, best) ? claim : best));
-      result.push({ name, id: formatResourceId(winner.id), node: winner.node, registered: winner.registered });
+      result.push({ name: this.names.show(name), id: formatResourceId(winner.id), node: winner.node, registered: winner.registered });
     }
     return result.sort((a, b) => (a.name < b.name ? -1 : 1));
   }
@@ -126,7 +160,7 @@ export class Directory {
   /** Drops the names of a local resource that ended. */
   forget(id: ResourceId): void {
     // Runs at every resource exit: the registry's per-resource index, not a scan of all names.
-    for (const name of this.local.namesOf(id)) this.unregister(name);
+    for (const name of this.local.namesOf(id)) this.unregisterKey(name);
   }
 
   /** Reports names this node lost to an earlier claim elsewhere (after a partition healed). */
@@ -146,6 +180,15 @@ export class Directory {
     this.send(peer, { full: true, entries: this.ownEntries(), removed: [], ask: true });
   }
 
+  /**
+   * We now know who `peer` is (its certificate reached us): syncs exchanged before may have been
+   * refused, by its door or by a relay that did not know one of us yet, so both sides send all
+   * their claims again.
+   */
+  resync(peer: NodeId): void {
+    if (this.reachable.has(peer)) this.send(peer, { full: true, entries: this.ownEntries(), removed: [], ask: true });
+  }
+
   /** A node became unreachable: its claims are gone with it. */
   nodeUnreachable(peer: NodeId): void {
     this.reachable.delete(peer);
@@ -159,6 +202,10 @@ export class Directory {
     if (sync.full || !claims) this.remote.set(from, (claims = new Map()));
     for (const name of sync.removed) claims.delete(name);
     for (const entry of sync.entries) {
+      if (!this.names.accepts(from, entry.name)) {
+        this.refusedClaims++;
+        continue;
+      }
       let id: ResourceId;
       try {
         id = parseResourceId(entry.id);
@@ -182,8 +229,14 @@ export class Directory {
     const mine = this.localClaim(name);
     const theirs = this.remoteWinner(name);
     if (!mine || !theirs || formatResourceId(mine.id) === formatResourceId(theirs.id) || beats(mine, theirs)) return;
-    this.unregister(name);
-    for (const listener of this.conflictListeners) listener(name, theirs.id);
+    this.unregisterKey(name);
+    for (const listener of this.conflictListeners) listener(this.names.show(name), theirs.id);
+  }
+
+  /** The key typed text means, or undefined when it reads as an id and so names nothing. */
+  private keyOf(text: string): string | undefined {
+    if (typeof text !== 'string' || looksLikeId(text, this.host.id)) return undefined;
+    return this.names.key(text);
   }
 
   private localClaim(name: string): Claim | undefined {

@@ -11,6 +11,7 @@ import type { SignalPort } from '../transport/webrtcSignal.js';
 import type { SignalingClient } from '../transport/signalingClient.js';
 import type { Channel } from '../transport/channel.js';
 import { CloseReason, Refusal } from '../transport/closeReasons.js';
+import { relayPolicy, type TransitMode } from './trust/relayPolicy.js';
 import { trustLinkPolicy } from './trust/trustPolicy.js';
 import { MeshSignals, RTC_RESOURCE, RtcInterface } from './meshSignals.js';
 import { Node, type NodeOptions } from './node.js';
@@ -19,8 +20,17 @@ import { Node, type NodeOptions } from './node.js';
 export interface MeshOptions extends Omit<NodeOptions, 'id'> {
   /** The node's key pair; its id is the node id. */
   identity: NodeIdentity;
-  /** Router settings (update interval, grace, transit, …); the clock defaults to the node's. */
+  /**
+   * Router settings (update interval, grace, transit, …); the clock defaults to the node's, and
+   * with a user, the relay policy to {@link relayPolicy}'s for `transit`.
+   */
   router?: Partial<RouterOptions>;
+  /**
+   * With a user: whose traffic this node relays — its user's devices' only (`own`), or its
+   * friends' devices' too (`friends`). Without a user every transit packet is carried.
+   * @default 'own'
+   */
+  transit?: TransitMode;
   /** Link settings: the allow policy, heartbeats, the log hook; the clock defaults to the node's. */
   link?: OpenLinkOptions;
   /** Mesh events beyond the links' own (a WebRTC negotiation that failed). */
@@ -52,7 +62,8 @@ export class Mesh {
   constructor(private readonly options: MeshOptions) {
     this.identity = options.identity;
     this.node = new Node({ ...options, id: options.identity.id });
-    this.router = new Router(this.node, { clock: this.node.clock, ...options.router });
+    const trust = this.node.trust;
+    this.router = new Router(this.node, { clock: this.node.clock, ...(trust ? { relay: relayPolicy(trust, options.transit) } : {}), ...options.router });
     this.node.attachPort(this.router);
     this.router.onReachability((event) => {
       if (event.reachable) this.node.nodeReachable(event.node);

@@ -26,6 +26,7 @@ import { emptyNodeStats, type NodeStats, type NodeTables } from './stats.js';
 import type { Trust } from './trust/trust.js';
 import { TrustEndpoint, TrustInterface } from './trust/trustEndpoint.js';
 import { trustPolicy, TRUST_RESOURCE } from './trust/trustPolicy.js';
+import { UserNameSpace } from './trust/userNameSpace.js';
 import type { DownSignal, ExitReason, Replier, StreamSink } from './types.js';
 
 /** Options of a {@link Node}. */
@@ -169,6 +170,8 @@ export class Node {
         id: this.id,
         monitor: (target, listener) => this.monitor(target, listener),
         send: (peer, sync) => this.ref({ node: peer, local: DIRECTORY_RESOURCE }, DirectoryInterface).cast('sync', sync),
+        // A node of a user reads names in users' namespaces: `docs` here is `HANDLE/docs` mesh-wide.
+        names: options.trust ? new UserNameSpace(options.trust) : undefined,
       },
       options.wallClock,
     );
@@ -181,6 +184,9 @@ export class Node {
         send: (peer, member, args) => this.ref({ node: peer, local: TRUST_RESOURCE }, TrustInterface).cast(member, args as never),
       }));
       this.spawnCell({ iface: TrustInterface, handlers: endpoint.handlers() }, { local: TRUST_RESOURCE });
+      options.trust.onChange((event) => {
+        if (event.type === 'device') this.directory.resync(event.device.node);
+      });
     }
     const directory = this.directory;
     this.spawnCell(
@@ -273,7 +279,7 @@ export class Node {
 
   /**
    * A ref from what a person types: `glow://<node>/<id>`, `glow://<name>` or a bare name.
-   * A registered name wins over the id reading of the same text.
+   * Text whose first segment is a node id is always an id: no name can read that way.
    */
   lookup<I extends InterfaceDef = any>(text: string, iface?: I): ResourceRef<I> {
     const bare = text.startsWith('glow://') ? text.slice('glow://'.length) : text;

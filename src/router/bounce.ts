@@ -8,6 +8,7 @@ const MESSAGES: Partial<Record<DropReason, string>> = {
   noroute: 'no route to node',
   hoplimit: 'hop limit exhausted on the way to node',
   notransit: 'a node that carries no transit traffic was asked to relay to node',
+  relaydenied: 'a node refused to relay traffic between these nodes to node',
 };
 
 /**
@@ -17,7 +18,7 @@ const MESSAGES: Partial<Record<DropReason, string>> = {
  * at its timeout:
  * - a `call` or `stream` gets an `error` packet with the same `corr`: `noconnection`, with
  *   `details: { router, reason }` saying which router gave up and why (`noroute`, `hoplimit`,
- *   `notransit`). A hop limit that runs out is reported as `noconnection` too: for the caller the
+ *   `notransit`), or `denied` when a relay policy refused it (`relaydenied`). A hop limit that runs out is reported as `noconnection` too: for the caller the
  *   node was not reachable; `badpacket` would wrongly blame what it sent.
  * - a `monitor` signal gets a `down` signal with reason `noconnection`, as a monitor on an
  *   unreachable node does in Erlang.
@@ -36,7 +37,8 @@ export function bounce(packet: Packet, router: NodeId, reason: DropReason): Pack
   switch (packet.kind) {
     case PacketKind.call:
     case PacketKind.stream: {
-      const error = new GlowError('noconnection', message, { router, reason });
+      // A refusal is `denied` (the route exists; the relay will not carry this), the rest `noconnection`.
+      const error = reason === 'relaydenied' ? new GlowError('denied', message, { router, reason }) : new GlowError('noconnection', message, { router, reason });
       return { ...base, kind: PacketKind.error, method: '', body: encodeValue(errorToWire(error)) };
     }
     case PacketKind.signal:

@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../firefly/clock.js';
+import type { ResourceId } from '../firefly/address.js';
 import { DEFAULT_LIMITS, type ReceiveLimits } from '../firefly/limits.js';
 import { rttLinkCost, type LinkCost } from './metric.js';
 import { SEQNO_MODULUS } from './seqno.js';
@@ -48,6 +49,15 @@ export interface RouterOptions {
    */
   transit?: boolean;
   /**
+   * Which transit packets this node carries, asked for every packet that arrives on a link for
+   * another node, with the packet's source and destination (headers only; bodies stay unread).
+   * A refused packet is dropped (`relaydenied`) and, where its sender waits on an answer, answered
+   * with `denied`. Route advertisements are not affected: routes still go through this node.
+   * A policy that throws refuses.
+   * @default undefined (every transit packet is carried while `transit` is on)
+   */
+  relay?: (src: ResourceId, dst: ResourceId) => boolean;
+  /**
    * Most destinations kept in the table; updates for more are refused (counted in
    * `refusedRoutes`), so a misbehaving neighbour cannot grow it without bound.
    * @default 4096
@@ -93,7 +103,7 @@ export interface RouterOptions {
 }
 
 /** Options with every default filled in. */
-export type ResolvedRouterOptions = Required<Omit<RouterOptions, 'limits'>> & { limits: ReceiveLimits };
+export type ResolvedRouterOptions = Required<Omit<RouterOptions, 'limits' | 'relay'>> & Pick<RouterOptions, 'relay'> & { limits: ReceiveLimits };
 
 /** Fills in the defaults of {@link RouterOptions}. */
 export function resolveRouterOptions(options: RouterOptions): ResolvedRouterOptions {
@@ -113,5 +123,6 @@ export function resolveRouterOptions(options: RouterOptions): ResolvedRouterOpti
     seqno: options.seqno ?? Math.floor(random() * SEQNO_MODULUS) % SEQNO_MODULUS,
     clock: options.clock ?? systemClock,
     random,
+    ...(options.relay ? { relay: options.relay } : {}),
   };
 }

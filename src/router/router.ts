@@ -137,7 +137,17 @@ export class Router implements PacketPort {
     }
     if (packet.dst.node === this.id) return this.deliver(packet);
     if (!this.options.transit) return this.drop(packet, 'notransit');
+    // Our own packets coming back (see above) are ours to send, whoever they are for.
+    if (this.options.relay && packet.src.node !== this.id && !this.mayRelay(packet)) return this.drop(packet, 'relaydenied');
     this.forward(packet);
+  }
+
+  private mayRelay(packet: Packet): boolean {
+    try {
+      return this.options.relay!(packet.src, packet.dst) === true;
+    } catch {
+      return false;
+    }
   }
 
   /** A route packet: the router's own traffic, only ever between the two ends of a link. */

@@ -8,10 +8,11 @@
  * - `noroute`: no route to the destination (and none came back within the grace).
  * - `hoplimit`: the packet's hop limit ran out before its destination.
  * - `notransit`: a packet for another node reached a router with transit turned off.
+ * - `relaydenied`: the router's relay policy (`RouterOptions.relay`) refused to carry it.
  * - `local`: the local endpoint threw while receiving it (it must not; counted, never rethrown).
  * - `closed`: the router was closed while the packet was held.
  */
-export type DropReason = 'badpacket' | 'unsupported' | 'forged' | 'badroute' | 'noroute' | 'hoplimit' | 'notransit' | 'local' | 'closed';
+export type DropReason = 'badpacket' | 'unsupported' | 'forged' | 'badroute' | 'noroute' | 'hoplimit' | 'notransit' | 'relaydenied' | 'local' | 'closed';
 
 /** The drop reasons, for iterating. */
 export const DROP_REASONS: readonly DropReason[] = Object.freeze([
@@ -22,6 +23,7 @@ export const DROP_REASONS: readonly DropReason[] = Object.freeze([
   'noroute',
   'hoplimit',
   'notransit',
+  'relaydenied',
   'local',
   'closed',
 ]);

@@ -150,6 +150,24 @@ describe('Router forwarding', () => {
     mesh.router('T').send(packet('T', 'C', { corr: 18 }));
     await mesh.endpoint('C').next((p) => p.corr === 18);
   });
+
+  it('relays only what its relay policy allows, answers the rest with denied, and still advertises routes', async () => {
+    mesh.add('A');
+    mesh.add('T', { relay: (src, dst) => src.node !== 'A' || dst.local !== 'secret' });
+    mesh.add('C');
+    mesh.link('A', 'T');
+    mesh.link('T', 'C');
+    await waitFor(() => mesh.router('A').route('C') !== undefined, 1000, 'A reaches C through T');
+    mesh.router('A').send({ ...packet('A', 'C', { corr: 19 }), dst: { node: 'C', local: 'secret' } });
+    const answer = errorOf(await mesh.endpoint('A').next((p) => p.corr === 19));
+    expect([answer.code, answer.details]).toEqual(['denied', { router: 'T', reason: 'relaydenied' }]);
+    expect(mesh.router('T').stats.dropped.relaydenied).toBe(1);
+    mesh.router('A').send(packet('A', 'C', { corr: 20 }));
+    await mesh.endpoint('C').next((p) => p.corr === 20);
+    // The other way round is allowed, and so are the answers.
+    mesh.router('C').send({ ...packet('C', 'A', { corr: 21 }), dst: { node: 'A', local: 'secret' } });
+    await mesh.endpoint('A').next((p) => p.corr === 21);
+  });
 });
 
 describe('Router links', () => {

@@ -26,6 +26,12 @@ export interface TrustOptions {
    */
   friends?: Iterable<{ user: UserId; handle?: string }>;
   /**
+   * The handle this user's names are shown and typed under here (`alice` in `alice/docs`):
+   * 1–64 characters, no `/`.
+   * @default the first 8 characters of the user id
+   */
+  handle?: string;
+  /**
    * Devices their user removed (checked; invalid ones are ignored).
    * @default none
    */
@@ -56,6 +62,8 @@ export class Trust {
   readonly user: UserId;
   /** The grants this node holds: given by its user, to its user, and delegated from them. */
   readonly grants: Grants;
+  /** The handle of this user's namespace on this node (see {@link TrustOptions.handle}). */
+  readonly handle: string;
   private own: DeviceCertificate;
   private readonly now: () => number;
   private readonly devices = new Map<NodeId, KnownDevice>();
@@ -68,6 +76,8 @@ export class Trust {
     const own = verifyCertificate(options.certificate, this.now());
     if (!isDevice(own)) throw new GlowError('badarg', `this node's certificate is refused: ${own.refused}`);
     this.user = own.user;
+    this.handle = options.handle ?? own.user.slice(0, 8);
+    if (this.handle.length === 0 || this.handle.length > 64 || this.handle.includes('/')) throw new GlowError('badarg', 'a handle has 1–64 characters and no "/"');
     this.own = options.certificate;
     for (const friend of options.friends ?? []) this.friends.set(friend.user, { handle: friend.handle });
     for (const removal of options.removals ?? []) if (verifyRemoval(removal, this.now()) === true && removal.user === this.user) this.removals.set(removal.node, removal);

@@ -30,6 +30,7 @@ export interface DaemonFlags {
   plugin?: string[];
   allowExec?: boolean;
   maxSteps?: number;
+  transit?: 'own' | 'friends';
   json?: boolean;
 }
 
@@ -76,6 +77,7 @@ export function daemonOptions(flags: DaemonFlags, valueSource: (key: string) => 
   if (given('plugin')) options.plugins = flags.plugin;
   if (given('allowExec')) options.allowExec = flags.allowExec;
   if (given('maxSteps')) options.maxSteps = flags.maxSteps;
+  if (given('transit')) options.transit = flags.transit;
   return options;
 }
 
@@ -100,6 +102,7 @@ export function registerDaemonCommands(program: Command, io: CliIo): void {
     .option('--plugin <module>', 'load process kinds from a module specifier or path (repeatable)', repeatable(String))
     .option('--allow-exec', "let jobs' exec steps run command lines here (only the owner's jobs)")
     .option('--max-steps <n>', 'job steps this node runs at once (default: the number of CPU cores)', stepCount)
+    .addOption(new Option('--transit <whose>', "relay traffic between this user's devices only (own), or friends' devices too (default: own)").choices(['own', 'friends']))
     .option('--json', 'log JSON lines even when stdout is a terminal (the default elsewhere)')
     .action(async (flags: DaemonFlags, command: Command) => {
       const options = daemonOptions(flags, (key) => command.getOptionValueSource(key));
