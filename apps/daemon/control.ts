@@ -46,6 +46,8 @@ export interface DaemonInfo {
  * | `whoami` | {@link WhoamiValue} |
  * | `devices` | {@link DeviceValue}[]: this user's devices this node knows |
  * | `removeDevice` | {@link RemovedValue}: the device (name or node id) is removed from the user |
+ * | `invite` | `InviteValue` (pairing/pairingOps.ts): a one-time code and link for a new device (`expires` ms, default 10 min; `role` default member) |
+ * | `join` | `JoinedValue` (pairing/pairingOps.ts): this daemon paired with the inviter of `invitation` (a link, or a code with `connect`) |
  * | `stream` | not one value: newline-delimited JSON (`application/x-ndjson`), see {@link StreamLine} |
  * | `subscribe` | like `stream`: a channel's items (`{offset, message, dropped?, gap?}`), through this node's relay |
  */
@@ -64,6 +66,8 @@ export type ControlRequest =
   | { op: 'whoami' }
   | { op: 'devices' }
   | { op: 'removeDevice'; device: string }
+  | { op: 'invite'; role?: 'admin' | 'member'; expires?: number }
+  | { op: 'join'; invitation: string; connect?: string }
   | { op: 'stream'; ref: string; method: string; args?: unknown; credit?: number }
   | { op: 'subscribe'; channel: string; from?: number; policy?: 'block' | 'dropOldest' };
 

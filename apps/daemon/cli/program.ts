@@ -12,6 +12,7 @@ import { registerFileCommands } from './commands/files.js';
 import { registerJobCommands } from './commands/jobs.js';
 import type { CliIo } from './commands/common.js';
 import { registerMeshCommands } from './commands/mesh.js';
+import { registerPairingCommands } from './commands/pairing.js';
 import { registerProcessCommands } from './commands/processes.js';
 import { registerResourceCommands } from './commands/resources.js';
 import { registerSignalingCommand } from './commands/signaling.js';
@@ -59,6 +60,7 @@ ${EXIT_CODES_HELP}
     });
   registerDaemonCommands(program, io);
   registerMeshCommands(program, io);
+  registerPairingCommands(program, io);
   registerResourceCommands(program, io);
   registerProcessCommands(program, io);
   registerFileCommands(program, io);

@@ -40,7 +40,7 @@ export interface TrustOptions {
  * users removed. Everything in it was verified on the way in; asking it is a lookup.
  */
 export class Trust {
-  readonly user: UserId;
+  private currentUser: UserId;
   private own: DeviceCertificate;
   private readonly now: () => number;
   private readonly devices = new Map<NodeId, KnownDevice>();
@@ -52,11 +52,16 @@ export class Trust {
     this.now = options.wallClock ?? Date.now;
     const own = verifyCertificate(options.certificate, this.now());
     if (!isDevice(own)) throw new GlowError('badarg', `this node's certificate is refused: ${own.refused}`);
-    this.user = own.user;
+    this.currentUser = own.user;
     this.own = options.certificate;
     for (const friend of options.friends ?? []) this.friends.set(friend.user, { handle: friend.handle });
     for (const removal of options.removals ?? []) if (verifyRemoval(removal, this.now()) === true && removal.user === this.user) this.removals.set(removal.node, removal);
     this.devices.set(own.node, { ...own, certificate: options.certificate, lastSeen: this.now() });
+  }
+
+  /** This node's user (it changes only when the node joins another user: {@link changeUser}). */
+  get user(): UserId {
+    return this.currentUser;
   }
 
   /** This node's certificate (presented in every handshake). */
@@ -78,6 +83,26 @@ export class Trust {
     this.own = certificate;
     this.devices.set(checked.node, { ...checked, certificate, lastSeen: this.now() });
     this.emit({ type: 'renewed', certificate });
+  }
+
+  /**
+   * This node joined another user (pairing): `certificate` makes the same node a device of it.
+   * What this store knew belonged to the old user's world — its devices, friends and removals —
+   * so it is dropped, and listeners hear `user` (the mesh cuts every link: each was accepted as
+   * the old user's). `denied` when the certificate is not a valid one for this node.
+   */
+  changeUser(certificate: DeviceCertificate): void {
+    const checked = verifyCertificate(certificate, this.now());
+    if (!isDevice(checked) || checked.node !== this.own.node) {
+      throw new GlowError('denied', `not a certificate for this node: ${isDevice(checked) ? 'another node' : checked.refused}`, { reason: 'certificate refused' });
+    }
+    this.currentUser = checked.user;
+    this.own = certificate;
+    this.devices.clear();
+    this.friends.clear();
+    this.removals.clear();
+    this.devices.set(checked.node, { ...checked, certificate, lastSeen: this.now() });
+    this.emit({ type: 'user', certificate });
   }
 
   /**
@@ -205,4 +230,5 @@ export type TrustEvent =
   | { type: 'device'; device: KnownDevice }
   | { type: 'removed'; removal: DeviceRemoval }
   | { type: 'friends' }
-  | { type: 'renewed'; certificate: DeviceCertificate };
+  | { type: 'renewed'; certificate: DeviceCertificate }
+  | { type: 'user'; certificate: DeviceCertificate };
