@@ -49,10 +49,10 @@ export async function joinInviter(base: string, code: InviteCode, device: JoinRe
   const finished = opaque.client.finishLogin({ clientLoginState: login.clientLoginState, loginResponse: started.response, password: code.secret, keyStretching: KEY_STRETCHING });
   // OPAQUE tells the joiner itself: the inviter's answer does not open with this code.
   if (!finished) throw new GlowError('denied', 'wrong code: this is not the code of that invitation', { reason: 'wrong code' });
-  const sealed = await seal(finished.sessionKey, started.session, 'join request', device);
+  const sealed = seal(finished.sessionKey, started.session, 'join request', device);
   const answered = await post<{ sealed?: unknown }>(fetchImpl, `${base}/api/join/finish`, { session: started.session, finish: finished.finishLoginRequest, sealed });
   if (typeof answered.sealed !== 'string') throw new GlowError('badpacket', 'the inviter answered the login finish with something else');
-  const answer = (await open(finished.sessionKey, started.session, 'join answer', answered.sealed)) as Partial<JoinAnswer>;
+  const answer = open(finished.sessionKey, started.session, 'join answer', answered.sealed) as Partial<JoinAnswer>;
   const bytes = typeof answer.certificate === 'string' ? fromBase64url(answer.certificate) : undefined;
   if (!bytes || typeof answer.user !== 'string' || typeof answer.inviter?.node !== 'string' || typeof answer.inviter.link !== 'string') {
     throw new GlowError('badpacket', 'the inviter sent an answer without a certificate');

@@ -48,7 +48,7 @@ export async function serveJoin(ctx: DaemonContext, method: string, path: string
   if (path === '/finish') {
     const { session, finish, sealed } = await validate<v.InferOutput<typeof FinishSchema>>(FinishSchema, await body());
     const { sessionKey, invite } = await ctx.pairing.invites.finish(session, finish);
-    const device: JoinRequest = await validate<v.InferOutput<typeof DeviceSchema>>(DeviceSchema, await open(sessionKey, session, 'join request', sealed));
+    const device: JoinRequest = await validate<v.InferOutput<typeof DeviceSchema>>(DeviceSchema, open(sessionKey, session, 'join request', sealed));
     const certificate = certifyDevice(ctx.device, ctx.mesh.identity, { node: device.node, name: device.name, roles: [invite.role], lifetime: CERTIFICATE_LIFETIME });
     ctx.device.trust.learn(certificate);
     ctx.log.info({ event: 'device.paired', node: device.node, name: device.name, roles: [invite.role], invite: invite.id }, `paired ${device.name} (${device.node}) as a ${invite.role} device of this user`);
@@ -58,7 +58,7 @@ export async function serveJoin(ctx: DaemonContext, method: string, path: string
       user: ctx.device.trust.user,
       inviter: { node: info.node, link: info.link, ...(info.name ? { name: info.name } : {}) },
     };
-    return { sealed: await seal(sessionKey, session, 'join answer', answer) };
+    return { sealed: seal(sessionKey, session, 'join answer', answer) };
   }
   throw new GlowError('nomethod', `no pairing endpoint ${method} /api/join${path}`);
 }

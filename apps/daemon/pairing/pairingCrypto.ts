@@ -2,10 +2,17 @@
  * The cryptography of pairing, all of it from well-kept code: OPAQUE (RFC 9807, the
  * `@serenity-kit/opaque` build of opaque-ke) turns the invitation's short secret into a session
  * key shared by the inviter and the joiner — an eavesdropper or a man in the middle without the
- * code learns nothing and cannot test guesses offline — and WebCrypto's HKDF and AES-GCM seal
- * what travels under that key (the joiner's node id and name one way, its certificate the
- * other). Runs in Node 20 and in browsers alike.
+ * code learns nothing and cannot test guesses offline — and HKDF-SHA256 with
+ * XChaCha20-Poly1305 from the audited @noble libraries seal what travels under that key (the
+ * joiner's node id and name one way, its certificate the other).
+ *
+ * Why not WebCrypto: a phone opening `http://laptop:7717/join#…` is not a secure context, and
+ * browsers give such pages no `crypto.subtle` (only `getRandomValues`). @noble is already what
+ * signs and hashes for the core in browsers, so it adds no new kind of dependency.
  */
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import * as opaque from '@serenity-kit/opaque';
 import { GlowError } from '../../../src/firefly/errors.js';
 import { fromBase64url, toBase64url } from '../../../src/transport/base64url.js';
@@ -28,42 +35,32 @@ export async function loadOpaque(): Promise<typeof opaque> {
 export type Direction = 'join request' | 'join answer';
 
 const encoder = new TextEncoder();
+const NONCE = 24;
 
-// The key type is left to inference: Node names it webcrypto.CryptoKey, browsers CryptoKey.
-async function aeadKey(sessionKey: string, session: string) {
+/** The AEAD key of one login: HKDF of OPAQUE's session key, salted with the login's session id. */
+function aeadKey(sessionKey: string, session: string): Uint8Array {
   const secret = fromBase64url(sessionKey);
   if (!secret) throw new GlowError('badarg', 'the session key is not base64url');
-  const base = await crypto.subtle.importKey('raw', new Uint8Array(secret), 'HKDF', false, ['deriveKey']);
-  return crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: encoder.encode(session), info: encoder.encode('glow pairing v1') },
-    base,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  );
+  return hkdf(sha256, secret, encoder.encode(session), encoder.encode('glow pairing v1'), 32);
 }
 
-/** Seals `value` (JSON) under the session key: base64url of a fresh 12-byte IV and the ciphertext. */
-export async function seal(sessionKey: string, session: string, direction: Direction, value: unknown): Promise<string> {
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const key = await aeadKey(sessionKey, session);
-  const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: encoder.encode(direction) }, key, encoder.encode(JSON.stringify(value)));
-  const out = new Uint8Array(iv.length + sealed.byteLength);
-  out.set(iv);
-  out.set(new Uint8Array(sealed), iv.length);
+/** Seals `value` (JSON) under the session key: base64url of a fresh 24-byte nonce and the ciphertext. */
+export function seal(sessionKey: string, session: string, direction: Direction, value: unknown): string {
+  const nonce = crypto.getRandomValues(new Uint8Array(NONCE));
+  const sealed = xchacha20poly1305(aeadKey(sessionKey, session), nonce, encoder.encode(direction)).encrypt(encoder.encode(JSON.stringify(value)));
+  const out = new Uint8Array(NONCE + sealed.length);
+  out.set(nonce);
+  out.set(sealed, NONCE);
   return toBase64url(out);
 }
 
 /** Opens what {@link seal} made; `denied` when it was not sealed under this key and direction. */
-export async function open(sessionKey: string, session: string, direction: Direction, text: string): Promise<unknown> {
-  const decoded = fromBase64url(text);
-  // A copy on a plain ArrayBuffer: WebCrypto's types take no views of shared buffers.
-  const bytes = decoded && new Uint8Array(decoded);
-  if (!bytes || bytes.length < 12 + 16) throw new GlowError('badarg', 'a sealed message is base64url of an IV and a ciphertext');
-  const key = await aeadKey(sessionKey, session);
-  let plain: ArrayBuffer;
+export function open(sessionKey: string, session: string, direction: Direction, text: string): unknown {
+  const bytes = fromBase64url(text);
+  if (!bytes || bytes.length < NONCE + 16) throw new GlowError('badarg', 'a sealed message is base64url of a nonce and a ciphertext');
+  let plain: Uint8Array;
   try {
-    plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.subarray(0, 12), additionalData: encoder.encode(direction) }, key, bytes.subarray(12));
+    plain = xchacha20poly1305(aeadKey(sessionKey, session), bytes.subarray(0, NONCE), encoder.encode(direction)).decrypt(bytes.subarray(NONCE));
   } catch {
     throw new GlowError('denied', 'the sealed message does not open under this session', { reason: 'bad seal' });
   }
