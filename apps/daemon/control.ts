@@ -52,6 +52,8 @@ export interface DaemonInfo {
  * | `share` | {@link GrantValue}: the grant signed, kept and spread |
  * | `grants` | {@link GrantValue}[]: grants given by this user and given to it |
  * | `revoke` | {@link GrantValue}: the grant (id or a unique prefix) is revoked everywhere |
+ * | `invite` | `InviteValue` (pairing/pairingOps.ts): a one-time code and link for a new device (`expires` ms, default 10 min; `role` default member) |
+ * | `join` | `JoinedValue` (pairing/pairingOps.ts): this daemon paired with the inviter of `invitation` (a link, or a code with `connect`) |
  * | `stream` | not one value: newline-delimited JSON (`application/x-ndjson`), see {@link StreamLine} |
  * | `subscribe` | like `stream`: a channel's items (`{offset, message, dropped?, gap?}`), through this node's relay |
  */
@@ -76,6 +78,8 @@ export type ControlRequest =
   | { op: 'share'; ref: string; with: string; access?: 'read' | 'write'; methods?: string[]; expires?: number; delegate?: boolean }
   | { op: 'grants' }
   | { op: 'revoke'; grant: string }
+  | { op: 'invite'; role?: 'admin' | 'member'; expires?: number }
+  | { op: 'join'; invitation: string; connect?: string }
   | { op: 'stream'; ref: string; method: string; args?: unknown; credit?: number }
   | { op: 'subscribe'; channel: string; from?: number; policy?: 'block' | 'dropOldest' };
 

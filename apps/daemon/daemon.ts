@@ -46,6 +46,7 @@ import { isLoopbackHost, resolveHome, resolveSettings, type DaemonOptions, type 
 import { PersistedProcesses } from './persist.js';
 import { loadDevice } from './userHome.js';
 import { dialLoop, signalingLoop } from './links.js';
+import { Invites } from './pairing/invites.js';
 import type { Reconnector } from './reconnect.js';
 
 export type { DaemonOptions, DaemonSettings } from './options.js';
@@ -177,7 +178,16 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     startedAt: Date.now(),
   };
   let stop = (): Promise<void> => Promise.resolve();
-  const ctx: DaemonContext = { mesh, info: () => info, persisted, log, device, requestStop: () => void stop() };
+  const loops: Reconnector[] = [];
+  const pairing = {
+    home,
+    invites: new Invites(),
+    // A joined daemon links to its inviter at once (until it stops; mDNS or --connect after a restart).
+    linkTo: (url: string) => {
+      if (!stopping) loops.push(dialLoop(mesh, url, settings, log));
+    },
+  };
+  const ctx: DaemonContext = { mesh, info: () => info, persisted, log, device, pairing, requestStop: () => void stop() };
   const http: HttpServer = await startHttp({
     host: settings.http.host,
     port: settings.http.port,
@@ -192,7 +202,6 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
   await claim.publish(info);
 
   // Links and discovery: failures are retried with backoff, never fatal.
-  const loops: Reconnector[] = [];
   for (const url of settings.connect) loops.push(dialLoop(mesh, url, settings, log));
   for (const url of [...(signaling ? [signaling.url] : []), ...settings.signaling]) loops.push(signalingLoop(mesh, url, settings, log));
   let discovery: Discovery | undefined;

@@ -1,6 +1,7 @@
 /**
- * The daemon's HTTP port: `GET /` (the web app when built, else the status page; `/status`;
- * none with `--no-web`), `GET /api/info` (what the web app needs to join), `POST /control` (the CLI's
+ * The daemon's HTTP port: `GET /` and `GET /join` (the web app when built, to anyone, else the
+ * status page; `/status`; none with `--no-web`), `GET /api/info` (what the web app needs to
+ * link, to anyone), `POST /api/join/…` (pairing, to anyone: pairing/joinEndpoints.ts), `POST /control` (the CLI's
  * control channel, control.ts), `/api/…` (the HTTP/JSON gateway, gateway.ts) and `/fs/…` (files of
  * any FileSystem export in the mesh, fsGateway.ts). Who may use
  * which: auth.ts. Every failure is a JSON body with a Glow error code and the HTTP status that
@@ -14,6 +15,7 @@ import { HTTP_STATUS } from './control.js';
 import { DaemonError } from './errors.js';
 import { fsStatus, serveFs } from './fsGateway.js';
 import { gateway } from './gateway.js';
+import { MAX_JOIN_BODY, sameOriginOrNone, serveJoin } from './pairing/joinEndpoints.js';
 import { toJson } from './json.js';
 import type { Logger } from './log.js';
 import { runOperation, type DaemonContext } from './operations.js';
@@ -130,16 +132,25 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
       if (!mayUseGateway(request, options.token)) throw new HttpFailure(401, 'unauthorized', 'requests from other machines need "Authorization: Bearer <token>"');
       return await serveFs(options.ctx.mesh.node, request, response, url.pathname.slice('/fs/'.length), url.searchParams, abort.signal);
     }
+    // Pairing is for devices that are not yet the user's: the invitation guards it, not auth.ts.
+    if (url.pathname.startsWith('/api/join/')) {
+      if (!sameOriginOrNone(request)) throw new HttpFailure(403, 'denied', 'pairing is not open to pages of other sites');
+      return sendJson(response, 200, toJson(await serveJoin(options.ctx, method, url.pathname.slice('/api/join'.length), () => readJson(request, MAX_JOIN_BODY))));
+    }
+    // What a paired tab on another machine needs to link: nothing a stranger's handshake does not tell.
+    if (url.pathname === '/api/info' && method === 'GET') return sendJson(response, 200, toJson(webInfo(options.ctx.info())));
     if (url.pathname.startsWith('/api/')) {
       if (!mayUseGateway(request, options.token)) throw new HttpFailure(401, 'unauthorized', 'requests from other machines need "Authorization: Bearer <token>"');
-      if (url.pathname === '/api/info' && method === 'GET') return sendJson(response, 200, toJson(webInfo(options.ctx.info())));
       const body = () => readJson(request, options.maxBodyBytes);
       return await gateway(options.ctx, method, url.pathname.slice('/api'.length), url.searchParams, body, response, abort.signal);
     }
-    if (options.web && (method === 'GET' || method === 'HEAD') && (url.pathname === '/' || url.pathname.startsWith('/assets/') || url.pathname === '/status')) {
+    const isJoin = url.pathname === '/join';
+    if (options.web && (method === 'GET' || method === 'HEAD') && (url.pathname === '/' || isJoin || url.pathname.startsWith('/assets/') || url.pathname === '/status')) {
+      // The built web app is public code with no data in it: any browser may load it, and a tab
+      // that is not a device of the user gets only its Join screen (the gateway refuses it the rest).
+      if (url.pathname !== '/status' && (await serveWebApp(isJoin ? '/' : url.pathname, method === 'HEAD', response, options.webDir))) return;
       if (!mayUseGateway(request, options.token)) throw new HttpFailure(401, 'unauthorized', 'the status page is for this machine (or a bearer token)');
-      // The web app when it is built (npm run build:web), else the plain status page; /status always.
-      if (url.pathname !== '/status' && (await serveWebApp(url.pathname, method === 'HEAD', response, options.webDir))) return;
+      // The plain status page when the web app is not built (npm run build:web); /status always.
       if (url.pathname.startsWith('/assets/')) throw new HttpFailure(404, 'nomethod', `nothing at ${method} ${url.pathname}`);
       const html = await renderStatusPage(options.ctx);
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html), 'cache-control': 'no-store' });

@@ -17,6 +17,7 @@ import type { LoadedDevice } from './userHome.js';
 import { checkNodeId, resolveRef } from './refs.js';
 import { addFriend, friends, grantList, removeFriend, revoke, share as shareGrant } from './sharing.js';
 import { resolveChannel, subscribeChannel } from '../../src/resources/channel/index.js';
+import { invite, join, type PairingContext } from './pairing/pairingOps.js';
 
 /** What the operations need from the daemon. */
 export interface DaemonContext {
@@ -27,6 +28,8 @@ export interface DaemonContext {
   readonly log: Logger;
   /** This daemon's user, certificate and trust store. */
   readonly device: LoadedDevice;
+  /** Open invitations, and linking to an inviter after `join`. */
+  readonly pairing: PairingContext;
   /** Starts a graceful shutdown (after the current answer went out). */
   requestStop(): void;
 }
@@ -107,6 +110,13 @@ export const ControlRequestSchema = v.variant('op', [
   v.strictObject({ op: v.literal('grants') }),
   v.strictObject({ op: v.literal('revoke'), grant: v.pipe(v.string(), v.minLength(4), v.maxLength(64)) }),
   v.strictObject({
+    op: v.literal('invite'),
+    role: v.optional(v.picklist(['admin', 'member'])),
+    // One minute to one week: an invitation is for a device at hand, not a standing door.
+    expires: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(7 * 24 * 3_600_000))),
+  }),
+  v.strictObject({ op: v.literal('join'), invitation: v.pipe(v.string(), v.minLength(1), v.maxLength(2048)), connect: v.optional(v.pipe(v.string(), v.maxLength(2048))) }),
+  v.strictObject({
     op: v.literal('stream'),
     ref,
     method: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
@@ -176,6 +186,10 @@ export async function runOperation(ctx: DaemonContext, raw: unknown, aborted: Ab
       return { value: revoke(mesh.identity, ctx.device, request.grant) };
     case 'removeDevice':
       return { value: removeOwnDevice(ctx, request.device) };
+    case 'invite':
+      return { value: await invite(ctx, request.role ?? 'member', request.expires ?? 10 * 60_000) };
+    case 'join':
+      return { value: await join(ctx, request.invitation, request.connect) };
     case 'stream': {
       const target = resolveRef(node, request.ref);
       const rest = target.iterate(request.method, request.args ?? {}, request.credit === undefined ? {} : { credit: request.credit });

@@ -38,8 +38,8 @@ export const RENEW_BEFORE = 60 * 24 * 3600_000;
 /** The outcome of {@link loadDevice}. */
 export interface LoadedDevice {
   readonly trust: Trust;
-  /** The user's key, on the device that created the user. */
-  readonly userKey: NodeIdentity | undefined;
+  /** The user's key, on the device that created the user (gone once it joined another user). */
+  userKey: NodeIdentity | undefined;
   /** True when this start created the user. */
   readonly userCreated: boolean;
   /** True when this start signed a new certificate for this node. */
@@ -127,7 +127,8 @@ async function readCertificate(file: string): Promise<DeviceCertificate | undefi
   }
 }
 
-async function writeCertificate(file: string, certificate: DeviceCertificate): Promise<void> {
+/** Writes this node's certificate (base64url CBOR, mode 0600); `home` error when it cannot. */
+export async function writeCertificate(file: string, certificate: DeviceCertificate): Promise<void> {
   try {
     await writeFileAtomic(file, `${toBase64url(encodeCertificate(certificate))}\n`, 0o600);
   } catch (error) {

@@ -79,6 +79,8 @@ export class Mesh {
     });
     // A device its user removed is cut off at once, wherever it is linked to us.
     node.trust?.onChange((event) => {
+      // A node that joined another user drops every link: each was accepted as the old user's.
+      if (event.type === 'user') for (const link of [...this.links]) link.close(`${CloseReason.denied}: this node joined another user`);
       if (event.type === 'removed') {
         for (const link of [...this.links]) if (link.remote === event.removal.node) link.close(`${CloseReason.denied}: device removed by its user`);
       } else if (event.type === 'friends') {

@@ -12,6 +12,7 @@ import { registerFileCommands } from './commands/files.js';
 import { registerJobCommands } from './commands/jobs.js';
 import type { CliIo } from './commands/common.js';
 import { registerMeshCommands } from './commands/mesh.js';
+import { registerPairingCommands } from './commands/pairing.js';
 import { registerProcessCommands } from './commands/processes.js';
 import { registerResourceCommands } from './commands/resources.js';
 import { registerSharingCommands } from './commands/sharing.js';
@@ -61,6 +62,7 @@ ${EXIT_CODES_HELP}
   registerDaemonCommands(program, io);
   registerMeshCommands(program, io);
   registerSharingCommands(program, io);
+  registerPairingCommands(program, io);
   registerResourceCommands(program, io);
   registerProcessCommands(program, io);
   registerFileCommands(program, io);

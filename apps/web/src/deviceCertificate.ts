@@ -14,7 +14,13 @@ export function deviceName(userAgent = navigator.userAgent): string {
   return `${browser} on ${os}`;
 }
 
-/** Asks the daemon that served the page for this tab's certificate. */
+/** Why the daemon would not certify this tab (it is not on the daemon's machine and has no token). */
+export class NotAllowed extends Error {}
+
+/**
+ * Asks the daemon that served the page for this tab's certificate; {@link NotAllowed} when the
+ * gateway refuses this tab (the Join screen is then the way in).
+ */
 export async function requestCertificate(node: NodeId, name: string): Promise<DeviceCertificate> {
   const response = await fetch('/api/device', {
     method: 'POST',
@@ -23,6 +29,7 @@ export async function requestCertificate(node: NodeId, name: string): Promise<De
     cache: 'no-store',
   });
   const body = (await response.json().catch(() => ({}))) as { certificate?: unknown; message?: unknown };
+  if (response.status === 401 || response.status === 403) throw new NotAllowed(typeof body.message === 'string' ? body.message : `refused with ${response.status}`);
   if (!response.ok || typeof body.certificate !== 'string') {
     throw new Error(`the daemon did not make this tab a device (${response.status}${typeof body.message === 'string' ? `: ${body.message}` : ''})`);
   }

@@ -9,7 +9,10 @@ import { openLink } from '../../../src/transport/openLink.js';
 import { connectSignaling } from '../../../src/transport/signalingClient.js';
 import { connectWebSocket } from '../../../src/transport/websocket.js';
 import { browserBackend } from './browserRtc.js';
-import { deviceName, requestCertificate } from './deviceCertificate.js';
+import { deviceName, NotAllowed, requestCertificate } from './deviceCertificate.js';
+import { codeInLink, joinWithCode, showJoinScreen } from './joinScreen.js';
+import type { NodeIdentity } from '../../../src/transport/identity.js';
+import type { DeviceCertificate } from '../../../src/transport/certificate.js';
 import { forgetIdentity, loadIdentity } from './identityStore.js';
 import { mountChannelsView } from './channels/channelsView.js';
 import { mountFilesView } from './files/filesView.js';
@@ -34,7 +37,7 @@ const $ = (id: string) => document.getElementById(id)!;
 
 async function main(): Promise<void> {
   const identity = await loadIdentity();
-  const certificate = await requestCertificate(identity.id, deviceName());
+  const certificate = await tabCertificate(identity);
   const tab = startTabNode(identity, certificate);
   window.glow = tab;
   $('self').textContent = identity.id;
@@ -78,6 +81,39 @@ async function main(): Promise<void> {
     void views[button.dataset.view ?? '']?.refresh();
   };
   for (const button of tabs) button.onclick = () => show(button);
+}
+
+/**
+ * This tab's certificate: from the invitation in the link when the page was opened with one,
+ * else from the daemon (this machine, or the token), else from the Join screen.
+ */
+async function tabCertificate(identity: NodeIdentity): Promise<DeviceCertificate> {
+  const name = deviceName();
+  const code = codeInLink();
+  if (code !== undefined) {
+    try {
+      return await joinWithCode(identity, name, code);
+    } catch (error) {
+      return joinScreen(identity, name, `the invitation link failed: ${errorMessage(error)}`);
+    }
+  }
+  try {
+    return await requestCertificate(identity.id, name);
+  } catch (error) {
+    if (!(error instanceof NotAllowed)) throw error;
+    return joinScreen(identity, name, error.message);
+  }
+}
+
+/** The Join screen instead of the views, until the tab paired. */
+async function joinScreen(identity: NodeIdentity, name: string, why: string): Promise<DeviceCertificate> {
+  const views = [document.querySelector<HTMLElement>('nav[role=tablist]')!, document.querySelector<HTMLElement>('main')!];
+  for (const view of views) view.hidden = true;
+  $('state').dataset.state = 'join';
+  $('state').textContent = 'not a device';
+  const certificate = await showJoinScreen($('join'), identity, name, why);
+  for (const view of views) view.hidden = false;
+  return certificate;
 }
 
 main().catch((error: unknown) => {

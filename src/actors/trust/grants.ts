@@ -14,8 +14,8 @@ export interface HeldGrant {
 
 /** What a {@link Grants} store needs from the node's trust. */
 export interface GrantsHost {
-  /** This node's user. */
-  readonly user: UserId;
+  /** This node's user now. */
+  user(): UserId;
   /** Wall clock, ms since the epoch. */
   now(): number;
   /** Devices their user removed sign nothing any more. */
@@ -70,7 +70,7 @@ export class Grants {
     if (known) return known;
     const verified = verifyGrant(grant, this.host.now(), (node) => this.host.isRemoved(node));
     if (!isVerifiedGrant(verified)) return verified;
-    const user = this.host.user;
+    const user = this.host.user();
     if (!verified.chain.some((link) => link.issuer === user || link.audience.user === user)) return false;
     if (verified.expires <= this.host.now()) return { refused: 'grant expired' };
     if (this.held.size >= MAX_GRANTS) this.prune();
@@ -135,7 +135,7 @@ export class Grants {
     for (const held of this.held.values()) {
       const leaf = held.grant;
       if (leaf.audience.user !== who.user || (leaf.audience.node !== undefined && leaf.audience.node !== who.node)) continue;
-      if (held.verified.owner !== this.host.user) continue;
+      if (held.verified.owner !== this.host.user()) continue;
       const verdict = this.judge(held, request, access, resolve, now);
       if (verdict === ADMIT) {
         // A name can come to name another resource: what a name decided is asked again soon.
@@ -194,6 +194,13 @@ export class Grants {
   private prune(): void {
     const now = this.host.now();
     for (const [id, held] of this.held) if (held.verified.expires <= now) this.held.delete(id);
+  }
+
+  /** Forgets every grant and revocation (the node joined another user: they were the old user's). */
+  clear(): void {
+    this.held.clear();
+    this.revoked.clear();
+    this.verdicts.clear();
   }
 
   /** Forgets every cached verdict (names moved, a friend left: anything a verdict depended on). */

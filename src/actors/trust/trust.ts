@@ -59,11 +59,10 @@ export interface TrustOptions {
  * users removed. Everything in it was verified on the way in; asking it is a lookup.
  */
 export class Trust {
-  readonly user: UserId;
+  private currentUser: UserId;
   /** The grants this node holds: given by its user, to its user, and delegated from them. */
   readonly grants: Grants;
-  /** The handle of this user's namespace on this node (see {@link TrustOptions.handle}). */
-  readonly handle: string;
+  private readonly chosenHandle: string | undefined;
   private own: DeviceCertificate;
   private readonly now: () => number;
   private readonly devices = new Map<NodeId, KnownDevice>();
@@ -75,14 +74,17 @@ export class Trust {
     this.now = options.wallClock ?? Date.now;
     const own = verifyCertificate(options.certificate, this.now());
     if (!isDevice(own)) throw new GlowError('badarg', `this node's certificate is refused: ${own.refused}`);
-    this.user = own.user;
-    this.handle = options.handle ?? own.user.slice(0, 8);
-    if (this.handle.length === 0 || this.handle.length > 64 || this.handle.includes('/')) throw new GlowError('badarg', 'a handle has 1–64 characters and no "/"');
+    this.currentUser = own.user;
+    this.chosenHandle = options.handle;
+    if (options.handle !== undefined && (options.handle.length === 0 || options.handle.length > 64 || options.handle.includes('/'))) {
+      throw new GlowError('badarg', 'a handle has 1–64 characters and no "/"');
+    }
     this.own = options.certificate;
     for (const friend of options.friends ?? []) this.friends.set(friend.user, { handle: friend.handle });
     for (const removal of options.removals ?? []) if (verifyRemoval(removal, this.now()) === true && removal.user === this.user) this.removals.set(removal.node, removal);
     this.devices.set(own.node, { ...own, certificate: options.certificate, lastSeen: this.now() });
-    this.grants = new Grants({ user: this.user, now: this.now, isRemoved: (node) => this.isRemoved(node) });
+    // The user can change (pairing): the store asks each time.
+    this.grants = new Grants({ user: () => this.user, now: this.now, isRemoved: (node) => this.isRemoved(node) });
     for (const revocation of options.revocations ?? []) {
       try {
         this.grants.revoke(revocation);
@@ -91,6 +93,16 @@ export class Trust {
       }
     }
     for (const grant of options.grants ?? []) this.grants.add(grant);
+  }
+
+  /** The handle of this user's namespace on this node (see {@link TrustOptions.handle}; default: the user id's first 8 characters). */
+  get handle(): string {
+    return this.chosenHandle ?? this.user.slice(0, 8);
+  }
+
+  /** This node's user (it changes only when the node joins another user: {@link changeUser}). */
+  get user(): UserId {
+    return this.currentUser;
   }
 
   /** This node's certificate (presented in every handshake). */
@@ -112,6 +124,27 @@ export class Trust {
     this.own = certificate;
     this.devices.set(checked.node, { ...checked, certificate, lastSeen: this.now() });
     this.emit({ type: 'renewed', certificate });
+  }
+
+  /**
+   * This node joined another user (pairing): `certificate` makes the same node a device of it.
+   * What this store knew belonged to the old user's world — its devices, friends and removals —
+   * so it is dropped, and listeners hear `user` (the mesh cuts every link: each was accepted as
+   * the old user's). `denied` when the certificate is not a valid one for this node.
+   */
+  changeUser(certificate: DeviceCertificate): void {
+    const checked = verifyCertificate(certificate, this.now());
+    if (!isDevice(checked) || checked.node !== this.own.node) {
+      throw new GlowError('denied', `not a certificate for this node: ${isDevice(checked) ? 'another node' : checked.refused}`, { reason: 'certificate refused' });
+    }
+    this.currentUser = checked.user;
+    this.own = certificate;
+    this.devices.clear();
+    this.friends.clear();
+    this.removals.clear();
+    this.grants.clear();
+    this.devices.set(checked.node, { ...checked, certificate, lastSeen: this.now() });
+    this.emit({ type: 'user', certificate });
   }
 
   /**
@@ -245,4 +278,5 @@ export type TrustEvent =
   | { type: 'device'; device: KnownDevice }
   | { type: 'removed'; removal: DeviceRemoval }
   | { type: 'friends' }
-  | { type: 'renewed'; certificate: DeviceCertificate };
+  | { type: 'renewed'; certificate: DeviceCertificate }
+  | { type: 'user'; certificate: DeviceCertificate };

@@ -34,8 +34,12 @@ function playwrightDisabledFeatures(): string[] {
   }
 }
 
-/** Launches headless Chromium with the loopback flags. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Launches headless Chromium with the loopback flags. `loopbackNames` resolve to 127.0.0.1 (and
+ * nothing else resolves): a page opened by such a name is, to the daemon, a page of another
+ * machine (its Host is not loopback), while its packets still stay on loopback.
+ */
+export async function launchChromium(loopbackNames: readonly string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -50,7 +54,7 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       `--disable-features=${[...playwrightDisabledFeatures(), 'WebRtcHideLocalIpsWithMdns'].join(',')}`,
-      '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1',
+      `--host-resolver-rules=${[...loopbackNames.map((name) => `MAP ${name} 127.0.0.1`), 'MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1'].join(' , ')}`,
       '--force-fieldtrials=WebRTC-IPv6Default/Disabled/',
     ],
   });

@@ -1,0 +1,74 @@
+/**
+ * Pairing a device with no keys to copy: `glow invite` on a device of the user prints a
+ * one-time code, a link and the link's QR code; `glow join CODE|LINK` on the new device makes
+ * its daemon a device of that user (pairing/ has the exchange).
+ *
+ * The QR code comes from `qrcode` (npm): a maintained, dependency-light encoder with a terminal
+ * renderer, used widely enough that its output is scanned by every phone camera; drawing QR
+ * codes by hand would mean writing Reed–Solomon coding and mask selection ourselves.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import QRCode from 'qrcode';
+import type { InviteValue, JoinedValue } from '../../pairing/pairingOps.js';
+import { urlParser } from '../args.js';
+import { control } from '../client.js';
+import { findDaemon } from '../discovery.js';
+import { duration, json } from '../format.js';
+import { clientCommand, request, type CliIo, type ClientOptions } from './common.js';
+
+const UNITS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses `90s`, `10m`, `2h`, `1d` into ms. */
+export function parseLifetime(text: string): number {
+  const match = /^(\d+)([smhd])$/.exec(text.trim());
+  const value = match ? Number(match[1]) * UNITS[match[2]!]! : NaN;
+  if (!Number.isSafeInteger(value) || value <= 0) throw new InvalidArgumentError(`expected a duration like 10m, 2h or 1d, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+/** `invite`: the code, the link, the QR code of the link, and how long it holds. */
+export async function inviteView(value: InviteValue, now = Date.now()): Promise<string> {
+  const qr = await QRCode.toString(value.link, { type: 'utf8', errorCorrectionLevel: 'L', margin: 2 });
+  return [
+    `code     ${value.code}`,
+    `link     ${value.link}`,
+    qr.trimEnd(),
+    `One ${value.role} device may join with it, within ${duration(Math.round((value.expires - now) / 1000) * 1000)}; ${value.tries} wrong codes end it.`,
+    'On the new device: glow join LINK (or glow join CODE --connect http://THIS-HOST:PORT), or open the link in its browser.',
+    '',
+  ].join('\n');
+}
+
+/** `join`: who this daemon belongs to now. */
+export function joinedView(value: JoinedValue): string {
+  return [
+    `joined   user ${value.user}`,
+    `device   ${value.name} (${value.node}), ${value.roles.join(', ')}`,
+    `inviter  ${value.inviter.name ? `${value.inviter.name} ` : ''}${value.inviter.node}, linking to ${value.inviter.link}`,
+    ...(value.oldUserKey ? [`The old user key was moved to ${value.oldUserKey}.`] : []),
+    '',
+  ].join('\n');
+}
+
+/** Registers `invite` and `join`. */
+export function registerPairingCommands(program: Command, io: CliIo): void {
+  clientCommand(program.command('invite'))
+    .description('a one-time invitation for a new device of this user: a code, a link and its QR code')
+    .addOption(new Option('--role <role>', 'the new device\'s role').choices(['member', 'admin']).default('member'))
+    .option('--expires <duration>', 'how long the invitation holds (s, m, h, d)', parseLifetime, 10 * 60_000)
+    .action(async (options: ClientOptions & { role: 'member' | 'admin'; expires: number }) => {
+      const value = (await control(await findDaemon(options, io.env), { op: 'invite', role: options.role, expires: options.expires })) as InviteValue;
+      io.stdout(options.json ? json(value) : await inviteView(value));
+    });
+
+  clientCommand(program.command('join'))
+    .description("makes this daemon a device of the inviter's user, with the code or link of `glow invite`")
+    .argument('<invitation>', 'the link, or the code (with --connect)')
+    .addOption(new Option('--connect <url>', "the inviter's HTTP address, for a bare code").argParser(urlParser(['http:', 'https:'])))
+    .action(async (invitation: string, options: ClientOptions & { connect?: string }) => {
+      await request(io, options, { op: 'join', invitation, ...(options.connect ? { connect: options.connect } : {}) }, (value) => joinedView(value as JoinedValue), {
+        // Two OPAQUE steps (about half a second each) and two round trips to the inviter.
+        timeout: 30_000,
+      });
+    });
+}
