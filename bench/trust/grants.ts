@@ -1,0 +1,122 @@
+/**
+ * Checking a 4-link grant chain: cold (every signature verified: each link's and its signer's
+ * certificate's, 8 Ed25519 verifications on node:crypto) and cached (a friend's request judged by
+ * the door's trust policy once the verdict is known). Baselines, in the same run: the same 8
+ * verifications with node:crypto alone, and a Map lookup.
+ */
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { formatResourceId, type ResourceId } from '../../src/firefly/address.js';
+import { grantId, verifyGrant, type Grant } from '../../src/actors/trust/grant.js';
+import { Trust } from '../../src/actors/trust/trust.js';
+import { trustPolicy } from '../../src/actors/trust/trustPolicy.js';
+import type { PeerRequest } from '../../src/actors/policy.js';
+import { issueCertificate } from '../../src/transport/certificate.js';
+import { createIdentity, publicKeyOf } from '../../src/transport/identity.js';
+import { encodeValue } from '../../src/firefly/codec.js';
+import { alternate, round, type Benchmark } from '../harness.js';
+import { once } from '../mesh/fixtures.js';
+import { benchUser, grantChain } from './fixtures.js';
+
+const LINKS = 4;
+const COLD_OPS = 200;
+const CACHED_OPS = 200_000;
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+interface Figures {
+  coldNs: number;
+  rawVerifyNs: number;
+  cachedNs: number;
+  mapNs: number;
+}
+
+/** Fresh copies of the chain (no memoised ids), as a holder meets them from the wire. */
+function copies(grant: Grant, n: number): Grant[] {
+  const clone = (g: Grant): Grant => ({ ...g, ...(g.parent ? { parent: clone(g.parent) } : {}) });
+  return Array.from({ length: n }, () => clone(grant));
+}
+
+async function measure(): Promise<Figures> {
+  const users = Array.from({ length: LINKS + 1 }, () => benchUser());
+  const owner = users[0]!;
+  const target: ResourceId = { node: owner.device.id, local: 'docs' };
+  const chain = grantChain(users, formatResourceId(target), LINKS);
+
+  // The raw side: 8 verifications of 64-byte signatures over messages of a link's size.
+  const keys: KeyObject[] = [];
+  const messages: Uint8Array[] = [];
+  const signatures: Uint8Array[] = [];
+  for (let i = 0; i < 2 * LINKS; i++) {
+    const signer = createIdentity();
+    keys.push(createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKeyOf(signer.id)!]), format: 'der', type: 'spki' }));
+    messages.push(encodeValue(['x'.repeat(300), i]));
+    signatures.push(signer.sign(messages[i]!));
+  }
+
+  // Cached: the holder's policy judging the last audience's device, verdict cached after the first.
+  const holder = new Trust({ certificate: owner.certificate, friends: users.slice(1).map((u) => ({ user: u.key.id })) });
+  holder.grants.add(chain);
+  const caller = users[LINKS]!;
+  const callerDevice = createIdentity();
+  holder.learn(issueCertificate({ user: caller.key.id, node: callerDevice.id, name: 'friend', roles: ['member'], issued: Date.now() - 1000, expires: Date.now() + 86_400_000 }, caller.key));
+  const policy = trustPolicy(holder);
+  const request: PeerRequest = { from: callerDevice.id, caller: { node: callerDevice.id, local: 'node' }, target, action: 'call', member: 'describe', args: () => ({}) };
+  if (policy(request) !== true) throw new Error(`bench: the chain does not admit the request: ${JSON.stringify(policy(request))}`);
+  const map = new Map([[`${callerDevice.id} docs describe`, true]]);
+  const key = `${callerDevice.id} docs describe`;
+
+  const [cold, raw, cached, mapped] = await alternate(
+    [
+      async () => {
+        const fresh = copies(chain, COLD_OPS);
+        const start = process.hrtime.bigint();
+        for (const grant of fresh) if (!('chain' in verifyGrant(grant, Date.now())) || grantId(grant).length !== 22) throw new Error('bench: chain refused');
+        return Number(process.hrtime.bigint() - start);
+      },
+      async () => {
+        const start = process.hrtime.bigint();
+        for (let n = 0; n < COLD_OPS; n++) for (let i = 0; i < keys.length; i++) if (!verify(null, messages[i]!, keys[i]!, signatures[i]!)) throw new Error('bench: bad signature');
+        return Number(process.hrtime.bigint() - start);
+      },
+      async () => {
+        const start = process.hrtime.bigint();
+        for (let n = 0; n < CACHED_OPS; n++) if (policy(request) !== true) throw new Error('bench: denied');
+        return Number(process.hrtime.bigint() - start);
+      },
+      async () => {
+        const start = process.hrtime.bigint();
+        for (let n = 0; n < CACHED_OPS; n++) if (map.get(key) !== true) throw new Error('bench: missing');
+        return Number(process.hrtime.bigint() - start);
+      },
+    ],
+    { rounds: 7 },
+  );
+  return { coldNs: cold! / COLD_OPS, rawVerifyNs: raw! / COLD_OPS, cachedNs: cached! / CACHED_OPS, mapNs: mapped! / CACHED_OPS };
+}
+
+const run = once(measure);
+const note = `trust.grant.*: a ${LINKS}-link chain, each link signed by a device of its issuer (its certificate inside), Ed25519 on node:crypto`;
+
+const benchmarks: Benchmark[] = [
+  {
+    name: 'trust.grant.cold',
+    baseline: `${2 * LINKS} raw node:crypto Ed25519 verifications`,
+    note,
+    goal: { of: 'value', atMost: 1000, label: 'a 4-link chain verified cold in ≤ 1 ms' },
+    run: async () => {
+      const f = await run();
+      return { name: 'trust.grant.cold', value: round(f.coldNs / 1000), unit: 'µs/chain', baseline: round(f.rawVerifyNs / 1000), ratio: round(f.coldNs / f.rawVerifyNs) };
+    },
+  },
+  {
+    name: 'trust.grant.cached',
+    baseline: 'a Map lookup of the verdict',
+    note,
+    goal: { of: 'value', atMost: 20, label: 'a friend request judged from cache in ≤ 20 µs' },
+    run: async () => {
+      const f = await run();
+      return { name: 'trust.grant.cached', value: round(f.cachedNs / 1000), unit: 'µs/request', baseline: round(f.mapNs / 1000), ratio: round(f.cachedNs / f.mapNs) };
+    },
+  },
+];
+
+export default benchmarks;
