@@ -1,6 +1,7 @@
 import type { NodeId } from '../firefly/address.js';
 import { decodeValue, encodeValue } from '../firefly/codec.js';
 import { GlowError } from '../firefly/errors.js';
+import { toBase64url } from './base64url.js';
 import { publicKeyOf, verifySignature, type NodeIdentity } from './identity.js';
 
 /**
@@ -98,6 +99,33 @@ function shapeProblem(cert: DeviceCertificate): string | undefined {
  * certificates arrive from the wire).
  */
 export function verifyCertificate(cert: DeviceCertificate, now: number, revoked?: (node: NodeId) => boolean): Device | { refused: string } {
+  // A certificate whose exact bytes verified before skips its signatures: every grant a device
+  // signs carries the same certificate, and every announce repeats it. Dates and removals are
+  // checked again each time.
+  const key = cacheKey(cert);
+  const signed = key !== undefined && verifiedSignatures.has(key);
+  const result = walk(cert, now, revoked, !signed);
+  if (key !== undefined && !signed && isDevice(result)) {
+    if (verifiedSignatures.size >= VERIFIED_CACHE) verifiedSignatures.clear();
+    verifiedSignatures.add(key);
+  }
+  return result;
+}
+
+/** Certificates (by their bytes) whose signatures verified: emptied whole when full. */
+const verifiedSignatures = new Set<string>();
+const VERIFIED_CACHE = 2048;
+
+function cacheKey(cert: DeviceCertificate): string | undefined {
+  try {
+    // The whole certificate, not its signature alone: the same signature on changed fields is another certificate.
+    return toBase64url(encodeCertificate(cert));
+  } catch {
+    return undefined;
+  }
+}
+
+function walk(cert: DeviceCertificate, now: number, revoked: ((node: NodeId) => boolean) | undefined, checkSignatures: boolean): Device | { refused: string } {
   let current: DeviceCertificate | undefined = cert;
   for (let depth = 0; current; depth++) {
     if (depth >= MAX_CHAIN) return { refused: 'certificate chain too long' };
@@ -108,7 +136,7 @@ export function verifyCertificate(cert: DeviceCertificate, now: number, revoked?
     if (current.expires <= now) return { refused: 'certificate expired' };
     if (revoked?.(current.node)) return { refused: 'device removed by its user' };
     if (depth > 0 && !current.roles.includes('admin')) return { refused: 'signed by a device that is not an admin' };
-    if (!verifySignature(current.signer, signedBytes(current), current.signature)) return { refused: 'certificate signature does not verify' };
+    if (checkSignatures && !verifySignature(current.signer, signedBytes(current), current.signature)) return { refused: 'certificate signature does not verify' };
     const parent: DeviceCertificate | undefined = current.parent;
     if (current.signer === current.user) {
       if (parent) return { refused: 'a certificate signed by its user has no parent' };
