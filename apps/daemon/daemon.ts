@@ -44,6 +44,7 @@ import { linkLog } from './linkLog.js';
 import type { DaemonContext } from './operations.js';
 import { isLoopbackHost, resolveHome, resolveSettings, type DaemonOptions, type DaemonSettings } from './options.js';
 import { PersistedProcesses } from './persist.js';
+import { startRenewals } from './renewal.js';
 import { loadDevice } from './userHome.js';
 import { dialLoop, signalingLoop } from './links.js';
 import { Invites } from './pairing/invites.js';
@@ -144,6 +145,7 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
   }
   let stopping: Promise<void> | undefined;
   cleanups.push(() => mesh.close({ reason: 'daemon stopping' }));
+  cleanups.push(startRenewals(device, mesh, log));
 
   let listener: WebSocketListener;
   try {

@@ -3,15 +3,16 @@
  * a daemon of another user is refused at the handshake, and the web app's tab becomes a member
  * device through `POST /api/device`. Run under netguard.
  */
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fromBase64url } from '../../../src/transport/base64url.js';
-import { decodeCertificate, isDevice, verifyCertificate } from '../../../src/transport/certificate.js';
+import { fromBase64url, toBase64url } from '../../../src/transport/base64url.js';
+import { decodeCertificate, encodeCertificate, isDevice, issueCertificate, verifyCertificate } from '../../../src/transport/certificate.js';
 import { createIdentity } from '../../../src/transport/identity.js';
 import { TEST_USER } from '../../helpers/users.js';
 import { DaemonProcess, tempHome, useDaemons, type StartOptions } from './helpers.js';
 
 const daemons = useDaemons();
+const DAY = 86_400_000;
 const start = (options?: StartOptions) => daemons.start(options);
 
 test('a daemon with an empty home creates a user and certifies itself as its admin device, once', async () => {
@@ -60,6 +61,25 @@ test('glow devices lists the devices of the user; removing one cuts its links at
   // B dials again (its --connect loop): refused each time.
   await b.waitLine((line) => line.event === 'connect.failed' && /not allowed|certificate refused/.test(String(line.error)), 10_000);
   expect(await a.op({ op: 'peers' })).toEqual([]);
+});
+
+test("a device whose certificate gets old is renewed by the user's key holder while it is online", async () => {
+  const a = await start();
+  // B: a device of the test user with no user key, whose certificate has 10 days left.
+  const home = await tempHome(undefined, null);
+  const node = createIdentity();
+  await writeFile(join(home, 'node.key'), `${JSON.stringify({ version: 1, type: 'ed25519', secretKey: toBase64url(node.secretKey), id: node.id })}\n`, { mode: 0o600 });
+  const issued = Date.now() - 80 * DAY;
+  const old = issueCertificate({ user: TEST_USER.id, node: node.id, name: 'old laptop', roles: ['member'], issued, expires: issued + 90 * DAY }, TEST_USER);
+  await writeFile(join(home, 'device.cert'), `${toBase64url(encodeCertificate(old))}\n`, { mode: 0o600 });
+  const b = await start({ home, args: ['--connect', a.info.link] });
+  expect((await b.op<{ expires: number }>({ op: 'whoami' })).expires).toBe(old.expires);
+  const renewed = await b.until<{ expires: number; issued: number; name: string; roles: string[] }>({ op: 'whoami' }, (me) => me.expires > old.expires, 10_000);
+  expect(renewed).toMatchObject({ name: 'old laptop', roles: ['member'] });
+  expect(renewed.expires - renewed.issued).toBe(90 * DAY);
+  await a.waitLine((line) => line.event === 'device.renewed' && line.node === node.id);
+  // B kept it: a restart presents the renewed certificate.
+  expect(decodeCertificate(fromBase64url((await readFile(join(home, 'device.cert'), 'utf8')).trim())!).expires).toBe(renewed.expires);
 });
 
 test('POST /api/device makes the asking tab a member device of the user, and refuses a malformed request', async () => {
