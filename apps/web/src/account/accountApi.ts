@@ -53,6 +53,11 @@ export async function accountOp<K extends keyof AccountOps>(op: K, args: Account
   } catch {
     throw new AccountError(`HTTP ${response.status}`, `http${response.status}`);
   }
+  if (response.status === 401) {
+    // A paired tab of another machine reaches the mesh through its certificate, but not the
+    // gateway, which only this machine (or the token) may use: say where to do it instead.
+    throw new AccountError("this tab is not on the daemon's machine: manage devices and sharing from a tab there, or with glow devices, glow friends and glow share", 'unauthorized');
+  }
   if (!response.ok) {
     const failure = body as { code?: unknown; message?: unknown; details?: { reason?: unknown } };
     const reason = typeof failure.details?.reason === 'string' ? failure.details.reason : undefined;
