@@ -41,7 +41,8 @@ export function deviceRows(devices: readonly DeviceValue[], options: DeviceListO
       h('td', {}, idCell(device.node, 'node id')),
       h('td', {}, device.roles.join(', ')),
       h('td', {}, h('span', { class: 'badge', 'data-online': String(device.online) }, device.online ? 'online' : 'offline')),
-      h('td', { title: when(device.lastSeen) }, device.self ? 'now' : ago(device.lastSeen)),
+      // Online is "seen now"; otherwise, when its certificate last reached the daemon.
+      h('td', { title: `certificate last seen ${when(device.lastSeen)}` }, device.self || device.online ? 'now' : ago(device.lastSeen)),
       actions,
     );
   });
