@@ -12,6 +12,10 @@
  *   POST /api/device    {"node": ID, "name": TEXT} → {"user", "certificate"}: makes the caller's
  *                       node (the web app's tab) a member device of this daemon's user; the
  *                       certificate is base64url CBOR, valid for 30 days (a tab asks at each load)
+ *   POST /api/account   {"op": OP, ...}: one of the user's operations of the control channel
+ *                       (ACCOUNT_OPS: whoami, devices, removeDevice, invite, friends, addFriend,
+ *                       removeFriend, share, grants, revoke) → its value, as /control answers it
+ *                       but unwrapped; the web app's Devices and Sharing views use it
  *
  * A failure answers the HTTP status of its code (HTTP_STATUS in control.ts) with
  * `{"code", "message", "details"?}`. Who may call: see auth.ts.
@@ -54,6 +58,9 @@ export async function gateway(
   } else if (path === '/device') {
     if (method !== 'POST') throw new GlowError('nomethod', 'POST /api/device with a JSON body {node, name}');
     return void sendJsonValue(response, await certifyTab(ctx, await body()));
+  } else if (path === '/account') {
+    if (method !== 'POST') throw new GlowError('nomethod', 'POST /api/account with a JSON body {op, ...}');
+    request = accountRequest(await body());
   } else if (path === '/describe' && method === 'GET') {
     request = { op: 'describe', ref: query.get('ref') ?? '' };
   } else if (path === '/ls' && method === 'GET') {
@@ -71,6 +78,22 @@ export async function gateway(
     return;
   }
   sendJsonValue(response, value);
+}
+
+/**
+ * The control operations a page may run through `POST /api/account`: the user's devices,
+ * invitations, friends and grants. They run as this daemon's device (a member daemon is refused
+ * `removeDevice` and `invite` as on the CLI), and the gateway lets through exactly who may get a
+ * certificate from `/api/device` (auth.ts), so they add no power. `stop`, `join` and the rest
+ * stay on the token-only control channel.
+ */
+export const ACCOUNT_OPS: ReadonlySet<string> = new Set(['whoami', 'devices', 'removeDevice', 'invite', 'friends', 'addFriend', 'removeFriend', 'share', 'grants', 'revoke']);
+
+function accountRequest(parsed: unknown): unknown {
+  const op = (parsed as { op?: unknown } | null)?.op;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || typeof op !== 'string') throw new GlowError('badarg', 'the body is a JSON object {op, ...}');
+  if (!ACCOUNT_OPS.has(op)) throw new GlowError('badarg', `${JSON.stringify(op.slice(0, 64))} is not an account operation (${[...ACCOUNT_OPS].join(', ')})`);
+  return parsed;
 }
 
 /** How long a tab's certificate is valid: the tab asks for a new one whenever the page loads. */

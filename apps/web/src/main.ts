@@ -1,7 +1,8 @@
 /**
  * The web app: this tab becomes a Glow node (identity from IndexedDB, links to the daemon that
- * served the page), and six views show and drive the mesh. `window.glow` exposes the node
- * for the browser tests and for poking at it from the console.
+ * served the page), and eight views show and drive the mesh, the user's devices and what the
+ * user shares. `window.glow` exposes the node for the browser tests and for poking at it from
+ * the console.
  */
 import { errorMessage } from '../../../src/firefly/errors.js';
 import { createIdentity } from '../../../src/transport/identity.js';
@@ -14,6 +15,8 @@ import { codeInLink, joinWithCode, showJoinScreen } from './joinScreen.js';
 import type { NodeIdentity } from '../../../src/transport/identity.js';
 import type { DeviceCertificate } from '../../../src/transport/certificate.js';
 import { forgetIdentity, loadIdentity } from './identityStore.js';
+import { mountDevicesView } from './account/devicesView.js';
+import { mountSharingView } from './account/sharingView.js';
 import { mountChannelsView } from './channels/channelsView.js';
 import { mountFilesView } from './files/filesView.js';
 import { mountJobsView } from './jobs/jobsView.js';
@@ -65,10 +68,12 @@ async function main(): Promise<void> {
   const files = mountFilesView($('view-files'), tab.mesh, () => tab.daemon);
   const channels = mountChannelsView($('view-channels'), tab.mesh);
   const jobs = mountJobsView($('view-jobs'), tab.mesh, () => tab.daemon);
+  const devices = mountDevicesView($('view-devices'), identity.id);
+  const sharing = mountSharingView($('view-sharing'));
   // `refresh` runs when a view is shown; `hide` when it is left (the Channels view stops its
   // live subscription then, rather than streaming into a hidden list; the Jobs view stops polling
   // and its watch).
-  const views: Record<string, { refresh: () => Promise<void>; hide?: () => void }> = { resources, processes, files, channels, jobs };
+  const views: Record<string, { refresh: () => Promise<void>; hide?: () => void }> = { resources, processes, files, channels, jobs, devices, sharing };
   const tabs = [...document.querySelectorAll<HTMLButtonElement>('nav [role=tab]')];
   const show = (button: HTMLButtonElement) => {
     for (const other of tabs) {
