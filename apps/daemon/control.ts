@@ -39,7 +39,7 @@ export interface DaemonInfo {
  * | `describe` | the resource's `describe` answer (`{ interface, members }`, JSON Schemas) |
  * | `call` | the result, as JSON (bytes as base64, big integers as strings: see apps/daemon/json.ts) |
  * | `spawn` | {@link SpawnValue} |
- * | `kill` | {@link DownValue} once it ended (`noproc` error when there was nothing to kill) |
+ * | `kill` | {@link DownValue} once it ended (`noproc` error when there was nothing to kill, `denied` when its node refused) |
  * | `monitor` | {@link DownValue} |
  * | `tree` | {@link TreeValue} |
  * | `stop` | {@link StopValue}, then the daemon stops |

@@ -336,7 +336,17 @@ async function kill(ctx: DaemonContext, text: string): Promise<DownValue> {
   if (!(await ctx.persisted.forget(printable))) node.exit(id, 'kill');
   const value = await down;
   if (value.reason === 'noproc') throw new GlowError('noproc', `no resource ${printable}`);
+  // The node holding it refused (its door drops the exit and answers the monitor with a DOWN
+  // `denied`): the resource did not end, so this is a refusal, not a DOWN.
+  const refusal = deniedDown(value.reason);
+  if (refusal) throw new GlowError('denied', `kill refused: ${refusal.message.replace(/^monitor refused: /, '')}`, refusal.details);
   return value;
+}
+
+/** The `denied` error a DOWN carries when the monitor itself was refused. */
+function deniedDown(reason: unknown): { message: string; details: unknown } | undefined {
+  const error = (reason as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
+  return error?.code === 'denied' ? { message: String(error.message), details: error.details } : undefined;
 }
 
 function monitor(ctx: DaemonContext, text: string, timeout: number | undefined, aborted: AbortSignal): Promise<DownValue> {
