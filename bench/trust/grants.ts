@@ -42,7 +42,7 @@ function chains(n: number, resource: string, users?: ReturnType<typeof benchUser
 /** Nanoseconds to verify every chain of `list`. */
 function verifyAll(list: readonly Grant[]): number {
   const start = process.hrtime.bigint();
-  for (const grant of list) if (!('chain' in verifyGrant(grant, Date.now())) || grantId(grant).length !== 22) throw new Error('bench: chain refused');
+  for (const grant of list) if (!('chain' in verifyGrant(grant, Date.now())) || grantId(grant).length !== 23) throw new Error('bench: chain refused');
   return Number(process.hrtime.bigint() - start);
 }
 

@@ -110,11 +110,14 @@ function fieldsOf(grant: Omit<Grant, 'signature'>): unknown[] {
 
 const ids = new WeakMap<Grant, string>();
 
-/** A grant's id: the first 16 bytes of the SHA-256 of its bytes, base64url (22 characters). */
+/**
+ * A grant's id: `g` and the first 16 bytes of the SHA-256 of its bytes in base64url (23
+ * characters). The letter keeps an id from starting with `-`, which a command line reads as an option.
+ */
 export function grantId(grant: Grant): string {
   let id = ids.get(grant);
   if (!id) {
-    id = toBase64url(sha256(encodeGrant(grant)).subarray(0, 16));
+    id = `g${toBase64url(sha256(encodeGrant(grant)).subarray(0, 16))}`;
     ids.set(grant, id);
   }
   return id;

@@ -22,7 +22,7 @@ export interface GrantRevocation {
 }
 
 const CONTEXT = 'glow grant revocation v1';
-const GRANT_ID = /^[A-Za-z0-9_-]{22}$/;
+const GRANT_ID = /^g[A-Za-z0-9_-]{22}$/;
 
 function signedBytes(revocation: Omit<GrantRevocation, 'signature'>): Uint8Array {
   return encodeValue([CONTEXT, revocation.grant, revocation.issuer, revocation.at, revocation.signer]);
