@@ -18,7 +18,8 @@
  * files are replaced), loads or creates the key, writes a fresh control token, loads or creates
  * the user and this device's certificate (userHome.ts), loads the process
  * kinds (built-in, then plugins), listens for links, starts the embedded signaling server when
- * asked, starts the root supervisor with the persisted processes, listens for HTTP, writes
+ * asked, starts the root supervisor with the persisted processes, starts the `glow.Account/1`
+ * resource (accountResource.ts: the user's operations for its other devices), listens for HTTP, writes
  * daemon.json, then dials `--connect` peers and signaling servers (retrying with backoff) and
  * starts mDNS discovery, and logs one line `daemon.started` with the node id and the URLs.
  */
@@ -42,6 +43,8 @@ import { builtinKinds } from './kinds.js';
 import { createLogger, type Logger } from './log.js';
 import { linkLog } from './linkLog.js';
 import type { DaemonContext } from './operations.js';
+import { ACCOUNT_RESOURCE } from './accountInterface.js';
+import { accountResource } from './accountResource.js';
 import { isLoopbackHost, resolveHome, resolveSettings, type DaemonOptions, type DaemonSettings } from './options.js';
 import { PersistedProcesses } from './persist.js';
 import { startRenewals } from './renewal.js';
@@ -190,6 +193,8 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     },
   };
   const ctx: DaemonContext = { mesh, info: () => info, persisted, log, device, pairing, requestStop: () => void stop() };
+  // The user's operations for the user's other devices over the mesh (a paired phone's tab).
+  mesh.node.spawnWellKnown(ACCOUNT_RESOURCE, accountResource(ctx));
   const http: HttpServer = await startHttp({
     host: settings.http.host,
     port: settings.http.port,

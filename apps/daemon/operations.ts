@@ -18,6 +18,7 @@ import { checkNodeId, resolveRef } from './refs.js';
 import { addFriend, friends, grantList, removeFriend, revoke, share as shareGrant } from './sharing.js';
 import { resolveChannel, subscribeChannel } from '../../src/resources/channel/index.js';
 import { invite, join, type PairingContext } from './pairing/pairingOps.js';
+import { ACCOUNT_ARGS, type AccountOpName } from './accountInterface.js';
 
 /** What the operations need from the daemon. */
 export interface DaemonContext {
@@ -92,29 +93,8 @@ export const ControlRequestSchema = v.variant('op', [
   v.strictObject({ op: v.literal('monitor'), ref, timeout }),
   v.strictObject({ op: v.literal('tree'), node: v.optional(v.string()) }),
   v.strictObject({ op: v.literal('stop') }),
-  v.strictObject({ op: v.literal('whoami') }),
-  v.strictObject({ op: v.literal('devices') }),
-  v.strictObject({ op: v.literal('removeDevice'), device: v.pipe(v.string(), v.minLength(1), v.maxLength(256)) }),
-  v.strictObject({ op: v.literal('friends') }),
-  v.strictObject({ op: v.literal('addFriend'), user: v.pipe(v.string(), v.maxLength(256)), handle: v.optional(v.pipe(v.string(), v.maxLength(64))) }),
-  v.strictObject({ op: v.literal('removeFriend'), user: v.pipe(v.string(), v.minLength(1), v.maxLength(256)) }),
-  v.strictObject({
-    op: v.literal('share'),
-    ref,
-    with: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
-    access: v.optional(v.picklist(['read', 'write'])),
-    methods: v.optional(v.pipe(v.array(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a method name'))), v.maxLength(64))),
-    expires: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1000), v.maxValue(10 * 365 * 24 * 3600_000))),
-    delegate: v.optional(v.boolean()),
-  }),
-  v.strictObject({ op: v.literal('grants') }),
-  v.strictObject({ op: v.literal('revoke'), grant: v.pipe(v.string(), v.minLength(4), v.maxLength(64)) }),
-  v.strictObject({
-    op: v.literal('invite'),
-    role: v.optional(v.picklist(['admin', 'member'])),
-    // One minute to one week: an invitation is for a device at hand, not a standing door.
-    expires: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(7 * 24 * 3_600_000))),
-  }),
+  // The user's operations: the same arguments as glow.Account/1's methods (accountInterface.ts).
+  ...(Object.keys(ACCOUNT_ARGS) as AccountOpName[]).map((op) => v.strictObject({ op: v.literal(op), ...ACCOUNT_ARGS[op] })),
   v.strictObject({ op: v.literal('join'), invitation: v.pipe(v.string(), v.minLength(1), v.maxLength(2048)), connect: v.optional(v.pipe(v.string(), v.maxLength(2048))) }),
   v.strictObject({
     op: v.literal('stream'),

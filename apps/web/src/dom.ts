@@ -44,9 +44,16 @@ export function errorText(error: unknown): string {
   return code === undefined ? message : `${code}: ${message}`;
 }
 
-/** A paragraph that shows a failure: its text, and its code as `data-code` (what tests and styles match). */
+/** The precise reason of a refusal (`details.reason` of a GlowError, or an error's `reason`), if it has one. */
+export function errorReason(error: unknown): string | undefined {
+  const failure = error as { reason?: unknown; details?: { reason?: unknown } } | null | undefined;
+  const reason = failure?.reason ?? failure?.details?.reason;
+  return typeof reason === 'string' ? reason : undefined;
+}
+
+/** A paragraph that shows a failure: its text, its code as `data-code` and its reason as `data-reason` (what tests and styles match). */
 export function errorLine(error: unknown): HTMLParagraphElement {
-  return h('p', { class: 'error', 'data-code': errorCode(error) }, errorText(error));
+  return h('p', { class: 'error', 'data-code': errorCode(error), 'data-reason': errorReason(error) }, errorText(error));
 }
 
 /**

@@ -15,6 +15,7 @@ import { codeInLink, joinWithCode, showJoinScreen } from './joinScreen.js';
 import type { NodeIdentity } from '../../../src/transport/identity.js';
 import type { DeviceCertificate } from '../../../src/transport/certificate.js';
 import { forgetIdentity, loadIdentity } from './identityStore.js';
+import { useMeshForAccount } from './account/accountApi.js';
 import { mountDevicesView } from './account/devicesView.js';
 import { mountSharingView } from './account/sharingView.js';
 import { mountChannelsView } from './channels/channelsView.js';
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
   const files = mountFilesView($('view-files'), tab.mesh, () => tab.daemon);
   const channels = mountChannelsView($('view-channels'), tab.mesh);
   const jobs = mountJobsView($('view-jobs'), tab.mesh, () => tab.daemon);
+  // The Devices and Sharing views ask the gateway, or the daemon over the mesh when it refuses this tab.
+  useMeshForAccount(tab.mesh, () => tab.daemon);
   const devices = mountDevicesView($('view-devices'), identity.id);
   const sharing = mountSharingView($('view-sharing'));
   // `refresh` runs when a view is shown; `hide` when it is left (the Channels view stops its

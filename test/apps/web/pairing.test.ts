@@ -1,6 +1,8 @@
 /**
  * Pairing in real Chromium: a tab that opens an invitation link becomes a device of the
- * inviter's user (the header shows the user) and links to the daemon; a tab that is not a device
+ * inviter's user (the header shows the user), links to the daemon, and its Devices view works
+ * over the mesh (the gateway refuses another machine's page): it lists the devices, and "Add a
+ * device" shows the refusal a member device gets; a tab that is not a device
  * (opened by a name that is not loopback, so the daemon treats it as another machine's page) gets
  * the Join screen, nothing of the mesh, and a link attempt of its node is `denied`. The name
  * maps to 127.0.0.1 in Chromium's resolver: every packet stays on loopback (run under netguard).
@@ -53,6 +55,24 @@ test("a tab of another machine opens the invitation link and becomes a device: t
   const devices = await a.until<{ node: string; roles: string[] }[]>({ op: 'devices' }, (list) => list.some((device) => device.node === tab));
   expect(devices).toContainEqual(expect.objectContaining({ node: tab, roles: ['member'] }));
   await a.until<{ node: string }[]>({ op: 'peers' }, (peers) => peers.some((peer) => peer.node === tab));
+
+  // The gateway refuses another machine's page (401), so the Devices view asks the daemon's
+  // glow.Account/1 over the tab's mesh, as the member device it is: it lists the devices, this
+  // tab among them…
+  await page.getByRole('tab', { name: 'Devices' }).click();
+  const daemonRow = page.locator(`#devices-list tr[data-node="${a.info.node}"][data-self]`);
+  const tabRow = page.locator(`#devices-list tr[data-node="${tab}"][data-tab]`);
+  await daemonRow.waitFor({ timeout: PAGE_STEP });
+  await tabRow.waitFor({ timeout: PAGE_STEP });
+  expect(await daemonRow.textContent()).toMatch(/this daemon.*admin.*online/);
+  expect(await tabRow.textContent()).toMatch(/this tab.*member.*online/);
+  // …and "Add a device" shows the daemon's typed refusal: a member cannot add devices.
+  await page.locator('#invite-create').click();
+  const refusal = page.locator('#invite-result .error[data-code="denied"][data-reason="not an admin device"]');
+  await refusal.waitFor({ timeout: PAGE_STEP });
+  expect(await refusal.textContent()).toContain('not an admin');
+  expect(await page.locator('#invite-code').count()).toBe(0);
+  await page.screenshot({ path: 'test-artifacts/web/phone-devices.png', fullPage: true });
   await page.context().close();
   expect(errors).toEqual([]);
 }, 60_000);
