@@ -25,9 +25,10 @@ export function benchUser(device = createIdentity()): BenchUser {
 
 /**
  * A chain of `links` grants over `users` (users[0] owns the resource): each link issued by its
- * parent's audience, each signed by a device of its issuer (so each carries a certificate too).
+ * parent's audience, signed by a device of its issuer (so each carries a certificate too), or
+ * with `signer: 'user'` by the issuer's user key, as a device holding it signs.
  */
-export function grantChain(users: readonly BenchUser[], resource: string, links: number): Grant {
+export function grantChain(users: readonly BenchUser[], resource: string, links: number, signer: 'device' | 'user' = 'device'): Grant {
   const now = Date.now();
   let grant: Grant | undefined;
   for (let i = 0; i < links; i++) {
@@ -44,8 +45,8 @@ export function grantChain(users: readonly BenchUser[], resource: string, links:
         nonce: `n${i}-${Math.random()}`,
         ...(grant ? { parent: grant } : {}),
       },
-      issuer.device,
-      issuer.certificate,
+      signer === 'user' ? issuer.key : issuer.device,
+      signer === 'user' ? undefined : issuer.certificate,
     );
   }
   return grant!;
