@@ -256,26 +256,37 @@ export function isVerifiedGrant(result: VerifiedGrant | { refused: string }): re
   return !('refused' in result);
 }
 
-/** A grant as bytes (CBOR), to send and store. */
+/**
+ * Each grant's canonical bytes, encoded once: a grant's id is their hash and a child carries its
+ * parent as them, so that checking a chain encodes each link once.
+ */
+const encoded = new WeakMap<Grant, Uint8Array>();
+
+/** A grant as bytes (CBOR), to send and store: its parent inside as its own bytes. */
 export function encodeGrant(grant: Grant): Uint8Array {
-  return encodeValue(toWire(grant));
+  let bytes = encoded.get(grant);
+  if (!bytes) {
+    const wire = [1, ...fieldsOf(grant), grant.parent ? encodeGrant(grant.parent) : null, grant.signer, grant.signerCert ? encodeCertificate(grant.signerCert) : null, grant.signature];
+    bytes = encodeValue(wire);
+    encoded.set(grant, bytes);
+  }
+  return bytes;
 }
 
-function toWire(grant: Grant): unknown[] {
-  return [1, ...fieldsOf(grant), grant.parent ? toWire(grant.parent) : null, grant.signer, grant.signerCert ? encodeCertificate(grant.signerCert) : null, grant.signature];
-}
-
-const LIMITS = { maxPacketBytes: 64 * 1024, maxDepth: 4 + 2 * MAX_GRANT_CHAIN, maxStringBytes: 4096 };
+const LIMITS = { maxPacketBytes: 64 * 1024, maxDepth: 4, maxStringBytes: 4096 };
 
 /** Reads a grant from bytes; `badpacket` when it is not one (signatures are not checked here). */
-export function decodeGrant(bytes: Uint8Array): Grant {
+export function decodeGrant(bytes: Uint8Array, depth = 0): Grant {
+  if (depth >= MAX_GRANT_CHAIN) throw new GlowError('badpacket', 'grant chain too long');
   let value: unknown;
   try {
     value = decodeValue(bytes, LIMITS);
   } catch {
     throw new GlowError('badpacket', 'a grant is not CBOR within its limits');
   }
-  return fromWire(value, 0);
+  // Not remembered as its bytes: an id must not depend on how a peer chose to encode the grant
+  // (a revoked grant sent again in another encoding would otherwise get a new id).
+  return fromWire(value, depth);
 }
 
 function optional<T>(value: unknown, check: (v: unknown) => v is T): T | undefined {
@@ -287,7 +298,7 @@ function optional<T>(value: unknown, check: (v: unknown) => v is T): T | undefin
 const isString = (v: unknown): v is string => typeof v === 'string';
 
 function fromWire(value: unknown, depth: number): Grant {
-  if (!Array.isArray(value) || value.length !== 13 || value[0] !== 1 || depth >= MAX_GRANT_CHAIN) throw new GlowError('badpacket', 'not a grant');
+  if (!Array.isArray(value) || value.length !== 13 || value[0] !== 1) throw new GlowError('badpacket', 'not a grant');
   const [, issuer, audience, subject, abilities, notBefore, expires, delegate, nonce, parent, signer, cert, signature] = value as unknown[];
   if (!Array.isArray(audience) || audience.length !== 2 || !Array.isArray(subject) || subject.length !== 3 || !Array.isArray(abilities) || abilities.length !== 2) {
     throw new GlowError('badpacket', 'malformed grant');
@@ -308,7 +319,7 @@ function fromWire(value: unknown, depth: number): Grant {
     expires,
     delegate,
     nonce,
-    ...(parent !== null ? { parent: fromWire(parent, depth + 1) } : {}),
+    ...(parent !== null ? { parent: decodeGrant(optional(parent, (v): v is Uint8Array => v instanceof Uint8Array)!, depth + 1) } : {}),
     signer,
     ...(cert !== null ? { signerCert: decodeCertificate(optional(cert, (v): v is Uint8Array => v instanceof Uint8Array)!) } : {}),
     signature,

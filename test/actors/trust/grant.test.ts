@@ -95,6 +95,19 @@ test('paths are normalized and cannot climb out', () => {
   expect(() => issueGrant(fields({ subject: { name: 'docs', path: '../etc' } }), alice)).toThrow(expect.objectContaining({ code: 'badarg' }));
 });
 
+test("a grant's id does not depend on how a peer encoded it: a revoked grant sent again in another encoding is the same grant", () => {
+  const grant = issueGrant(fields(), alice);
+  const bytes = encodeGrant(grant);
+  // The nonce "n1" with its length in a byte of its own (0x78 0x02) instead of in the head (0x62):
+  // valid CBOR, the same grant, other bytes.
+  const at = Buffer.from(bytes).indexOf(Buffer.from([0x62, 0x6e, 0x31]));
+  expect(at).toBeGreaterThan(0);
+  const other = new Uint8Array([...bytes.subarray(0, at), 0x78, 0x02, 0x6e, 0x31, ...bytes.subarray(at + 3)]);
+  const again = decodeGrant(other);
+  expect(again).toEqual(grant);
+  expect(grantId(again)).toBe(grantId(grant));
+});
+
 test('bytes that are not a grant are refused as badpacket', () => {
   for (const bytes of [new Uint8Array([0xff]), encodeGrant(issueGrant(fields(), alice)).subarray(0, 40), new Uint8Array(100_000)]) {
     expect(() => decodeGrant(bytes)).toThrow(expect.objectContaining({ code: 'badpacket' }));
