@@ -73,7 +73,6 @@ test("a device whose certificate gets old is renewed by the user's key holder wh
   const old = issueCertificate({ user: TEST_USER.id, node: node.id, name: 'old laptop', roles: ['member'], issued, expires: issued + 90 * DAY }, TEST_USER);
   await writeFile(join(home, 'device.cert'), `${toBase64url(encodeCertificate(old))}\n`, { mode: 0o600 });
   const b = await start({ home, args: ['--connect', a.info.link] });
-  expect((await b.op<{ expires: number }>({ op: 'whoami' })).expires).toBe(old.expires);
   const renewed = await b.until<{ expires: number; issued: number; name: string; roles: string[] }>({ op: 'whoami' }, (me) => me.expires > old.expires, 10_000);
   expect(renewed).toMatchObject({ name: 'old laptop', roles: ['member'] });
   expect(renewed.expires - renewed.issued).toBe(90 * DAY);
