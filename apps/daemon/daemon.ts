@@ -20,8 +20,8 @@
  * kinds (built-in, then plugins), listens for links, starts the embedded signaling server when
  * asked, starts the root supervisor with the persisted processes, starts the `glow.Account/1`
  * resource (accountResource.ts: the user's operations for its other devices), listens for HTTP, writes
- * daemon.json, then dials `--connect` peers and signaling servers (retrying with backoff) and
- * starts mDNS discovery, and logs one line `daemon.started` with the node id and the URLs.
+ * daemon.json, then dials `--connect` peers, the inviter it joined through (DIR/inviter.json) and
+ * signaling servers (retrying with backoff) and starts mDNS discovery (advertising the HTTP port too), and logs one line `daemon.started` with the node id and the URLs.
  */
 import { hostname } from 'node:os';
 import { errorMessage } from '../../src/firefly/errors.js';
@@ -50,7 +50,9 @@ import { PersistedProcesses } from './persist.js';
 import { startRenewals } from './renewal.js';
 import { loadDevice } from './userHome.js';
 import { dialLoop, signalingLoop } from './links.js';
+import { loadInviter, saveInviter, type RememberedInviter } from './pairing/inviterFile.js';
 import { Invites } from './pairing/invites.js';
+import type { PairingContext } from './pairing/pairingOps.js';
 import type { Reconnector } from './reconnect.js';
 
 export type { DaemonOptions, DaemonSettings } from './options.js';
@@ -184,13 +186,31 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
   };
   let stop = (): Promise<void> => Promise.resolve();
   const loops: Reconnector[] = [];
-  const pairing = {
+  let discovery: Discovery | undefined;
+  let inviterLoop: Reconnector | undefined;
+  // The inviter this device joined through: dialled like a --connect address, expecting its id.
+  const dialInviter = (inviter: RememberedInviter) => {
+    if (stopping) return;
+    inviterLoop?.stop();
+    inviterLoop = dialLoop(mesh, inviter.link, settings, log, inviter.node);
+    loops.push(inviterLoop);
+  };
+  const pairing: PairingContext = {
     home,
     invites: new Invites(),
-    // A joined daemon links to its inviter at once (until it stops; mDNS or --connect after a restart).
     linkTo: (url: string) => {
       if (!stopping) loops.push(dialLoop(mesh, url, settings, log));
     },
+    // A joined daemon links to its inviter at once, and after every restart (DIR/inviter.json).
+    keepInviter: async (inviter) => {
+      try {
+        await saveInviter(home, inviter);
+      } catch (error) {
+        log.error({ event: 'inviter.saveFailed', error: errorMessage(error) }, `cannot remember the inviter: ${errorMessage(error)}; after a restart, give --connect ${inviter.link}`);
+      }
+      dialInviter(inviter);
+    },
+    nearby: () => discovery,
   };
   const ctx: DaemonContext = { mesh, info: () => info, persisted, log, device, pairing, requestStop: () => void stop() };
   // The user's operations for the user's other devices over the mesh (a paired phone's tab).
@@ -210,12 +230,17 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
 
   // Links and discovery: failures are retried with backoff, never fatal.
   for (const url of settings.connect) loops.push(dialLoop(mesh, url, settings, log));
+  const remembered = await loadInviter(home);
+  if (remembered.warning) log.warn({ event: 'inviter.unreadable' }, remembered.warning);
+  if (remembered.inviter) dialInviter(remembered.inviter);
   for (const url of [...(signaling ? [signaling.url] : []), ...settings.signaling]) loops.push(signalingLoop(mesh, url, settings, log));
-  let discovery: Discovery | undefined;
   if (settings.mdns) {
     discovery = await startDiscovery({
       mesh,
       linkPort: listener.port,
+      // Where `glow join CODE` on another daemon looks for its inviter; not advertised on a
+      // network from which a loopback-only HTTP gateway cannot be reached.
+      ...(isLoopbackHost(settings.http.host) && !(settings.mdnsInterface ?? '').startsWith('127.') ? {} : { httpPort: Number(new URL(http.url).port) }),
       interface: settings.mdnsInterface,
       port: settings.mdnsPort,
       backoff: settings.reconnect,

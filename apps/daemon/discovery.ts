@@ -16,6 +16,8 @@ import { keepConnected, type BackoffOptions, type Reconnector } from './reconnec
 export interface DiscoveryOptions {
   mesh: Mesh;
   linkPort: number;
+  /** The HTTP gateway's port, advertised so that `glow join CODE` on another daemon finds it. */
+  httpPort?: number;
   interface: string | undefined;
   port: number;
   backoff: BackoffOptions;
@@ -31,6 +33,8 @@ export interface DiscoveryOptions {
 /** Running discovery. */
 export interface Discovery {
   peers(): DiscoveredPeer[];
+  /** Asks the network who is there (answers arrive in `peers()`). */
+  query(): void;
   close(): Promise<void>;
 }
 
@@ -82,6 +86,7 @@ export async function startDiscovery(options: DiscoveryOptions): Promise<Discove
     mdns = await startMdns({
       id: mesh.id,
       linkPort: options.linkPort,
+      ...(options.httpPort ? { httpPort: options.httpPort } : {}),
       interface: options.interface,
       port: options.port,
       onPeer: found,
@@ -94,6 +99,7 @@ export async function startDiscovery(options: DiscoveryOptions): Promise<Discove
   }
   return {
     peers: () => mdns.peers(),
+    query: () => mdns.query(),
     async close() {
       for (const dialer of dialers.values()) dialer.stop(false);
       dialers.clear();

@@ -8,6 +8,7 @@
  * | `device.cert` | this device's certificate, signed by the user (see userHome.ts) | renewed while it runs |
  * | `trust.json` | friends, and devices the user removed | kept current while it runs |
  * | `config.json` | optional settings (see options.ts) | written by the user |
+ * | `inviter.json` | the inviter this device joined through, dialled at every start (pairing/inviterFile.ts) | written by `glow join` |
  * | `control.token` | the control channel's bearer token (mode 0600) | new at every start |
  * | `daemon.json`, `daemon.lock` | where the running daemon is (see daemonFile.ts) | while it runs |
  * | `processes.json` | processes spawned with `--persist` (see persist.ts) | until they are killed |
@@ -30,6 +31,7 @@ export const HOME_FILES = Object.freeze({
   certificate: 'device.cert',
   trust: 'trust.json',
   config: 'config.json',
+  inviter: 'inviter.json',
   token: 'control.token',
   info: 'daemon.json',
   lock: 'daemon.lock',

@@ -5,18 +5,23 @@
  */
 import { WebSocket } from 'ws';
 import type { Mesh } from '../../src/actors/mesh.js';
+import type { NodeId } from '../../src/firefly/address.js';
 import type { Link } from '../../src/transport/link.js';
 import { connectSignaling, type SignalingClient, type SignalingSocketClass } from '../../src/transport/signalingClient.js';
 import type { Logger } from './log.js';
 import type { DaemonSettings } from './options.js';
 import { keepConnected, type Reconnector } from './reconnect.js';
 
-/** Keeps a `--connect` link up. */
-export function dialLoop(mesh: Mesh, url: string, settings: DaemonSettings, log: Logger): Reconnector {
+/**
+ * Keeps a `--connect` link up. With `expect` (a remembered inviter), only that node is accepted
+ * at the address, and no dial is made while a link to it exists already (mDNS found it, say).
+ */
+export function dialLoop(mesh: Mesh, url: string, settings: DaemonSettings, log: Logger, expect?: NodeId): Reconnector {
   return keepConnected({
     ...settings.reconnect,
+    ...(expect ? { wanted: () => !mesh.router.neighbours().some((neighbour) => neighbour.node === expect) } : {}),
     connect: async () => {
-      const link: Link = await mesh.connect(url);
+      const link: Link = await mesh.connect(url, expect ? { expect } : undefined);
       return { closed: new Promise((resolve) => link.onClose(resolve)), close: () => link.close('daemon stopping') };
     },
     onConnected: () => log.info({ event: 'connect.linked', url }, `linked to ${url}`),

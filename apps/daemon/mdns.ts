@@ -3,13 +3,14 @@
  *
  *   PTR  _glow._tcp.local          → <id>._glow._tcp.local
  *   SRV  <id>._glow._tcp.local     → port = its WebSocket link listener, target <id>.local
- *   TXT  <id>._glow._tcp.local     → v=1, id=<node id>
+ *   TXT  <id>._glow._tcp.local     → v=1, id=<node id>[, http=<port of its HTTP gateway>]
  *   A    <id>.local                → the interface address(es)
  *
  * announces them at start (three times, 1 s then 2 s apart), again every half TTL, answers
  * queries for them, and says goodbye (TTL 0) when it stops. Browsing is the other half: every
  * response that carries a `_glow._tcp` instance with a valid node id is a peer at the packet's
- * source address and the SRV port. A peer not heard of for a TTL, or that said goodbye, is gone.
+ * source address and the SRV port (and its HTTP gateway at the same address and the `http` port, where
+ * `glow join CODE` looks for the inviter). A peer not heard of for a TTL, or that said goodbye, is gone.
  *
  * The interface is a setting: a loopback daemon uses 127.0.0.1 (other daemons on this machine
  * only, nothing leaves it) and ignores packets from anywhere else.
@@ -29,6 +30,8 @@ export interface DiscoveredPeer {
   id: NodeId;
   /** `ws://address:port` of its link listener. */
   url: string;
+  /** `http://address:port` of its HTTP gateway, when it advertises one. */
+  http?: string;
 }
 
 /** Options of {@link startMdns}. */
@@ -36,6 +39,8 @@ export interface MdnsOptions {
   id: NodeId;
   /** Port of the WebSocket link listener to advertise. */
   linkPort: number;
+  /** Port of the HTTP gateway to advertise (TXT `http=`); none when it is not reachable there. */
+  httpPort?: number;
   /** IPv4 address of the multicast interface. @default every interface */
   interface?: string;
   /** @default 5353 */
@@ -87,7 +92,7 @@ export async function startMdns(options: MdnsOptions): Promise<Mdns> {
   const records = (recordTtl: number): Answer[] => [
     { name: SERVICE, type: 'PTR', ttl: recordTtl, data: instance },
     { name: instance, type: 'SRV', ttl: recordTtl, data: { port: options.linkPort, target: host, priority: 0, weight: 0 } },
-    { name: instance, type: 'TXT', ttl: recordTtl, data: ['v=1', `id=${options.id}`] },
+    { name: instance, type: 'TXT', ttl: recordTtl, data: ['v=1', `id=${options.id}`, ...(options.httpPort ? [`http=${options.httpPort}`] : [])] },
     ...addresses(options.interface).map((address): Answer => ({ name: host, type: 'A', ttl: recordTtl, data: address })),
   ];
   const announce = () => mdns.respond({ answers: records(ttl) });
@@ -118,10 +123,12 @@ export async function startMdns(options: MdnsOptions): Promise<Mdns> {
       const port = Number((srv?.data as { port?: unknown } | undefined)?.port ?? NaN);
       if (!Number.isInteger(port) || port <= 0 || port > 65535) continue;
       const url = `ws://${rinfo.address}:${port}`;
+      const httpPort = Number(txtValue(txt!.data, 'http') ?? NaN);
+      const http = Number.isInteger(httpPort) && httpPort > 0 && httpPort <= 65535 ? `http://${rinfo.address}:${httpPort}` : undefined;
       const known = peers.get(id);
       if (!known && peers.size >= (options.maxPeers ?? 256)) continue;
-      peers.set(id, { id, url, seen: Date.now() });
-      if (known?.url !== url) options.onPeer({ id, url });
+      peers.set(id, { id, url, ...(http ? { http } : {}), seen: Date.now() });
+      if (known?.url !== url || known.http !== http) options.onPeer({ id, url, ...(http ? { http } : {}) });
     }
   });
 
@@ -143,7 +150,7 @@ export async function startMdns(options: MdnsOptions): Promise<Mdns> {
 
   let closing: Promise<void> | undefined;
   return {
-    peers: () => [...peers.values()].map(({ id, url }) => ({ id, url })),
+    peers: () => [...peers.values()].map(({ id, url, http }) => ({ id, url, ...(http ? { http } : {}) })),
     query,
     close() {
       closing ??= new Promise<void>((resolve) => {

@@ -8,6 +8,8 @@ import type { DeviceRole } from '../../../src/transport/certificate.js';
 import type { DaemonContext } from '../operations.js';
 import { adoptUser } from './adoptUser.js';
 import { formatInviteCode, inviteLink, MAX_TRIES, parseInvitation } from './inviteCode.js';
+import { joinNearby, type Nearby } from './findInviter.js';
+import type { RememberedInviter } from './inviterFile.js';
 import type { Invites } from './invites.js';
 import { joinInviter } from './joinClient.js';
 
@@ -18,6 +20,10 @@ export interface PairingContext {
   readonly invites: Invites;
   /** Keeps a link to `url` up from now on (a joined daemon links to its inviter). */
   linkTo(url: string): void;
+  /** Remembers the inviter (inviterFile.ts) and keeps a link to it up, now and after every start. */
+  keepInviter(inviter: RememberedInviter): Promise<void>;
+  /** The daemons mDNS finds, where a bare code looks for its inviter; undefined when mDNS is off. */
+  nearby(): Nearby | undefined;
 }
 
 /** `invite`: a one-time invitation. */
@@ -63,20 +69,32 @@ function reachableHttp(http: string): string {
 }
 
 /**
- * `join`: pairs with the inviter found in the link, or at `connect` (its HTTP address) for a
- * bare code, then becomes a device of its user and links to it.
+ * `join`: pairs with the inviter found in the link, at `connect` (its HTTP address), or for a
+ * bare code among the daemons mDNS finds (findInviter.ts), then becomes a device of its user,
+ * remembers the inviter and links to it.
  */
 export async function join(ctx: DaemonContext, invitation: string, connect: string | undefined): Promise<JoinedValue> {
   const { code, inviter } = parseInvitation(invitation);
   const base = inviter ?? (connect === undefined ? undefined : httpOrigin(connect));
-  if (!base) throw new GlowError('badarg', "a code alone does not say where the inviter is: give --connect http://HOST:PORT (the inviter's HTTP address) or the link");
+  const nearby = base ? undefined : ctx.pairing.nearby();
+  if (!base && !nearby) throw new GlowError('badarg', "mDNS is off on this daemon, so a code alone does not say where the inviter is: give --connect http://HOST:PORT (the inviter's HTTP address) or the link");
   const own = ctx.device.trust.certificate;
-  const joined = await joinInviter(base, code, { node: ctx.mesh.identity.id, name: own.name });
+  const device = { node: ctx.mesh.identity.id, name: own.name };
+  const joined = base ? { ...(await joinInviter(base, code, device)), via: base } : await joinNearby(nearby!, code, device);
   const { oldUserKey } = await adoptUser(ctx.pairing.home, ctx.device, joined.certificate);
   ctx.log.info({ event: 'device.joined', user: joined.user, inviter: joined.inviter.node, oldUserKey }, `joined user ${joined.user}: this is now one of its devices`);
-  ctx.pairing.linkTo(joined.inviter.link);
+  const link = reachableLink(joined.inviter.link, joined.via);
+  await ctx.pairing.keepInviter({ node: joined.inviter.node, link });
   const c = joined.certificate;
-  return { user: c.user, node: c.node, name: c.name, roles: [...c.roles], inviter: joined.inviter, ...(oldUserKey ? { oldUserKey } : {}) };
+  return { user: c.user, node: c.node, name: c.name, roles: [...c.roles], inviter: { ...joined.inviter, link }, ...(oldUserKey ? { oldUserKey } : {}) };
+}
+
+/** An inviter listening on every interface is reached at the host its HTTP gateway was. */
+function reachableLink(link: string, via: string): string {
+  const url = new URL(link);
+  if (url.hostname !== '0.0.0.0' && url.hostname !== '[::]') return link;
+  url.hostname = new URL(via).hostname;
+  return url.href.replace(/\/$/, '');
 }
 
 function httpOrigin(text: string): string {

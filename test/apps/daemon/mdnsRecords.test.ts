@@ -14,7 +14,7 @@ const self = createIdentity().id;
 
 beforeAll(async () => {
   port = await freeUdpPort();
-  discovery = await startMdns({ id: self, linkPort: 4242, interface: '127.0.0.1', port, onPeer: (peer) => found.push(peer), onGone: (id) => gone.push(id) });
+  discovery = await startMdns({ id: self, linkPort: 4242, httpPort: 4343, interface: '127.0.0.1', port, onPeer: (peer) => found.push(peer), onGone: (id) => gone.push(id) });
   raw = makeMdns({ port, interface: '127.0.0.1', bind: '0.0.0.0', reuseAddr: true, loopback: true });
   await new Promise<void>((resolve) => raw.once('ready', () => resolve()));
 });
@@ -23,13 +23,13 @@ afterAll(async () => {
   await new Promise<void>((resolve) => raw.destroy(() => resolve()));
 });
 
-function advertise(id: string, linkPort: number, ttl = 120): void {
+function advertise(id: string, linkPort: number, ttl = 120, extra: string[] = []): void {
   const instance = `${id}.${SERVICE}`;
   raw.respond({
     answers: [
       { name: SERVICE, type: 'PTR', ttl, data: instance },
       { name: instance, type: 'SRV', ttl, data: { port: linkPort, target: `${id}.local` } },
-      { name: instance, type: 'TXT', ttl, data: ['v=1', `id=${id}`] },
+      { name: instance, type: 'TXT', ttl, data: ['v=1', `id=${id}`, ...extra] },
     ],
   });
 }
@@ -43,6 +43,17 @@ test('answers a query for _glow._tcp with its id and link port', async () => {
   raw.off('response', listener);
   expect(answers).toContainEqual(expect.objectContaining({ type: 'PTR', data: `${self}.${SERVICE}` }));
   expect(answers).toContainEqual(expect.objectContaining({ type: 'SRV', data: expect.objectContaining({ port: 4242 }) }));
+  const txt = answers.find((a) => a.type === 'TXT')!.data as Buffer[];
+  expect(txt.map(String)).toEqual(['v=1', `id=${self}`, 'http=4343']);
+});
+
+test("reads a peer's HTTP gateway from TXT http=, at the packet's source address; a bad port is no gateway", async () => {
+  const [withHttp, badHttp] = [createIdentity().id, createIdentity().id];
+  advertise(withHttp, 6000, 120, ['http=6001']);
+  advertise(badHttp, 6002, 120, ['http=70000']);
+  await waitFor(() => found.some((p) => p.id === withHttp) && found.some((p) => p.id === badHttp), 3000);
+  expect(discovery.peers()).toContainEqual({ id: withHttp, url: 'ws://127.0.0.1:6000', http: 'http://127.0.0.1:6001' });
+  expect(discovery.peers()).toContainEqual({ id: badHttp, url: 'ws://127.0.0.1:6002' });
 });
 
 test('finds a peer at the source address and SRV port, and forgets it on goodbye', async () => {

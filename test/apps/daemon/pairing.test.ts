@@ -4,12 +4,13 @@
  * over-guessed invitation fails with `denied` and its reason; the join endpoints refuse
  * malformed requests and the daemon keeps running.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join as joinPath } from 'node:path';
 import type { CliIo } from '../../../apps/daemon/cli/commands/common.js';
 import { runCli } from '../../../apps/daemon/cli/program.js';
 import type { InviteValue } from '../../../apps/daemon/pairing/pairingOps.js';
 import { TEST_USER } from '../../helpers/users.js';
-import { tempHome, useDaemons, type DaemonProcess } from './helpers.js';
+import { freeUdpPort, tempHome, useDaemons, type DaemonProcess } from './helpers.js';
 
 const daemons = useDaemons();
 
@@ -34,8 +35,14 @@ async function join(joiner: DaemonProcess, ...args: string[]): Promise<{ code: n
   return { code, value: JSON.parse(code === 0 ? stdout : stderr) };
 }
 
-/** A daemon with a user of its own, as on a new device's first start. */
-const newDevice = async () => daemons.start({ home: await tempHome(undefined, null), args: ['--name', 'new-laptop'] });
+/** A daemon with a user of its own, as on a new device's first start (with mDNS on `mdnsPort`, if given). */
+const newDevice = async (mdnsPort?: number) => daemons.start({ home: await tempHome(undefined, null), args: ['--name', 'new-laptop', ...mdnsArgs(mdnsPort)], mdns: mdnsPort !== undefined });
+
+/** mDNS on 127.0.0.1 and a port of the test's own (see mdns.test.ts): only its daemons meet. */
+const mdnsArgs = (port?: number) => (port === undefined ? [] : ['--mdns-port', String(port), '--mdns-interface', '127.0.0.1']);
+const withMdns = async (port: number) => daemons.start({ mdns: true, args: mdnsArgs(port) });
+const linked = (daemon: DaemonProcess, other: DaemonProcess) =>
+  daemon.until<{ node: string }[]>({ op: 'peers' }, (peers) => peers.some((peer) => peer.node === other.id), 10000);
 
 test("two daemons pair by a typed code with --connect; the new one shows the inviter's user and they link and call each other", async () => {
   const a = await daemons.start();
@@ -145,3 +152,55 @@ test('the join endpoints refuse malformed requests with a JSON error and the dae
   expect(await post('start', JSON.stringify({ invite: code.slice(0, 4), request: 'AAAA' }), { origin: 'http://evil.example' })).toMatchObject({ status: 403, body: { code: 'denied' } });
   expect(await a.op({ op: 'status' })).toMatchObject({ node: a.id });
 });
+
+test('a bare code finds its inviter by mDNS: no --connect, the daemons pair and link', async () => {
+  const port = await freeUdpPort();
+  // A daemon that holds no invitation is on the network too: asking it costs nothing.
+  const [a, bystander] = [await withMdns(port), await withMdns(port)];
+  const b = await newDevice(port);
+  const { code } = await invite(a);
+  const joined = await join(b, code);
+  expect(joined).toMatchObject({ code: 0, value: { user: TEST_USER.id, node: b.id, roles: ['member'], inviter: { node: a.id, link: a.info.link } } });
+  await linked(b, a);
+  await linked(a, b);
+  expect(await b.op({ op: 'whoami' })).toMatchObject({ user: TEST_USER.id });
+  expect(bystander.lines.filter((line) => line.event === 'device.paired')).toEqual([]);
+}, 40000);
+
+test('a bare code nobody holds fails with a typed error within the bound, and spends no try of anyone', async () => {
+  const port = await freeUdpPort();
+  const a = await withMdns(port);
+  const b = await newDevice(port);
+  const { code } = await invite(a);
+  const nobody = `${code.startsWith('z') ? 'y' : 'z'}zzz-zzzz-zzzz`;
+  const started = performance.now();
+  const failed = await join(b, nobody);
+  const ms = performance.now() - started;
+  expect(failed).toMatchObject({ code: 1, value: { code: 'noconnection', details: { reason: 'no inviter found' } } });
+  expect(failed.value.message).toMatch(/no daemon on this network holds this invitation; give --connect URL/);
+  expect(failed.value.details.tried).toBeGreaterThanOrEqual(1);
+  expect(ms).toBeLessThan(8000);
+  // A's invitation still has all its tries: two wrong codes (found by mDNS too), then the right one.
+  const wrong = `${code.slice(0, 5)}${code.slice(5).replace(/[0-9a-z]/g, (char) => (char === '0' ? '1' : '0'))}`;
+  for (let i = 0; i < 2; i++) expect(await join(b, wrong)).toMatchObject({ value: { code: 'denied', details: { reason: 'wrong code' } } });
+  expect(await join(b, code)).toMatchObject({ code: 0, value: { user: TEST_USER.id } });
+}, 40000);
+
+test('a joined daemon remembers its inviter: restarted without --connect or mDNS, it links back', async () => {
+  const a = await daemons.start();
+  const b = await newDevice();
+  const { link } = await invite(a);
+  expect(await join(b, link)).toMatchObject({ code: 0 });
+  await linked(b, a);
+  const file = joinPath(b.home, 'inviter.json');
+  expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ version: 1, node: a.id, link: a.info.link });
+  expect((await stat(file)).mode & 0o777).toBe(0o600);
+
+  await daemons.stop(b);
+  await a.until<unknown[]>({ op: 'peers' }, (peers) => peers.length === 0, 5000);
+  const again = await daemons.start({ home: b.home, args: ['--name', 'new-laptop'] });
+  expect(again.id).toBe(b.id);
+  await linked(again, a);
+  await linked(a, again);
+  expect(await again.op({ op: 'tree', node: a.id })).toMatchObject({ id: a.id });
+}, 40000);

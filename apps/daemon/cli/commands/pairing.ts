@@ -34,7 +34,7 @@ export async function inviteView(value: InviteValue, now = Date.now()): Promise<
     `link     ${value.link}`,
     qr.trimEnd(),
     `One ${value.role} device may join with it, within ${duration(Math.round((value.expires - now) / 1000) * 1000)}; ${value.tries} wrong codes end it.`,
-    'On the new device: glow join LINK (or glow join CODE --connect http://THIS-HOST:PORT), or open the link in its browser.',
+    'On the new device: glow join LINK, or glow join CODE (found by mDNS on this network; else add --connect http://THIS-HOST:PORT), or open the link in its browser.',
     '',
   ].join('\n');
 }
@@ -63,11 +63,12 @@ export function registerPairingCommands(program: Command, io: CliIo): void {
 
   clientCommand(program.command('join'))
     .description("makes this daemon a device of the inviter's user, with the code or link of `glow invite`")
-    .argument('<invitation>', 'the link, or the code (with --connect)')
-    .addOption(new Option('--connect <url>', "the inviter's HTTP address, for a bare code").argParser(urlParser(['http:', 'https:'])))
+    .argument('<invitation>', 'the link, or the code (the inviter is found by mDNS, or give --connect)')
+    .addOption(new Option('--connect <url>', "the inviter's HTTP address, for a bare code when mDNS does not find it").argParser(urlParser(['http:', 'https:'])))
     .action(async (invitation: string, options: ClientOptions & { connect?: string }) => {
       await request(io, options, { op: 'join', invitation, ...(options.connect ? { connect: options.connect } : {}) }, (value) => joinedView(value as JoinedValue), {
-        // Two OPAQUE steps (about half a second each) and two round trips to the inviter.
+        // Up to 4 s looking for the inviter by mDNS, two OPAQUE steps (about half a second each)
+        // and two round trips to the inviter.
         timeout: 30_000,
       });
     });
