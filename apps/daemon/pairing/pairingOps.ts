@@ -56,7 +56,7 @@ export async function invite(ctx: DaemonContext, role: DeviceRole, lifetime: num
 }
 
 /** A daemon listening on every interface names itself by its host name in links. */
-function reachableHttp(http: string): string {
+export function reachableHttp(http: string): string {
   const url = new URL(http);
   if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = hostname();
   return url.origin;
@@ -79,7 +79,8 @@ export async function join(ctx: DaemonContext, invitation: string, connect: stri
   return { user: c.user, node: c.node, name: c.name, roles: [...c.roles], inviter: joined.inviter, ...(oldUserKey ? { oldUserKey } : {}) };
 }
 
-function httpOrigin(text: string): string {
+/** The inviter's HTTP origin from `--connect`; `badarg` for anything but an http(s) URL. */
+export function httpOrigin(text: string): string {
   let url: URL;
   try {
     url = new URL(text);
