@@ -54,6 +54,8 @@ export interface DaemonInfo {
  * | `revoke` | {@link GrantValue}: the grant (id or a unique prefix) is revoked everywhere |
  * | `invite` | `InviteValue` (pairing/pairingOps.ts): a one-time code and link for a new device (`expires` ms, default 10 min; `role` default member) |
  * | `join` | `JoinedValue` (pairing/pairingOps.ts): this daemon paired with the inviter of `invitation` (a link, or a code with `connect`) |
+ * | `inviteFriend` | `FriendInviteValue` (pairing/friendInvite.ts): a one-time code and link for another user to become a friend (`handle`: what to call them) |
+ * | `befriend` | `BefriendedValue` (pairing/friendInvite.ts): the user who invited with `invitation` (a link, or a code with `connect`) is a friend, as this one is theirs |
  * | `stream` | not one value: newline-delimited JSON (`application/x-ndjson`), see {@link StreamLine} |
  * | `subscribe` | like `stream`: a channel's items (`{offset, message, dropped?, gap?}`), through this node's relay |
  */
@@ -80,6 +82,8 @@ export type ControlRequest =
   | { op: 'revoke'; grant: string }
   | { op: 'invite'; role?: 'admin' | 'member'; expires?: number }
   | { op: 'join'; invitation: string; connect?: string }
+  | { op: 'inviteFriend'; handle?: string; expires?: number }
+  | { op: 'befriend'; invitation: string; connect?: string; handle?: string }
   | { op: 'stream'; ref: string; method: string; args?: unknown; credit?: number }
   | { op: 'subscribe'; channel: string; from?: number; policy?: 'block' | 'dropOldest' };
 

@@ -18,6 +18,7 @@ import { checkNodeId, resolveRef } from './refs.js';
 import { addFriend, friends, grantList, removeFriend, revoke, share as shareGrant } from './sharing.js';
 import { resolveChannel, subscribeChannel } from '../../src/resources/channel/index.js';
 import { invite, join, type PairingContext } from './pairing/pairingOps.js';
+import { befriend, inviteFriend } from './pairing/friendInvite.js';
 import { ACCOUNT_ARGS, type AccountOpName } from './accountInterface.js';
 
 /** What the operations need from the daemon. */
@@ -96,6 +97,13 @@ export const ControlRequestSchema = v.variant('op', [
   // The user's operations: the same arguments as glow.Account/1's methods (accountInterface.ts).
   ...(Object.keys(ACCOUNT_ARGS) as AccountOpName[]).map((op) => v.strictObject({ op: v.literal(op), ...ACCOUNT_ARGS[op] })),
   v.strictObject({ op: v.literal('join'), invitation: v.pipe(v.string(), v.minLength(1), v.maxLength(2048)), connect: v.optional(v.pipe(v.string(), v.maxLength(2048))) }),
+  v.strictObject({ op: v.literal('inviteFriend'), handle: v.optional(v.pipe(v.string(), v.maxLength(64))), expires: ACCOUNT_ARGS.invite.expires }),
+  v.strictObject({
+    op: v.literal('befriend'),
+    invitation: v.pipe(v.string(), v.minLength(1), v.maxLength(2048)),
+    connect: v.optional(v.pipe(v.string(), v.maxLength(2048))),
+    handle: v.optional(v.pipe(v.string(), v.maxLength(64))),
+  }),
   v.strictObject({
     op: v.literal('stream'),
     ref,
@@ -170,6 +178,10 @@ export async function runOperation(ctx: DaemonContext, raw: unknown, aborted: Ab
       return { value: await invite(ctx, request.role ?? 'member', request.expires ?? 10 * 60_000) };
     case 'join':
       return { value: await join(ctx, request.invitation, request.connect) };
+    case 'inviteFriend':
+      return { value: await inviteFriend(ctx, request.expires ?? 10 * 60_000, request.handle) };
+    case 'befriend':
+      return { value: await befriend(ctx, request.invitation, request.connect, request.handle) };
     case 'stream': {
       const target = resolveRef(node, request.ref);
       const rest = target.iterate(request.method, request.args ?? {}, request.credit === undefined ? {} : { credit: request.credit });

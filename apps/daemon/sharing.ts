@@ -47,12 +47,17 @@ export function friends(trust: Trust, reachable: (node: string) => boolean): Fri
 /** Adds a friend: their devices may link to this user's, and reach what grants allow. */
 export function addFriend(trust: Trust, user: string, handle: string | undefined): FriendValue {
   if (!publicKeyOf(user)) throw new GlowError('badarg', `not a user id: ${JSON.stringify(user.slice(0, 64))} (glow whoami on their device shows it)`);
+  checkHandle(trust, handle, user);
+  trust.addFriend(user, handle);
+  return { user, ...(handle ? { handle } : {}), devices: 0, online: 0 };
+}
+
+/** `badarg` unless `handle` (if any) is well formed and no friend but `user` has it. */
+export function checkHandle(trust: Trust, handle: string | undefined, user?: string): void {
   if (handle !== undefined && !HANDLE.test(handle)) throw new GlowError('badarg', 'a handle is 1–32 letters, digits, "_", "." or "-", starting with a letter or digit');
   if (handle !== undefined && trust.friendList().some((friend) => friend.handle === handle && friend.user !== user)) {
     throw new GlowError('badarg', `another friend already has the handle ${handle}`);
   }
-  trust.addFriend(user, handle);
-  return { user, ...(handle ? { handle } : {}), devices: 0, online: 0 };
 }
 
 /** Removes a friend (by user id or handle): their devices' links are refused from now on. */

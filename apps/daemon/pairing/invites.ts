@@ -14,10 +14,17 @@ import { toBase64url } from '../../../src/transport/base64url.js';
 import { MAX_TRIES, newInviteCode, type InviteCode } from './inviteCode.js';
 import { KEY_STRETCHING, loadOpaque } from './pairingCrypto.js';
 
+/** What an invitation is for: a new device of this user, or a friend (another user). */
+export type InviteKind = 'device' | 'friend';
+
 /** An open invitation, as the inviter keeps it. */
 export interface Invite {
   readonly id: string;
+  readonly kind: InviteKind;
+  /** The new device's role (a friend invite: `member`, unused). */
   readonly role: DeviceRole;
+  /** A friend invite: the handle the inviter gives the friend. */
+  readonly handle?: string;
   /** ms since the epoch. */
   readonly expires: number;
   /** OPAQUE's registration record of the secret. */
@@ -72,8 +79,11 @@ export class Invites {
     this.loginTimeout = options.loginTimeout ?? 60_000;
   }
 
-  /** Opens an invitation for a device with `role`, valid for `lifetime` ms; answers its code. */
-  async create(role: DeviceRole, lifetime: number): Promise<{ code: InviteCode; expires: number }> {
+  /**
+   * Opens an invitation for a device with `role` (or, with `friend`, for another user to become
+   * a friend), valid for `lifetime` ms; answers its code.
+   */
+  async create(role: DeviceRole, lifetime: number, friend?: { handle?: string }): Promise<{ code: InviteCode; expires: number }> {
     const opaque = await loadOpaque();
     this.serverSetup ??= opaque.server.createSetup();
     const code = newInviteCode((id) => this.open.has(id) || this.dead.has(id));
@@ -86,16 +96,24 @@ export class Invites {
       keyStretching: KEY_STRETCHING,
     });
     const expires = this.now() + lifetime;
-    this.open.set(code.id, { id: code.id, role, expires, record: registrationRecord, tries: 0 });
+    const purpose = friend ? { kind: 'friend' as const, ...(friend.handle ? { handle: friend.handle } : {}) } : { kind: 'device' as const };
+    this.open.set(code.id, { id: code.id, ...purpose, role, expires, record: registrationRecord, tries: 0 });
     return { code, expires };
   }
 
   /**
-   * A joiner starts a login for invite `id`: one guess spent. Answers the login's session id and
-   * OPAQUE's response.
+   * A joiner starts a login for invite `id`, saying what it came for (`kind`): one guess spent.
+   * Answers the login's session id and OPAQUE's response. An invite of another kind is refused
+   * before any guess (the invite id is public anyway): a device invite never makes a friend,
+   * nor a friend invite a device.
    */
-  async start(id: string, request: string): Promise<{ session: string; response: string }> {
+  async start(id: string, request: string, kind: InviteKind = 'device'): Promise<{ session: string; response: string }> {
     const invite = this.live(id);
+    if (invite.kind !== kind) {
+      throw new GlowError('denied', kind === 'friend' ? 'this is an invitation for a device: glow join takes it' : 'this is an invitation to become friends: glow friends add takes it', {
+        reason: kind === 'friend' ? 'not a friend invite' : 'not a device invite',
+      });
+    }
     invite.tries++;
     if (invite.tries >= this.maxTries) this.bury(id, 'too many wrong codes', false);
     const opaque = await loadOpaque();

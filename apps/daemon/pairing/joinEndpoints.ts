@@ -1,6 +1,7 @@
 /**
  * The inviter's side of pairing on its HTTP port: `POST /api/join/start` and
- * `POST /api/join/finish` (joinClient.ts has the exchange). They are open to anyone, unlike the
+ * `POST /api/join/finish` (joinClient.ts has the exchange), for device and friend invitations
+ * alike (friendInvite.ts answers a friend's finish). They are open to anyone, unlike the
  * rest of the gateway, because a device that comes to pair is by definition not yet one of the
  * user's: what guards them is the invitation itself (OPAQUE, three tries, one use, expiry).
  * A browser page of another site may not use them (an `Origin` header must be this origin), so
@@ -17,6 +18,7 @@ import { encodeCertificate } from '../../../src/transport/certificate.js';
 import { certifyDevice } from '../certifier.js';
 import type { DaemonContext } from '../operations.js';
 import { CERTIFICATE_LIFETIME } from '../userHome.js';
+import { answerFriend } from './friendInvite.js';
 import type { JoinAnswer, JoinRequest } from './joinClient.js';
 import { open, seal } from './pairingCrypto.js';
 
@@ -25,7 +27,11 @@ export const MAX_JOIN_BODY = 8192;
 
 const base64url = (max: number) => v.pipe(v.string(), v.minLength(1), v.maxLength(max), v.regex(/^[A-Za-z0-9_-]+$/, 'base64url'));
 
-const StartSchema = v.strictObject({ invite: v.pipe(v.string(), v.regex(/^[0-9a-z]{4}$/, 'an invitation id')), request: base64url(1024) });
+const StartSchema = v.strictObject({
+  invite: v.pipe(v.string(), v.regex(/^[0-9a-z]{4}$/, 'an invitation id')),
+  request: base64url(1024),
+  kind: v.optional(v.picklist(['device', 'friend'])),
+});
 const FinishSchema = v.strictObject({ session: base64url(64), finish: base64url(1024), sealed: base64url(2048) });
 const DeviceSchema = v.strictObject({
   node: v.pipe(v.string(), v.check((text: string) => isIdSegment(text), 'a node id')),
@@ -42,12 +48,13 @@ export function sameOriginOrNone(request: IncomingMessage): boolean {
 export async function serveJoin(ctx: DaemonContext, method: string, path: string, body: () => Promise<unknown>): Promise<unknown> {
   if (method !== 'POST') throw new GlowError('nomethod', `POST /api/join${path} with a JSON body`);
   if (path === '/start') {
-    const { invite, request } = await validate<v.InferOutput<typeof StartSchema>>(StartSchema, await body());
-    return ctx.pairing.invites.start(invite, request);
+    const { invite, request, kind } = await validate<v.InferOutput<typeof StartSchema>>(StartSchema, await body());
+    return ctx.pairing.invites.start(invite, request, kind);
   }
   if (path === '/finish') {
     const { session, finish, sealed } = await validate<v.InferOutput<typeof FinishSchema>>(FinishSchema, await body());
     const { sessionKey, invite } = await ctx.pairing.invites.finish(session, finish);
+    if (invite.kind === 'friend') return { sealed: await answerFriend(ctx, invite, sessionKey, session, sealed) };
     const device: JoinRequest = await validate<v.InferOutput<typeof DeviceSchema>>(DeviceSchema, open(sessionKey, session, 'join request', sealed));
     const certificate = certifyDevice(ctx.device, ctx.mesh.identity, { node: device.node, name: device.name, roles: [invite.role], lifetime: CERTIFICATE_LIFETIME });
     ctx.device.trust.learn(certificate);

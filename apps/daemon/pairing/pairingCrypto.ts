@@ -32,7 +32,7 @@ export async function loadOpaque(): Promise<typeof opaque> {
 }
 
 /** Which way a sealed message goes: each direction has its own associated data. */
-export type Direction = 'join request' | 'join answer';
+export type Direction = 'join request' | 'join answer' | 'friend request' | 'friend answer';
 
 const encoder = new TextEncoder();
 const NONCE = 24;

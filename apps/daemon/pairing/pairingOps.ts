@@ -62,7 +62,7 @@ export async function invite(ctx: DaemonContext, role: DeviceRole, lifetime: num
 }
 
 /** A daemon listening on every interface names itself by its host name in links. */
-function reachableHttp(http: string): string {
+export function reachableHttp(http: string): string {
   const url = new URL(http);
   if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = hostname();
   return url.origin;
@@ -97,7 +97,8 @@ function reachableLink(link: string, via: string): string {
   return url.href.replace(/\/$/, '');
 }
 
-function httpOrigin(text: string): string {
+/** The inviter's HTTP origin from `--connect`; `badarg` for anything but an http(s) URL. */
+export function httpOrigin(text: string): string {
   let url: URL;
   try {
     url = new URL(text);

@@ -14,7 +14,7 @@ import { deviceName, NotAllowed, requestCertificate } from './deviceCertificate.
 import { codeInLink, joinWithCode, showJoinScreen } from './joinScreen.js';
 import type { NodeIdentity } from '../../../src/transport/identity.js';
 import type { DeviceCertificate } from '../../../src/transport/certificate.js';
-import { forgetIdentity, loadIdentity } from './identityStore.js';
+import { forgetCertificate, forgetIdentity, loadCertificate, loadIdentity, saveCertificate } from './identityStore.js';
 import { useMeshForAccount } from './account/accountApi.js';
 import { mountDevicesView } from './account/devicesView.js';
 import { mountSharingView } from './account/sharingView.js';
@@ -41,9 +41,20 @@ const $ = (id: string) => document.getElementById(id)!;
 
 async function main(): Promise<void> {
   const identity = await loadIdentity();
-  const certificate = await tabCertificate(identity);
+  const { certificate, paired } = await tabCertificate(identity);
   const tab = startTabNode(identity, certificate);
   window.glow = tab;
+  if (paired) {
+    // A certificate from an invitation that the daemon refuses now (expired, device removed):
+    // forget it and load again, which shows the Join screen.
+    tab.onrefused = () => {
+      tab.onrefused = undefined;
+      void tab
+        .stop()
+        .then(forgetCertificate)
+        .then(() => location.reload());
+    };
+  }
   $('self').textContent = identity.id;
   $('user').textContent = `user ${certificate.user.slice(0, 8)}…`;
   $('user').title = `the user this tab is a device of: ${certificate.user}`;
@@ -93,24 +104,34 @@ async function main(): Promise<void> {
 
 /**
  * This tab's certificate: from the invitation in the link when the page was opened with one,
- * else from the daemon (this machine, or the token), else from the Join screen.
+ * else from the daemon (this machine, or the token), else the one the tab paired with before
+ * (kept with its identity, while valid), else from the Join screen. `paired`: it came from an
+ * invitation (kept, and forgotten if the daemon refuses it).
  */
-async function tabCertificate(identity: NodeIdentity): Promise<DeviceCertificate> {
+async function tabCertificate(identity: NodeIdentity): Promise<{ certificate: DeviceCertificate; paired: boolean }> {
   const name = deviceName();
   const code = codeInLink();
   if (code !== undefined) {
     try {
-      return await joinWithCode(identity, name, code);
+      return await kept(await joinWithCode(identity, name, code));
     } catch (error) {
-      return joinScreen(identity, name, `the invitation link failed: ${errorMessage(error)}`);
+      return kept(await joinScreen(identity, name, `the invitation link failed: ${errorMessage(error)}`));
     }
   }
   try {
-    return await requestCertificate(identity.id, name);
+    return { certificate: await requestCertificate(identity.id, name), paired: false };
   } catch (error) {
     if (!(error instanceof NotAllowed)) throw error;
-    return joinScreen(identity, name, error.message);
+    const stored = await loadCertificate(identity.id);
+    if (stored) return { certificate: stored, paired: true };
+    return kept(await joinScreen(identity, name, error.message));
   }
+}
+
+/** Stores a certificate the tab paired with, so that a reload keeps the tab a device. */
+async function kept(certificate: DeviceCertificate): Promise<{ certificate: DeviceCertificate; paired: true }> {
+  await saveCertificate(certificate);
+  return { certificate, paired: true };
 }
 
 /** The Join screen instead of the views, until the tab paired. */

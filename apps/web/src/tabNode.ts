@@ -7,6 +7,8 @@
  */
 import { Mesh } from '../../../src/actors/mesh.js';
 import type { NodeId } from '../../../src/firefly/address.js';
+import { isGlowError } from '../../../src/firefly/errors.js';
+import { CloseReason } from '../../../src/transport/closeReasons.js';
 import { Trust } from '../../../src/actors/trust/trust.js';
 import type { DeviceCertificate } from '../../../src/transport/certificate.js';
 import type { NodeIdentity } from '../../../src/transport/identity.js';
@@ -35,6 +37,8 @@ export interface TabNode {
   /** The signaling client while registered. */
   readonly signaling: SignalingClient | undefined;
   onstate: ((state: ConnectionState) => void) | undefined;
+  /** The daemon refused this tab's link (`denied`: its certificate expired, or the device was removed). */
+  onrefused: ((reason: string) => void) | undefined;
   /** Opens a direct WebRTC link through the daemon's signaling server. */
   connectRtc(peer: NodeId): Promise<void>;
   stop(): Promise<void>;
@@ -66,6 +70,7 @@ export function startTabNode(identity: NodeIdentity, certificate: DeviceCertific
     daemon: undefined,
     signaling: undefined,
     onstate: undefined,
+    onrefused: undefined,
     async connectRtc(peer) {
       if (!tab.signaling) throw new Error('not registered with a signaling server');
       await mesh.connectRtcVia(tab.signaling, peer);
@@ -92,13 +97,17 @@ export function startTabNode(identity: NodeIdentity, certificate: DeviceCertific
           closed: new Promise((resolve) =>
             link.onClose((reason) => {
               setState('reconnecting');
+              if (reason.reason.startsWith(`${CloseReason.denied}:`)) tab.onrefused?.(reason.reason);
               resolve(reason);
             }),
           ),
           close: () => link.close('tab closed'),
         };
       },
-      onFailure: () => setState(tab.state === 'connecting' ? 'connecting' : 'reconnecting'),
+      onFailure: (error) => {
+        setState(tab.state === 'connecting' ? 'connecting' : 'reconnecting');
+        if (isGlowError(error) && error.code === 'denied') tab.onrefused?.(error.message);
+      },
     }),
     keepConnected({
       initial: 250,

@@ -4,7 +4,8 @@
  * over the mesh (the gateway refuses another machine's page): it lists the devices, and "Add a
  * device" shows the refusal a member device gets; a tab that is not a device
  * (opened by a name that is not loopback, so the daemon treats it as another machine's page) gets
- * the Join screen, nothing of the mesh, and a link attempt of its node is `denied`. The name
+ * the Join screen, nothing of the mesh, and a link attempt of its node is `denied`. A paired tab
+ * keeps its certificate across reloads, and forgets it (Join screen) once the daemon refuses it. The name
  * maps to 127.0.0.1 in Chromium's resolver: every packet stays on loopback (run under netguard).
  */
 import type { Browser, Page } from 'playwright-core';
@@ -73,6 +74,37 @@ test("a tab of another machine opens the invitation link and becomes a device: t
   expect(await refusal.textContent()).toContain('not an admin');
   expect(await page.locator('#invite-code').count()).toBe(0);
   await page.screenshot({ path: 'test-artifacts/web/phone-devices.png', fullPage: true });
+
+  // A reload keeps the tab a device: the certificate it paired with is kept with its identity
+  // (the gateway would not sign it another), so no Join screen, the same node and user, linked again.
+  await page.reload();
+  await page.locator('#state[data-state="connected"]').waitFor({ timeout: PAGE_STEP });
+  expect(await page.locator('#join').isHidden()).toBe(true);
+  expect(await page.locator('nav[role=tablist]').isHidden()).toBe(false);
+  expect((await page.locator('#self').textContent())!.trim()).toBe(tab);
+  expect(await page.locator('#user').getAttribute('title')).toContain(TEST_USER.id);
+  await a.until<{ node: string }[]>({ op: 'peers' }, (peers) => peers.some((peer) => peer.node === tab));
+  await page.context().close();
+  expect(errors).toEqual([]);
+}, 90_000);
+
+test('a paired tab that the daemon then refuses (its device removed) forgets its certificate and shows the Join screen, on reload too', async () => {
+  const a = await daemons.start({ args: ['--embedded-signaling'] });
+  const invitation = await a.op<InviteValue>({ op: 'invite' });
+  const errors: string[] = [];
+  const page = await newPage(errors);
+  await page.goto(remoteUrl(a, `/join#${invitation.code}`));
+  await page.locator('#state[data-state="connected"]').waitFor({ timeout: PAGE_STEP });
+  const tab = (await page.locator('#self').textContent())!.trim();
+  await a.until<{ node: string }[]>({ op: 'peers' }, (peers) => peers.some((peer) => peer.node === tab));
+
+  expect(await a.op({ op: 'removeDevice', device: tab })).toMatchObject({ node: tab });
+  // The link is cut with `denied`: the tab drops the certificate and loads again, into the Join screen.
+  await page.locator('#join-form').waitFor({ timeout: PAGE_STEP });
+  expect(await page.locator('main').isHidden()).toBe(true);
+  await page.reload();
+  await page.locator('#join-form').waitFor({ timeout: PAGE_STEP });
+  expect(await page.locator('#state').getAttribute('data-state')).toBe('join');
   await page.context().close();
   expect(errors).toEqual([]);
 }, 60_000);

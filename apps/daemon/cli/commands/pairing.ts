@@ -9,8 +9,9 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import QRCode from 'qrcode';
+import type { FriendInviteValue } from '../../pairing/friendInvite.js';
 import type { InviteValue, JoinedValue } from '../../pairing/pairingOps.js';
-import { urlParser } from '../args.js';
+import { parseName, urlParser } from '../args.js';
 import { control } from '../client.js';
 import { findDaemon } from '../discovery.js';
 import { duration, json } from '../format.js';
@@ -27,14 +28,23 @@ export function parseLifetime(text: string): number {
 }
 
 /** `invite`: the code, the link, the QR code of the link, and how long it holds. */
-export async function inviteView(value: InviteValue, now = Date.now()): Promise<string> {
+export async function inviteView(value: InviteValue | FriendInviteValue, now = Date.now()): Promise<string> {
   const qr = await QRCode.toString(value.link, { type: 'utf8', errorCorrectionLevel: 'L', margin: 2 });
+  const within = `within ${duration(Math.round((value.expires - now) / 1000) * 1000)}; ${value.tries} wrong codes end it.`;
+  const friend = 'kind' in value && value.kind === 'friend';
   return [
     `code     ${value.code}`,
     `link     ${value.link}`,
     qr.trimEnd(),
-    `One ${value.role} device may join with it, within ${duration(Math.round((value.expires - now) / 1000) * 1000)}; ${value.tries} wrong codes end it.`,
-    'On the new device: glow join LINK, or glow join CODE (found by mDNS on this network; else add --connect http://THIS-HOST:PORT), or open the link in its browser.',
+    ...(friend
+      ? [
+          `One other user may become your friend${value.handle ? ` (${value.handle})` : ''} with it, ${within}`,
+          'On one of their devices: glow friends add LINK (or glow friends add CODE --connect http://THIS-HOST:PORT) [--handle NAME].',
+        ]
+      : [
+          `One ${(value as InviteValue).role} device may join with it, ${within}`,
+          'On the new device: glow join LINK, or glow join CODE (found by mDNS on this network; else add --connect http://THIS-HOST:PORT), or open the link in its browser.',
+        ]),
     '',
   ].join('\n');
 }
@@ -53,11 +63,16 @@ export function joinedView(value: JoinedValue): string {
 /** Registers `invite` and `join`. */
 export function registerPairingCommands(program: Command, io: CliIo): void {
   clientCommand(program.command('invite'))
-    .description('a one-time invitation for a new device of this user: a code, a link and its QR code')
+    .description('a one-time invitation for a new device of this user (or, with --friend, for another user to become a friend): a code, a link and its QR code')
     .addOption(new Option('--role <role>', 'the new device\'s role').choices(['member', 'admin']).default('member'))
+    .addOption(new Option('--friend', 'for another user to become a friend (glow friends add CODE|LINK on their device), not for a device').conflicts('role'))
+    .addOption(new Option('--handle <name>', 'with --friend: what to call the friend').argParser(parseName).implies({ friend: true }))
     .option('--expires <duration>', 'how long the invitation holds (s, m, h, d)', parseLifetime, 10 * 60_000)
-    .action(async (options: ClientOptions & { role: 'member' | 'admin'; expires: number }) => {
-      const value = (await control(await findDaemon(options, io.env), { op: 'invite', role: options.role, expires: options.expires })) as InviteValue;
+    .action(async (options: ClientOptions & { role: 'member' | 'admin'; expires: number; friend?: boolean; handle?: string }) => {
+      const body = options.friend
+        ? ({ op: 'inviteFriend', expires: options.expires, ...(options.handle ? { handle: options.handle } : {}) } as const)
+        : ({ op: 'invite', role: options.role, expires: options.expires } as const);
+      const value = (await control(await findDaemon(options, io.env), body)) as InviteValue | FriendInviteValue;
       io.stdout(options.json ? json(value) : await inviteView(value));
     });
 

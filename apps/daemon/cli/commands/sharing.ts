@@ -2,8 +2,9 @@
  * Commands about other people: `friends` (who may link to this user's devices), `share`,
  * `grants` and `revoke` (what of ours another user may reach).
  */
-import { InvalidArgumentError, type Command } from 'commander';
-import { parseDuration, parseName, parseNode } from '../args.js';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { publicKeyOf } from '../../../../src/transport/identity.js';
+import { parseDuration, parseName, parseNode, urlParser } from '../args.js';
 import { friendsView, friendView, grantsView, revokedView, sharedView } from '../sharingViews.js';
 import { clientCommand, request, type CliIo, type ClientOptions } from './common.js';
 
@@ -31,11 +32,20 @@ export function registerSharingCommands(program: Command, io: CliIo): void {
       await request(io, options, { op: 'friends' }, friendsView);
     });
   clientCommand(friends.command('add'))
-    .description("makes a user a friend (their user id: glow whoami on one of their devices): their devices may link to yours; they reach only what you share")
-    .argument('<user>', 'their user id', parseNode)
+    .description(
+      "makes a user a friend, by their user id (glow whoami on one of their devices) or by the code or link of their glow invite --friend (then you become theirs too): their devices may link to yours; they reach only what you share",
+    )
+    .argument('<user|invite>', 'their user id, or the code or link of their invitation', parseNode)
     .option('--handle <name>', 'what to call them (names in their namespace read handle/name)', parseName)
-    .action(async (user: string, options: ClientOptions & { handle?: string }) => {
-      await request(io, options, { op: 'addFriend', user, ...(options.handle ? { handle: options.handle } : {}) }, friendView('added'));
+    .addOption(new Option('--connect <url>', "the inviter's HTTP address, for a bare code").argParser(urlParser(['http:', 'https:'])))
+    .action(async (user: string, options: ClientOptions & { handle?: string; connect?: string }) => {
+      const handle = options.handle ? { handle: options.handle } : {};
+      if (publicKeyOf(user) && !options.connect) {
+        await request(io, options, { op: 'addFriend', user, ...handle }, friendView('added'));
+        return;
+      }
+      // An invitation: the OPAQUE exchange with the inviter (two slow steps and two round trips).
+      await request(io, options, { op: 'befriend', invitation: user, ...(options.connect ? { connect: options.connect } : {}), ...handle }, friendView('added'), { timeout: 30_000 });
     });
   clientCommand(friends.command('remove'))
     .description("ends a friendship: their devices' links are cut and refused from now on")
