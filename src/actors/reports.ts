@@ -5,6 +5,8 @@
  * the most recent ones are kept for `glow.Node/1 info`.
  */
 
+import { notifyAll } from '../firefly/listeners.js';
+
 /** One report. */
 export interface NodeReport {
   /** What happened, e.g. `child_terminated`, `start_error`, `shutdown_error`, `shutdown`. */
@@ -34,16 +36,8 @@ export class Reports {
     const filed: NodeReport = { ...report, at: this.wallNow() };
     this.kept.push(filed);
     if (this.kept.length > this.capacity) this.kept.shift();
-    for (const listener of this.listeners) {
-      try {
-        listener(filed);
-      } catch (error) {
-        // A listener's failure is its own: reported out of band, the report stays filed.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
+    // A listener's failure is its own: reported out of band, the report stays filed.
+    notifyAll(this.listeners, filed);
     return filed;
   }
 

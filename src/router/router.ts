@@ -10,6 +10,7 @@ import { RoutingProtocol } from './protocol.js';
 import { Reachability, type ReachabilityEvent } from './reachability.js';
 import { emptyStats, type DropReason, type RouterStats } from './stats.js';
 import { decodeRouteBody, encodeRouteBody, MAX_ROUTE_MESSAGES, type RouteMessage } from './updates.js';
+import { notifyAll } from '../firefly/listeners.js';
 
 /** The local id route packets are addressed from and to (they never reach a resource). */
 export const ROUTER_LOCAL = 'router';
@@ -240,16 +241,8 @@ export class Router implements PacketPort {
   }
 
   private emit(event: ReachabilityEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        // A listener's failure is its own: reported out of band, the routing state stays whole.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
+    // A listener's failure is its own: reported out of band, the routing state stays whole.
+    notifyAll(this.listeners, event);
   }
 
   // ---- inspection --------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import type { UserId } from '../../transport/certificate.js';
 import { ADMIT, deny, type Denial, type PeerRequest } from '../policy.js';
 import { grantId, isVerifiedGrant, normalizeGrantPath, verifyGrant, withinPath, type Grant, type VerifiedGrant } from './grant.js';
 import { verifyRevocation, type GrantRevocation } from './grantRevocation.js';
+import { notifyAll } from '../../firefly/listeners.js';
 
 /** A grant this node keeps, verified on the way in. */
 export interface HeldGrant {
@@ -216,15 +217,7 @@ export class Grants {
 
   private changed(event: GrantsEvent): void {
     this.verdicts.clear();
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
+    notifyAll(this.listeners, event);
   }
 }
 

@@ -5,6 +5,7 @@ import { verifyRemoval, type DeviceRemoval } from './deviceRemoval.js';
 import type { Grant } from './grant.js';
 import type { GrantRevocation } from './grantRevocation.js';
 import { Grants } from './grants.js';
+import { notifyAll } from '../../firefly/listeners.js';
 
 /** How a node stands to this one. */
 export type Relation = 'self' | 'own' | 'friend' | 'stranger';
@@ -261,15 +262,7 @@ export class Trust {
   }
 
   private emit(event: TrustEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
+    notifyAll(this.listeners, event);
   }
 }
 
