@@ -148,6 +148,27 @@ function walk(cert: DeviceCertificate, now: number, revoked: ((node: NodeId) => 
   return { user: cert.user, node: cert.node, name: cert.name, roles: cert.roles, expires: cert.expires };
 }
 
+/**
+ * Who signed a statement made for `user` (a grant, a revocation, a removal): the user's key
+ * itself (answers `{}`), or one of the user's devices whose certificate `signerCert` verifies at
+ * `now` and was not removed (answers that device). The statement's own signature is the
+ * caller's to check.
+ */
+export function verifySigner(
+  user: UserId,
+  signer: string,
+  signerCert: DeviceCertificate | undefined,
+  now: number,
+  revoked?: (node: NodeId) => boolean,
+): { device?: Device } | { refused: string } {
+  if (signer === user) return {};
+  if (!signerCert || signerCert.node !== signer) return { refused: 'signed by a device without its certificate' };
+  const device = verifyCertificate(signerCert, now, revoked);
+  if (!isDevice(device)) return { refused: `the signer's certificate: ${device.refused}` };
+  if (device.user !== user) return { refused: 'signed by a device of another user' };
+  return { device };
+}
+
 /** True when `result` is a device (the certificate verified). */
 export function isDevice(result: Device | { refused: string }): result is Device {
   return !('refused' in result);

@@ -1,7 +1,7 @@
 import type { NodeId } from '../../firefly/address.js';
 import { decodeValue, encodeValue } from '../../firefly/codec.js';
 import { GlowError } from '../../firefly/errors.js';
-import { decodeCertificate, encodeCertificate, isDevice, verifyCertificate, type DeviceCertificate, type UserId } from '../../transport/certificate.js';
+import { decodeCertificate, encodeCertificate, verifySigner, type DeviceCertificate, type UserId } from '../../transport/certificate.js';
 import { publicKeyOf, verifySignature, type NodeIdentity } from '../../transport/identity.js';
 
 /**
@@ -39,13 +39,10 @@ export function removeDevice(user: UserId, node: NodeId, at: number, signer: Nod
 export function verifyRemoval(removal: DeviceRemoval, now: number): true | { refused: string } {
   if (!publicKeyOf(removal.user) || !publicKeyOf(removal.node) || !Number.isSafeInteger(removal.at)) return { refused: 'malformed removal' };
   if (!(removal.signature instanceof Uint8Array) || removal.signature.length !== 64) return { refused: 'malformed removal' };
-  if (removal.signer !== removal.user) {
-    if (!removal.signerCert || removal.signerCert.node !== removal.signer) return { refused: 'signed by a device without its certificate' };
-    const signer = verifyCertificate(removal.signerCert, now);
-    if (!isDevice(signer)) return { refused: `the signer's certificate: ${signer.refused}` };
-    if (signer.user !== removal.user || !signer.roles.includes('admin')) return { refused: 'signed by a device that is not an admin of this user' };
-    if (signer.node === removal.node) return { refused: 'a device cannot remove itself' };
-  }
+  const signer = verifySigner(removal.user, removal.signer, removal.signerCert, now);
+  if ('refused' in signer) return signer;
+  if (signer.device && !signer.device.roles.includes('admin')) return { refused: 'signed by a device that is not an admin of this user' };
+  if (signer.device?.node === removal.node) return { refused: 'a device cannot remove itself' };
   if (!verifySignature(removal.signer, signedBytes(removal), removal.signature)) return { refused: 'removal signature does not verify' };
   return true;
 }

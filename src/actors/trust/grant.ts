@@ -3,7 +3,7 @@ import type { NodeId } from '../../firefly/address.js';
 import { decodeValue, encodeValue } from '../../firefly/codec.js';
 import { GlowError } from '../../firefly/errors.js';
 import { toBase64url } from '../../transport/base64url.js';
-import { decodeCertificate, encodeCertificate, isDevice, verifyCertificate, type DeviceCertificate, type UserId } from '../../transport/certificate.js';
+import { decodeCertificate, encodeCertificate, verifySigner, type DeviceCertificate, type UserId } from '../../transport/certificate.js';
 import { publicKeyOf, verifySignature, type NodeIdentity } from '../../transport/identity.js';
 
 /**
@@ -123,18 +123,8 @@ export function grantId(grant: Grant): string {
   return id;
 }
 
-/** What {@link issueGrant} needs besides the signer. */
-export interface GrantFields {
-  readonly issuer: UserId;
-  readonly audience: GrantAudience;
-  readonly subject: GrantSubject;
-  readonly abilities: GrantAbilities;
-  readonly notBefore: number;
-  readonly expires: number;
-  readonly delegate?: boolean;
-  readonly nonce: string;
-  readonly parent?: Grant;
-}
+/** What {@link issueGrant} needs besides the signer: a grant's fields (`delegate` defaults to false). */
+export type GrantFields = Omit<Grant, 'delegate' | 'signer' | 'signerCert' | 'signature'> & { readonly delegate?: boolean };
 
 /**
  * Signs a grant with the issuer's user key, or with a device of the issuer (`signerCert` is
@@ -238,12 +228,8 @@ export function verifyGrant(grant: Grant, now: number, removed?: (node: NodeId) 
     const link = chain[i]!;
     const problem = shapeProblem(link) ?? (i > 0 ? narrowingProblem(link, chain[i - 1]!) : undefined);
     if (problem) return { refused: problem };
-    if (link.signer !== link.issuer) {
-      if (!link.signerCert || link.signerCert.node !== link.signer) return { refused: 'signed by a device without its certificate' };
-      const device = verifyCertificate(link.signerCert, now, removed);
-      if (!isDevice(device)) return { refused: `the signer's certificate: ${device.refused}` };
-      if (device.user !== link.issuer) return { refused: 'signed by a device of another user' };
-    }
+    const signer = verifySigner(link.issuer, link.signer, link.signerCert, now, removed);
+    if ('refused' in signer) return signer;
     if (!verifySignature(link.signer, signedBytes(link), link.signature)) return { refused: 'grant signature does not verify' };
     expires = Math.min(expires, link.expires);
     notBefore = Math.max(notBefore, link.notBefore);

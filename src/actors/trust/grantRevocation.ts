@@ -1,7 +1,7 @@
 import { decodeValue, encodeValue } from '../../firefly/codec.js';
 import { GlowError } from '../../firefly/errors.js';
 import type { NodeId } from '../../firefly/address.js';
-import { decodeCertificate, encodeCertificate, isDevice, verifyCertificate, type DeviceCertificate, type UserId } from '../../transport/certificate.js';
+import { decodeCertificate, encodeCertificate, verifySigner, type DeviceCertificate, type UserId } from '../../transport/certificate.js';
 import { publicKeyOf, verifySignature, type NodeIdentity } from '../../transport/identity.js';
 
 /**
@@ -38,12 +38,8 @@ export function revokeGrant(grant: string, issuer: UserId, at: number, signer: N
 /** Checks a revocation at `now`: signed by the issuer, or by a device of the issuer whose certificate verifies. */
 export function verifyRevocation(revocation: GrantRevocation, now: number, removed?: (node: NodeId) => boolean): true | { refused: string } {
   if (!GRANT_ID.test(revocation.grant) || !publicKeyOf(revocation.issuer) || !Number.isSafeInteger(revocation.at)) return { refused: 'malformed revocation' };
-  if (revocation.signer !== revocation.issuer) {
-    if (!revocation.signerCert || revocation.signerCert.node !== revocation.signer) return { refused: 'signed by a device without its certificate' };
-    const device = verifyCertificate(revocation.signerCert, now, removed);
-    if (!isDevice(device)) return { refused: `the signer's certificate: ${device.refused}` };
-    if (device.user !== revocation.issuer) return { refused: 'signed by a device of another user' };
-  }
+  const signer = verifySigner(revocation.issuer, revocation.signer, revocation.signerCert, now, removed);
+  if ('refused' in signer) return signer;
   if (!verifySignature(revocation.signer, signedBytes(revocation), revocation.signature)) return { refused: 'revocation signature does not verify' };
   return true;
 }
