@@ -105,7 +105,7 @@ export class Door {
   private admit(packet: Packet, action: PeerAction): boolean {
     const policy = this.host.policy;
     if (!policy) return true;
-    const request = new DoorRequest(packet, action, this.host.cell(packet.dst.local)?.iface, this.host.limits);
+    const request = new DoorRequest(packet, action, this.host);
     let verdict: typeof ADMIT | Denial;
     try {
       verdict = policy(request);
@@ -217,8 +217,7 @@ class DoorRequest implements PeerRequest {
   constructor(
     private readonly packet: Packet,
     readonly action: PeerAction,
-    readonly iface: InterfaceDef | undefined,
-    private readonly limits: ReceiveLimits,
+    private readonly host: Pick<DoorHost, 'cell' | 'limits'>,
   ) {
     this.from = packet.src.node;
     this.caller = packet.src;
@@ -226,11 +225,16 @@ class DoorRequest implements PeerRequest {
     this.member = packet.method;
   }
 
+  // Looked up only by a policy that reads it: own devices' requests never pay for it.
+  get iface(): InterfaceDef | undefined {
+    return this.host.cell(this.packet.dst.local)?.iface;
+  }
+
   args(): unknown {
     if (this.action !== 'call' && this.action !== 'cast' && this.action !== 'stream') return undefined;
     if (!this.decoded) {
       try {
-        const value = decodeValue(this.packet.body, this.limits);
+        const value = decodeValue(this.packet.body, this.host.limits);
         // A stream's body is [args, initial credit].
         this.decoded = { value: this.action === 'stream' ? (Array.isArray(value) ? value[0] : undefined) : value };
       } catch {
