@@ -166,12 +166,13 @@ function grantValue(trust: Trust, held: HeldGrant): GrantValue {
   const grant: Grant = held.grant;
   const given = grant.issuer === trust.user;
   const other = given ? grant.audience.user : grant.issuer;
+  const handle = handleOf(trust, other);
   const { subject, abilities } = grant;
   return {
     id: held.id,
     direction: given ? 'given' : 'received',
     user: other,
-    ...(handleOf(trust, other) ? { handle: handleOf(trust, other) } : {}),
+    ...(handle ? { handle } : {}),
     ...(grant.audience.node ? { device: grant.audience.node } : {}),
     subject: `${subject.name ?? subject.resource}${subject.path ? `/${subject.path}` : ''}`,
     abilities: [...(abilities.access ? [abilities.access] : []), ...(abilities.methods ?? [])],

@@ -4,16 +4,7 @@
  */
 import type { FriendValue, GrantValue } from '../control.js';
 import { cell, duration, table } from './format.js';
-
-type Loose<T> = { [K in keyof T]?: unknown };
-
-function list(value: unknown): Record<string, unknown>[] {
-  return Array.isArray(value) ? value.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null) : [];
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
+import { list, record, type Loose } from './views.js';
 
 /** `friends`: HANDLE, USER, DEVICES (online/known). */
 export function friendsView(value: unknown): string {

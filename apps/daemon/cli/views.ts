@@ -6,13 +6,16 @@
 import type { DeviceValue, DownValue, PeerValue, RemovedValue, ResourceValue, RouteValue, SpawnValue, StatusValue, WhoamiValue } from '../control.js';
 import { brief, cell, duration, json, reasonText, rtt, schemaText, table } from './format.js';
 
-type Loose<T> = { [K in keyof T]?: unknown };
+/** A value's fields as a view reads them: each may be missing or of another type. */
+export type Loose<T> = { [K in keyof T]?: unknown };
 
-function list(value: unknown): Record<string, unknown>[] {
+/** The objects of an array answer (anything else: none). */
+export function list(value: unknown): Record<string, unknown>[] {
   return Array.isArray(value) ? value.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null) : [];
 }
 
-function record(value: unknown): Record<string, unknown> {
+/** An object answer (anything else: an empty one). */
+export function record(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 

@@ -8,15 +8,9 @@ import { buildProgram, runCli } from '../../../apps/daemon/cli/program.js';
 import { daemonOptions, type DaemonFlags } from '../../../apps/daemon/cli/commands/daemon.js';
 import { within } from '../../helpers/waitFor.js';
 import { startFakeDaemon, type FakeDaemon } from './fakeDaemon.js';
+import { glowInProcess } from './inProcess.js';
 
-/** Runs the CLI in this process with captured output and a clean environment. */
-async function glow(args: string[], env: NodeJS.ProcessEnv = {}) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), env: { HOME: '/nonexistent-home', ...env } };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
-}
+const glow = glowInProcess;
 
 const oneLine = (text: string) => text.length > 0 && text.endsWith('\n') && text.indexOf('\n') === text.length - 1;
 

@@ -4,22 +4,15 @@
  * the other; each becomes the other's friend with the handle its person gave, and the two link.
  * A device invitation is no friend invitation and the other way round; a wrong code is a try.
  */
-import type { CliIo } from '../../../apps/daemon/cli/commands/common.js';
-import { runCli } from '../../../apps/daemon/cli/program.js';
 import type { FriendInviteValue } from '../../../apps/daemon/pairing/friendInvite.js';
 import type { InviteValue } from '../../../apps/daemon/pairing/pairingOps.js';
 import { TEST_USER } from '../../helpers/users.js';
 import { tempHome, useDaemons, type DaemonProcess } from './helpers.js';
+import { glowInProcess } from '../cli/inProcess.js';
 
 const daemons = useDaemons();
 
-async function glow(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), env: { HOME: '/nonexistent-home' } };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
-}
+const glow = glowInProcess;
 
 async function invite<T = FriendInviteValue>(inviter: DaemonProcess, ...flags: string[]): Promise<T> {
   const { code, stdout, stderr } = await glow(['invite', '--home', inviter.home, '--json', ...flags]);

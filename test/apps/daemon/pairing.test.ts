@@ -6,22 +6,14 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join as joinPath } from 'node:path';
-import type { CliIo } from '../../../apps/daemon/cli/commands/common.js';
-import { runCli } from '../../../apps/daemon/cli/program.js';
 import type { InviteValue } from '../../../apps/daemon/pairing/pairingOps.js';
 import { TEST_USER } from '../../helpers/users.js';
 import { freeUdpPort, tempHome, useDaemons, type DaemonProcess } from './helpers.js';
+import { glowInProcess } from '../cli/inProcess.js';
 
 const daemons = useDaemons();
 
-/** Runs the CLI in this process with captured output. */
-async function glow(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), env: { HOME: '/nonexistent-home' } };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
-}
+const glow = glowInProcess;
 
 async function invite(inviter: DaemonProcess, ...flags: string[]): Promise<InviteValue> {
   const { code, stdout, stderr } = await glow(['invite', '--home', inviter.home, '--json', ...flags]);
