@@ -2,14 +2,18 @@
  * Glow's Node.js-only parts: a WebSocket link listener, the `ws` socket factory, WebRTC backends
  * (werift, node-datachannel) and the STUN responder. Import from `glow/node`; the main entry
  * stays free of Node-only imports so that the same core runs in a browser.
- * Importing it makes Ed25519 run on `node:crypto` (see `useSignatureBackend`).
+ * Importing it makes Ed25519 run on `node:crypto` (see `useSignatureBackend`) and sealing on
+ * libsodium (see `useCipherBackend`).
  * @packageDocumentation
  */
 import { useSignatureBackend } from './transport/identity.js';
 import { nodeSignatures } from './transport/nodeSignatures.js';
+import { useCipherBackend } from './transport/ciphers.js';
+import { nodeCiphers } from './transport/nodeCiphers.js';
 
 useSignatureBackend(nodeSignatures);
-export { nodeSignatures };
+useCipherBackend(nodeCiphers);
+export { nodeSignatures, nodeCiphers };
 export { listenWebSocket, createNodeWebSocket } from './transport/websocketServer.js';
 export type { ListenWebSocketOptions, WebSocketListener } from './transport/websocketServer.js';
 export { loadWebRtcBackend, hasNodeDataChannel } from './transport/webrtcBackend.js';
