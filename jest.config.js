@@ -14,6 +14,7 @@ export default {
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  setupFiles: ['<rootDir>/test/nodeBackends.ts'],
   testTimeout: 20000,
   reporters: ['default', '<rootDir>/test/summaryReporter.js'],
 };

@@ -26,12 +26,30 @@ export const PacketKind = Object.freeze({
   route: 11,
   /** WebRTC offers, answers and candidates travelling through the mesh. */
   rtc: 12,
+  /** End-to-end session traffic between two routers: handshakes, probes, resets (`router/session`). */
+  session: 13,
 } as const);
 
 /** A packet kind's wire number. */
 export type PacketKind = (typeof PacketKind)[keyof typeof PacketKind];
 
-const KNOWN_KINDS = new Set<number>(Object.values(PacketKind));
+/**
+ * Added to a kind's wire number when the packet travels sealed end to end: its method and body
+ * are one ciphertext only the destination node can open (see `router/session`), and the rest
+ * of the header is authenticated with it. Relays still read the kind (to answer a call they
+ * cannot deliver) and the addresses (to route).
+ */
+export const SEALED = 0x40;
+
+/** The kinds a packet of the local node's traffic can have (everything but the routers' own). */
+const TRAFFIC_KINDS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12];
+
+const KNOWN_KINDS = new Set<number>([...Object.values(PacketKind), ...TRAFFIC_KINDS.map((kind) => kind | SEALED)]);
+
+/** True for a sealed kind ({@link SEALED}). */
+export function isSealed(kind: number): boolean {
+  return (kind & SEALED) !== 0;
+}
 
 /** Names carried in `method` by `signal` packets. */
 export type SignalName = 'exit' | 'down' | 'link' | 'unlink' | 'monitor' | 'demonitor';

@@ -1,7 +1,7 @@
 import type { NodeId } from '../firefly/address.js';
 import { encodeValue } from '../firefly/codec.js';
 import { errorToWire, GlowError } from '../firefly/errors.js';
-import { DEFAULT_HOP_LIMIT, PacketKind, PROTOCOL_VERSION, type Packet } from '../firefly/packet.js';
+import { DEFAULT_HOP_LIMIT, PacketKind, PROTOCOL_VERSION, SEALED, type Packet } from '../firefly/packet.js';
 import type { DropReason } from './stats.js';
 
 const MESSAGES: Partial<Record<DropReason, string>> = {
@@ -9,6 +9,8 @@ const MESSAGES: Partial<Record<DropReason, string>> = {
   hoplimit: 'hop limit exhausted on the way to node',
   notransit: 'a node that carries no transit traffic was asked to relay to node',
   relaydenied: 'a node refused to relay traffic between these nodes to node',
+  nosession: 'no end-to-end session could be opened with node',
+  tampered: 'a sealed packet failed authentication on its way to node',
 };
 
 /**
@@ -34,11 +36,14 @@ const MESSAGES: Partial<Record<DropReason, string>> = {
 export function bounce(packet: Packet, router: NodeId, reason: DropReason): Packet | undefined {
   const message = `${MESSAGES[reason] ?? 'cannot reach node'} ${packet.dst.node}`;
   const base = { version: PROTOCOL_VERSION, src: packet.dst, dst: packet.src, hop: DEFAULT_HOP_LIMIT, corr: packet.corr };
-  switch (packet.kind) {
+  // A sealed packet's kind is readable (its method is not): a sealed monitor gets no answer.
+  switch (packet.kind & ~SEALED) {
     case PacketKind.call:
     case PacketKind.stream: {
-      // A refusal is `denied` (the route exists; the relay will not carry this), the rest `noconnection`.
-      const error = reason === 'relaydenied' ? new GlowError('denied', message, { router, reason }) : new GlowError('noconnection', message, { router, reason });
+      // A refusal is `denied` (the route exists; the relay will not carry this), a packet changed
+      // on the way `badpacket`, the rest `noconnection`.
+      const code = reason === 'relaydenied' ? 'denied' : reason === 'tampered' ? 'badpacket' : 'noconnection';
+      const error = new GlowError(code, message, { router, reason });
       return { ...base, kind: PacketKind.error, method: '', body: encodeValue(errorToWire(error)) };
     }
     case PacketKind.signal:

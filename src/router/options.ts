@@ -3,6 +3,8 @@ import type { ResourceId } from '../firefly/address.js';
 import { DEFAULT_LIMITS, type ReceiveLimits } from '../firefly/limits.js';
 import { rttLinkCost, type LinkCost } from './metric.js';
 import { SEQNO_MODULUS } from './seqno.js';
+import type { NodeIdentity } from '../transport/identity.js';
+import type { SessionOptions } from './session/options.js';
 
 /** Options of a {@link Router}. Every one has a default; none is needed to start. */
 export interface RouterOptions {
@@ -100,10 +102,27 @@ export interface RouterOptions {
    * @default Math.random
    */
   random?: () => number;
+  /**
+   * The node's key pair (its id must be the router's). With it, traffic to nodes beyond a
+   * neighbour travels sealed in end-to-end sessions keyed by the two nodes' keys, and packets
+   * that should be sealed but are not are refused. Without it (tests with made-up ids), packets
+   * travel as they are.
+   * @default undefined
+   */
+  identity?: NodeIdentity;
+  /**
+   * Whether to seal traffic when an identity is given. Off only to measure what sealing costs:
+   * a sealing router refuses the clear traffic of one that does not seal.
+   * @default true
+   */
+  seal?: boolean;
+  /** Options of the end-to-end sessions. */
+  sessions?: SessionOptions;
 }
 
 /** Options with every default filled in. */
-export type ResolvedRouterOptions = Required<Omit<RouterOptions, 'limits' | 'relay'>> & Pick<RouterOptions, 'relay'> & { limits: ReceiveLimits };
+export type ResolvedRouterOptions = Required<Omit<RouterOptions, 'limits' | 'relay' | 'identity' | 'sessions'>> &
+  Pick<RouterOptions, 'relay' | 'identity' | 'sessions'> & { limits: ReceiveLimits };
 
 /** Fills in the defaults of {@link RouterOptions}. */
 export function resolveRouterOptions(options: RouterOptions): ResolvedRouterOptions {
@@ -123,6 +142,9 @@ export function resolveRouterOptions(options: RouterOptions): ResolvedRouterOpti
     seqno: options.seqno ?? Math.floor(random() * SEQNO_MODULUS) % SEQNO_MODULUS,
     clock: options.clock ?? systemClock,
     random,
+    seal: options.seal ?? true,
     ...(options.relay ? { relay: options.relay } : {}),
+    ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.sessions ? { sessions: options.sessions } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { isIdSegment, type NodeId } from '../firefly/address.js';
 import { GlowError } from '../firefly/errors.js';
-import { decodePacket, encodePacket, PacketKind, PROTOCOL_VERSION, type Packet } from '../firefly/packet.js';
+import { decodePacket, encodePacket, isSealed, PacketKind, PROTOCOL_VERSION, type Packet } from '../firefly/packet.js';
 import type { Link } from '../transport/link.js';
 import { bounce } from './bounce.js';
 import { Neighbours, type NeighbourInfo } from './neighbours.js';
@@ -9,8 +9,11 @@ import type { LocalEndpoint, PacketPort } from './port.js';
 import { RoutingProtocol } from './protocol.js';
 import { Reachability, type ReachabilityEvent } from './reachability.js';
 import { emptyStats, type DropReason, type RouterStats } from './stats.js';
+import type { SessionStats } from './session/stats.js';
 import { decodeRouteBody, encodeRouteBody, MAX_ROUTE_MESSAGES, type RouteMessage } from './updates.js';
 import { notifyAll } from '../firefly/listeners.js';
+import { Sessions } from './session/sessions.js';
+import { isRouterNotice } from './notice.js';
 
 /** The local id route packets are addressed from and to (they never reach a resource). */
 export const ROUTER_LOCAL = 'router';
@@ -48,6 +51,8 @@ export class Router implements PacketPort {
   private readonly reachability: Reachability;
   private readonly counters = emptyStats();
   private readonly listeners = new Set<(event: ReachabilityEvent) => void>();
+  /** End-to-end sessions; undefined when the router has no identity or sealing is off. */
+  private readonly sessions: Sessions | undefined;
   private closed = false;
 
   constructor(
@@ -72,6 +77,24 @@ export class Router implements PacketPort {
       },
       refused: () => this.counters.refusedRoutes++,
     });
+    const identity = this.options.identity;
+    if (identity && this.options.seal) {
+      this.sessions = new Sessions(
+        identity,
+        this.options.clock,
+        {
+          forward: (packet, made) => {
+            if (this.closed) return;
+            if (made) this.counters.generated++;
+            this.forward(packet);
+          },
+          fail: (packet, reason) => this.drop(packet, reason),
+          reachable: (node) => this.reachability.isReachable(node),
+          silent: () => {},
+        },
+        this.options.sessions,
+      );
+    }
   }
 
   // ---- links -------------------------------------------------------------------------------
@@ -109,8 +132,18 @@ export class Router implements PacketPort {
       queueMicrotask(() => this.deliver(packet));
       return;
     }
-    if (packet.kind === PacketKind.route) return this.drop(packet, 'badroute');
+    if (packet.kind === PacketKind.route || packet.kind === PacketKind.session || isSealed(packet.kind)) return this.drop(packet, 'badroute');
+    // A packet for a neighbour goes on the link, whose own encryption is a session between the
+    // two node keys; anything a relay will carry is sealed end to end.
+    if (this.sessions && !this.isDirect(packet.dst.node)) return this.sessions.send(packet);
     this.forward(packet);
+  }
+
+  /** True when packets for `node` go straight to it: a link to it is up and is the route in use. */
+  private isDirect(node: NodeId): boolean {
+    if (!this.links.has(node)) return false;
+    const next = this.protocol.nextHop(node);
+    return next === undefined || next === node;
   }
 
   /** Bytes from a link: read the header, then deliver, consume, forward or drop. */
@@ -127,6 +160,7 @@ export class Router implements PacketPort {
       return;
     }
     if (packet.kind === PacketKind.route) return this.control(link, packet);
+    if (this.sessions && !this.mayCarry(link, packet)) return this.drop(packet, 'unsealed', false);
     if (packet.src.node === this.id) {
       // This node never sends itself a packet over a link: that one is forged, and answering it
       // would talk to ourselves.
@@ -136,11 +170,43 @@ export class Router implements PacketPort {
       // forwarding that is no worse than the neighbour sending it along any other path.
       this.counters.returned++;
     }
-    if (packet.dst.node === this.id) return this.deliver(packet);
+    if (packet.dst.node === this.id) return this.sessions ? this.receiveSealed(packet) : this.deliver(packet);
     if (!this.options.transit) return this.drop(packet, 'notransit');
-    // Our own packets coming back (see above) are ours to send, whoever they are for.
-    if (this.options.relay && packet.src.node !== this.id && !this.mayRelay(packet)) return this.drop(packet, 'relaydenied');
+    // Our own packets coming back (see above) are ours to send, whoever they are for. Session
+    // messages only open a session: what may travel in it is judged packet by packet.
+    if (this.options.relay && packet.src.node !== this.id && packet.kind !== PacketKind.session && !this.mayRelay(packet)) {
+      return this.drop(packet, 'relaydenied');
+    }
     this.forward(packet);
+  }
+
+  /**
+   * With sessions on, what a packet from a link may be: sealed traffic and session messages
+   * from anyone; in the clear, only what the neighbour itself sends to this node (the link is
+   * its session), or a router's answer for a packet it could not deliver (see {@link bounce}):
+   * a relay can always fail what it carries, so believing that answer gives it nothing.
+   */
+  private mayCarry(link: Link, packet: Packet): boolean {
+    if (isSealed(packet.kind) || packet.kind === PacketKind.session) return true;
+    if (packet.dst.node === this.id && packet.src.node === link.remote) return true;
+    return isRouterNotice(packet, this.options.limits);
+  }
+
+  /** A packet for this node with sessions on: opened, consumed or delivered as it is. */
+  private receiveSealed(packet: Packet): void {
+    const sessions = this.sessions!;
+    if (packet.kind === PacketKind.session) {
+      const refused = sessions.control(packet);
+      if (refused) return this.drop(packet, refused, false);
+      this.counters.control++;
+      return;
+    }
+    if (!isSealed(packet.kind)) return this.deliver(packet);
+    const opened = sessions.open(packet);
+    // A packet that failed authentication may have had its header changed too, but its sender,
+    // if the header is right, is told at once instead of waiting for its timeout.
+    if (typeof opened === 'string') return this.drop(packet, opened, opened === 'tampered');
+    this.deliver(opened);
   }
 
   private mayRelay(packet: Packet): boolean {
@@ -237,6 +303,7 @@ export class Router implements PacketPort {
     // Held packets of the local node are dropped without an answer: nodeUnreachable fails what
     // waits on them. Transit packets get their answer, their sender's router may not know yet.
     for (const packet of held) this.drop(packet, 'noroute', packet.src.node !== this.id);
+    for (const packet of this.sessions?.unreachable(node) ?? []) this.drop(packet, 'noroute', false);
     this.local.nodeUnreachable(node);
   }
 
@@ -281,8 +348,10 @@ export class Router implements PacketPort {
   }
 
   /** A snapshot of the counters; see {@link RouterStats} for how they add up. */
-  get stats(): RouterStats & { readonly held: number } {
-    return { ...this.counters, dropped: { ...this.counters.dropped }, held: this.reachability.held };
+  get stats(): RouterStats & { readonly held: number; readonly sessions?: SessionStats } {
+    const held = this.reachability.held + (this.sessions?.queued ?? 0);
+    const stats = { ...this.counters, dropped: { ...this.counters.dropped }, held };
+    return this.sessions ? { ...stats, sessions: { ...this.sessions.stats } } : stats;
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------
@@ -297,7 +366,7 @@ export class Router implements PacketPort {
     this.closed = true;
     this.protocol.close();
     const { nodes, held } = this.reachability.close();
-    this.counters.dropped.closed += held.length;
+    this.counters.dropped.closed += held.length + (this.sessions?.close().length ?? 0);
     for (const link of this.links.allLinks()) link.close('router closed');
     for (const node of nodes) {
       this.local.nodeUnreachable(node);

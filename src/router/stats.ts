@@ -11,8 +11,30 @@
  * - `relaydenied`: the router's relay policy (`RouterOptions.relay`) refused to carry it.
  * - `local`: the local endpoint threw while receiving it (it must not; counted, never rethrown).
  * - `closed`: the router was closed while the packet was held.
+ * - `unsealed`: a packet that must travel sealed (it crossed a relay, or is for another node)
+ *   arrived in the clear, and is not a router's answer.
+ * - `tampered`: a sealed packet or handshake failed authentication (changed on the way, forged).
+ * - `replayed`: a sealed packet or first handshake message seen before.
+ * - `nosession`: a sealed packet for a session this node does not know (it is told, signed), or
+ *   a packet no session could be opened for.
+ * - `busy`: a first handshake message beyond the handshakes answered per second.
  */
-export type DropReason = 'badpacket' | 'unsupported' | 'forged' | 'badroute' | 'noroute' | 'hoplimit' | 'notransit' | 'relaydenied' | 'local' | 'closed';
+export type DropReason =
+  | 'badpacket'
+  | 'unsupported'
+  | 'forged'
+  | 'badroute'
+  | 'noroute'
+  | 'hoplimit'
+  | 'notransit'
+  | 'relaydenied'
+  | 'local'
+  | 'closed'
+  | 'unsealed'
+  | 'tampered'
+  | 'replayed'
+  | 'nosession'
+  | 'busy';
 
 /** The drop reasons, for iterating. */
 export const DROP_REASONS: readonly DropReason[] = Object.freeze([
@@ -26,6 +48,11 @@ export const DROP_REASONS: readonly DropReason[] = Object.freeze([
   'relaydenied',
   'local',
   'closed',
+  'unsealed',
+  'tampered',
+  'replayed',
+  'nosession',
+  'busy',
 ]);
 
 /**
@@ -38,13 +65,16 @@ export interface RouterStats {
   received: number;
   /** Packets the local node sent through the router. */
   originated: number;
-  /** Error answers the router made for packets it dropped. */
+  /**
+   * Packets the router made: error answers for packets it dropped, session messages
+   * (handshakes, probes, resets), and packets sealed again for a peer that lost its session.
+   */
   generated: number;
   /** Packets handed to the local node. */
   delivered: number;
   /** Packets sent on a link towards their destination (transit, originated or generated). */
   forwarded: number;
-  /** Route packets consumed by the router itself. */
+  /** Route packets and session messages consumed by the router itself. */
   control: number;
   /** Drops by reason. */
   readonly dropped: Record<DropReason, number>;
