@@ -1,5 +1,7 @@
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 
 /**
  * The primitives sealed traffic is built from: ChaCha20-Poly1305 (IETF, 12-byte nonce, 16-byte
@@ -18,6 +20,12 @@ export interface CipherBackend {
   dh(secret: Uint8Array, publicKey: Uint8Array): Uint8Array | undefined;
   /** The X25519 public key of a secret key. */
   dhPublic(secret: Uint8Array): Uint8Array;
+  /** The X25519 public key an Ed25519 public key maps to; undefined when it is not a curve point. */
+  dhPublicOfIdentity(ed25519Public: Uint8Array): Uint8Array | undefined;
+  /** SHA-256. */
+  sha256(data: Uint8Array): Uint8Array;
+  /** HMAC-SHA-256. */
+  hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
 }
 
 /** Tag bytes added by {@link CipherBackend.seal}. */
@@ -50,6 +58,15 @@ export const nobleCiphers: CipherBackend = {
     }
   },
   dhPublic: (secret) => x25519.getPublicKey(secret),
+  sha256: (data) => sha256(data),
+  hmacSha256: (key, data) => hmac(sha256, key, data),
+  dhPublicOfIdentity(ed25519Public) {
+    try {
+      return ed25519.utils.toMontgomery(ed25519Public);
+    } catch {
+      return undefined;
+    }
+  },
 };
 
 let backend: CipherBackend = nobleCiphers;
@@ -80,9 +97,5 @@ export function dhSecretOfIdentity(ed25519Secret: Uint8Array): Uint8Array {
 
 /** The X25519 public key named by an Ed25519 public key; undefined when it is not a curve point. */
 export function dhPublicOfIdentity(ed25519Public: Uint8Array): Uint8Array | undefined {
-  try {
-    return ed25519.utils.toMontgomery(ed25519Public);
-  } catch {
-    return undefined;
-  }
+  return backend.dhPublicOfIdentity(ed25519Public);
 }

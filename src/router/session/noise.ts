@@ -1,5 +1,3 @@
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { ciphers, randomDhSecret, TAG_BYTES } from '../../transport/ciphers.js';
 
 /**
@@ -14,7 +12,7 @@ import { ciphers, randomDhSecret, TAG_BYTES } from '../../transport/ciphers.js';
  * IK fits because a node id is its public key: the initiator always knows the responder's static
  * key before the first message, so a session costs one round trip and the initiator's identity
  * travels encrypted. Only the protocol's state machine is written here; X25519, ChaCha20-Poly1305,
- * SHA-256 and HMAC come from {@link ciphers} and @noble/hashes.
+ * SHA-256 and HMAC come from {@link ciphers}.
  */
 
 const PROTOCOL_NAME = new TextEncoder().encode('Noise_IK_25519_ChaChaPoly_SHA256');
@@ -55,9 +53,10 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /** Noise's HKDF with two outputs (HMAC-SHA256). */
 function hkdf2(chainingKey: Uint8Array, input: Uint8Array): [Uint8Array, Uint8Array] {
-  const temp = hmac(sha256, chainingKey, input);
-  const first = hmac(sha256, temp, Uint8Array.of(1));
-  const second = hmac(sha256, temp, concat(first, Uint8Array.of(2)));
+  const { hmacSha256 } = ciphers();
+  const temp = hmacSha256(chainingKey, input);
+  const first = hmacSha256(temp, Uint8Array.of(1));
+  const second = hmacSha256(temp, concat(first, Uint8Array.of(2)));
   return [first, second];
 }
 
@@ -76,7 +75,7 @@ class SymmetricState {
   }
 
   mixHash(data: Uint8Array): void {
-    this.h = sha256(concat(this.h, data));
+    this.h = ciphers().sha256(concat(this.h, data));
   }
 
   /** Mixes a DH result; false when the DH had no result (a low-order point). */
