@@ -25,8 +25,9 @@ export type Mangle = (bytes: Uint8Array, packet: Packet | undefined) => Uint8Arr
 
 /** A link end that its node uses as any other, with a test in the middle. */
 export class TappedLink implements Link {
-  /** Everything the node sent on this link, as it sent it. */
+  /** Everything the node sent on this link, as it sent it (while `recording`). */
   readonly recorded: Uint8Array[] = [];
+  recording = true;
   /** Applied to what the node sends; undefined passes everything. */
   mangle: Mangle | undefined;
   private readonly packetListeners: ((packet: Uint8Array) => void)[] = [];
@@ -56,7 +57,7 @@ export class TappedLink implements Link {
   }
 
   send(bytes: Uint8Array): void {
-    this.recorded.push(bytes);
+    if (this.recording) this.recorded.push(bytes);
     const out = this.mangle ? this.mangle(bytes, headerOf(bytes)) : [bytes];
     for (const packet of out) this.inner.send(packet);
   }
