@@ -15,13 +15,14 @@ import down from './mesh/down.js';
 import restart from './mesh/restart.js';
 import converge from './router/converge.js';
 import sealing from './router/sealing.js';
+import sessionFuzz from './router/sessionFuzz.js';
 import channelFanout from './resources/channelFanout.js';
 import trustAuth from './trust/auth.js';
 import trustGrants from './trust/grants.js';
 import trustRevocation from './trust/revocation.js';
 import { ndcFsRead, weriftFsRead, wsFsRead } from './resources/fsRead.js';
 
-const ALL: Benchmark[] = [...cast, ...call, ...heap, ...spawn, ...wsCalls, wsCast, ...weriftCalls, ...ndcCalls, ...down, ...restart, ...wsFsRead, ...weriftFsRead, ...ndcFsRead, ...channelFanout, ...converge, ...sealing, ...trustAuth, ...trustGrants, ...trustRevocation];
+const ALL: Benchmark[] = [...cast, ...call, ...heap, ...spawn, ...wsCalls, wsCast, ...weriftCalls, ...ndcCalls, ...down, ...restart, ...wsFsRead, ...weriftFsRead, ...ndcFsRead, ...channelFanout, ...converge, ...sealing, sessionFuzz, ...trustAuth, ...trustGrants, ...trustRevocation];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -436,9 +436,10 @@ export class Sessions {
   private addSession(peer: Peer, fields: Pick<Session, 'localIndex' | 'remoteIndex' | 'keys' | 'initiator' | 'confirmed'>): void {
     const session: Session = { ...fields, peer, created: this.clock.now(), sent: 0, window: new ReplayWindow() };
     this.sessionsByIndex.set(session.localIndex, session);
-    // An unconfirmed responder session goes behind the confirmed one still in use.
+    // An unconfirmed responder session goes behind the confirmed one still in use (not behind
+    // older ones too: the last is the first evicted, and must not be the session just made).
     const at = session.confirmed ? 0 : peer.sessions.findIndex((other) => !other.confirmed);
-    peer.sessions.splice(at < 0 ? peer.sessions.length : at, 0, session);
+    peer.sessions.splice(at < 0 ? Math.min(1, peer.sessions.length) : at, 0, session);
     while (peer.sessions.length > this.options.sessionsPerPeer) {
       this.sessionsByIndex.delete(peer.sessions.pop()!.localIndex);
     }
