@@ -88,6 +88,7 @@ export class Router implements PacketPort {
             if (made) this.counters.generated++;
             this.forward(packet);
           },
+          resent: (count) => (this.counters.generated += count),
           fail: (packet, reason) => this.drop(packet, reason),
           reachable: (node) => this.reachability.isReachable(node),
           silent: () => {},

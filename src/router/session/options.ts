@@ -30,7 +30,7 @@ export interface SessionOptions {
   sessionsPerPeer?: number;
   /** First handshake messages answered per second, over all peers. @default 500 */
   handshakesPerSecond?: number;
-  /** Least milliseconds between two resets sent to one peer. @default 1000 */
+  /** Least milliseconds between two resets sent to one peer for one index. @default 1000 */
   resetInterval?: number;
   /**
    * Milliseconds since the epoch, for first-message timestamps: a restarted node must still be

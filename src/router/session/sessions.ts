@@ -28,6 +28,8 @@ const PROLOGUE = new TextEncoder().encode('glow session v1');
 const EMPTY = new Uint8Array(0);
 const PROBE_BYTES = 8;
 const TIMESTAMP_BYTES = 8;
+/** Unknown indexes of one peer whose last reset time is kept. */
+const MAX_RESETS_KEPT = 8;
 
 /** Why the session layer refused a packet; the router counts it under the same drop reason. */
 export type SessionDrop = 'tampered' | 'replayed' | 'nosession' | 'forged' | 'badpacket' | 'busy';
@@ -35,11 +37,12 @@ export type SessionDrop = 'tampered' | 'replayed' | 'nosession' | 'forged' | 'ba
 /** What the session layer asks of its router. */
 export interface SessionHooks {
   /**
-   * Sends a sealed packet or a session message towards its destination. `made` is true for what
-   * the session layer made itself (session messages, packets sealed again after a reset), false
-   * for a packet the node sent.
+   * Sends a sealed packet or a session message towards its destination. `made` is true for the
+   * session layer's own messages, false for a packet of the node's.
    */
   forward(packet: Packet, made: boolean): void;
+  /** `count` packets the node sent before are sent again (after a reset): they re-enter the router. */
+  resent(count: number): void;
   /**
    * A packet that will not be sealed: its destination has no route (`noroute`), or no session
    * could be opened (`nosession`). The router answers its sender.
@@ -85,8 +88,11 @@ interface Peer {
   handshake: Handshake | undefined;
   /** Packets waiting for a session. */
   queue: Packet[];
-  /** Packets sealed since the peer was last heard from: sent again if the peer proves it lost them (a reset). */
-  unanswered: Packet[];
+  /**
+   * Packets sealed in a session the peer has not been heard from in since: sent again if the
+   * peer proves it lost that session (a reset).
+   */
+  unanswered: { readonly packet: Packet; readonly session: Session }[];
   /** When the first packet after the peer was last heard from was sealed; undefined while nothing waits. */
   waitingSince: number | undefined;
   probeTimer: Timer | undefined;
@@ -95,7 +101,8 @@ interface Peer {
   rtt: number;
   /** Highest first-message timestamp accepted from the peer (replayed first messages are refused). */
   lastTimestamp: number;
-  lastReset: number;
+  /** When a reset was last sent for each index the peer used that we did not know (a few kept). */
+  resets: Map<number, number>;
 }
 
 /**
@@ -120,8 +127,6 @@ export class Sessions {
   private readonly peers = new Map<NodeId, Peer>();
   private readonly sessionsByIndex = new Map<number, Session>();
   private readonly handshakesByIndex = new Map<number, Peer>();
-  /** Packets queued again after a reset: sending them is the session layer's doing. */
-  private readonly again = new WeakSet<Packet>();
   private lastTimestamp = 0;
   private handshakeBudget: { second: number; used: number } = { second: -1, used: 0 };
   private closed = false;
@@ -244,7 +249,7 @@ export class Sessions {
       probesMissed: 0,
       rtt: this.options.initialRtt,
       lastTimestamp: 0,
-      lastReset: -Infinity,
+      resets: new Map(),
     };
     this.peers.set(node, peer);
     return peer;
@@ -282,10 +287,10 @@ export class Sessions {
     writeEnvelopeHead(body, 0, session.remoteIndex, counter);
     body.set(sealed, ENVELOPE_HEAD);
     this.stats.sealed++;
-    this.hooks.forward({ ...header, body }, this.again.has(packet));
+    this.hooks.forward({ ...header, body }, false);
     const peer = session.peer;
     if (peer.unanswered.length >= this.options.maxUnanswered) peer.unanswered.shift();
-    peer.unanswered.push(packet);
+    peer.unanswered.push({ packet, session });
     if (peer.waitingSince === undefined) {
       peer.waitingSince = this.clock.now();
       this.armProbe(peer);
@@ -311,7 +316,7 @@ export class Sessions {
       // The peer now seals with this session: older ones are only kept for what is in flight.
       this.promote(session);
     }
-    this.heard(session.peer);
+    this.heard(session.peer, session);
     return plaintext;
   }
 
@@ -324,10 +329,15 @@ export class Sessions {
     }
   }
 
-  private heard(peer: Peer): void {
+  /**
+   * The peer answered in `session`: it holds that session, so what was sealed in it arrived.
+   * What was sealed in another session stays until that one is heard from or reset: a peer
+   * that restarted answers in its new session before its reset for the old one arrives.
+   */
+  private heard(peer: Peer, session: Session): void {
     peer.waitingSince = undefined;
     peer.probesMissed = 0;
-    peer.unanswered = [];
+    peer.unanswered = peer.unanswered.filter((entry) => entry.session !== session && peer.sessions.includes(entry.session));
     this.stopProbe(peer);
   }
 
@@ -423,10 +433,10 @@ export class Sessions {
     this.stopHandshake(peer);
     peer.rtt = Math.max(1, this.clock.now() - attempt.sentAt);
     this.addSession(peer, { localIndex: receiverIndex, remoteIndex: senderIndex, keys: done.keys, initiator: true, confirmed: true });
-    this.heard(peer);
+    const session = peer.sessions[0]!;
+    this.heard(peer, session);
     const queue = peer.queue;
     peer.queue = [];
-    const session = peer.sessions[0]!;
     for (const queued of queue) this.seal(session, queued);
     // The responder uses the session only once we used it: confirm it even with nothing to send.
     if (queue.length === 0) this.sendProbe(session, SessionMessage.ping);
@@ -526,8 +536,11 @@ export class Sessions {
     const peer = this.peer(node);
     if (!peer) return;
     const now = this.clock.now();
-    if (now - peer.lastReset < this.options.resetInterval) return;
-    peer.lastReset = now;
+    // One reset per unknown index per interval: a peer that lost several sessions (or was made
+    // to, by a replayed reset) hears about each, and a flood of one costs one signature.
+    if (now - (peer.resets.get(index) ?? -Infinity) < this.options.resetInterval) return;
+    if (peer.resets.size >= MAX_RESETS_KEPT) peer.resets.delete(peer.resets.keys().next().value!);
+    peer.resets.set(index, now);
     const signature = this.identity.sign(resetStatement(index, node, this.identity.id));
     this.stats.resetsSent++;
     this.hooks.forward(this.sessionPacket(node, sessionBody(SessionMessage.reset, [index], signature)), true);
@@ -541,16 +554,24 @@ export class Sessions {
     if (!peer || !session) return 'nosession';
     if (!verifySignature(peer.id, resetStatement(index, this.identity.id, peer.id), packet.body.subarray(5))) return 'forged';
     this.stats.resetsReceived++;
-    // The peer lost its sessions (it restarted): all of ours with it are useless.
-    for (const old of peer.sessions) this.sessionsByIndex.delete(old.localIndex);
-    peer.sessions = [];
+    // The peer lost this session (it restarted), and every older one with it; a newer one may
+    // be its own, made since.
+    const lost = new Set(peer.sessions.filter((old) => old.created <= session.created));
+    for (const old of lost) this.sessionsByIndex.delete(old.localIndex);
+    peer.sessions = peer.sessions.filter((kept) => !lost.has(kept));
     this.stopProbe(peer);
     peer.waitingSince = undefined;
     peer.probesMissed = 0;
-    // What was sealed since it last answered never reached a session it knows: send it again.
-    for (const packet of peer.unanswered) this.again.add(packet);
-    peer.queue = [...peer.unanswered, ...peer.queue];
-    peer.unanswered = [];
+    // What was sealed in them and not answered never reached a session the peer knows: send it again.
+    const again = peer.unanswered.filter((entry) => lost.has(entry.session)).map((entry) => entry.packet);
+    peer.unanswered = peer.unanswered.filter((entry) => !lost.has(entry.session));
+    this.hooks.resent(again.length);
+    const current = this.sendingSession(peer);
+    if (current) {
+      for (const packet of again) this.seal(current, packet);
+      return undefined;
+    }
+    peer.queue = [...again, ...peer.queue];
     // Beyond the queue's bound the oldest fail now, as a full queue fails new ones.
     for (const packet of peer.queue.splice(0, Math.max(0, peer.queue.length - this.options.maxQueued))) this.hooks.fail(packet, 'nosession');
     if (peer.queue.length > 0) this.startHandshake(peer);

@@ -174,12 +174,9 @@ describe('a peer that restarts with the same identity', () => {
     expect(seen.echoes).toEqual(['before']);
   });
 
-  // KNOWN BUG (reported to the lead, not fixed here): a packet C2 sends A in a session C2 opened
-  // itself marks C2 "heard from", which empties A's list of unanswered packets, although the
-  // ones sealed with the old session never reached a session C2 knows. The reset that follows
-  // then finds nothing to send again, and the casts and the call are lost. `failing` turns red
-  // once this is fixed: make it a plain `it` then.
-  it.failing("…even when the restarted peer's own first packets reach A before the reset does", async () => {
+  // A packet C2 sends A in a session C2 opened itself proves C2 holds that session only: what A
+  // sealed in the old one stays unanswered until the reset for it, and is sent again then.
+  it("…even when the restarted peer's own first packets reach A before the reset does", async () => {
     const { a, call, seen2, notes, releaseToA, releaseToC2 } = await restarted(1500);
     const openedBefore = sessionsOf(a).opened;
     releaseToA();
