@@ -16,6 +16,8 @@ useCipherBackend(nodeCiphers);
 export { nodeSignatures, nodeCiphers };
 export { listenWebSocket, createNodeWebSocket } from './transport/websocketServer.js';
 export type { ListenWebSocketOptions, WebSocketListener } from './transport/websocketServer.js';
+export { allowOrigins, PROGRAMS_ONLY } from './transport/originCheck.js';
+export type { OriginPolicy } from './transport/originCheck.js';
 export { loadWebRtcBackend, hasNodeDataChannel } from './transport/webrtcBackend.js';
 export type { WebRtcBackendChoice } from './transport/webrtcBackend.js';
 export { webrtcTeardowns } from './transport/webrtcPeer.js';

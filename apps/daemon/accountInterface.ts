@@ -2,7 +2,7 @@
  * `glow.Account/1`: the user's operations (devices, invitations, friends, grants) as a resource
  * of the daemon, at the well-known local id {@link ACCOUNT_RESOURCE}, for the user's other
  * devices: a phone's tab that paired by link reaches its daemon over the mesh, not through the
- * HTTP gateway (which answers only this machine or the token). Each method runs the control
+ * HTTP gateway (which answers only a login session or the token). Each method runs the control
  * channel's op of the same name (accountResource.ts); the argument entries here are the ones
  * that op validates (operations.ts builds its request schema from them), so both stay one.
  *

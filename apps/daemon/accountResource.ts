@@ -1,7 +1,7 @@
 /**
  * The daemon's `glow.Account/1` resource (accountInterface.ts): the user's operations for the
  * user's other devices over the mesh — above all a phone's tab that paired by link, which the
- * HTTP gateway (this machine or the token only) refuses. Each method runs the control op of the
+ * HTTP gateway (a login session or the token only) refuses. Each method runs the control op of the
  * same name through {@link runOperation}, so the logic (and the daemon's own refusals, such as a
  * member daemon's for `invite`) is the control channel's.
  *

@@ -43,6 +43,7 @@ export interface DaemonInfo {
  * | `monitor` | {@link DownValue} |
  * | `tree` | {@link TreeValue} |
  * | `stop` | {@link StopValue}, then the daemon stops |
+ * | `login` | {@link LoginValue}: a fresh one-time login URL of the web UI (`glow open`) |
  * | `whoami` | {@link WhoamiValue} |
  * | `devices` | {@link DeviceValue}[]: this user's devices this node knows |
  * | `removeDevice` | {@link RemovedValue}: the device (name or node id) is removed from the user |
@@ -71,6 +72,7 @@ export type ControlRequest =
   | { op: 'monitor'; ref: string; timeout?: number }
   | { op: 'tree'; node?: string }
   | { op: 'stop' }
+  | { op: 'login' }
   | { op: 'whoami' }
   | { op: 'devices' }
   | { op: 'removeDevice'; device: string }
@@ -243,6 +245,14 @@ export interface RemovedValue {
 /** `stop`: answered before the daemon stops. */
 export interface StopValue {
   stopping: true;
+}
+
+/** `login`: a one-time URL that logs a browser in to the web UI (sessions.ts). */
+export interface LoginValue {
+  /** `http://127.0.0.1:PORT/?login=SECRET`: works once. */
+  url: string;
+  /** ms since the epoch after which it no longer works. */
+  expires: number;
 }
 
 /** A failed control request, as the body of a non-2xx answer. */

@@ -21,7 +21,11 @@
  * asked, starts the root supervisor with the persisted processes, starts the `glow.Account/1`
  * resource (accountResource.ts: the user's operations for its other devices), listens for HTTP, writes
  * daemon.json, then dials `--connect` peers, the inviter it joined through (DIR/inviter.json) and
- * signaling servers (retrying with backoff) and starts mDNS discovery (advertising the HTTP port too), and logs one line `daemon.started` with the node id and the URLs.
+ * signaling servers (retrying with backoff) and starts mDNS discovery (advertising the HTTP port too), and logs one line `daemon.started` with the node id, the URLs
+ * and, with the web UI on, a one-time login URL for it (`login`; `glow open` asks for another).
+ *
+ * The link listener, the embedded signaling server and the control channel accept browser pages
+ * of the daemon's own web origins only (webOrigins.ts); programs send no `Origin`.
  */
 import { hostname } from 'node:os';
 import { errorMessage } from '../../src/firefly/errors.js';
@@ -45,6 +49,9 @@ import { linkLog } from './linkLog.js';
 import type { DaemonContext } from './operations.js';
 import { ACCOUNT_RESOURCE } from './accountInterface.js';
 import { accountResource } from './accountResource.js';
+import { loginUrl } from './login.js';
+import { Sessions } from './sessions.js';
+import { webOrigins } from './webOrigins.js';
 import { isLoopbackHost, resolveHome, resolveSettings, type DaemonOptions, type DaemonSettings } from './options.js';
 import { PersistedProcesses } from './persist.js';
 import { startRenewals } from './renewal.js';
@@ -152,9 +159,20 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
   cleanups.push(() => mesh.close({ reason: 'daemon stopping' }));
   cleanups.push(startRenewals(device, mesh, log));
 
+  const origins = webOrigins(settings.http.host, settings.origins);
+  const sessions = new Sessions();
   let listener: WebSocketListener;
   try {
-    listener = await listenWebSocket({ ...mesh.linkOptions(), identity, host: settings.listen.host, port: settings.listen.port, onLink: (link) => mesh.addLink(link) });
+    listener = await listenWebSocket({
+      ...mesh.linkOptions(),
+      identity,
+      host: settings.listen.host,
+      port: settings.listen.port,
+      onLink: (link) => mesh.addLink(link),
+      // A tab of the web app links in; a page of any other site is refused before the upgrade.
+      allowOrigin: origins.allows,
+      onOriginRefused: ({ origin, remote }) => log.warn({ event: 'link.originRefused', origin, remote }, `refused a link from a page of ${origin} (${remote})`),
+    });
   } catch (error) {
     throw new DaemonError('address', `cannot listen for links on ${settings.listen.host}:${settings.listen.port}: ${errorMessage(error)}`);
   }
@@ -166,7 +184,9 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
       host: settings.http.host,
       port: 0,
       stun: settings.embeddedStun,
-      log: (event) => log.debug({ ...event, ...('error' in event ? { error: String(event.error) } : {}) }, event.event),
+      allowOrigin: origins.allows,
+      // Refusals for an origin or over a limit are the owner's business; the rest is routine.
+      log: (event) => log[event.event === 'signaling.limited' ? 'warn' : 'debug']({ ...event, ...('error' in event ? { error: String(event.error) } : {}) }, event.event),
     });
     cleanups.push(() => signaling!.close());
   }
@@ -212,7 +232,7 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     },
     nearby: () => discovery,
   };
-  const ctx: DaemonContext = { mesh, info: () => info, persisted, log, device, pairing, requestStop: () => void stop() };
+  const ctx: DaemonContext = { mesh, info: () => info, persisted, log, device, pairing, sessions, requestStop: () => void stop() };
   // The user's operations for the user's other devices over the mesh (a paired phone's tab).
   mesh.node.spawnWellKnown(ACCOUNT_RESOURCE, accountResource(ctx));
   const http: HttpServer = await startHttp({
@@ -220,6 +240,8 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     port: settings.http.port,
     fallback: settings.httpFallback,
     token,
+    sessions,
+    origins,
     ctx,
     web: settings.web,
     log,
@@ -273,9 +295,11 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
   };
 
   const urls = [`http ${info.http}/`, `links ${info.link}`, ...(info.signaling ? [`signaling ${info.signaling}`] : [])].join(' · ');
+  // Whoever started the daemon sees this line; anyone else must ask with the token (glow open).
+  const login = settings.web ? loginUrl(info.http, sessions.issueLogin().secret) : undefined;
   log.info(
-    { event: 'daemon.started', node: info.node, name: info.name, http: info.http, link: info.link, signaling: info.signaling, home },
-    `glow daemon ${info.node}${info.name ? ` (${info.name})` : ''} — ${urls}`,
+    { event: 'daemon.started', node: info.node, name: info.name, http: info.http, link: info.link, signaling: info.signaling, home, login },
+    `glow daemon ${info.node}${info.name ? ` (${info.name})` : ''} — ${urls}${login ? `\nopen the web UI (this link works once): ${login}` : ''}`,
   );
   return { info, settings, mesh, log, stop: () => stop(), stopping: stopBegan, stopped };
 }

@@ -17,7 +17,7 @@
  * `<export>` is a registered name (which may contain `/`: the longest name that matches wins) or
  * a resource id `<node>/<id>`. Failures answer the HTTP status of their reason (notfound 404,
  * stale 412, exists 409, denied 403, …) with `{code, message, details}`. Who may use it: the
- * gateway's rule (auth.ts).
+ * gateway's rule (auth.ts). No answer can script the daemon's origin (fsContentHeaders.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import mime from 'mime';
@@ -26,6 +26,7 @@ import type { ResourceRef } from '../../src/actors/ref.js';
 import { GlowError } from '../../src/firefly/errors.js';
 import { MAX_CHUNK_BYTES, type FileStat, type FileSystemInterface } from '../../src/resources/fs/interface.js';
 import { publicKeyOf } from '../../src/transport/identity.js';
+import { contentDisposition, guardFsResponse } from './fsContentHeaders.js';
 import { toJson } from './json.js';
 import { resolveRef } from './refs.js';
 import { writable } from './streamAnswer.js';
@@ -72,6 +73,7 @@ export function resolveExport(node: Node, segments: readonly string[]): { ref: F
 
 /** Answers one `/fs/…` request; `rest` is the URL path after `/fs/`, still percent-encoded. */
 export async function serveFs(node: Node, request: IncomingMessage, response: ServerResponse, rest: string, query: URLSearchParams, aborted: AbortSignal): Promise<void> {
+  guardFsResponse(response);
   let segments: string[];
   try {
     segments = rest.split('/').filter((segment) => segment !== '').map((segment) => decodeURIComponent(segment));
@@ -95,13 +97,14 @@ export async function serveFs(node: Node, request: IncomingMessage, response: Se
 /** Sends the file, or the one range asked for. */
 async function get(ref: FileSystem, stat: FileStat, request: IncomingMessage, response: ServerResponse, head: boolean, aborted: AbortSignal): Promise<void> {
   const etag = `"${stat.version}"`;
+  const type = mime.getType(stat.path) ?? 'application/octet-stream';
   const headers: Record<string, string | number> = {
-    'content-type': mime.getType(stat.path) ?? 'application/octet-stream',
+    'content-type': type,
+    'content-disposition': contentDisposition(stat.path.split('/').at(-1) ?? 'file', type),
     etag,
     'last-modified': new Date(stat.mtime).toUTCString(),
     'accept-ranges': 'bytes',
     'cache-control': 'no-cache',
-    'x-content-type-options': 'nosniff',
   };
   if (matchesEtag(request.headers['if-none-match'], etag)) {
     response.writeHead(304, { etag, 'cache-control': 'no-cache' }).end();

@@ -106,7 +106,7 @@ const DeviceRequestSchema = v.strictObject({
 
 /**
  * A member certificate for the tab that asks. Whoever may use the gateway may already act as
- * this daemon's user through it (auth.ts: this machine, or the token), so this adds no power.
+ * this daemon's user through it (auth.ts: a login session, or the token), so this adds no power.
  */
 async function certifyTab(ctx: DaemonContext, raw: unknown): Promise<{ user: string; certificate: string }> {
   const { node, name } = await validate<v.InferOutput<typeof DeviceRequestSchema>>(DeviceRequestSchema, raw);

@@ -1,27 +1,33 @@
 /**
- * The daemon's HTTP port: `GET /` and `GET /join` (the web app when built, to anyone, else the
- * status page; `/status`; none with `--no-web`), `GET /api/info` (what the web app needs to
- * link, to anyone), `POST /api/join/…` (pairing, to anyone: pairing/joinEndpoints.ts), `POST /control` (the CLI's
- * control channel, control.ts), `/api/…` (the HTTP/JSON gateway, gateway.ts) and `/fs/…` (files of
- * any FileSystem export in the mesh, fsGateway.ts). Who may use
- * which: auth.ts. Every failure is a JSON body with a Glow error code and the HTTP status that
- * fits it (HTTP_STATUS); control answers are wrapped in `{ ok, … }`, gateway answers are not.
+ * The daemon's HTTP port: `GET /` (the web app when built, else the status page; `/status`;
+ * none with `--no-web`), `GET /?login=SECRET` (login.ts), `GET /join` and `/assets/…` (the web
+ * app's code, to anyone: the Join screen of a new device), `GET /api/info` (what the web app
+ * needs to link, to anyone), `POST /api/join/…` (pairing, to anyone: pairing/joinEndpoints.ts),
+ * `POST /control` (the CLI's control channel, control.ts), `/api/…` (the HTTP/JSON gateway,
+ * gateway.ts) and `/fs/…` (files of any FileSystem export in the mesh, fsGateway.ts). Who may
+ * use which: auth.ts. Every failure is a JSON body with a Glow error code and the HTTP status
+ * that fits it (HTTP_STATUS); control answers are wrapped in `{ ok, … }`, gateway answers are
+ * not.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GlowError, toGlowError } from '../../src/firefly/errors.js';
-import { hasToken, mayUseGateway } from './auth.js';
+import { fromOwnOrigin, hasToken, mayUseGateway, type HttpAuth } from './auth.js';
 import { HTTP_STATUS } from './control.js';
+import { sessionCookieName } from './cookies.js';
 import { DaemonError } from './errors.js';
 import { fsStatus, serveFs } from './fsGateway.js';
 import { gateway } from './gateway.js';
 import { MAX_JOIN_BODY, sameOriginOrNone, serveJoin } from './pairing/joinEndpoints.js';
 import { toJson } from './json.js';
 import type { Logger } from './log.js';
+import { sendLoginNeeded, serveLogin } from './login.js';
 import { runOperation, type DaemonContext } from './operations.js';
+import type { Sessions } from './sessions.js';
 import { sendStream } from './streamAnswer.js';
 import { renderStatusPage } from './statusPage.js';
 import { serveWebApp, webInfo } from './webApp.js';
+import type { WebOrigins } from './webOrigins.js';
 
 /** Options of {@link startHttp}. */
 export interface HttpOptions {
@@ -30,6 +36,10 @@ export interface HttpOptions {
   /** When the port is busy, listen on an ephemeral one instead of failing. */
   fallback: boolean;
   token: string;
+  /** The web UI's logins and sessions. */
+  sessions: Sessions;
+  /** The daemon's own web origins; told the port once it listens. */
+  origins: WebOrigins;
   ctx: DaemonContext;
   /** Serve the web app (or, when it is not built, the status page) on `GET /`. */
   web: boolean;
@@ -64,8 +74,10 @@ class HttpFailure extends Error {
 
 /** Starts the server; a `address` DaemonError when it cannot listen. */
 export async function startHttp(options: HttpOptions): Promise<HttpServer> {
+  // The cookie's name needs the port: set once it is known, before the first request can arrive.
+  const auth: HttpAuth = { token: options.token, sessions: options.sessions, origins: options.origins, cookie: '' };
   const server = createServer((request, response) => {
-    handle(options, request, response).catch((error: unknown) => {
+    handle(options, auth, request, response).catch((error: unknown) => {
       options.log.error({ event: 'http.error', error: String(error) }, 'HTTP handler failed');
       if (!response.headersSent) response.writeHead(500).end();
     });
@@ -81,6 +93,8 @@ export async function startHttp(options: HttpOptions): Promise<HttpServer> {
     options.log.info({ event: 'http.fallback', port: options.port }, `port ${options.port} is busy; HTTP takes an ephemeral port`);
     port = await listen(server, options.host, 0);
   }
+  options.origins.listening(port);
+  auth.cookie = sessionCookieName(port);
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   let closing: Promise<void> | undefined;
   return {
@@ -107,7 +121,7 @@ function listen(server: Server, host: string, port: number): Promise<number> {
   });
 }
 
-async function handle(options: HttpOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(options: HttpOptions, auth: HttpAuth, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://daemon');
   const method = request.method ?? 'GET';
   const abort = new AbortController();
@@ -118,6 +132,10 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
   try {
     if (isControl) {
       if (method !== 'POST') throw new HttpFailure(405, 'nomethod', 'the control channel is POST /control');
+      if (!fromOwnOrigin(request, auth.origins)) {
+        options.log.warn({ event: 'http.originRefused', path: url.pathname, origin: request.headers.origin }, `refused a control request from a page of ${request.headers.origin}`);
+        throw new HttpFailure(403, 'denied', 'the control channel is not open to pages of other sites');
+      }
       if (!hasToken(request, options.token)) throw new HttpFailure(401, 'unauthorized', 'a valid "Authorization: Bearer <DIR/control.token>" is required');
       const result = await runOperation(options.ctx, await readJson(request, options.maxBodyBytes), abort.signal);
       if (result.stream) {
@@ -129,7 +147,7 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
       return sendJson(response, 200, toJson({ ok: true, value: result.value }));
     }
     if (url.pathname.startsWith('/fs/')) {
-      if (!mayUseGateway(request, options.token)) throw new HttpFailure(401, 'unauthorized', 'requests from other machines need "Authorization: Bearer <token>"');
+      if (!mayUseGateway(request, auth)) throw unauthorized();
       return await serveFs(options.ctx.mesh.node, request, response, url.pathname.slice('/fs/'.length), url.searchParams, abort.signal);
     }
     // Pairing is for devices that are not yet the user's: the invitation guards it, not auth.ts.
@@ -140,21 +158,26 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
     // What a paired tab on another machine needs to link: nothing a stranger's handshake does not tell.
     if (url.pathname === '/api/info' && method === 'GET') return sendJson(response, 200, toJson(webInfo(options.ctx.info())));
     if (url.pathname.startsWith('/api/')) {
-      if (!mayUseGateway(request, options.token)) throw new HttpFailure(401, 'unauthorized', 'requests from other machines need "Authorization: Bearer <token>"');
+      if (!mayUseGateway(request, auth)) throw unauthorized();
       const body = () => readJson(request, options.maxBodyBytes);
       return await gateway(options.ctx, method, url.pathname.slice('/api'.length), url.searchParams, body, response, abort.signal);
     }
     const isJoin = url.pathname === '/join';
-    if (options.web && (method === 'GET' || method === 'HEAD') && (url.pathname === '/' || isJoin || url.pathname.startsWith('/assets/') || url.pathname === '/status')) {
-      // The built web app is public code with no data in it: any browser may load it, and a tab
-      // that is not a device of the user gets only its Join screen (the gateway refuses it the rest).
-      if (url.pathname !== '/status' && (await serveWebApp(isJoin ? '/' : url.pathname, method === 'HEAD', response, options.webDir))) return;
-      if (!mayUseGateway(request, options.token)) throw new HttpFailure(401, 'unauthorized', 'the status page is for this machine (or a bearer token)');
+    const isAsset = url.pathname.startsWith('/assets/');
+    const head = method === 'HEAD';
+    if (options.web && (method === 'GET' || head) && (url.pathname === '/' || isJoin || isAsset || url.pathname === '/status')) {
+      const login = url.pathname === '/' ? url.searchParams.get('login') : null;
+      if (login !== null) return serveLogin(login, options.sessions, auth.cookie, response, options.log);
+      // The web app's code is public, with no data in it: the Join screen of a device to be is
+      // all of it a browser without a session gets (the gateway refuses it the rest).
+      if ((isJoin || isAsset) && (await serveWebApp(isJoin ? '/' : url.pathname, head, response, options.webDir))) return;
+      if (isAsset) throw new HttpFailure(404, 'nomethod', `nothing at ${method} ${url.pathname}`);
+      if (!mayUseGateway(request, auth)) return sendLoginNeeded(response, head);
+      if (url.pathname !== '/status' && (await serveWebApp('/', head, response, options.webDir))) return;
       // The plain status page when the web app is not built (npm run build:web); /status always.
-      if (url.pathname.startsWith('/assets/')) throw new HttpFailure(404, 'nomethod', `nothing at ${method} ${url.pathname}`);
       const html = await renderStatusPage(options.ctx);
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html), 'cache-control': 'no-store' });
-      response.end(method === 'HEAD' ? undefined : html);
+      response.end(head ? undefined : html);
       return;
     }
     throw new HttpFailure(404, 'nomethod', `nothing at ${method} ${url.pathname}`);
@@ -173,6 +196,10 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
     const body = { ...(isControl ? { ok: false } : {}), code: failure.code, message: failure.message, ...(failure.details === undefined ? {} : { details: failure.details }) };
     sendJson(response, failure.status, toJson(body));
   }
+}
+
+function unauthorized(): HttpFailure {
+  return new HttpFailure(401, 'unauthorized', 'log in (glow open prints a login link) or send "Authorization: Bearer <DIR/control.token>"');
 }
 
 /** Reads and drops the rest of a request body (at most 10 s: a client that stalls is cut off). */

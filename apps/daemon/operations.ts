@@ -9,7 +9,7 @@ import { NodeInterface } from '../../src/actors/interfaces.js';
 import { NODE_RESOURCE, formatResourceId, parseResourceId, type NodeId, type ResourceId } from '../../src/firefly/address.js';
 import { GlowError } from '../../src/firefly/errors.js';
 import { validate } from '../../src/firefly/validate.js';
-import type { ControlRequest, DaemonInfo, DeviceValue, DownValue, PeerValue, RemovedValue, ResourceValue, RouteValue, SpawnValue, StatusValue, TreeValue, WhoamiValue } from './control.js';
+import type { ControlRequest, DaemonInfo, DeviceValue, LoginValue, DownValue, PeerValue, RemovedValue, ResourceValue, RouteValue, SpawnValue, StatusValue, TreeValue, WhoamiValue } from './control.js';
 import { removeDevice } from '../../src/actors/trust/deviceRemoval.js';
 import type { Logger } from './log.js';
 import type { PersistedProcesses } from './persist.js';
@@ -20,6 +20,8 @@ import { resolveChannel, subscribeChannel } from '../../src/resources/channel/in
 import { invite, join, type PairingContext } from './pairing/pairingOps.js';
 import { befriend, inviteFriend } from './pairing/friendInvite.js';
 import { ACCOUNT_ARGS, type AccountOpName } from './accountInterface.js';
+import { loginUrl } from './login.js';
+import type { Sessions } from './sessions.js';
 
 /** What the operations need from the daemon. */
 export interface DaemonContext {
@@ -32,6 +34,8 @@ export interface DaemonContext {
   readonly device: LoadedDevice;
   /** Open invitations, and linking to an inviter after `join`. */
   readonly pairing: PairingContext;
+  /** The web UI's one-time logins and sessions. */
+  readonly sessions: Sessions;
   /** Starts a graceful shutdown (after the current answer went out). */
   requestStop(): void;
 }
@@ -94,6 +98,7 @@ export const ControlRequestSchema = v.variant('op', [
   v.strictObject({ op: v.literal('monitor'), ref, timeout }),
   v.strictObject({ op: v.literal('tree'), node: v.optional(v.string()) }),
   v.strictObject({ op: v.literal('stop') }),
+  v.strictObject({ op: v.literal('login') }),
   // The user's operations: the same arguments as glow.Account/1's methods (accountInterface.ts).
   ...(Object.keys(ACCOUNT_ARGS) as AccountOpName[]).map((op) => v.strictObject({ op: v.literal(op), ...ACCOUNT_ARGS[op] })),
   v.strictObject({ op: v.literal('join'), invitation: v.pipe(v.string(), v.minLength(1), v.maxLength(2048)), connect: v.optional(v.pipe(v.string(), v.maxLength(2048))) }),
@@ -154,6 +159,11 @@ export async function runOperation(ctx: DaemonContext, raw: unknown, aborted: Ab
     }
     case 'stop':
       return { value: { stopping: true }, after: () => ctx.requestStop() };
+    case 'login': {
+      const { secret, expires } = ctx.sessions.issueLogin();
+      ctx.log.info({ event: 'http.loginIssued', expires }, 'issued a one-time login URL for the web UI');
+      return { value: { url: loginUrl(ctx.info().http, secret), expires } satisfies LoginValue };
+    }
     case 'whoami':
       return { value: whoami(ctx.device) };
     case 'devices':

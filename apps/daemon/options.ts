@@ -17,6 +17,7 @@
  * | `--mdns-interface ADDR` | `mdnsInterface` | `127.0.0.1` when `listen` is loopback, else every interface |
  * | `--mdns-port PORT` | `mdnsPort` | 5353 |
  * | `--web` / `--no-web` | `web` | on |
+ * | `--origin ORIGIN` (repeatable) | `origins` | none: the web app's pages are those of `--http`'s own addresses (webOrigins.ts) |
  * | `--log-level LEVEL` | `logLevel` | `info` |
  * | `--plugin MODULE` (repeatable) | `plugins` | none |
  * | `--allow-exec` | `allowExec` | off: jobs' `exec` steps are refused on this node |
@@ -69,6 +70,12 @@ export interface DaemonOptions {
   mdnsPort?: number;
   /** `--web` / `--no-web`: serve the web UI (the status page for now) on the HTTP port. @default true */
   web?: boolean;
+  /**
+   * `--origin ORIGIN`, repeatable: more origins the web app is served on (a DNS name or a reverse
+   * proxy in front of `--http`), whose pages may link, register and log in like the daemon's own.
+   * @default []
+   */
+  origins?: string[];
   /** `--log-level LEVEL`. @default 'info' */
   logLevel?: LogLevel;
   /** `--plugin MODULE`, repeatable: modules to load process kinds from. @default [] */
@@ -104,6 +111,8 @@ export interface DaemonSettings {
   mdnsInterface: string | undefined;
   mdnsPort: number;
   web: boolean;
+  /** Extra web origins (`--origin`), as browsers write them. */
+  origins: string[];
   logLevel: LogLevel;
   /** Import specifiers (paths already turned into file URLs). */
   plugins: string[];
@@ -121,6 +130,7 @@ export const DEFAULT_HTTP_PORT = 7717;
 const hostPortText = v.pipe(v.string(), v.maxLength(300));
 const wsUrl = v.pipe(v.string(), v.regex(/^wss?:\/\/[^\s]+$/, 'a ws:// or wss:// URL'), v.maxLength(2000));
 const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
+const origin = v.pipe(v.string(), v.regex(/^https?:\/\/[^\s/?#]+$/, 'an origin like http://host:port'), v.maxLength(300));
 const ms = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3_600_000));
 
 /** The keys `DIR/config.json` may hold (unknown keys are refused, so that a typo is not ignored). */
@@ -136,6 +146,7 @@ export const DaemonConfigSchema = v.strictObject({
   mdnsInterface: v.optional(v.pipe(v.string(), v.ipv4())),
   mdnsPort: v.optional(port),
   web: v.optional(v.boolean()),
+  origins: v.optional(v.array(origin)),
   logLevel: v.optional(v.picklist(LOG_LEVELS)),
   plugins: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
   reconnect: v.optional(v.strictObject({ initial: v.optional(ms), max: v.optional(ms) })),
@@ -207,6 +218,7 @@ export function resolveSettings(options: DaemonOptions, config: DaemonConfig, ho
     mdnsInterface,
     mdnsPort: flags.mdnsPort ?? config.mdnsPort ?? 5353,
     web: flags.web ?? config.web ?? true,
+    origins: (flags.origins ?? config.origins ?? []).map((text) => new URL(text).origin),
     logLevel: flags.logLevel ?? config.logLevel ?? 'info',
     plugins,
     reconnect: { initial: config.reconnect?.initial ?? 500, max: config.reconnect?.max ?? 30_000 },
@@ -226,6 +238,6 @@ function parseFlags(options: DaemonOptions): Omit<DaemonOptions, 'home'> {
   if (result.success) return result.output as Omit<DaemonOptions, 'home'>;
   const issue = result.issues[0];
   const key = String(issue.path?.[0]?.key ?? '');
-  const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/^plugins$/, 'plugin')}`;
+  const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/^plugins$/, 'plugin').replace(/^origins$/, 'origin')}`;
   throw new DaemonError('usage', `${flag}: ${issue.message}`);
 }

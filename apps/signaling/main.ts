@@ -8,6 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { errorMessage } from '../../src/firefly/errors.js';
+import { allowOrigins } from '../../src/transport/originCheck.js';
 import { startSignalingServer } from './server.js';
 
 const USAGE = `Usage: node --import tsx apps/signaling/main.ts [options]
@@ -23,6 +24,10 @@ Options:
   --max-message-bytes N    largest message accepted (default 65536)
   --rate N                 messages per second per connection (default 50)
   --burst N                messages at once per connection (default 100)
+  --max-per-address N      connections at once from one address (default 64)
+  --register-rate N        registrations per second from one address (default 2, 30 at once)
+  --allow-origin ORIGIN    a web page origin that may connect, e.g. http://127.0.0.1:7717
+                           (repeatable; by default only programs, which send no Origin)
   --quiet                  print only the listening line and errors
   -h, --help               show this help
 `;
@@ -42,6 +47,20 @@ function positive(text: string | undefined, option: string): number | undefined 
   return value;
 }
 
+/** An `--allow-origin` value: an http(s) origin, nothing after the port. */
+function webOrigin(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== text.replace(/\/$/, '').toLowerCase()) {
+    throw new UsageError(`--allow-origin expects an origin like http://host:port, got ${JSON.stringify(text)}`);
+  }
+  return url.origin;
+}
+
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<void> {
@@ -57,6 +76,9 @@ async function main(argv: string[]): Promise<void> {
       'max-message-bytes': { type: 'string' },
       rate: { type: 'string' },
       burst: { type: 'string' },
+      'max-per-address': { type: 'string' },
+      'register-rate': { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true, default: [] },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -78,6 +100,9 @@ async function main(argv: string[]): Promise<void> {
     maxMessageBytes: positive(values['max-message-bytes'], '--max-message-bytes'),
     ratePerSecond: positive(values.rate, '--rate'),
     rateBurst: positive(values.burst, '--burst'),
+    maxConnectionsPerAddress: positive(values['max-per-address'], '--max-per-address'),
+    registrationsPerSecond: positive(values['register-rate'], '--register-rate'),
+    allowOrigin: allowOrigins(values['allow-origin'].map((origin) => webOrigin(origin))),
     log: values.quiet ? undefined : (event) => print({ ...event, ...('error' in event ? { error: String(event.error) } : {}) }),
   });
   const stop = (signal: string) => {

@@ -15,6 +15,8 @@ import {
   type SignalingErrorCode,
 } from '../../src/transport/signalingProtocol.js';
 import { startStunServer, type StunServer } from '../../src/transport/stunServer.js';
+import { originAllowed } from '../../src/transport/originCheck.js';
+import { AddressLimits, remoteAddress } from './addressLimits.js';
 import { TokenBucket } from './rateLimiter.js';
 import { signalingSettings, type SignalingLogEvent, type SignalingServerOptions } from './settings.js';
 
@@ -35,6 +37,8 @@ export interface SignalingServer {
 /** One client connection's state. */
 interface Connection {
   readonly socket: WebSocket;
+  /** The remote address, as the per-address limits count it. */
+  readonly address: string;
   readonly nonce: string;
   readonly bucket: TokenBucket;
   id: NodeId | undefined;
@@ -53,6 +57,14 @@ const TRY_AGAIN_LATER = 1013;
  * WebRTC signals with other registered nodes by id. Every message is size-checked, rate-limited
  * and validated before anything else looks at it; a bad one gets an `error` reply (see
  * `SIGNALING_ERRORS`) and never throws out of a handler.
+ *
+ * Refusals, each logged (`signaling.limited`, or `signaling.abuse` / `signaling.refused`):
+ * - a browser page whose `Origin` the policy does not allow: HTTP 403 before the upgrade;
+ * - more connections than `maxConnections` (`server-full`) or than `maxConnectionsPerAddress`
+ *   from one address (`address-full`): the error, then close 1013 (try again later);
+ * - a registration over its address's or the server's rate (`register-rate`): the error, then
+ *   close 1013;
+ * - a bad signature or no registration in time: the error, then close 1008 (policy violation).
  */
 export async function startSignalingServer(options: SignalingServerOptions = {}): Promise<SignalingServer> {
   const settings = signalingSettings(options);
@@ -68,9 +80,17 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   if (settings.stun) stun = await startStunServer({ host: settings.stunHost ?? settings.host, port: settings.stunPort });
   const iceServers = [...(stun ? [stun.url] : []), ...settings.iceServers];
 
+  const limits = new AddressLimits(settings, () => clock.now());
   const wss = new WebSocketServer({
     host: settings.host,
     port: settings.port,
+    // A page of another site never gets a socket here: 403 before the upgrade.
+    verifyClient: ({ req }, accept) => {
+      const origin = req.headers.origin;
+      if (originAllowed(settings.allowOrigin, origin)) return accept(true);
+      log({ event: 'signaling.limited', address: remoteAddress(req.socket.remoteAddress), reason: 'origin', origin: origin! });
+      accept(false, 403, 'origin not allowed');
+    },
     // Hard cap at the socket: frames over it close the connection (1009) unread. Messages between
     // maxMessageBytes and this get a polite `too-large` reply instead.
     maxPayload: settings.maxMessageBytes * 4,
@@ -132,6 +152,11 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
 
   function register(conn: Connection, id: NodeId, signature: string): void {
     if (conn.id !== undefined) return fail(conn, 'malformed');
+    // Counted before the signature is checked: a refused attempt costs its address all the same.
+    if (!limits.register(conn.address)) {
+      log({ event: 'signaling.limited', address: conn.address, reason: 'register-rate' });
+      return fail(conn, 'register-rate', undefined, TRY_AGAIN_LATER);
+    }
     const bytes = fromBase64url(signature);
     if (!bytes || !verifySignature(id, registrationMessage(conn.nonce, id), bytes)) {
       log({ event: 'signaling.refused', claimed: id, reason: 'bad signature' });
@@ -147,9 +172,10 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     send(conn, { t: 'registered', id });
   }
 
-  wss.on('connection', (socket) => {
+  wss.on('connection', (socket, request) => {
     const conn: Connection = {
       socket,
+      address: remoteAddress(request.socket.remoteAddress),
       nonce: toBase64url(randomBytes(CHALLENGE_BYTES)),
       bucket: new TokenBucket(settings.ratePerSecond, settings.rateBurst, () => clock.now()),
       id: undefined,
@@ -159,6 +185,10 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     };
     socket.on('error', () => undefined);
     if (wss.clients.size > settings.maxConnections) return fail(conn, 'server-full', undefined, TRY_AGAIN_LATER);
+    if (!limits.connect(conn.address)) {
+      log({ event: 'signaling.limited', address: conn.address, reason: 'address-full' });
+      return fail(conn, 'address-full', undefined, TRY_AGAIN_LATER);
+    }
     conn.registerTimer = clock.setTimeout(() => fail(conn, 'register-timeout', undefined, POLICY_VIOLATION), settings.registerTimeout);
     socket.on('message', (data, isBinary) => {
       try {
@@ -170,6 +200,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
       }
     });
     socket.on('close', () => {
+      limits.disconnect(conn.address);
       clock.clearTimeout(conn.registerTimer);
       if (conn.id !== undefined && nodes.get(conn.id) === conn) {
         nodes.delete(conn.id);

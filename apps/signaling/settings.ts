@@ -1,5 +1,6 @@
 import type { NodeId } from '../../src/firefly/address.js';
 import { systemClock, type Clock } from '../../src/firefly/clock.js';
+import { PROGRAMS_ONLY, type OriginPolicy } from '../../src/transport/originCheck.js';
 
 /** Options of `startSignalingServer`. Every limit has a default and the reason for it. */
 export interface SignalingServerOptions {
@@ -68,6 +69,34 @@ export interface SignalingServerOptions {
    */
   maxConnections?: number;
   /**
+   * Most connections at once from one remote address; the next ones are refused
+   * (`address-full`, 1013). A household behind one NAT, or a daemon and its tabs on loopback,
+   * stay far below it; one process opening thousands does not.
+   * @default 64
+   */
+  maxConnectionsPerAddress?: number;
+  /**
+   * Registrations per second one remote address may make on average, and at once
+   * (`registrationBurst`); over it the registration is refused (`register-rate`, 1013). A node
+   * registers once per connection, so this bounds how fast one address can mint fresh ids.
+   * @default 2 per second, 30 at once
+   */
+  registrationsPerSecond?: number;
+  registrationBurst?: number;
+  /**
+   * Registrations per second over all addresses, and at once: what the server accepts even
+   * from many addresses together.
+   * @default 100 per second, 300 at once
+   */
+  globalRegistrationsPerSecond?: number;
+  globalRegistrationBurst?: number;
+  /**
+   * The web pages that may connect (their `Origin`); any other is answered 403 before the
+   * upgrade. Programs send no `Origin` and are always accepted.
+   * @default PROGRAMS_ONLY
+   */
+  allowOrigin?: OriginPolicy;
+  /**
    * Bytes queued towards one client beyond which messages to it are dropped (`busy` to the
    * sender): a client that does not read must not grow the server's memory.
    * @default 1048576
@@ -90,6 +119,7 @@ export type SignalingLogEvent =
   | { event: 'signaling.registered'; id: NodeId }
   | { event: 'signaling.left'; id: NodeId }
   | { event: 'signaling.refused'; claimed: string; reason: string }
+  | { event: 'signaling.limited'; address: string; reason: 'origin' | 'address-full' | 'register-rate'; origin?: string }
   | { event: 'signaling.abuse'; id: NodeId | undefined; reason: string }
   | { event: 'signaling.error'; id: NodeId | undefined; error: unknown };
 
@@ -112,6 +142,12 @@ export function signalingSettings(options: SignalingServerOptions): SignalingSet
     maxViolations: options.maxViolations ?? 500,
     registerTimeout: options.registerTimeout ?? 10_000,
     maxConnections: options.maxConnections ?? 10_000,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 64,
+    registrationsPerSecond: options.registrationsPerSecond ?? 2,
+    registrationBurst: options.registrationBurst ?? 30,
+    globalRegistrationsPerSecond: options.globalRegistrationsPerSecond ?? 100,
+    globalRegistrationBurst: options.globalRegistrationBurst ?? 300,
+    allowOrigin: options.allowOrigin ?? PROGRAMS_ONLY,
     maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
     clock: options.clock ?? systemClock,
     log: options.log,

@@ -46,6 +46,8 @@ export const SIGNALING_ERRORS = Object.freeze(
     busy: 'the target is not reading its messages; this one was dropped',
     replaced: 'the same id registered on another connection (this one closes)',
     'server-full': 'the server has reached its connection limit (the connection closes)',
+    'address-full': 'too many connections from this address (the connection closes)',
+    'register-rate': 'too many registrations from this address, or at this server, just now; try again later (the connection closes)',
   } as const),
 );
 

@@ -6,6 +6,7 @@ import type { NodeIdentity } from './identity.js';
 import { safeLog } from './linkOptions.js';
 import type { OpenLinkOptions } from './openLink.js';
 import { openLink } from './openLink.js';
+import { originAllowed, PROGRAMS_ONLY, type OriginPolicy } from './originCheck.js';
 import { webSocketChannel, type WebSocketChannelOptions, type WebSocketLike } from './websocket.js';
 
 // Node only: this file imports `ws`. The browser uses websocket.ts with its native WebSocket.
@@ -25,6 +26,14 @@ export interface ListenWebSocketOptions extends Omit<OpenLinkOptions, 'expect'>,
    * @default 0
    */
   port?: number;
+  /**
+   * The web pages that may link in (a browser tab of the embedding program's own web app). A
+   * connection with any other `Origin` is answered 403 before the upgrade; programs send none.
+   * @default PROGRAMS_ONLY
+   */
+  allowOrigin?: OriginPolicy;
+  /** Told of each connection refused for its `Origin` (for the embedding program's log). */
+  onOriginRefused?: (refusal: { origin: string; remote: string }) => void;
 }
 
 /** A listening WebSocket link server. */
@@ -38,13 +47,31 @@ export interface WebSocketListener {
 
 /**
  * Accepts WebSocket connections and runs the link handshake on each; authenticated links go to
- * `onLink`, refused ones are logged (`link.refused`) and closed. Each connection's messages are
+ * `onLink`, refused ones are logged (`link.refused`) and closed. Browser pages get in only when
+ * `allowOrigin` names their origin. Each connection's messages are
  * limited to `maxMessageSize` at the socket.
  */
 export async function listenWebSocket(options: ListenWebSocketOptions): Promise<WebSocketListener> {
   const { identity, onLink, host = '127.0.0.1', port = 0 } = options;
   const maxMessageSize = options.maxMessageSize ?? 256 * 1024;
-  const server = new WebSocketServer({ host, port, maxPayload: maxMessageSize, perMessageDeflate: false });
+  const allowOrigin = options.allowOrigin ?? PROGRAMS_ONLY;
+  const server = new WebSocketServer({
+    host,
+    port,
+    maxPayload: maxMessageSize,
+    perMessageDeflate: false,
+    // Before the upgrade: a page of another site gets a plain 403 and never reaches the handshake.
+    verifyClient: ({ req }, accept) => {
+      const origin = req.headers.origin;
+      if (originAllowed(allowOrigin, origin)) return accept(true);
+      try {
+        options.onOriginRefused?.({ origin: origin!, remote: req.socket.remoteAddress ?? '' });
+      } catch {
+        // The embedding program's log failed; the refusal stands all the same.
+      }
+      accept(false, 403, 'origin not allowed');
+    },
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

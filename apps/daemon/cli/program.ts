@@ -12,6 +12,7 @@ import { registerFileCommands } from './commands/files.js';
 import { registerJobCommands } from './commands/jobs.js';
 import type { CliIo } from './commands/common.js';
 import { registerMeshCommands } from './commands/mesh.js';
+import { registerOpenCommand } from './commands/open.js';
 import { registerPairingCommands } from './commands/pairing.js';
 import { registerProcessCommands } from './commands/processes.js';
 import { registerResourceCommands } from './commands/resources.js';
@@ -60,6 +61,7 @@ ${EXIT_CODES_HELP}
       outputError: () => undefined,
     });
   registerDaemonCommands(program, io);
+  registerOpenCommand(program, io);
   registerMeshCommands(program, io);
   registerSharingCommands(program, io);
   registerPairingCommands(program, io);

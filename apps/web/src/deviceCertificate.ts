@@ -14,7 +14,7 @@ export function deviceName(userAgent = navigator.userAgent): string {
   return `${browser} on ${os}`;
 }
 
-/** Why the daemon would not certify this tab (it is not on the daemon's machine and has no token). */
+/** Why the daemon would not certify this tab (the browser has no login session of the daemon). */
 export class NotAllowed extends Error {}
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The Join screen: what a tab shows when it is not a device of the daemon's user (the daemon
- * would not certify it: it is not on this machine and has no token) — a field for the code of
+ * would not certify it: it has no login session) — a field for the code of
  * `glow invite`, and nothing of the mesh. Opening the invitation link (`/join#CODE`) fills the
  * code in and pairs at once. Pairing runs the same OPAQUE exchange as `glow join`
  * (apps/daemon/pairing/joinClient.ts) against the daemon that served the page.
@@ -20,8 +20,9 @@ export function codeInLink(): string | undefined {
 /** Pairs this tab with the daemon that served the page; the certificate, or a GlowError. */
 export async function joinWithCode(identity: NodeIdentity, name: string, text: string): Promise<DeviceCertificate> {
   const { certificate } = await joinInviter(location.origin, parseInviteCode(text), { node: identity.id, name });
-  // The code is spent: it should not stay in the address bar or the history.
-  history.replaceState(null, '', '/');
+  // The code is spent: it should not stay in the address bar or the history. The tab stays on
+  // /join, the page a browser without a login session may load: a reload keeps it a device.
+  history.replaceState(null, '', '/join');
   return certificate;
 }
 

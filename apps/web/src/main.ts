@@ -104,7 +104,7 @@ async function main(): Promise<void> {
 
 /**
  * This tab's certificate: from the invitation in the link when the page was opened with one,
- * else from the daemon (this machine, or the token), else the one the tab paired with before
+ * else from the daemon (a browser logged in with its login URL), else the one the tab paired with before
  * (kept with its identity, while valid), else from the Join screen. `paired`: it came from an
  * invitation (kept, and forgotten if the daemon refuses it).
  */

@@ -34,7 +34,7 @@ async function ok(daemon: DaemonProcess, args: string[]): Promise<string> {
 async function curl(daemon: DaemonProcess, path: string, extra: string[] = []): Promise<{ status: number; headers: string; body: Buffer }> {
   const out = join(scratch, `curl-${Math.random().toString(36).slice(2)}`);
   const headers = `${out}.h`;
-  const { stdout } = await run('curl', ['-s', '-o', out, '-D', headers, '-w', '%{http_code}', ...extra, `${daemon.info.http}${path}`]);
+  const { stdout } = await run('curl', ['-s', '-o', out, '-D', headers, '-w', '%{http_code}', '-H', `Authorization: Bearer ${(await readFile(join(daemon.home, 'control.token'), 'utf8')).trim()}`, ...extra, `${daemon.info.http}${path}`]);
   const body = await readFile(out).catch(() => Buffer.alloc(0));
   return { status: Number(stdout), headers: (await readFile(headers, 'utf8')).toLowerCase(), body };
 }

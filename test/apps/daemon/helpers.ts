@@ -189,6 +189,24 @@ export class DaemonProcess {
     return { status: response.status, body: await response.json() };
   }
 
+  /** A fresh one-time login URL of the web UI (what `glow open` prints). */
+  async loginUrl(): Promise<string> {
+    return (await this.op<{ url: string }>({ op: 'login' })).url;
+  }
+
+  /** A web UI session: logs in with a fresh login URL and answers the `Cookie` header to send. */
+  async sessionCookie(): Promise<string> {
+    const response = await fetch(await this.loginUrl(), { redirect: 'manual', signal: AbortSignal.timeout(5000) });
+    const cookie = response.headers.get('set-cookie');
+    if (response.status !== 303 || !cookie) throw new Error(`the login URL did not log in: ${response.status}`);
+    return cookie.split(';')[0]!;
+  }
+
+  /** `Authorization` with the daemon's control token, for the gateway and /fs. */
+  async bearer(): Promise<{ authorization: string }> {
+    return { authorization: `Bearer ${await this.token()}` };
+  }
+
   /** A control request that must succeed; its value. */
   async op<T = any>(request: object): Promise<T> {
     const { status, body } = await this.control(request);

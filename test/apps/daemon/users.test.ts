@@ -86,7 +86,7 @@ test('POST /api/device makes the asking tab a member device of the user, and ref
   const tab = createIdentity();
   const answer = await fetch(`${daemon.info.http}/api/device`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(await daemon.bearer()) },
     body: JSON.stringify({ node: tab.id, name: 'Chrome on Linux' }),
   });
   expect(answer.status).toBe(200);
@@ -96,7 +96,7 @@ test('POST /api/device makes the asking tab a member device of the user, and ref
   const device = verifyCertificate(certificate, Date.now());
   expect(isDevice(device) && device).toEqual(expect.objectContaining({ user: TEST_USER.id, node: tab.id, name: 'Chrome on Linux', roles: ['member'] }));
 
-  const bad = await fetch(`${daemon.info.http}/api/device`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ node: 'not an id', name: 'x' }) });
+  const bad = await fetch(`${daemon.info.http}/api/device`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await daemon.bearer()) }, body: JSON.stringify({ node: 'not an id', name: 'x' }) });
   expect(bad.status).toBe(400);
   expect(((await bad.json()) as { code: string }).code).toBe('badarg');
   // The daemon goes on.

@@ -52,7 +52,7 @@ test('GET /api/info tells the web app the node id, link and signaling URLs', asy
   expect(response.status).toBe(200);
   expect(await response.json()).toEqual({ node: daemon.info.node, link: daemon.info.link, signaling: daemon.info.signaling });
   // The plain status page stays reachable at /status whether or not the app is built.
-  const status = await fetch(`${daemon.info.http}/status`);
+  const status = await fetch(`${daemon.info.http}/status`, { headers: await daemon.bearer() });
   expect(status.status).toBe(200);
   expect(webInfo({ ...daemon.info, name: 'n' }).name).toBe('n');
 });

@@ -19,6 +19,7 @@ import { openLink } from '../../../src/transport/openLink.js';
 import { loadWebRtcBackend } from '../../../src/transport/webrtcBackend.js';
 import { webrtcTeardowns } from '../../../src/transport/webrtcPeer.js';
 import { listenWebSocket } from '../../../src/transport/websocketServer.js';
+import { allowOrigins } from '../../../src/transport/originCheck.js';
 import { WebSocket } from 'ws';
 import { linkCompliance } from '../../transport/compliance.js';
 import { launchChromium } from './browser.js';
@@ -72,7 +73,8 @@ linkCompliance(
     const identity = createIdentity();
     let accepted!: (link: Link) => void;
     const aLink = new Promise<Link>((resolve) => (accepted = resolve));
-    const listener = await listenWebSocket({ identity, heartbeatTimeout: HEARTBEAT_TIMEOUT, onLink: (link) => accepted(link) });
+    // The page's origin is let in, as a daemon lets in its own web app's.
+    const listener = await listenWebSocket({ identity, heartbeatTimeout: HEARTBEAT_TIMEOUT, onLink: (link) => accepted(link), allowOrigin: allowOrigins([base]) });
     const { context, page } = await tab();
     const dial: BrowserDial = { transport: 'websocket', url: listener.url, peer: identity.id, heartbeatTimeout: HEARTBEAT_TIMEOUT };
     const b = await openBrowserLink(page, dial);
@@ -97,7 +99,7 @@ linkCompliance(
   'browser WebRTC (Chromium) ↔ Node',
   async () => {
     const identity = createIdentity();
-    const signaling: SignalingServer = await startSignalingServer({ host: '127.0.0.1', port: 0, stunPort: 0 });
+    const signaling: SignalingServer = await startSignalingServer({ host: '127.0.0.1', port: 0, stunPort: 0, allowOrigin: allowOrigins([base]) });
     const backend = await loadWebRtcBackend(process.env.GLOW_TEST_BACKEND === 'werift' ? 'werift' : 'auto');
     const client: SignalingClient = await connectSignaling({ url: signaling.url, identity, WebSocket: WebSocket as unknown as SignalingSocketClass });
     const aLink = new Promise<Link>((resolve, reject) => {

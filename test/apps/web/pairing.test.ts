@@ -11,7 +11,7 @@
 import type { Browser, Page } from 'playwright-core';
 import type { InviteValue } from '../../../apps/daemon/pairing/pairingOps.js';
 import { TEST_USER } from '../../helpers/users.js';
-import { useDaemons, type DaemonProcess } from '../daemon/helpers.js';
+import { freeTcpPort, useDaemons, type DaemonProcess } from '../daemon/helpers.js';
 import { launchChromium } from './browser.js';
 import { buildWebApp } from './webBuild.js';
 
@@ -37,11 +37,20 @@ async function newPage(errors: string[]): Promise<Page> {
   return page;
 }
 
+/**
+ * The inviting daemon, with its web app reachable as REMOTE_NAME too (`--origin`, as a LAN name
+ * would be): its pages may link and register like those of 127.0.0.1.
+ */
+async function startInviter(): Promise<DaemonProcess> {
+  const port = await freeTcpPort();
+  return daemons.start({ args: ['--embedded-signaling', '--http', `127.0.0.1:${port}`, '--origin', `http://${REMOTE_NAME}:${port}`] });
+}
+
 /** The daemon's page as another machine sees it. */
 const remoteUrl = (daemon: DaemonProcess, path: string) => `${daemon.info.http.replace('127.0.0.1', REMOTE_NAME)}${path}`;
 
 test("a tab of another machine opens the invitation link and becomes a device: the header shows the user and it links", async () => {
-  const a = await daemons.start({ args: ['--embedded-signaling'] });
+  const a = await startInviter();
   const invitation = await a.op<InviteValue>({ op: 'invite' });
   const errors: string[] = [];
   const page = await newPage(errors);
@@ -50,7 +59,9 @@ test("a tab of another machine opens the invitation link and becomes a device: t
   await page.locator('#state[data-state="connected"]').waitFor({ timeout: PAGE_STEP });
   console.log(`tab pairing by link: connected ${(performance.now() - started).toFixed(0)} ms after opening it`);
   expect(await page.locator('#user').getAttribute('title')).toContain(TEST_USER.id);
-  expect(new URL(page.url()).pathname).toBe('/');
+  // The spent code left the address bar; the tab stays on /join, which needs no login session.
+  expect(new URL(page.url()).pathname).toBe('/join');
+  expect(new URL(page.url()).hash).toBe('');
   expect(await page.locator('#join').isHidden()).toBe(true);
   const tab = (await page.locator('#self').textContent())!.trim();
   const devices = await a.until<{ node: string; roles: string[] }[]>({ op: 'devices' }, (list) => list.some((device) => device.node === tab));
@@ -89,7 +100,7 @@ test("a tab of another machine opens the invitation link and becomes a device: t
 }, 90_000);
 
 test('a paired tab that the daemon then refuses (its device removed) forgets its certificate and shows the Join screen, on reload too', async () => {
-  const a = await daemons.start({ args: ['--embedded-signaling'] });
+  const a = await startInviter();
   const invitation = await a.op<InviteValue>({ op: 'invite' });
   const errors: string[] = [];
   const page = await newPage(errors);
@@ -110,10 +121,12 @@ test('a paired tab that the daemon then refuses (its device removed) forgets its
 }, 60_000);
 
 test('a tab that is not a device gets the Join screen and nothing of the mesh; its link is denied; a wrong code is refused, the right one joins', async () => {
-  const a = await daemons.start({ args: ['--embedded-signaling'] });
+  const a = await startInviter();
   const errors: string[] = [];
   const page = await newPage(errors);
-  await page.goto(remoteUrl(a, '/'));
+  // Without a login session, `/` is refused; /join is the page of a device to be.
+  expect((await page.goto(remoteUrl(a, '/')))?.status()).toBe(401);
+  await page.goto(remoteUrl(a, '/join'));
   await page.locator('#join-form').waitFor({ timeout: PAGE_STEP });
   expect(await page.locator('nav[role=tablist]').isHidden()).toBe(true);
   expect(await page.locator('main').isHidden()).toBe(true);

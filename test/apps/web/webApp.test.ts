@@ -124,6 +124,11 @@ test('the page reconnects by itself when its daemon restarts; a reload keeps the
   await page.locator('#state[data-state="connected"]').waitFor({ timeout: 10_000 });
   await second.until<{ node: string }[]>({ op: 'peers' }, (peers) => peers.some((peer) => peer.node === id));
 
+  // Sessions live in the daemon's memory: after its restart a reload needs a new login.
+  expect((await page.reload())?.status()).toBe(401);
+  await page.goto(await second.loginUrl());
+  await page.locator('#state[data-state="connected"]').waitFor({ timeout: 10_000 });
+  expect(await tabId(page)).toBe(id);
   await page.reload();
   await page.locator('#state[data-state="connected"]').waitFor({ timeout: 10_000 });
   expect(await tabId(page)).toBe(id);

@@ -24,7 +24,7 @@ export interface WebMesh {
    */
   twoDaemons(options?: { aArgs?: string[]; home?: () => Promise<string> }): Promise<{ a: DaemonProcess; b: DaemonProcess }>;
   /**
-   * A phone-sized page of `daemon`'s web app, connected (and, with `reaches`, routing to that
+   * A phone-sized page of `daemon`'s web app, logged in and connected (and, with `reaches`, routing to that
    * daemon: the views list what reachable nodes own), its console errors collected in `errors`.
    */
   openTab(daemon: DaemonProcess, errors: string[], options?: { reaches?: DaemonProcess; acceptDownloads?: boolean }): Promise<Page>;
@@ -69,7 +69,8 @@ export function useWebMesh(): WebMesh {
         if (message.type() === 'error') errors.push(message.text());
       });
       page.on('pageerror', (error) => errors.push(error.message));
-      await page.goto(`${daemon.info.http}/`);
+      // Logged in as `glow open` would: the one-time URL trades itself for a session cookie.
+      await page.goto(await daemon.loginUrl());
       await page.locator('#state[data-state="connected"]').waitFor({ timeout: PAGE_STEP });
       if (reaches) await page.locator(`#mesh-nodes li[data-node="${reaches.info.node}"]`).waitFor({ timeout: PAGE_STEP });
       return page;

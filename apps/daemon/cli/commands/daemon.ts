@@ -26,6 +26,7 @@ export interface DaemonFlags {
   mdnsInterface?: string;
   mdnsPort?: number;
   web?: boolean;
+  origin?: string[];
   logLevel?: DaemonOptions['logLevel'];
   plugin?: string[];
   allowExec?: boolean;
@@ -73,6 +74,7 @@ export function daemonOptions(flags: DaemonFlags, valueSource: (key: string) => 
   if (given('mdnsInterface')) options.mdnsInterface = flags.mdnsInterface;
   if (given('mdnsPort')) options.mdnsPort = flags.mdnsPort;
   if (given('web')) options.web = flags.web;
+  if (given('origin')) options.origins = flags.origin;
   if (given('logLevel')) options.logLevel = flags.logLevel;
   if (given('plugin')) options.plugins = flags.plugin;
   if (given('allowExec')) options.allowExec = flags.allowExec;
@@ -98,6 +100,7 @@ export function registerDaemonCommands(program: Command, io: CliIo): void {
     .option('--mdns-port <port>', 'UDP port for mDNS (default: 5353)', portNumber)
     .option('--web', 'serve the web UI on the HTTP port (default)')
     .option('--no-web', 'do not serve the web UI')
+    .option('--origin <origin>', 'another origin the web UI is reached at (http://name:port; repeatable): its pages may link and log in', repeatable(String))
     .addOption(new Option('--log-level <level>', 'log verbosity (default: info)').choices(LOG_LEVELS))
     .option('--plugin <module>', 'load process kinds from a module specifier or path (repeatable)', repeatable(String))
     .option('--allow-exec', "let jobs' exec steps run command lines here (only the owner's jobs)")

@@ -1,7 +1,7 @@
 /**
  * The user's operations as the Devices and Sharing views ask for them: `POST /api/account` on the
  * daemon that served the page (apps/daemon/gateway.ts), which runs the control channel's op of
- * the same name as its own device. The gateway answers only this machine (or the token); a tab
+ * the same name as its own device. The gateway answers only a logged-in browser (or the token); a tab
  * of another machine (a phone that paired by link) gets `unauthorized` there, and then asks the
  * daemon's `glow.Account/1` over its mesh instead (apps/daemon/accountInterface.ts), as the
  * device of the user it is: the daemon holds it to its role (a member tab is `denied` `invite`
@@ -66,7 +66,7 @@ export async function accountOp<K extends keyof AccountOps>(op: K, args: Account
     throw new AccountError('the daemon did not answer (is it running?)', 'noconnection');
   }
   // A paired tab of another machine reaches the mesh through its certificate, but not the
-  // gateway, which only this machine (or the token) may use: it asks over the mesh.
+  // gateway, which only a logged-in browser (or the token) may use: it asks over the mesh.
   if (response.status === 401) return overMesh(op, args);
   const text = await response.text();
   let body: unknown;
