@@ -63,7 +63,7 @@ export class Mesh {
     this.identity = options.identity;
     this.node = new Node({ ...options, id: options.identity.id });
     const trust = this.node.trust;
-    this.router = new Router(this.node, { clock: this.node.clock, ...(trust ? { relay: relayPolicy(trust, options.transit) } : {}), ...options.router });
+    this.router = new Router(this.node, { clock: this.node.clock, identity: options.identity, ...(trust ? { relay: relayPolicy(trust, options.transit) } : {}), ...options.router });
     this.node.attachPort(this.router);
     this.router.onReachability((event) => {
       if (event.reachable) this.node.nodeReachable(event.node);

@@ -3,6 +3,7 @@ import type { ResourceId } from '../firefly/address.js';
 import { DEFAULT_LIMITS, type ReceiveLimits } from '../firefly/limits.js';
 import { rttLinkCost, type LinkCost } from './metric.js';
 import { SEQNO_MODULUS } from './seqno.js';
+import type { RouteSigner } from './seqnoProof.js';
 
 /** Options of a {@link Router}. Every one has a default; none is needed to start. */
 export interface RouterOptions {
@@ -58,11 +59,21 @@ export interface RouterOptions {
    */
   relay?: (src: ResourceId, dst: ResourceId) => boolean;
   /**
-   * Most destinations kept in the table; updates for more are refused (counted in
-   * `refusedRoutes`), so a misbehaving neighbour cannot grow it without bound.
+   * Most destinations kept in the table, so that neighbours cannot grow it without bound. A new
+   * destination is never refused for want of room: when the table is full, the worst one goes
+   * (one with no route in use first, else the costliest of those through the neighbour that
+   * offers the most routes).
    * @default 4096
    */
   maxDestinations?: number;
+  /**
+   * Most destinations one neighbour may offer routes to. An update from a neighbour at its cap
+   * about a destination it offers no route to yet is refused (counted in `refused.cap`) before
+   * its proof is checked, so a neighbour that makes up destinations by the hundred thousand
+   * costs a comparison each and holds at most this much of the table.
+   * @default half of `maxDestinations` (at least 1)
+   */
+  maxRoutesPerNeighbour?: number;
   /**
    * Least milliseconds between two seqno requests about one destination (sent or forwarded):
    * a request travels to the destination and its answer back, so repeating it sooner only
@@ -100,15 +111,24 @@ export interface RouterOptions {
    * @default Math.random
    */
   random?: () => number;
+  /**
+   * The node's key pair (a `NodeIdentity` fits; its id must be the router's). With it, the
+   * router signs its own seqnos and believes a route to D only with D's signature of the route's
+   * seqno; updates without one are refused (counted in `refused`). Without it (tests with
+   * made-up ids), routes are believed as they come.
+   * @default undefined
+   */
+  identity?: RouteSigner;
 }
 
 /** Options with every default filled in. */
-export type ResolvedRouterOptions = Required<Omit<RouterOptions, 'limits' | 'relay'>> & Pick<RouterOptions, 'relay'> & { limits: ReceiveLimits };
+export type ResolvedRouterOptions = Required<Omit<RouterOptions, 'limits' | 'relay' | 'identity'>> & Pick<RouterOptions, 'relay' | 'identity'> & { limits: ReceiveLimits };
 
 /** Fills in the defaults of {@link RouterOptions}. */
 export function resolveRouterOptions(options: RouterOptions): ResolvedRouterOptions {
   const updateInterval = options.updateInterval ?? 4000;
   const random = options.random ?? Math.random;
+  const maxDestinations = options.maxDestinations ?? 4096;
   return {
     updateInterval,
     holdTime: options.holdTime ?? 3.5 * updateInterval,
@@ -116,7 +136,8 @@ export function resolveRouterOptions(options: RouterOptions): ResolvedRouterOpti
     maxHeld: options.maxHeld ?? 64,
     linkCost: options.linkCost ?? rttLinkCost,
     transit: options.transit ?? true,
-    maxDestinations: options.maxDestinations ?? 4096,
+    maxDestinations,
+    maxRoutesPerNeighbour: options.maxRoutesPerNeighbour ?? Math.max(1, Math.floor(maxDestinations / 2)),
     requestInterval: options.requestInterval ?? 200,
     forgetAfter: options.forgetAfter ?? 180_000,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
@@ -124,5 +145,6 @@ export function resolveRouterOptions(options: RouterOptions): ResolvedRouterOpti
     clock: options.clock ?? systemClock,
     random,
     ...(options.relay ? { relay: options.relay } : {}),
+    ...(options.identity ? { identity: options.identity } : {}),
   };
 }

@@ -70,7 +70,7 @@ export class Router implements PacketPort {
         if (current && !previous) for (const packet of this.reachability.found(destination)) this.forward(packet);
         else if (previous && !current) this.reachability.lose(destination);
       },
-      refused: () => this.counters.refusedRoutes++,
+      stats: this.counters,
     });
   }
 
@@ -245,6 +245,11 @@ export class Router implements PacketPort {
     notifyAll(this.listeners, event);
   }
 
+  /** Routes around `neighbour` for `destination` during `forMs` ms; see {@link RoutingProtocol.avoid}. */
+  avoidNextHop(destination: NodeId, neighbour: NodeId, forMs: number): void {
+    this.protocol.avoid(destination, neighbour, forMs);
+  }
+
   // ---- inspection --------------------------------------------------------------------------
 
   /** The routes in use, one per reachable destination. */
@@ -282,7 +287,7 @@ export class Router implements PacketPort {
 
   /** A snapshot of the counters; see {@link RouterStats} for how they add up. */
   get stats(): RouterStats & { readonly held: number } {
-    return { ...this.counters, dropped: { ...this.counters.dropped }, held: this.reachability.held };
+    return { ...this.counters, dropped: { ...this.counters.dropped }, refused: { ...this.counters.refused }, held: this.reachability.held };
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------
