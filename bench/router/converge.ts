@@ -17,14 +17,24 @@
  *
  * Memory: heap after a full GC once the start has converged, per router, beside a plain
  * next-hop table per router (a `Map` from each other router's id to a neighbour's id).
+ *
+ * `router.converge.200` and `router.converge.200.signed` compare, in the same run, a smaller mesh
+ * with made-up ids against the same mesh of routers with real keys that sign their seqnos and
+ * check every proof (on node:crypto, as under glow/node). All routers share one core here, so
+ * the signed figures carry every router's verifications in series: in a real mesh each router
+ * checks only its own.
  */
 import { median, round, settledHeap, type BenchResult, type Benchmark } from '../harness.js';
 import { once, sleep } from '../mesh/fixtures.js';
 import { RouterMesh } from './mesh.js';
 import { flood } from './flood.js';
 import { RouterTime } from './routerTime.js';
+import { useSignatureBackend } from '../../src/transport/identity.js';
+import { nodeSignatures } from '../../src/transport/nodeSignatures.js';
 
 const ROUTERS = 1000;
+/** The size of the mesh that is measured with and without signed seqnos. */
+const SIGNED_ROUTERS = 200;
 const DEGREE = 4;
 const SEED = 0x1000;
 /** Events timed: link cuts and router removals, alternating. */
@@ -81,14 +91,15 @@ async function tableBytes(mesh: RouterMesh): Promise<number> {
   return (after - before) / mesh.ids.length;
 }
 
-async function measure(): Promise<Figures> {
+async function measure(routers: number, signed: boolean): Promise<Figures> {
+  if (signed) useSignatureBackend(nodeSignatures);
   const before = await settledHeap();
   const time = new RouterTime();
   const started = time.now();
-  const mesh = RouterMesh.random(ROUTERS, DEGREE, SEED, { clock: time });
+  const mesh = RouterMesh.random(routers, DEGREE, SEED, { clock: time }, signed);
   try {
     process.stderr.write(`  start converged in ${Math.round(await agreement(mesh, time, started, START_POLL, START_LIMIT))} ms\n`);
-    const routerBytes = ((await settledHeap()) - before) / ROUTERS;
+    const routerBytes = ((await settledHeap()) - before) / routers;
     const figures: Figures = { converge: [], flood: [], routerBytes, tableBytes: await tableBytes(mesh) };
     for (let event = 0; event < EVENTS; event++) {
       process.stderr.write(`\r  event ${event + 1}/${EVENTS}…`);
@@ -112,40 +123,46 @@ async function measure(): Promise<Figures> {
   }
 }
 
-const run = once(measure);
-const note =
-  `router.converge: ${ROUTERS} routers in this process on memory links (1 ms one way), random topology of average degree ${DEGREE}, ` +
-  `router defaults; ${EVENTS} events (link cuts and router removals, alternating), each timed until every table agrees; ` +
-  'raw = a flood from the cut over the same links';
+/** The rows of one mesh: slowest and median event, and heap per router. */
+function rows(routers: number, signed: boolean): Benchmark[] {
+  const run = once(() => measure(routers, signed));
+  const prefix = `router.converge.${routers}${signed ? '.signed' : ''}`;
+  const note =
+    `router.converge: ${routers} routers in this process on memory links (1 ms one way), random topology of average degree ${DEGREE}, ` +
+    `router defaults${signed ? ', signed seqnos checked on node:crypto' : ''}; ${EVENTS} events (link cuts and router removals, alternating), ` +
+    'each timed until every table agrees; raw = a flood from the cut over the same links';
 
-function row(suffix: string, of: (values: number[]) => number, goal: boolean): Benchmark {
-  const name = `router.converge.${ROUTERS}${suffix}`;
-  return {
-    name,
-    baseline: 'flood from the cut to every router, same links',
-    note,
-    ...(goal ? { goal: { of: 'value', atMost: GOAL_MS, label: 'every cut converges within 2 s' } } : {}),
-    async run(): Promise<BenchResult> {
-      const figures = await run();
-      const value = of(figures.converge);
-      const base = of(figures.flood);
-      return { name, value: round(value), unit: 'ms', baseline: round(base), ratio: round(value / base) };
+  function row(suffix: string, of: (values: number[]) => number, goal: boolean): Benchmark {
+    const name = `${prefix}${suffix}`;
+    return {
+      name,
+      baseline: 'flood from the cut to every router, same links',
+      note,
+      ...(goal ? { goal: { of: 'value', atMost: GOAL_MS, label: 'every cut converges within 2 s' } } : {}),
+      async run(): Promise<BenchResult> {
+        const figures = await run();
+        const value = of(figures.converge);
+        const base = of(figures.flood);
+        return { name, value: round(value), unit: 'ms', baseline: round(base), ratio: round(value / base) };
+      },
+    };
+  }
+
+  return [
+    row('', (values) => Math.max(...values), true),
+    row('.median', median, false),
+    {
+      name: `${prefix}.heap`,
+      baseline: 'a plain next-hop Map per router',
+      note,
+      async run(): Promise<BenchResult> {
+        const figures = await run();
+        const name = `${prefix}.heap`;
+        return { name, value: Math.round(figures.routerBytes), unit: 'bytes/router', baseline: Math.round(figures.tableBytes), ratio: round(figures.routerBytes / figures.tableBytes) };
+      },
     },
-  };
+  ];
 }
 
-const converge: Benchmark[] = [
-  row('', (values) => Math.max(...values), true),
-  row('.median', median, false),
-  {
-    name: `router.converge.${ROUTERS}.heap`,
-    baseline: 'a plain next-hop Map per router',
-    note,
-    async run(): Promise<BenchResult> {
-      const figures = await run();
-      const name = `router.converge.${ROUTERS}.heap`;
-      return { name, value: Math.round(figures.routerBytes), unit: 'bytes/router', baseline: Math.round(figures.tableBytes), ratio: round(figures.routerBytes / figures.tableBytes) };
-    },
-  },
-];
+const converge: Benchmark[] = [...rows(ROUTERS, false), ...rows(SIGNED_ROUTERS, false), ...rows(SIGNED_ROUTERS, true)];
 export default converge;

@@ -7,6 +7,7 @@
 import type { NodeId } from '../../src/firefly/address.js';
 import { DEFAULT_HOP_LIMIT } from '../../src/firefly/packet.js';
 import type { RouterOptions } from '../../src/router/options.js';
+import { createIdentity } from '../../src/transport/identity.js';
 import { Router } from '../../src/router/router.js';
 import { memoryLinkPair, type MemoryLinkControls } from '../../src/transport/memory.js';
 
@@ -38,20 +39,25 @@ export class RouterMesh {
     size: number,
     private readonly random: () => number,
     options: RouterOptions = {},
+    /** Whether routers have real keys and sign their seqnos (ids are then the keys, not `r0000`…). */
+    signed = false,
   ) {
-    this.ids = Array.from({ length: size }, (_, i) => `r${String(i).padStart(4, '0')}`);
+    const identities = signed ? Array.from({ length: size }, () => createIdentity()) : undefined;
+    this.ids = identities ? identities.map((identity) => identity.id) : Array.from({ length: size }, (_, i) => `r${String(i).padStart(4, '0')}`);
     this.ids.forEach((id, i) => this.index.set(id, i));
     this.adjacency = this.ids.map(() => new Set<number>());
     // The routers' jitter draws from a stream of its own, so that the topology and the events
     // replay exactly whatever the timing.
     const jitter = seeded(Math.floor(random() * 2 ** 32));
-    this.routers = this.ids.map((id) => new Router({ id, receive() {}, nodeUnreachable() {} }, { random: jitter, ...options }));
+    this.routers = this.ids.map(
+      (id, i) => new Router({ id, receive() {}, nodeUnreachable() {} }, { random: jitter, ...options, ...(identities ? { identity: identities[i]! } : {}) }),
+    );
   }
 
   /** A random connected topology of average degree `degree`: a random spanning tree, then random extra links. */
-  static random(size: number, degree: number, seed: number, options: RouterOptions = {}): RouterMesh {
+  static random(size: number, degree: number, seed: number, options: RouterOptions = {}, signed = false): RouterMesh {
     const random = seeded(seed);
-    const mesh = new RouterMesh(size, random, options);
+    const mesh = new RouterMesh(size, random, options, signed);
     for (let i = 1; i < size; i++) mesh.link(i, Math.floor(random() * i));
     const edges = Math.round((size * degree) / 2);
     while (mesh.links.size < edges) {

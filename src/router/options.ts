@@ -60,11 +60,21 @@ export interface RouterOptions {
    */
   relay?: (src: ResourceId, dst: ResourceId) => boolean;
   /**
-   * Most destinations kept in the table; updates for more are refused (counted in
-   * `refusedRoutes`), so a misbehaving neighbour cannot grow it without bound.
+   * Most destinations kept in the table, so that neighbours cannot grow it without bound. A new
+   * destination is never refused for want of room: when the table is full, the worst one goes
+   * (one with no route in use first, else the costliest of those through the neighbour that
+   * offers the most routes).
    * @default 4096
    */
   maxDestinations?: number;
+  /**
+   * Most destinations one neighbour may offer routes to. An update from a neighbour at its cap
+   * about a destination it offers no route to yet is refused (counted in `refused.cap`) before
+   * its proof is checked, so a neighbour that makes up destinations by the hundred thousand
+   * costs a comparison each and holds at most this much of the table.
+   * @default half of `maxDestinations` (at least 1)
+   */
+  maxRoutesPerNeighbour?: number;
   /**
    * Least milliseconds between two seqno requests about one destination (sent or forwarded):
    * a request travels to the destination and its answer back, so repeating it sooner only
@@ -103,10 +113,12 @@ export interface RouterOptions {
    */
   random?: () => number;
   /**
-   * The node's key pair (its id must be the router's). With it, traffic to nodes beyond a
-   * neighbour travels sealed in end-to-end sessions keyed by the two nodes' keys, and packets
-   * that should be sealed but are not are refused. Without it (tests with made-up ids), packets
-   * travel as they are.
+   * The node's key pair (its id must be the router's). With it, the router signs its own seqnos
+   * and believes a route to D only with D's signature of the route's seqno (updates without one
+   * are refused, counted in `refused`), and traffic to nodes beyond a neighbour travels sealed
+   * in end-to-end sessions keyed by the two nodes' keys (packets that should be sealed but are
+   * not are refused). Without it (tests with made-up ids), routes are believed and packets
+   * travel as they come.
    * @default undefined
    */
   identity?: NodeIdentity;
@@ -128,6 +140,7 @@ export type ResolvedRouterOptions = Required<Omit<RouterOptions, 'limits' | 'rel
 export function resolveRouterOptions(options: RouterOptions): ResolvedRouterOptions {
   const updateInterval = options.updateInterval ?? 4000;
   const random = options.random ?? Math.random;
+  const maxDestinations = options.maxDestinations ?? 4096;
   return {
     updateInterval,
     holdTime: options.holdTime ?? 3.5 * updateInterval,
@@ -135,7 +148,8 @@ export function resolveRouterOptions(options: RouterOptions): ResolvedRouterOpti
     maxHeld: options.maxHeld ?? 64,
     linkCost: options.linkCost ?? rttLinkCost,
     transit: options.transit ?? true,
-    maxDestinations: options.maxDestinations ?? 4096,
+    maxDestinations,
+    maxRoutesPerNeighbour: options.maxRoutesPerNeighbour ?? Math.max(1, Math.floor(maxDestinations / 2)),
     requestInterval: options.requestInterval ?? 200,
     forgetAfter: options.forgetAfter ?? 180_000,
     limits: { ...DEFAULT_LIMITS, ...options.limits },

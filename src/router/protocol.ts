@@ -1,11 +1,14 @@
 import type { NodeId } from '../firefly/address.js';
 import type { Timer } from '../firefly/clock.js';
+import { GlowError } from '../firefly/errors.js';
 import { DEFAULT_HOP_LIMIT } from '../firefly/packet.js';
 import { INFINITY, significantChange } from './metric.js';
 import type { Neighbours } from './neighbours.js';
 import type { ResolvedRouterOptions } from './options.js';
 import { seqnoAdd, seqnoNewer } from './seqno.js';
-import { RouteTable, routeVia, type Destination, type Selection } from './table.js';
+import { sameBytes, SeqnoProofs, SeqnoSigner } from './seqnoProof.js';
+import type { ControlStats, RouteRefusal } from './stats.js';
+import { isFeasible, RouteTable, routeVia, type Destination, type Route, type Selection } from './table.js';
 import type { RouteMessage, RouteUpdate, SeqnoRequest } from './updates.js';
 
 /** What the protocol needs from the router around it. */
@@ -14,8 +17,8 @@ export interface ProtocolHooks {
   send(neighbour: NodeId, messages: RouteMessage[]): void;
   /** The selected route of a destination changed next hop (appeared, moved, or vanished). */
   selectionChanged(destination: NodeId, previous: Selection | undefined, current: Selection | undefined): void;
-  /** An update named a new destination while the table was full. */
-  refused(): void;
+  /** Where the protocol counts what it refused, evicted and verified. */
+  readonly stats: ControlStats;
 }
 
 /**
@@ -36,6 +39,11 @@ export interface ProtocolHooks {
  *   neighbour was told it still knows, until the link closes and the routes go with it. (Babel
  *   repeats whole tables because its transport loses packets; on 1000 routers that would be four
  *   million entries per interval for nothing.)
+ *
+ * Trust: with an identity, a route is believed only with the destination's signature of its
+ * seqno (see seqnoProof.ts), checked after everything cheaper — the claim of metric 0, the
+ * neighbour's cap, feasibility — and once per (destination, seqno, signature). Only the
+ * destination may claim metric 0 to itself, whether or not it signs.
  *
  * Triggered updates wait for the next macrotask (a 0 ms timer): everything that arrives in one
  * turn of the event loop then leaves as one packet per neighbour instead of one per arrival. In
@@ -72,8 +80,18 @@ export class RoutingProtocol {
   private readonly drifting = new Set<NodeId>();
   /** When each neighbour last sent route messages, for the hold time. */
   private readonly heard = new Map<NodeId, number>();
-  /** Neighbours some of whose routes were refused for want of room: asked for their table again once there is some. */
+  /** Neighbours some of whose routes were refused at their cap: asked for their table again once under it. */
   private readonly refusedFrom = new Set<NodeId>();
+  /** Neighbours routed around per destination, until their timer ends it (see {@link RoutingProtocol.avoid}). */
+  private readonly avoided = new Map<NodeId, Avoidance>();
+  /** Evicted destinations whose retraction every neighbour is owed at the next flush, with the seqno to retract. */
+  private readonly evicted = new Map<NodeId, number>();
+  /** Signs this node's seqnos; undefined without an identity. */
+  private readonly signer: SeqnoSigner | undefined;
+  /** Checks the destinations' proofs; undefined without an identity (every route is believed). */
+  private readonly proofs: SeqnoProofs | undefined;
+  /** The neighbour whose packet, being read now, held a bad proof: the rest of it goes unchecked. */
+  private liar: NodeId | undefined;
   /** The link cost of a neighbour, bound once (selection runs for every update). */
   private readonly cost: (node: NodeId) => number | undefined;
   private flushTimer: Timer | undefined;
@@ -87,7 +105,12 @@ export class RoutingProtocol {
     private readonly hooks: ProtocolHooks,
   ) {
     this.seqno = options.seqno;
-    this.table = new RouteTable(options.maxDestinations, DEFAULT_HOP_LIMIT);
+    this.table = new RouteTable(options.maxDestinations, DEFAULT_HOP_LIMIT, (destination) => this.onEvicted(destination));
+    if (options.identity) {
+      this.signer = new SeqnoSigner(options.identity, self);
+      // Room for a proof per destination and as many again for the seqnos in flight.
+      this.proofs = new SeqnoProofs(2 * options.maxDestinations, hooks.stats);
+    }
     this.cost = (node) => neighbours.cost(node);
     this.schedule();
   }
@@ -122,6 +145,7 @@ export class RoutingProtocol {
   receive(from: NodeId, messages: readonly RouteMessage[]): void {
     const now = this.options.clock.now();
     this.heard.set(from, now);
+    this.liar = undefined;
     for (const message of messages) {
       switch (message.type) {
         case 'update':
@@ -145,6 +169,43 @@ export class RoutingProtocol {
     this.options.clock.clearTimeout(this.timer);
     this.options.clock.clearTimeout(this.flushTimer);
     this.options.clock.clearTimeout(this.retryTimer);
+    for (const avoidance of this.avoided.values()) this.options.clock.clearTimeout(avoidance.timer);
+    this.avoided.clear();
+  }
+
+  /**
+   * Routes around `neighbour` for `destination` during `forMs` milliseconds: the end-to-end layer
+   * calls it when the destination stopped answering through that next hop (a relay that attracts
+   * routes and drops packets). Meanwhile any other route is preferred, whatever its metric. When
+   * no other is feasible, the destination is asked for a newer seqno through the other
+   * neighbours, so that their fresh (signed) updates become feasible within a round trip; and the
+   * avoided neighbour's newer seqnos for it are not taken, lest its metric make them infeasible
+   * again. When nothing else exists at all, the avoided route stays in use. A later call for the
+   * same destination replaces the earlier one. Throws `badarg` unless `forMs` is a positive
+   * finite number.
+   */
+  avoid(destination: NodeId, neighbour: NodeId, forMs: number): void {
+    if (typeof forMs !== 'number' || !Number.isFinite(forMs) || forMs <= 0) throw new GlowError('badarg', `avoid: forMs must be a positive number of milliseconds, not ${String(forMs)}`);
+    if (this.closed || destination === this.self) return;
+    const clock = this.options.clock;
+    clock.clearTimeout(this.avoided.get(destination)?.timer);
+    const timer = clock.setTimeout(() => this.unavoid(destination, timer), forMs);
+    this.avoided.set(destination, { neighbour, timer });
+    const known = this.table.get(destination);
+    if (!known) return;
+    this.reselect(known);
+    if (known.selected?.neighbour !== neighbour || !known.fd) return;
+    const others = known.routes.filter((route) => route.neighbour !== neighbour).map((route) => route.neighbour);
+    const to = others.length > 0 ? others : [...this.neighbours.nodes()].filter((node) => node !== neighbour);
+    if (to.length > 0) this.ask(destination, seqnoAdd(known.fd.seqno), to, DEFAULT_HOP_LIMIT, true);
+  }
+
+  /** An avoidance ran out: selection is free again. */
+  private unavoid(destination: NodeId, timer: Timer): void {
+    if (this.avoided.get(destination)?.timer !== timer) return;
+    this.avoided.delete(destination);
+    const known = this.table.get(destination);
+    if (known) this.reselect(known);
   }
 
   // ---- incoming ----------------------------------------------------------------------------
@@ -152,23 +213,34 @@ export class RoutingProtocol {
   private onUpdate(from: NodeId, update: RouteUpdate, now: number): void {
     if (update.destination === this.self) {
       // Someone still carries a newer seqno of ours (from before a restart): move past it, so
-      // that our fresh routes are feasible everywhere again.
-      if (update.metric < INFINITY && seqnoNewer(update.seqno, this.seqno)) this.raiseSeqno(seqnoAdd(update.seqno));
+      // that our fresh routes are feasible everywhere again. Signed by us, or it is a lie.
+      if (update.metric >= INFINITY || !seqnoNewer(update.seqno, this.seqno)) return;
+      const proof = this.proofOf(from, update, undefined, undefined);
+      if (proof === true) this.raiseSeqno(seqnoAdd(update.seqno));
+      else if (proof !== false) this.refuse(proof);
       return;
     }
+    // Only the destination is at distance 0 from itself: anyone else claiming so wants its traffic.
+    if (update.metric === 0 && update.destination !== from) return this.refuse('metric0');
     const known = this.table.get(update.destination);
     const route = known && routeVia(known, from);
     const before = route?.seqno;
+    const retraction = update.metric >= INFINITY;
+    if (!retraction && !route && this.table.offered(from) >= this.options.maxRoutesPerNeighbour) {
+      this.refusedFrom.add(from);
+      return this.refuse('cap');
+    }
+    // While routed around, the avoided neighbour's newer seqnos would set the feasibility distance
+    // to its metric (which may be a lie) and make the alternatives infeasible again.
+    if (!retraction && route && seqnoNewer(update.seqno, route.seqno) && this.avoided.get(update.destination)?.neighbour === from) return;
     let destination: Destination;
-    if (route && route.seqno === update.seqno && route.advertised === update.metric && route.hops === update.hops) {
+    if (route && route.seqno === update.seqno && route.advertised === update.metric && route.hops === update.hops && sameProof(route.proof, update.proof)) {
       // The very route we hold (a full table after a reconnect, an answer to a request): nothing to select.
       destination = known!;
     } else {
-      const stored = this.table.update(update.destination, from, update.seqno, update.metric, update.hops, now);
-      if (stored === 'full') {
-        this.refusedFrom.add(from);
-        return this.hooks.refused();
-      }
+      const proof = retraction || this.proofOf(from, update, known, route);
+      if (proof !== true && proof !== false) return this.refuse(proof);
+      const stored = this.table.update(update.destination, from, update.seqno, update.metric, update.hops, now, update.proof, proof);
       if (!stored) return;
       destination = stored;
       this.reselect(destination);
@@ -178,6 +250,49 @@ export class RoutingProtocol {
     // newer), ask even if we asked it already: it may have dropped that request for want of a
     // route, and waiting for the next periodic update would starve us for an interval.
     if (!destination.selected && routeVia(destination, from)) this.requestSeqno(destination, [from], before !== update.seqno);
+  }
+
+  /**
+   * Whether an update's route may be selected as far as its proof goes: true when it is proven
+   * (or the router checks no proofs), false when it is not feasible and so kept unchecked, or why
+   * it is refused. Feasibility comes first because verifying costs a hundred times more.
+   */
+  private proofOf(from: NodeId, update: RouteUpdate, known: Destination | undefined, route: Route | undefined): boolean | RouteRefusal {
+    if (!this.proofs) return true;
+    if (!update.proof) return 'unsigned';
+    if (route?.proven && route.seqno === update.seqno && route.proof && sameBytes(route.proof, update.proof)) return true;
+    if (known && !isFeasible(known.fd, update.seqno, update.metric)) return false;
+    if (this.liar === from) return 'badproof';
+    if (this.proofs.check(update.destination, update.seqno, update.proof)) return true;
+    this.liar = from;
+    return 'badproof';
+  }
+
+  private refuse(reason: RouteRefusal): void {
+    this.hooks.stats.refusedRoutes++;
+    this.hooks.stats.refused[reason]++;
+  }
+
+  /** A full table dropped `destination` to make room: forget what we meant to do about it, and retract it if we advertised it. */
+  private onEvicted(destination: Destination): void {
+    const id = destination.id;
+    this.hooks.stats.evicted++;
+    this.changed.delete(id);
+    this.drifting.delete(id);
+    this.asked.delete(id);
+    this.starving.delete(id);
+    const avoidance = this.avoided.get(id);
+    if (avoidance) {
+      this.options.clock.clearTimeout(avoidance.timer);
+      this.avoided.delete(id);
+    }
+    const selected = destination.selected;
+    if (!selected) return;
+    if (this.options.transit) {
+      this.evicted.set(id, selected.seqno);
+      this.queueFlush();
+    }
+    this.hooks.selectionChanged(id, selected, undefined);
   }
 
   private answer(to: NodeId, id: NodeId): void {
@@ -208,7 +323,7 @@ export class RoutingProtocol {
 
   /** Re-runs selection for a destination and tells neighbours and the router what changed. */
   reselect(destination: Destination): void {
-    const previous = this.table.select(destination, this.cost);
+    const previous = this.table.select(destination, this.cost, this.avoided.get(destination.id)?.neighbour);
     const current = destination.selected;
     // The table keeps the selection object when nothing about it changed.
     if (previous === current) return;
@@ -315,7 +430,8 @@ export class RoutingProtocol {
   // ---- outgoing ----------------------------------------------------------------------------
 
   private selfUpdate(): RouteUpdate {
-    return { type: 'update', destination: this.self, seqno: this.seqno, metric: 0, hops: 0 };
+    const update: RouteUpdate = { type: 'update', destination: this.self, seqno: this.seqno, metric: 0, hops: 0 };
+    return this.signer ? { ...update, proof: this.signer.proof(this.seqno) } : update;
   }
 
   /** What we tell `to` about a destination: our route, or infinity when it goes through `to` (poison reverse) or is gone. */
@@ -324,7 +440,8 @@ export class RoutingProtocol {
     if (!selected || selected.neighbour === to) {
       return { type: 'update', destination: destination.id, seqno: selected?.seqno ?? destination.fd?.seqno ?? 0, metric: INFINITY, hops: 0 };
     }
-    return { type: 'update', destination: destination.id, seqno: selected.seqno, metric: selected.metric, hops: selected.hops };
+    const update: RouteUpdate = { type: 'update', destination: destination.id, seqno: selected.seqno, metric: selected.metric, hops: selected.hops };
+    return selected.proof ? { ...update, proof: selected.proof } : update;
   }
 
   /** The update `to` is owed about `id` now; undefined for a destination forgotten since. */
@@ -355,6 +472,9 @@ export class RoutingProtocol {
       const messages: RouteMessage[] = [];
       const full = this.fullTo.has(node);
       if (full || this.selfChanged) messages.push(this.selfUpdate());
+      for (const [id, seqno] of this.evicted) {
+        if (!this.table.get(id)) messages.push({ type: 'update', destination: id, seqno, metric: INFINITY, hops: 0 });
+      }
       if (this.options.transit) {
         if (full) {
           for (const destination of this.table.all()) {
@@ -387,6 +507,7 @@ export class RoutingProtocol {
       if (destination) told(destination);
     }
     this.changed.clear();
+    this.evicted.clear();
     this.fullTo.clear();
     this.outbox.clear();
     this.selfChanged = false;
@@ -406,7 +527,7 @@ export class RoutingProtocol {
    */
   private tick(): void {
     if (this.closed) return;
-    const { clock, holdTime, forgetAfter, transit, maxDestinations } = this.options;
+    const { clock, holdTime, forgetAfter, transit, maxRoutesPerNeighbour } = this.options;
     const now = clock.now();
     for (const [node, at] of this.heard) {
       if (now - at < holdTime) continue;
@@ -426,9 +547,10 @@ export class RoutingProtocol {
     this.drifting.clear();
     this.table.forget(now - forgetAfter);
     for (const [id, record] of this.asked) if (now - record.at >= holdTime) this.asked.delete(id);
-    if (this.refusedFrom.size > 0 && this.table.size < maxDestinations) {
-      for (const node of this.refusedFrom) this.enqueue(node, { type: 'request', destination: null });
-      this.refusedFrom.clear();
+    for (const node of this.refusedFrom) {
+      if (this.table.offered(node) >= maxRoutesPerNeighbour) continue;
+      this.enqueue(node, { type: 'request', destination: null });
+      this.refusedFrom.delete(node);
     }
     this.selfChanged = true;
     this.flush();
@@ -450,6 +572,18 @@ interface SeqnoRecord {
   to: Set<NodeId>;
   /** The neighbours whose requests it carries: they are told when the answer comes. */
   requesters: Set<NodeId>;
+}
+
+/** A neighbour routed around for one destination (see {@link RoutingProtocol.avoid}). */
+interface Avoidance {
+  readonly neighbour: NodeId;
+  /** Ends the avoidance. */
+  readonly timer: Timer;
+}
+
+/** True when two optional proofs are the same bytes, or both absent. */
+function sameProof(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : sameBytes(a, b);
 }
 
 /** Records what every neighbour was told about `destination` (bar poison reverse). */

@@ -3,6 +3,7 @@ import { FieldReader } from '../firefly/fieldReader.js';
 import type { ReceiveLimits } from '../firefly/limits.js';
 import { INFINITY } from './metric.js';
 import { SEQNO_MODULUS } from './seqno.js';
+import { PROOF_BYTES } from './seqnoProof.js';
 import type { RouteMessage } from './updates.js';
 
 /**
@@ -15,6 +16,7 @@ import type { RouteMessage } from './updates.js';
  */
 
 const ARRAY = 4;
+const BYTES = 2;
 const TEXT = 3;
 const NULL = 0xf6;
 const UPDATE = 1;
@@ -42,6 +44,7 @@ export function writeRouteBody(messages: readonly RouteMessage[]): Uint8Array | 
     switch (message.type) {
       case 'update':
         size += 2 + text + headSize(message.seqno) + headSize(message.metric) + headSize(message.hops);
+        if (message.proof) size += headSize(message.proof.length) + message.proof.length;
         break;
       case 'request':
         size += 2 + text;
@@ -56,12 +59,17 @@ export function writeRouteBody(messages: readonly RouteMessage[]): Uint8Array | 
   for (const message of messages) {
     switch (message.type) {
       case 'update':
-        out[at] = 0x85;
+        out[at] = message.proof ? 0x86 : 0x85;
         out[at + 1] = UPDATE;
         at = writeText(out, at + 2, message.destination);
         at = writeHead(out, at, 0, message.seqno);
         at = writeHead(out, at, 0, message.metric);
         at = writeHead(out, at, 0, message.hops);
+        if (message.proof) {
+          at = writeHead(out, at, BYTES, message.proof.length);
+          out.set(message.proof, at);
+          at += message.proof.length;
+        }
         break;
       case 'request':
         out[at] = 0x82;
@@ -96,12 +104,18 @@ export function readRouteBody(body: Uint8Array, limits: ReceiveLimits, maxMessag
   for (let i = 0; i < count; i++) {
     const length = reader.head(ARRAY);
     const type = reader.uint(255);
-    if (type === UPDATE && length === 5) {
+    if (type === UPDATE && (length === 5 || length === 6)) {
       const destination = reader.text(true);
       const seqno = reader.uint(SEQNO_MODULUS - 1);
       const metric = reader.uint(INFINITY);
       const hops = reader.uint(255);
-      messages[i] = { type: 'update', destination, seqno, metric, hops };
+      if (length === 5) messages[i] = { type: 'update', destination, seqno, metric, hops };
+      else {
+        const proof = reader.bin();
+        if (proof?.length !== PROOF_BYTES) return undefined;
+        // A copy of its own: a view would keep the whole packet alive as long as the route.
+        messages[i] = { type: 'update', destination, seqno, metric, hops, proof: proof.slice() };
+      }
     } else if (type === REQUEST && length === 2) {
       if (reader.pos < body.length && body[reader.pos] === NULL) {
         reader.pos++;

@@ -15,6 +15,9 @@ import { notifyAll } from '../firefly/listeners.js';
 import { Sessions } from './session/sessions.js';
 import { isRouterNotice } from './notice.js';
 
+/** How long a next hop a session found silent is avoided for its destination (ms). */
+const AVOID_SILENT_HOP = 30_000;
+
 /** The local id route packets are addressed from and to (they never reach a resource). */
 export const ROUTER_LOCAL = 'router';
 
@@ -75,7 +78,7 @@ export class Router implements PacketPort {
         if (current && !previous) for (const packet of this.reachability.found(destination)) this.forward(packet);
         else if (previous && !current) this.reachability.lose(destination);
       },
-      refused: () => this.counters.refusedRoutes++,
+      stats: this.counters,
     });
     const identity = this.options.identity;
     if (identity && this.options.seal) {
@@ -91,7 +94,7 @@ export class Router implements PacketPort {
           resent: (count) => (this.counters.generated += count),
           fail: (packet, reason) => this.drop(packet, reason),
           reachable: (node) => this.reachability.isReachable(node),
-          silent: () => {},
+          silent: (peer) => this.silent(peer),
         },
         this.options.sessions,
       );
@@ -313,6 +316,21 @@ export class Router implements PacketPort {
     notifyAll(this.listeners, event);
   }
 
+  /**
+   * The session with `peer` saw no answer for a few round trips: the next hop may be swallowing
+   * what it should carry (it attracted the route and drops), so another path is tried for a
+   * while. A neighbour that is itself the destination is not avoided: there is no other way to it.
+   */
+  private silent(peer: NodeId): void {
+    const next = this.protocol.nextHop(peer);
+    if (next !== undefined && next !== peer) this.avoidNextHop(peer, next, AVOID_SILENT_HOP);
+  }
+
+  /** Routes around `neighbour` for `destination` during `forMs` ms; see {@link RoutingProtocol.avoid}. */
+  avoidNextHop(destination: NodeId, neighbour: NodeId, forMs: number): void {
+    this.protocol.avoid(destination, neighbour, forMs);
+  }
+
   // ---- inspection --------------------------------------------------------------------------
 
   /** The routes in use, one per reachable destination. */
@@ -351,7 +369,7 @@ export class Router implements PacketPort {
   /** A snapshot of the counters; see {@link RouterStats} for how they add up. */
   get stats(): RouterStats & { readonly held: number; readonly sessions?: SessionStats } {
     const held = this.reachability.held + (this.sessions?.queued ?? 0);
-    const stats = { ...this.counters, dropped: { ...this.counters.dropped }, held };
+    const stats = { ...this.counters, dropped: { ...this.counters.dropped }, refused: { ...this.counters.refused }, held };
     return this.sessions ? { ...stats, sessions: { ...this.sessions.stats } } : stats;
   }
 

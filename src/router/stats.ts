@@ -78,7 +78,7 @@ export interface RouterStats {
   control: number;
   /** Drops by reason. */
   readonly dropped: Record<DropReason, number>;
-  /** Update entries refused because the table was full. */
+  /** Update entries refused, whatever the reason (see `refused`). */
   refusedRoutes: number;
   /**
    * Packets from a link that name this node as their source but another as destination: ours,
@@ -86,12 +86,37 @@ export interface RouterStats {
    * other, so this is not a term of the sum above.
    */
   returned: number;
+  /** Update entries refused, by reason. */
+  readonly refused: Record<RouteRefusal, number>;
+  /** Seqno proofs verified (those not already known good): what believing routes cost. */
+  proofsChecked: number;
+  /** Destinations dropped from a full table to make room for a new one. */
+  evicted: number;
 }
+
+/**
+ * Why the router refused an entry of a route update (the rest of the packet still counts).
+ * - `cap`: the neighbour already offers routes to `maxRoutesPerNeighbour` destinations.
+ * - `metric0`: a neighbour claimed metric 0 to a destination other than itself; only the
+ *   destination is at distance 0 from itself.
+ * - `unsigned`: the router has an identity and the update carries no proof of its seqno.
+ * - `badproof`: the proof is not the destination's signature of that seqno, or was left
+ *   unchecked because an earlier proof in the same packet was bad (a neighbour that lied once
+ *   in a packet gets no more verifications for it).
+ */
+export type RouteRefusal = 'cap' | 'metric0' | 'unsigned' | 'badproof';
+
+/** The refusal reasons, for iterating. */
+export const ROUTE_REFUSALS: readonly RouteRefusal[] = Object.freeze(['cap', 'metric0', 'unsigned', 'badproof']);
+
+/** The counters the routing protocol keeps itself. */
+export type ControlStats = Pick<RouterStats, 'refusedRoutes' | 'refused' | 'proofsChecked' | 'evicted'>;
 
 /** Fresh, zeroed stats. */
 export function emptyStats(): RouterStats {
   const dropped = Object.fromEntries(DROP_REASONS.map((reason) => [reason, 0])) as Record<DropReason, number>;
-  return { received: 0, originated: 0, generated: 0, delivered: 0, forwarded: 0, control: 0, dropped, refusedRoutes: 0, returned: 0 };
+  const refused = Object.fromEntries(ROUTE_REFUSALS.map((reason) => [reason, 0])) as Record<RouteRefusal, number>;
+  return { received: 0, originated: 0, generated: 0, delivered: 0, forwarded: 0, control: 0, dropped, refusedRoutes: 0, returned: 0, refused, proofsChecked: 0, evicted: 0 };
 }
 
 /** All drops, whatever the reason. */

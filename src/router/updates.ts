@@ -5,13 +5,16 @@ import type { ReceiveLimits } from '../firefly/limits.js';
 import { INFINITY } from './metric.js';
 import { readRouteBody, writeRouteBody } from './routeWire.js';
 import { isSeqno } from './seqno.js';
+import { PROOF_BYTES } from './seqnoProof.js';
 
 /**
  * The body of a `route` packet: a list of messages between two neighbours. Route packets are the
  * only packets whose body a router decodes, because they are addressed to the router itself.
  *
  * Wire form (CBOR): an array of arrays, each starting with its type number:
- * - `[1, destination, seqno, metric, hops]` — an update; `metric` {@link INFINITY} retracts.
+ * - `[1, destination, seqno, metric, hops, proof?]` — an update; `metric` {@link INFINITY}
+ *   retracts. `proof` (64 bytes) is the destination's signature of its seqno (see seqnoProof.ts),
+ *   passed on unchanged by every relay; retractions carry none.
  * - `[2, destination | null]` — a route request: send me your route to `destination`, or your
  *   whole table when null.
  * - `[3, destination, seqno, hopCount]` — a seqno request: I am starving for `destination`; ask
@@ -31,6 +34,8 @@ export interface RouteUpdate {
   readonly metric: number;
   /** Hops from the sender to the destination (0 when the sender is the destination). */
   readonly hops: number;
+  /** The destination's signature of `seqno` ({@link PROOF_BYTES} bytes), when it has one. */
+  readonly proof?: Uint8Array;
 }
 
 /** Asks a neighbour for its route to `destination`, or for its whole table when null. */
@@ -64,8 +69,10 @@ export function encodeRouteBody(messages: readonly RouteMessage[]): Uint8Array {
   return encodeValue(
     messages.map((message) => {
       switch (message.type) {
-        case 'update':
-          return [UPDATE, message.destination, message.seqno, message.metric, message.hops];
+        case 'update': {
+          const fields = [UPDATE, message.destination, message.seqno, message.metric, message.hops];
+          return message.proof ? [...fields, message.proof] : fields;
+        }
         case 'request':
           return [REQUEST, message.destination];
         case 'seqno':
@@ -103,9 +110,14 @@ export function decodeRouteBody(body: Uint8Array, limits: ReceiveLimits, maxMess
 function readMessage(item: unknown[]): RouteMessage | null | undefined {
   const [type, destination, a, b, c] = item;
   switch (type) {
-    case UPDATE:
-      if (item.length !== 5 || !isIdSegment(destination) || !isSeqno(a) || !isUint(b, INFINITY) || !isUint(c, 255)) return undefined;
-      return { type: 'update', destination, seqno: a, metric: b, hops: c };
+    case UPDATE: {
+      if ((item.length !== 5 && item.length !== 6) || !isIdSegment(destination) || !isSeqno(a) || !isUint(b, INFINITY) || !isUint(c, 255)) return undefined;
+      if (item.length === 5) return { type: 'update', destination, seqno: a, metric: b, hops: c };
+      const proof = item[5];
+      if (!(proof instanceof Uint8Array) || proof.length !== PROOF_BYTES) return undefined;
+      // A copy of its own: a view would keep the whole packet alive as long as the route.
+      return { type: 'update', destination, seqno: a, metric: b, hops: c, proof: proof.slice() };
+    }
     case REQUEST:
       if (item.length !== 2 || (destination !== null && !isIdSegment(destination))) return undefined;
       return { type: 'request', destination };

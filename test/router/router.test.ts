@@ -203,14 +203,22 @@ describe('Router links', () => {
     expect(mesh.router('A').neighbours()).toEqual([]);
   });
 
-  it('refuses destinations beyond maxDestinations and counts them', async () => {
-    const b = mesh.add('B', { maxDestinations: 5 });
+  it("refuses a neighbour's destinations beyond its cap and counts them, while a full table still takes another's", async () => {
+    const b = mesh.add('B', { maxDestinations: 5, maxRoutesPerNeighbour: 4 });
     const x = rawNeighbour(b, 'X');
-    const updates: RouteMessage[] = Array.from({ length: 20 }, (_, i) => ({ type: 'update', destination: `n${i}`, seqno: 1, metric: 10, hops: 1 }));
-    x.send(routePacket('X', 'B', updates));
+    const updates = (prefix: string, n: number): RouteMessage[] => Array.from({ length: n }, (_, i) => ({ type: 'update', destination: `${prefix}${i}`, seqno: 1, metric: 10, hops: 1 }));
+    x.send(routePacket('X', 'B', updates('n', 20)));
     await waitFor(() => b.stats.control === 1, 1000, 'the update consumed');
-    expect(b.routes()).toHaveLength(5);
-    expect(b.stats.refusedRoutes).toBe(15);
+    expect(b.routes()).toHaveLength(4);
+    expect(b.stats.refused.cap).toBe(16);
+    expect(b.stats.refusedRoutes).toBe(16);
+    const y = rawNeighbour(b, 'Y');
+    y.send(routePacket('Y', 'B', updates('y', 3)));
+    await waitFor(() => b.stats.control === 2, 1000, 'the update consumed');
+    // Two of X's went to make room: X offers the most.
+    expect(b.routes().filter((route) => route.nextHop === 'Y')).toHaveLength(3);
+    expect(b.routes().filter((route) => route.nextHop === 'X')).toHaveLength(2);
+    expect(b.stats.evicted).toBe(2);
   });
 
   it('drops the routes of a neighbour silent for the hold time, and asks it for its table again', async () => {

@@ -2,7 +2,7 @@ import { encodeValue } from '../../src/firefly/codec.js';
 import { GlowError } from '../../src/firefly/errors.js';
 import { DEFAULT_LIMITS } from '../../src/firefly/limits.js';
 import { INFINITY } from '../../src/router/metric.js';
-import { decodeRouteBody, encodeRouteBody, MAX_ROUTE_MESSAGES, type RouteMessage } from '../../src/router/updates.js';
+import { decodeRouteBody, encodeRouteBody, MAX_ROUTE_MESSAGES, type RouteMessage, type RouteUpdate } from '../../src/router/updates.js';
 
 const decode = (body: Uint8Array) => decodeRouteBody(body, DEFAULT_LIMITS, MAX_ROUTE_MESSAGES);
 
@@ -11,6 +11,7 @@ describe('route bodies', () => {
     const messages: RouteMessage[] = [
       { type: 'update', destination: 'nas', seqno: 65535, metric: INFINITY, hops: 0 },
       { type: 'update', destination: 'phone', seqno: 0, metric: 1234, hops: 3 },
+      { type: 'update', destination: 'tv', seqno: 9, metric: 0, hops: 0, proof: new Uint8Array(64).fill(7) },
       { type: 'request', destination: null },
       { type: 'request', destination: 'tv' },
       { type: 'seqno', destination: 'tv', seqno: 17, hopCount: 32 },
@@ -32,6 +33,9 @@ describe('route bodies', () => {
     ['a metric past infinity', [[1, 'a', 1, INFINITY + 1, 1]]],
     ['a fractional hop count', [[1, 'a', 1, 1, 1.5]]],
     ['a short update', [[1, 'a', 1, 1]]],
+    ['a proof of 63 bytes', [[1, 'a', 1, 1, 1, new Uint8Array(63)]]],
+    ['a proof that is text', [[1, 'a', 1, 1, 1, 'x'.repeat(64)]]],
+    ['an update with a seventh field', [[1, 'a', 1, 1, 1, new Uint8Array(64), 0]]],
     ['a long request', [[2, null, 1]]],
     ['a seqno request with a bigint', [[3, 'a', 1n, 1]]],
   ])('reject %s', (_, value) => {
@@ -61,6 +65,7 @@ describe('route bodies on the wire', () => {
     { type: 'update', destination: 'a'.repeat(43), seqno: 65535, metric: INFINITY, hops: 255 },
     { type: 'update', destination: 'b_-9', seqno: 0, metric: 23, hops: 24 },
     { type: 'update', destination: 'c', seqno: 256, metric: 65536, hops: 0 },
+    { type: 'update', destination: 'd', seqno: 3, metric: 0, hops: 0, proof: Uint8Array.from({ length: 64 }, (_, i) => i) },
     { type: 'request', destination: null },
     { type: 'request', destination: 'tv' },
     { type: 'seqno', destination: 'tv', seqno: 17, hopCount: 32 },
@@ -68,9 +73,23 @@ describe('route bodies on the wire', () => {
 
   it('are the bytes the general codec writes', () => {
     const general = encodeValue(
-      messages.map((m) => (m.type === 'update' ? [1, m.destination, m.seqno, m.metric, m.hops] : m.type === 'request' ? [2, m.destination] : [3, m.destination, m.seqno, m.hopCount])),
+      messages.map((m) =>
+        m.type === 'update'
+          ? [1, m.destination, m.seqno, m.metric, m.hops, ...(m.proof ? [m.proof] : [])]
+          : m.type === 'request'
+            ? [2, m.destination]
+            : [3, m.destination, m.seqno, m.hopCount],
+      ),
     );
     expect(encodeRouteBody(messages)).toEqual(general);
+    expect(decode(general)).toEqual(messages);
+  });
+
+  it('keep a copy of each proof, not a view of the packet', () => {
+    const body = encodeRouteBody(messages);
+    const proof = (decode(body)[3] as RouteUpdate).proof!;
+    body.fill(0);
+    expect(proof[63]).toBe(63);
   });
 
   it('read back the same from any number of messages', () => {
