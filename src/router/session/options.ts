@@ -18,7 +18,7 @@ export interface SessionOptions {
   handshakeTries?: number;
   /** Least wait for any answer from a peer before probing it (ms); else 3 RTTs. @default 200 */
   minProbeWait?: number;
-  /** Probes without answer before the session stops watching until the next packet. @default 6 */
+  /** Probes without answer before the session stops watching until the next packet. @default 10 */
   maxProbes?: number;
   /** Packets queued per peer while its session opens. @default 256 */
   maxQueued?: number;
@@ -54,7 +54,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
     minHandshakeWait: options.minHandshakeWait ?? 300,
     handshakeTries: options.handshakeTries ?? 5,
     minProbeWait: options.minProbeWait ?? 200,
-    maxProbes: options.maxProbes ?? 6,
+    maxProbes: options.maxProbes ?? 10,
     maxQueued: options.maxQueued ?? 256,
     maxUnanswered: options.maxUnanswered ?? 128,
     maxPeers: options.maxPeers ?? 4096,

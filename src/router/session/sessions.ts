@@ -28,6 +28,10 @@ const PROLOGUE = new TextEncoder().encode('glow session v1');
 const EMPTY = new Uint8Array(0);
 const PROBE_BYTES = 8;
 const TIMESTAMP_BYTES = 8;
+/** Kinds that answer what the other side sent: receiving one proves our way to it works. */
+const ANSWERS = new Set<number>([PacketKind.reply, PacketKind.error, PacketKind.item, PacketKind.end, PacketKind.credit]);
+/** Least milliseconds between two reports of one peer's route as silent. */
+const SILENT_HOLDOFF = 1000;
 /** Unknown indexes of one peer whose last reset time is kept. */
 const MAX_RESETS_KEPT = 8;
 
@@ -101,6 +105,8 @@ interface Peer {
   rtt: number;
   /** Highest first-message timestamp accepted from the peer (replayed first messages are refused). */
   lastTimestamp: number;
+  /** When the route to the peer was last reported silent. */
+  lastSilent: number;
   /** When a reset was last sent for each index the peer used that we did not know (a few kept). */
   resets: Map<number, number>;
 }
@@ -185,7 +191,9 @@ export class Sessions {
     if (typeof plaintext === 'string') return plaintext;
     const inner = readInner(plaintext);
     if (!inner) return 'badpacket';
-    return { ...packet, kind: (packet.kind & ~SEALED) as Packet['kind'], method: inner.method, body: inner.body };
+    const kind = (packet.kind & ~SEALED) as Packet['kind'];
+    if (ANSWERS.has(kind)) this.answered(session.peer);
+    return { ...packet, kind, method: inner.method, body: inner.body };
   }
 
   /** Reads a session message addressed to this node; undefined when it was used. */
@@ -250,6 +258,7 @@ export class Sessions {
       rtt: this.options.initialRtt,
       lastTimestamp: 0,
       resets: new Map(),
+      lastSilent: -Infinity,
     };
     this.peers.set(node, peer);
     return peer;
@@ -335,9 +344,17 @@ export class Sessions {
    * that restarted answers in its new session before its reset for the old one arrives.
    */
   private heard(peer: Peer, session: Session): void {
+    peer.unanswered = peer.unanswered.filter((entry) => entry.session !== session && peer.sessions.includes(entry.session));
+  }
+
+  /**
+   * What we sent the peer got through: a pong, or an answer to our traffic (a reply, an error,
+   * stream items or credit). Anything else the peer sends proves only the way back, and a relay
+   * may swallow one direction only.
+   */
+  private answered(peer: Peer): void {
     peer.waitingSince = undefined;
     peer.probesMissed = 0;
-    peer.unanswered = peer.unanswered.filter((entry) => entry.session !== session && peer.sessions.includes(entry.session));
     this.stopProbe(peer);
   }
 
@@ -378,7 +395,7 @@ export class Sessions {
       return;
     }
     // No answer may mean the next hop swallows it: let the router try another.
-    this.hooks.silent(peer.id);
+    this.reportSilent(peer);
     this.sendInitiation(peer);
   }
 
@@ -435,6 +452,7 @@ export class Sessions {
     this.addSession(peer, { localIndex: receiverIndex, remoteIndex: senderIndex, keys: done.keys, initiator: true, confirmed: true });
     const session = peer.sessions[0]!;
     this.heard(peer, session);
+    this.answered(peer);
     const queue = peer.queue;
     peer.queue = [];
     for (const queued of queue) this.seal(session, queued);
@@ -487,7 +505,7 @@ export class Sessions {
     if (!session) return;
     if (peer.probesMissed > 0) {
       this.stats.probesLost++;
-      this.hooks.silent(peer.id);
+      this.reportSilent(peer);
     }
     if (peer.probesMissed >= this.options.maxProbes) {
       // Nothing has answered for a long while; the next packet starts watching again.
@@ -498,6 +516,18 @@ export class Sessions {
     peer.probesMissed++;
     this.sendProbe(session, SessionMessage.ping);
     this.armProbe(peer);
+  }
+
+  /**
+   * Tells the router the route to `peer` swallows what we send. A new route takes a few round
+   * trips to be chosen (a seqno request may go first), and what was sent meanwhile went the old
+   * way: the next hop is not blamed again before then.
+   */
+  private reportSilent(peer: Peer): void {
+    const now = this.clock.now();
+    if (now - peer.lastSilent < Math.max(SILENT_HOLDOFF, 10 * peer.rtt)) return;
+    peer.lastSilent = now;
+    this.hooks.silent(peer.id);
   }
 
   private sendProbe(session: Session, type: SessionMessage): void {
@@ -527,6 +557,8 @@ export class Sessions {
     if (packet.body[0] === SessionMessage.ping) {
       const answer = this.sendingSession(session.peer) ?? session;
       this.sendProbe(answer, SessionMessage.pong);
+    } else {
+      this.answered(session.peer);
     }
     return undefined;
   }
