@@ -48,8 +48,8 @@ export class FramedLink implements Link {
   private keys: LinkKeys | undefined;
   /** Opens the peer's messages, from the one after its `ready` on. */
   private opener: Opener | undefined;
-  /** Where the peer's `ready` ended in the message being read: nothing may follow it in clear. */
-  private readyEnd: number | undefined;
+  /** Where the message being read ends in its buffer: on an encrypted link the peer's `ready` must end there. */
+  private messageEnd = 0;
   private readonly settings: FramingSettings;
   private readonly log: (event: LinkLogEvent) => void;
   private readonly sender: FrameSender;
@@ -189,11 +189,9 @@ export class FramedLink implements Link {
       if (!(opened instanceof Uint8Array)) return this.sealRefused(opened);
       plain = opened;
     }
-    this.readyEnd = undefined;
+    this.messageEnd = plain.byteOffset + plain.length;
     const violation = this.receiver.receive(plain);
-    if (this.closed) return;
-    if (violation !== undefined) this.protocolError(violation);
-    else if (this.readyEnd !== undefined && this.readyEnd !== plain.byteOffset + plain.length) this.protocolError('frames after ready in a clear message');
+    if (violation !== undefined && !this.closed) this.protocolError(violation);
   }
 
   private receivePacket(packet: Uint8Array): boolean {
@@ -221,14 +219,12 @@ export class FramedLink implements Link {
       case FrameType.auth:
       case FrameType.ready:
         if (this.phase !== 'handshake' || !this.handshake) return this.protocolError('handshake frame on an open link');
+        // Whatever follows the peer's ready is sealed: a clear frame after it in its message would dodge the seal.
+        const sealedNext = type === FrameType.ready && this.keys !== undefined;
+        if (sealedNext && payload.byteOffset + payload.length !== this.messageEnd) return this.protocolError('frames after ready in a clear message');
         this.handshake(type, payload);
         if (this.closed) return false;
-        if (type === FrameType.ready && this.keys) {
-          // The handshake took the peer's ready (it comes only after its auth verified): what follows is sealed.
-          this.opener = new Opener(this.keys.receive);
-          this.readyEnd = payload.byteOffset + payload.length;
-          return false;
-        }
+        if (sealedNext) this.opener = new Opener(this.keys!.receive);
         return true;
       default:
         return this.protocolError(`unexpected frame type 0x${type.toString(16)}`);
