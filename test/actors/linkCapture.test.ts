@@ -107,17 +107,16 @@ async function line(encryption: boolean) {
 /** Runs a call, a cast and a stream from A to C, each with its markers, and checks they worked. */
 async function traffic(a: Mesh, c: Mesh): Promise<void> {
   const casts: string[] = [];
-  const resource = c.node.spawnResource({
-    iface: Secret,
-    handlers: {
-      [markers.callName]: ({ text }: { text: string }) => `${text}:${markers.callReply}`,
-      [markers.castName]: ({ text }: { text: string }) => void casts.push(text),
-      [markers.streamName]: function* ({ count }: { count: number }) {
-        for (let i = 0; i < count; i++) yield `${markers.streamItem}-${i}`;
-      },
+  const handlers = {
+    [markers.callName]: ({ text }: { text: string }) => `${text}:${markers.callReply}`,
+    [markers.castName]: ({ text }: { text: string }) => void casts.push(text),
+    [markers.streamName]: function* ({ count }: { count: number }) {
+      for (let i = 0; i < count; i++) yield `${markers.streamItem}-${i}`;
     },
-  });
-  const ref = a.node.ref(resource.toString(), Secret);
+  };
+  // The member names are made at run time, so neither the handlers nor the ref can be typed by name.
+  const resource = c.node.spawnResource({ iface: Secret, handlers: handlers as never });
+  const ref = a.node.ref(resource.toString());
   await expect(within(ref.call(markers.callName, { text: markers.callBody }), 3000)).resolves.toBe(`${markers.callBody}:${markers.callReply}`);
   ref.cast(markers.castName, { text: markers.castBody });
   await waitFor(() => casts.length === 1, 3000, 'the cast on C');
