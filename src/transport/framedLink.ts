@@ -218,17 +218,21 @@ export class FramedLink implements Link {
       case FrameType.hello:
       case FrameType.auth:
       case FrameType.ready:
-        if (this.phase !== 'handshake' || !this.handshake) return this.protocolError('handshake frame on an open link');
-        // Whatever follows the peer's ready is sealed: a clear frame after it in its message would dodge the seal.
-        const sealedNext = type === FrameType.ready && this.keys !== undefined;
-        if (sealedNext && payload.byteOffset + payload.length !== this.messageEnd) return this.protocolError('frames after ready in a clear message');
-        this.handshake(type, payload);
-        if (this.closed) return false;
-        if (sealedNext) this.opener = new Opener(this.keys!.receive);
-        return true;
+        return this.receiveHandshake(type, payload);
       default:
         return this.protocolError(`unexpected frame type 0x${type.toString(16)}`);
     }
+  }
+
+  private receiveHandshake(type: HandshakeFrame, payload: Uint8Array): boolean {
+    if (this.phase !== 'handshake' || !this.handshake) return this.protocolError('handshake frame on an open link');
+    // Whatever follows the peer's ready is sealed: a clear frame after it in its message would dodge the seal.
+    const sealedNext = type === FrameType.ready && this.keys !== undefined;
+    if (sealedNext && payload.byteOffset + payload.length !== this.messageEnd) return this.protocolError('frames after ready in a clear message');
+    this.handshake(type, payload);
+    if (this.closed) return false;
+    if (sealedNext) this.opener = new Opener(this.keys!.receive);
+    return true;
   }
 
   /** A sealed message did not open: tampered with, replayed, reordered, dropped or cut on the path. */

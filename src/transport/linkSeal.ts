@@ -1,5 +1,6 @@
 import { TAG_BYTES, ciphers } from './ciphers.js';
 import { SealRefusal } from './closeReasons.js';
+import { readU32 } from './frames.js';
 
 /**
  * Sealing of an encrypted link's transport messages, once its handshake is over. Every message
@@ -25,26 +26,31 @@ const NONCE_BYTES = 12;
 const NO_AAD = new Uint8Array(0);
 const TWO_32 = 2 ** 32;
 
-/** The nonce of message `counter`, written into `nonce` (its first 4 bytes stay zero). */
-function writeCounter(target: Uint8Array, offset: number, counter: number): void {
-  const view = new DataView(target.buffer, target.byteOffset + offset, 8);
-  view.setUint32(0, Math.floor(counter / TWO_32));
-  view.setUint32(4, counter >>> 0);
+/** A nonce buffer and a view that writes the counter into its last 8 bytes (the first 4 stay zero). */
+class Nonce {
+  readonly bytes = new Uint8Array(NONCE_BYTES);
+  private readonly view = new DataView(this.bytes.buffer);
+
+  set(counter: number): Uint8Array {
+    this.view.setUint32(4, Math.floor(counter / TWO_32));
+    this.view.setUint32(8, counter >>> 0);
+    return this.bytes;
+  }
 }
 
 /** Seals the messages one side sends. */
 export class Sealer {
   private counter = 0;
-  private readonly nonce = new Uint8Array(NONCE_BYTES);
+  private readonly nonce = new Nonce();
 
   constructor(private readonly key: Uint8Array) {}
 
   /** The sealed form of `message`, the next in this direction. */
   seal(message: Uint8Array): Uint8Array {
-    writeCounter(this.nonce, 4, this.counter++);
-    const sealed = ciphers().seal(this.key, this.nonce, NO_AAD, message);
+    const nonce = this.nonce.set(this.counter++);
+    const sealed = ciphers().seal(this.key, nonce, NO_AAD, message);
     const out = new Uint8Array(8 + sealed.length);
-    out.set(this.nonce.subarray(4), 0);
+    out.set(nonce.subarray(4), 0);
     out.set(sealed, 8);
     return out;
   }
@@ -53,19 +59,17 @@ export class Sealer {
 /** Opens the messages the peer sends, in order. */
 export class Opener {
   private expected = 0;
-  private readonly nonce = new Uint8Array(NONCE_BYTES);
+  private readonly nonce = new Nonce();
 
   constructor(private readonly key: Uint8Array) {}
 
   /** The plaintext of the next sealed message, or why it is refused (a {@link SealRefusal}); never throws. */
   open(message: Uint8Array): Uint8Array | SealRefusal {
     if (message.length < SEAL_OVERHEAD) return SealRefusal.truncated;
-    const view = new DataView(message.buffer, message.byteOffset, 8);
-    const counter = view.getUint32(0) * TWO_32 + view.getUint32(4);
+    const counter = readU32(message, 0) * TWO_32 + readU32(message, 4);
     if (counter < this.expected) return SealRefusal.replayed;
     if (counter > this.expected) return SealRefusal.missing;
-    writeCounter(this.nonce, 4, counter);
-    const plain = ciphers().open(this.key, this.nonce, NO_AAD, message.subarray(8));
+    const plain = ciphers().open(this.key, this.nonce.set(counter), NO_AAD, message.subarray(8));
     if (!plain) return SealRefusal.forged;
     this.expected++;
     return plain;

@@ -69,7 +69,7 @@ function frameEvent(type: HandshakeFrame, payload: Uint8Array): HandshakeEvent {
  * Runs the link handshake on `channel` (see `handshake.ts`; its states in `handshakeMachine.ts`)
  * and resolves with an authenticated {@link FramedLink} whose `remote` is the peer's proven id.
  * Rejects with a {@link GlowError}: `denied` when either side refused (forged id, `expect`
- * mismatch, allow policy, binding mismatch, garbage), `timeout` when the handshake took too
+ * mismatch, allow policy, binding mismatch, a peer that does not encrypt when we do, garbage), `timeout` when the handshake took too
  * long, `noconnection` when the channel closed first. Every refusal is logged as `link.refused`
  * and the channel is closed with the reason. `badarg` for a channel whose messages are too small
  * to frame; `crashed` when our own side failed (a signer that throws), logged as `link.failed`.

@@ -15,7 +15,7 @@ import { createIdentity } from '../../src/transport/identity.js';
 import { memoryChannelPair } from '../../src/transport/memoryChannel.js';
 import { openLink, type OpenLinkOptions } from '../../src/transport/openLink.js';
 import { waitFor, within } from '../helpers/waitFor.js';
-import { onPath, type PathHook } from './fixtures/onPath.js';
+import { onPath } from './fixtures/onPath.js';
 import { nextClose, patterned, receive } from './helpers.js';
 
 const ENCRYPTED: OpenLinkOptions = { encryption: true };
