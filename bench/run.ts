@@ -9,7 +9,7 @@ import call from './local/call.js';
 import cast from './local/cast.js';
 import heap from './local/heap.js';
 import spawn from './local/spawn.js';
-import { ndcCalls, weriftCalls, wsCalls } from './mesh/calls.js';
+import { ndcCalls, weriftCalls, wsCalls, wsSealing } from './mesh/calls.js';
 import wsCast from './mesh/cast.js';
 import down from './mesh/down.js';
 import restart from './mesh/restart.js';
@@ -20,9 +20,9 @@ import channelFanout from './resources/channelFanout.js';
 import trustAuth from './trust/auth.js';
 import trustGrants from './trust/grants.js';
 import trustRevocation from './trust/revocation.js';
-import { ndcFsRead, weriftFsRead, wsFsRead } from './resources/fsRead.js';
+import { ndcFsRead, weriftFsRead, wsFsRead, wsFsSealing } from './resources/fsRead.js';
 
-const ALL: Benchmark[] = [...cast, ...call, ...heap, ...spawn, ...wsCalls, wsCast, ...weriftCalls, ...ndcCalls, ...down, ...restart, ...wsFsRead, ...weriftFsRead, ...ndcFsRead, ...channelFanout, ...converge, ...sealing, sessionFuzz, ...trustAuth, ...trustGrants, ...trustRevocation];
+const ALL: Benchmark[] = [...cast, ...call, ...heap, ...spawn, ...wsCalls, ...wsSealing, wsCast, ...weriftCalls, ...ndcCalls, ...down, ...restart, ...wsFsRead, ...wsFsSealing, ...weriftFsRead, ...ndcFsRead, ...channelFanout, ...converge, ...sealing, sessionFuzz, ...trustAuth, ...trustGrants, ...trustRevocation];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -141,3 +141,56 @@ function rows(transport: Transport): Benchmark[] {
 export const wsCalls = rows('ws');
 export const weriftCalls = rows('werift');
 export const ndcCalls = rows('ndc');
+
+/** Median nanoseconds per call over encrypted links (index 0) and clear ones (index 1). */
+interface SealingFigures {
+  rate: [number, number];
+  rtt: [number, number];
+}
+
+/**
+ * What link encryption costs: one-hop calls over two lines of the same build, one with sealed
+ * WebSocket links (the default) and one with encryption off, in alternating rounds.
+ */
+async function measureSealing(): Promise<SealingFigures> {
+  const lines = [await wsLine(), await wsLine({ encryption: false })];
+  try {
+    const refs = lines.map(({ nodes: [a, b] }) => echoOn(b!, a!));
+    const { rateOps, rttOps, rounds } = await PLANS.ws();
+    const rates = await alternate(refs.map((ref) => () => callRate(ref, rateOps, WINDOW)), { rounds });
+    const rtts = await alternate(refs.map((ref) => () => callRtt(ref, rttOps)), { rounds });
+    return { rate: [rates[0]! / rateOps, rates[1]! / rateOps], rtt: [rtts[0]! / rttOps, rtts[1]! / rttOps] };
+  } finally {
+    await Promise.all(lines.map((line) => line.close()));
+  }
+}
+
+/** Sealed against clear WebSocket links: calls/s and round trips, with the ratios the issue bounds. */
+function sealingRows(): Benchmark[] {
+  const run = once(measureSealing);
+  const note = 'mesh.ws.sealed: two lines A—B—C in this process, WebSocket links sealed (default) vs encryption off, same build; one-hop calls from A';
+  const calls: Benchmark = {
+    name: 'mesh.ws.sealed.call.1hop',
+    baseline: 'the same calls over links in clear (calls/s)',
+    better: 'higher',
+    note,
+    goal: { of: 'ratio', atLeast: 0.85 },
+    run: async () => {
+      const { rate } = await run();
+      return { name: calls.name, value: round(1e9 / rate[0]), unit: 'calls/s', baseline: round(1e9 / rate[1]), ratio: round(rate[1] / rate[0]) };
+    },
+  };
+  const rtt: Benchmark = {
+    name: 'mesh.ws.sealed.rtt.1hop',
+    baseline: 'the same calls over links in clear, sequential',
+    note,
+    goal: { of: 'ratio', atMost: 1.15 },
+    run: async () => {
+      const { rtt: [sealed, clear] } = await run();
+      return { name: rtt.name, value: round(sealed / 1000), unit: 'µs/call', baseline: round(clear / 1000), ratio: round(sealed / clear) };
+    },
+  };
+  return [calls, rtt];
+}
+
+export const wsSealing = sealingRows();

@@ -10,7 +10,10 @@ import { DEFAULT_HOP_LIMIT, defineInterface, encodePacket, encodeValue, method, 
 import { Mesh } from '../../src/actors/mesh.js';
 import type { Channel } from '../../src/transport/channel.js';
 import { createIdentity } from '../../src/transport/identity.js';
+import { useCipherBackend } from '../../src/transport/ciphers.js';
 import type { Link } from '../../src/transport/link.js';
+import { nodeCiphers } from '../../src/transport/nodeCiphers.js';
+import type { OpenLinkOptions } from '../../src/transport/openLink.js';
 import type { WebRtcBackend } from '../../src/transport/webrtcPeer.js';
 import { webrtcTeardowns } from '../../src/transport/webrtcPeer.js';
 import { createNodeWebSocket, listenWebSocket, type WebSocketListener } from '../../src/transport/websocketServer.js';
@@ -21,6 +24,9 @@ import { channelPair } from './webrtcPair.js';
 export const Echo = defineInterface('bench.Echo/1', {
   echo: method(v.object({ n: v.number() }), v.number()),
 });
+
+// Links seal with libsodium, as they do in the daemon (glow/node installs it).
+useCipherBackend(nodeCiphers);
 
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -40,11 +46,12 @@ export function once<T>(fn: () => Promise<T>): () => Promise<T> {
   return () => (result ??= fn());
 }
 
-/** A mesh node with default settings (a WebSocket factory, and WebRTC when a backend is given). */
-export function meshNode(backend?: WebRtcBackend): Mesh {
+/** A mesh node with default settings (a WebSocket factory, and WebRTC when a backend is given), links opened with `link`. */
+export function meshNode(backend?: WebRtcBackend, link: OpenLinkOptions = {}): Mesh {
   return new Mesh({
     identity: createIdentity(),
     webSocket: createNodeWebSocket,
+    link,
     ...(backend ? { webrtc: { backend, loopbackOnly: true } } : {}),
   });
 }
@@ -55,11 +62,11 @@ export interface Line {
   close(): Promise<void>;
 }
 
-/** Three meshes in a line over WebSocket: B listens, A and C dial it. */
-export async function wsLine(): Promise<Line> {
-  const nodes = [meshNode(), meshNode(), meshNode()];
+/** Three meshes in a line over WebSocket (links opened with `link`: encrypted by default): B listens, A and C dial it. */
+export async function wsLine(link: OpenLinkOptions = {}): Promise<Line> {
+  const nodes = [meshNode(undefined, link), meshNode(undefined, link), meshNode(undefined, link)];
   const [a, b, c] = nodes as [Mesh, Mesh, Mesh];
-  const listener: WebSocketListener = await listenWebSocket({ identity: b.identity, onLink: (link) => b.addLink(link) });
+  const listener: WebSocketListener = await listenWebSocket({ ...b.linkOptions(), identity: b.identity, onLink: (link) => b.addLink(link) });
   await a.connect(listener.url, { expect: b.id });
   await c.connect(listener.url, { expect: b.id });
   await converged(a, c);

@@ -21,6 +21,7 @@ import type { ResourceRef } from '../../src/index.js';
 import { FileSystemInterface, fsKind, STREAM_CHUNK_BYTES } from '../../src/resources/fs/index.js';
 import { hasNodeDataChannel, loadWebRtcBackend } from '../../src/transport/webrtcBackend.js';
 import { webrtcTeardowns, type WebRtcBackend } from '../../src/transport/webrtcPeer.js';
+import type { OpenLinkOptions } from '../../src/transport/openLink.js';
 import { listenWebSocket } from '../../src/transport/websocketServer.js';
 import { alternate, BenchSkipped, now, round, type BenchResult, type Benchmark, type Round } from '../harness.js';
 import { meshNode, once, sleep, until } from '../mesh/fixtures.js';
@@ -63,7 +64,7 @@ interface Plan {
 }
 
 /** The defaults (256 KiB chunks, credit 32) first: the headline row. */
-const DEFAULT: Variant = { label: 'readStream', kind: 'stream' };
+const DEFAULT: Extract<Variant, { kind: 'stream' }> = { label: 'readStream', kind: 'stream' };
 
 const STREAM_64K: Variant = { label: 'readStream.64KiBx32', kind: 'stream', chunkSize: 64 * 1024, credit: 32 };
 const STREAM_1M: Variant = { label: 'readStream.1MiBx8', kind: 'stream', chunkSize: MiB, credit: 8 };
@@ -108,11 +109,11 @@ async function linked(a: Mesh, b: Mesh): Promise<void> {
   await sleep(200);
 }
 
-/** B listens on a WebSocket, A dials it. */
-async function wsPair(): Promise<Pair> {
-  const a = meshNode();
-  const b = meshNode();
-  const listener = await listenWebSocket({ identity: b.identity, onLink: (link) => b.addLink(link) });
+/** B listens on a WebSocket, A dials it (links opened with `link`: encrypted by default). */
+async function wsPair(link: OpenLinkOptions = {}): Promise<Pair> {
+  const a = meshNode(undefined, link);
+  const b = meshNode(undefined, link);
+  const listener = await listenWebSocket({ ...b.linkOptions(), identity: b.identity, onLink: (link) => b.addLink(link) });
   await a.connect(listener.url, { expect: b.id });
   await linked(a, b);
   return {
@@ -330,19 +331,29 @@ interface Figures {
 
 const rate = (bytes: number, ns: number) => bytes / 1e6 / (ns / 1e9);
 
-async function measure(plan: Plan): Promise<Figures> {
+/** The file's directory, and `fs` resources on B of each pair exporting it, as A sees them. */
+async function exported(bytes: number, pairs: Pair[], cleanups: (() => Promise<void>)[]) {
+  for (const pair of pairs) cleanups.push(() => pair.close());
   const dir = await realpath(await mkdtemp(join(tmpdir(), 'glow-bench-fs-')));
-  const cleanups: (() => Promise<void>)[] = [() => rm(dir, { recursive: true, force: true })];
-  try {
-    const block = randomBytes(MiB);
-    const path = 'big.bin';
-    const file = join(dir, path);
-    await makeFile(file, plan.bytes, block);
-    const pair = await plan.pair();
-    cleanups.unshift(() => pair.close());
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const block = randomBytes(MiB);
+  const path = 'big.bin';
+  const file = join(dir, path);
+  await makeFile(file, bytes, block);
+  const refs: FsRef[] = [];
+  for (const pair of pairs) {
     pair.b.node.registerKind(fsKind);
     const spawned = await pair.b.node.spawn('fs', { root: dir, readOnly: true });
-    const fs = pair.a.node.ref(spawned.id, FileSystemInterface);
+    refs.push(pair.a.node.ref(spawned.id, FileSystemInterface));
+  }
+  return { block, path, file, refs };
+}
+
+async function measure(plan: Plan): Promise<Figures> {
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    const { block, path, file, refs } = await exported(plan.bytes, [await plan.pair()], cleanups);
+    const fs = refs[0]!;
     const raw = await plan.raw();
     cleanups.unshift(() => raw.close());
     const contenders: Round[] = [
@@ -404,3 +415,42 @@ function rows(transport: Transport): Benchmark[] {
 export const wsFsRead = rows('ws');
 export const weriftFsRead = rows('werift');
 export const ndcFsRead = rows('ndc');
+
+// ---- what link encryption costs -----------------------------------------------------------------
+
+/** File read in each round of the sealed-vs-clear comparison: long enough to be bulk, short enough to alternate. */
+const SEALING_BYTES = 100 * MiB;
+
+/** MB/s of the default `readStream` over a sealed WebSocket link (index 0) and a clear one (index 1), in alternating rounds. */
+async function measureSealing(): Promise<[number, number]> {
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    const pairs = [await wsPair(), await wsPair({ encryption: false })];
+    const { block, path, refs } = await exported(SEALING_BYTES, pairs, cleanups);
+    const times = await alternate(
+      refs.map((fs) => () => streamRound(fs, path, SEALING_BYTES, block, DEFAULT)),
+      { warmup: 1, rounds: ROUNDS },
+    );
+    return [rate(SEALING_BYTES, times[0]!), rate(SEALING_BYTES, times[1]!)];
+  } finally {
+    for (const cleanup of cleanups) await cleanup();
+  }
+}
+
+/** `fs.ws.sealed.readStream`: bulk reads over a sealed link against the same over a clear one. */
+function sealingRow(): Benchmark {
+  const name = 'fs.ws.sealed.readStream';
+  return {
+    name,
+    baseline: 'the same read over a WebSocket link in clear (MB/s)',
+    better: 'higher',
+    goal: { of: 'ratio', atLeast: 0.85 },
+    note: `fs.ws.sealed: node A reads a ${SEALING_BYTES / MiB} MiB file from node B with readStream defaults, over a sealed WebSocket link (default) vs one with encryption off, same build, alternating rounds`,
+    run: async () => {
+      const [sealed, clear] = await measureSealing();
+      return { name, value: round(sealed), unit: 'MB/s', baseline: round(clear), ratio: round(sealed / clear) };
+    },
+  };
+}
+
+export const wsFsSealing = [sealingRow()];

@@ -9,6 +9,7 @@
  * | `transport closed` (or the transport's own reason) | transport | the channel closed without a close frame |
  * | `transport error: …`          | transport   | the channel threw on send                          |
  * | `protocol error: …`           | transport   | the peer sent a malformed frame or broke a limit   |
+ * | `sealed message refused: …` (a {@link SealRefusal}) | transport | an encrypted link's message was forged, replayed, reordered, dropped or cut |
  * | `denied: …` (a {@link Refusal}) | local/remote | the handshake refused the peer                  |
  * | `handshake timeout`           | local       | the handshake did not finish in time               |
  */
@@ -18,6 +19,7 @@ export const CloseReason = Object.freeze({
   transportClosed: 'transport closed',
   transportError: 'transport error',
   protocolError: 'protocol error',
+  sealRefused: 'sealed message refused',
   denied: 'denied',
   handshakeTimeout: 'handshake timeout',
 } as const);
@@ -40,7 +42,26 @@ export const Refusal = Object.freeze({
   outOfOrder: 'handshake out of order',
   /** The peer's device certificate is malformed, expired, forged, for another node, or of a removed device. */
   badCertificate: 'certificate refused',
+  /** We encrypt the link and the peer's hello offers no ephemeral key: nobody can downgrade us to plaintext. */
+  noEncryption: 'peer does not encrypt the link',
+  /** The peer's ephemeral key is a low-order point: the shared secret would be known to all. */
+  badEphemeral: 'bad ephemeral key',
 } as const);
+
+/** Why an encrypted link refused a sealed message (after `sealed message refused: `); the link closes. */
+export const SealRefusal = Object.freeze({
+  /** Shorter than a counter and a tag. */
+  truncated: 'truncated',
+  /** Its counter was already used: a replay. */
+  replayed: 'replayed',
+  /** Its counter skips ahead: a message before it was dropped or held back (reordered). */
+  missing: 'a message is missing before it',
+  /** The tag does not verify: changed on the path, or not sealed with the link's key. */
+  forged: 'does not authenticate',
+} as const);
+
+/** One of {@link SealRefusal}'s reasons. */
+export type SealRefusal = (typeof SealRefusal)[keyof typeof SealRefusal];
 
 /** Longest close reason sent or reported, in characters; longer ones are cut. */
 export const MAX_REASON_LENGTH = 256;

@@ -2,6 +2,7 @@ import type { Clock, Timer } from '../firefly/clock.js';
 import { allocate } from '../firefly/pool.js';
 import type { Channel } from './channel.js';
 import { CHUNK_START_HEADER, FRAME_HEADER, FrameType, encodeFrame, writeHeader } from './frames.js';
+import { SEAL_OVERHEAD, type Sealer } from './linkSeal.js';
 import { afterThisTask, nextTurn } from './turn.js';
 
 /** Send-side settings of a framed link (see `FramingOptions` for their defaults and reasons). */
@@ -24,6 +25,13 @@ export interface SenderEvents {
   broken(error: unknown): void;
 }
 
+interface Control {
+  type: FrameType;
+  payload: Uint8Array;
+  /** Seal every message after the one carrying this frame (our `ready` on an encrypted link). */
+  sealAfter?: Sealer;
+}
+
 interface Piece {
   type: FrameType;
   data: Uint8Array;
@@ -37,16 +45,22 @@ const NO_BYTES = new Uint8Array(0);
 /**
  * The send side of a framed link: batching (everything queued by one task goes out in as few
  * messages as the message limit allows), chunking (packets larger than a message are split),
- * and pacing (at most `channel.maxSendsPerTurn` messages per turn, and none while the channel's
- * buffer is over the high-water mark; control frames go first and are never held back by data).
+ * pacing (at most `channel.maxSendsPerTurn` messages per turn, and none while the channel's
+ * buffer is over the high-water mark; control frames go first and are never held back by data),
+ * and on an encrypted link, sealing: each message whole, once batched, so the cost is per
+ * message rather than per packet.
  */
 export class FrameSender {
-  /** Largest message written: the channel's limit, lowered to the peer's after the hello. */
+  /** Largest message written (sealed, when sealing): the channel's limit, lowered to the peer's after the hello. */
   messageLimit: number;
   /** Packet bytes accepted and not yet handed to the channel. */
   queuedBytes = 0;
   messagesOut = 0;
-  private control: { type: FrameType; payload: Uint8Array }[] = [];
+  private control: Control[] = [];
+  /** Seals each message once the frame that switches sealing on has left. */
+  private sealer: Sealer | undefined;
+  /** The sealer the message being built switches on once it is sent. */
+  private nextSealer: Sealer | undefined;
   private packets: Uint8Array[] = [];
   private head = 0;
   private offset = 0;
@@ -78,10 +92,13 @@ export class FrameSender {
     this.schedule();
   }
 
-  /** Queues a control frame; it goes ahead of any queued data. */
-  controlFrame(type: FrameType, payload: Uint8Array = NO_BYTES): void {
+  /**
+   * Queues a control frame; it goes ahead of any queued data. With `sealAfter`, the frame ends
+   * its message, which leaves in clear, and every later message is sealed by `sealAfter`.
+   */
+  controlFrame(type: FrameType, payload: Uint8Array = NO_BYTES, sealAfter?: Sealer): void {
     if (this.stopped) return;
-    this.control.push({ type, payload });
+    this.control.push(sealAfter ? { type, payload, sealAfter } : { type, payload });
     this.schedule();
   }
 
@@ -101,8 +118,8 @@ export class FrameSender {
     if (this.stopped) return;
     this.control = [];
     try {
-      if (flushData) for (let m = this.build(true); m; m = this.build(true)) this.channel.send(m);
-      if (closeReason) this.channel.send(encodeFrame(FrameType.close, closeReason));
+      if (flushData) for (let m = this.build(true); m; m = this.build(true)) this.write(m);
+      if (closeReason) this.write(encodeFrame(FrameType.close, closeReason));
     } catch {
       // The transport is already broken; the link is closing anyway.
     }
@@ -139,7 +156,7 @@ export class FrameSender {
       // every send an extra, non-blocking pass of the event loop.
       if (maxSends !== Infinity && this.sendsThisTurn++ === 0) nextTurn(() => (this.sendsThisTurn = 0));
       try {
-        this.channel.send(message);
+        this.write(message);
       } catch (error) {
         this.events.broken(error);
         return;
@@ -160,6 +177,15 @@ export class FrameSender {
     }
   }
 
+  /** Hands a built message to the channel, sealed when sealing is on; then switches sealing on if the message asked to. */
+  private write(message: Uint8Array): void {
+    this.channel.send(this.sealer ? this.sealer.seal(message) : message);
+    if (this.nextSealer) {
+      this.sealer = this.nextSealer;
+      this.nextSealer = undefined;
+    }
+  }
+
   private checkDrain(): void {
     if (this.aboveLow && this.bufferedAmount < this.settings.lowWaterMark) {
       this.aboveLow = false;
@@ -169,7 +195,7 @@ export class FrameSender {
 
   /** The next message: control frames first, then (unless blocked) as much data as fits. */
   private build(withData: boolean): Uint8Array | undefined {
-    const limit = this.messageLimit;
+    const limit = this.messageLimit - (this.sealer ? SEAL_OVERHEAD : 0);
     // The common case on a quiet link, a lone whole packet: framed without the general bookkeeping.
     if (withData && this.control.length === 0 && this.offset === 0 && this.head === this.packets.length - 1) {
       const packet = this.packets[this.head]!;
@@ -182,9 +208,14 @@ export class FrameSender {
     const pieces: Piece[] = [];
     let size = 0;
     while (this.control.length > 0 && size + FRAME_HEADER + this.control[0]!.payload.length <= limit) {
-      const { type, payload } = this.control.shift()!;
+      const { type, payload, sealAfter } = this.control.shift()!;
       pieces.push({ type, data: payload, total: 0 });
       size += FRAME_HEADER + payload.length;
+      if (sealAfter) {
+        // Nothing may follow it in this clear message: the peer reads everything after it sealed.
+        this.nextSealer = sealAfter;
+        return write(pieces, size);
+      }
     }
     while (withData && this.head < this.packets.length) {
       const packet = this.packets[this.head]!;

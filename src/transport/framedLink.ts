@@ -1,12 +1,14 @@
 import type { NodeId } from '../firefly/address.js';
 import type { Device, DeviceCertificate } from './certificate.js';
 import type { Channel } from './channel.js';
-import { CloseReason, MAX_REASON_LENGTH } from './closeReasons.js';
+import { CloseReason, MAX_REASON_LENGTH, type SealRefusal } from './closeReasons.js';
 import { FrameReceiver } from './frameReceiver.js';
 import { FrameSender } from './frameSender.js';
 import { FrameType, type HandshakeFrame } from './frames.js';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import type { Link, LinkClose } from './link.js';
+import type { LinkKeys } from './linkKeys.js';
+import { Opener, Sealer } from './linkSeal.js';
 import { framingSettings, safeLog, type FramingOptions, type FramingSettings, type LinkLogEvent, type LinkStats } from './linkOptions.js';
 
 type Phase = 'handshake' | 'open' | 'closed';
@@ -20,13 +22,17 @@ const cut = (reason: string) => reason.slice(0, MAX_REASON_LENGTH);
  * through {@link FramedLink.handshake} and then calls {@link FramedLink.open}; until then no
  * packet goes either way.
  *
+ * On an encrypted link (both hellos carried an ephemeral key), each direction is sealed from its
+ * `ready` on: we seal every message after the one carrying our `ready`, and open every message
+ * after the one carrying the peer's. A message that does not open closes the link.
+ *
  * Packets that arrive before the first `onPacket` listener are held and handed to it, so nothing
  * is lost between the handshake's end and the caller's first `await`. A listener registered
  * after the close is told the close on a microtask.
  */
 export class FramedLink implements Link {
   readonly kind: Channel['kind'];
-  private readonly counters: LinkStats = { packetsIn: 0, packetsOut: 0, messagesIn: 0, messagesOut: 0, bytesIn: 0, malformed: 0, dropped: 0 };
+  private readonly counters: LinkStats = { packetsIn: 0, packetsOut: 0, messagesIn: 0, messagesOut: 0, bytesIn: 0, malformed: 0, tampered: 0, dropped: 0 };
   /** @internal Receives hello/auth/ready frames while the handshake runs (set by openLink). */
   handshake: ((type: HandshakeFrame, payload: Uint8Array) => void) | undefined;
   private phase: Phase = 'handshake';
@@ -38,6 +44,12 @@ export class FramedLink implements Link {
   private peerMaxPacket = 0;
   private closeInfo: LinkClose | undefined;
   private held: Uint8Array[] | undefined = [];
+  /** The link keys, once the handshake proved the peer (encrypted links only). */
+  private keys: LinkKeys | undefined;
+  /** Opens the peer's messages, from the one after its `ready` on. */
+  private opener: Opener | undefined;
+  /** Where the message being read ends in its buffer: on an encrypted link the peer's `ready` must end there. */
+  private messageEnd = 0;
   private readonly settings: FramingSettings;
   private readonly log: (event: LinkLogEvent) => void;
   private readonly sender: FrameSender;
@@ -90,6 +102,10 @@ export class FramedLink implements Link {
     // compiler's narrowing.
     return this.phase === 'closed';
   }
+  /** True when everything after the handshake travels sealed (see `linkSeal.ts`). */
+  get encrypted(): boolean {
+    return this.keys !== undefined;
+  }
   /** A snapshot of this link's counters. */
   get stats(): Readonly<LinkStats> {
     return { ...this.counters, messagesOut: this.sender.messagesOut };
@@ -132,9 +148,15 @@ export class FramedLink implements Link {
     } else this.closeListeners.push(listener);
   }
 
-  /** @internal Sends a handshake frame. */
+  /** @internal Sends a handshake frame; on an encrypted link, what follows our `ready` is sealed. */
   sendControl(type: HandshakeFrame, payload?: Uint8Array): void {
-    this.sender.controlFrame(type, payload);
+    const sealAfter = type === FrameType.ready && this.keys ? new Sealer(this.keys.send) : undefined;
+    this.sender.controlFrame(type, payload, sealAfter);
+  }
+
+  /** @internal The handshake derived the link keys and the peer proved its key: seal from the `ready`s on. */
+  secure(keys: LinkKeys): void {
+    if (this.phase === 'handshake') this.keys = keys;
   }
 
   /** @internal The handshake succeeded: `remote` is proven; packets may flow. */
@@ -160,7 +182,15 @@ export class FramedLink implements Link {
     this.counters.messagesIn++;
     this.counters.bytesIn += message.length;
     this.heartbeat.heard();
-    const violation = this.receiver.receive(message);
+    let plain = message;
+    if (this.opener) {
+      if (message.length > this.channel.maxMessageSize) return void this.protocolError(`message of ${message.length} bytes exceeds ${this.channel.maxMessageSize}`);
+      const opened = this.opener.open(message);
+      if (!(opened instanceof Uint8Array)) return this.sealRefused(opened);
+      plain = opened;
+    }
+    this.messageEnd = plain.byteOffset + plain.length;
+    const violation = this.receiver.receive(plain);
     if (violation !== undefined && !this.closed) this.protocolError(violation);
   }
 
@@ -188,12 +218,29 @@ export class FramedLink implements Link {
       case FrameType.hello:
       case FrameType.auth:
       case FrameType.ready:
-        if (this.phase !== 'handshake' || !this.handshake) return this.protocolError('handshake frame on an open link');
-        this.handshake(type, payload);
-        return !this.closed;
+        return this.receiveHandshake(type, payload);
       default:
         return this.protocolError(`unexpected frame type 0x${type.toString(16)}`);
     }
+  }
+
+  private receiveHandshake(type: HandshakeFrame, payload: Uint8Array): boolean {
+    if (this.phase !== 'handshake' || !this.handshake) return this.protocolError('handshake frame on an open link');
+    // Whatever follows the peer's ready is sealed: a clear frame after it in its message would dodge the seal.
+    const sealedNext = type === FrameType.ready && this.keys !== undefined;
+    if (sealedNext && payload.byteOffset + payload.length !== this.messageEnd) return this.protocolError('frames after ready in a clear message');
+    this.handshake(type, payload);
+    if (this.closed) return false;
+    if (sealedNext) this.opener = new Opener(this.keys!.receive);
+    return true;
+  }
+
+  /** A sealed message did not open: tampered with, replayed, reordered, dropped or cut on the path. */
+  private sealRefused(why: SealRefusal): void {
+    this.counters.tampered++;
+    const reason = `${CloseReason.sealRefused}: ${why}`;
+    this.log({ event: 'link.malformed', kind: this.kind, reason, ...(this.peerId ? { remote: this.peerId } : {}) });
+    this.end({ reason, by: 'transport' }, reason);
   }
 
   private protocolError(detail: string): false {

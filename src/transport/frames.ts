@@ -2,7 +2,8 @@ import { allocate } from '../firefly/pool.js';
 
 /**
  * The frame format links speak on a {@link Channel}. One transport message carries one or more
- * frames back to back; each frame is
+ * frames back to back (on an encrypted link, each message after a side's `ready` is sealed whole:
+ * see `linkSeal.ts`); each frame is
  *
  * ```
  * type: u8 | length: u32 (big-endian) | payload: `length` bytes
@@ -13,9 +14,9 @@ import { allocate } from '../firefly/pool.js';
  * | 0x01 | packet      | one whole Firefly packet                                       |
  * | 0x02 | chunkStart  | total packet length (u32), then the packet's first bytes       |
  * | 0x03 | chunk       | the next bytes of the packet being reassembled                 |
- * | 0x10 | hello       | CBOR `{ v, id, nonce, maxMessage, maxPacket }`                 |
+ * | 0x10 | hello       | CBOR `{ v, id, nonce, maxMessage, maxPacket, cert?, eph? }`    |
  * | 0x11 | auth        | 64-byte Ed25519 signature of the handshake transcript          |
- * | 0x12 | ready       | empty: the sender verified our auth and admits us              |
+ * | 0x12 | ready       | empty: the sender verified our auth and admits us; on an encrypted link, the last frame the sender sends in clear |
  * | 0x20 | ping        | 8 bytes (the sender's clock, float64)                          |
  * | 0x21 | pong        | the ping's 8 bytes, echoed                                     |
  * | 0x30 | close       | UTF-8 reason                                                   |

@@ -5,6 +5,7 @@ import { FrameType, type HandshakeFrame } from './frames.js';
 import { encodeHello, sameBytes, transcript, type Hello } from './handshake.js';
 import { decodeCertificate, isDevice, verifyCertificate, type Device, type DeviceCertificate } from './certificate.js';
 import { verifySignature } from './identity.js';
+import { deriveLinkKeys, type LinkKeys } from './linkKeys.js';
 import type { LinkClose } from './link.js';
 
 /**
@@ -15,8 +16,15 @@ export type AllowPolicy = (id: NodeId, device: Device | undefined) => boolean | 
 
 /** What one handshake starts from. */
 export interface HandshakeInput {
-  /** Our hello: our id, a fresh nonce and the limits we announce. */
+  /** Our hello: our id, a fresh nonce and the limits we announce (and our ephemeral key when we encrypt). */
   own: Hello;
+  /**
+   * Our ephemeral X25519 secret when we encrypt the link (`own.eph` is its public key): then a
+   * peer that offers no ephemeral key is refused. Wiped once the link keys are derived.
+   */
+  ephemeral: Uint8Array | undefined;
+  /** Hands the link keys over once the peer proved its key (only when both sides encrypt). */
+  secure: (keys: LinkKeys) => void;
   /** The channel's binding, signed into the transcript. */
   binding: string;
   /** Signs with our node key. */
@@ -59,6 +67,8 @@ interface HandshakeContext extends HandshakeInput {
   /** What the peer's certificate vouches for, once it was checked. */
   device: Device | undefined;
   certificate: DeviceCertificate | undefined;
+  /** The link keys, once derived from both ephemeral keys. */
+  keys: LinkKeys | undefined;
   refusal: { reason: string; claimed?: NodeId } | undefined;
   close: LinkClose | undefined;
 }
@@ -87,12 +97,15 @@ const refuseHello = (reason: string) => ({ type: 'refuseHello', params: { reason
  *
  * States:
  * - `awaitingHello`: our hello is sent (on entry); waiting for the peer's.
- * - `awaitingAuth`: the peer's hello was accepted and our auth sent; waiting for its signature.
+ * - `deriving`: the peer's hello was accepted; the link keys are derived (when both sides
+ *   encrypt) and our auth sent on the way out.
+ * - `awaitingAuth`: waiting for the peer's signature.
  * - `admitting` (parallel), entered once the signature verified:
  *   - `policy.asking` → `policy.allowed`: the allow policy (possibly a promise) said yes; our
  *     `ready` is sent on entry to `allowed`.
  *   - `peer.notReady` → `peer.ready`: the peer's `ready` arrived.
- *   Both regions done → `open`.
+ *   Both regions done → `open`. On entry the link keys go to the link (`secure`): it seals what
+ *   follows our `ready` and opens what follows the peer's.
  * - Final: `open` (output: the peer's hello), `refused` (why, and the id claimed), `timedOut`,
  *   `closed` (the channel closed first).
  *
@@ -105,7 +118,8 @@ const refuseHello = (reason: string) => ({ type: 'refuseHello', params: { reason
  * hello, a `ready` before the peer's auth or twice) is taken by the root's transitions to
  * `refused` (`handshake out of order`): an illegal order has nowhere else to go. Each other
  * refusal is a guarded transition of the state that judges it: `awaitingHello` (malformed hello,
- * our own id, our nonce, not the id expected), `awaitingAuth` (signature does not verify),
+ * our own id, our nonce, not the id expected, no ephemeral key when we encrypt), `deriving`
+ * (a low-order ephemeral key), `awaitingAuth` (signature does not verify),
  * `policy.asking` (not allowed, policy failed).
  */
 export const handshakeMachine = setup({
@@ -128,6 +142,8 @@ export const handshakeMachine = setup({
     claimsOurId: ({ context, event }) => event.type === 'hello' && event.hello.id === context.own.id,
     reusesOurNonce: ({ context, event }) => event.type === 'hello' && sameBytes(event.hello.nonce, context.own.nonce),
     notExpected: ({ context, event }) => event.type === 'hello' && context.expect !== undefined && event.hello.id !== context.expect,
+    offersNoEncryption: ({ context, event }) => event.type === 'hello' && context.ephemeral !== undefined && event.hello.eph === undefined,
+    ephemeralRefused: ({ context }) => context.ephemeral !== undefined && context.keys === undefined,
     signatureVerifies: ({ context, event }) =>
       event.type === 'auth' &&
       context.peer !== undefined &&
@@ -136,6 +152,19 @@ export const handshakeMachine = setup({
   actions: {
     sendHello: ({ context }) => context.send(FrameType.hello, encodeHello(context.own)),
     acceptHello: assign({ peer: ({ event }) => (event.type === 'hello' ? event.hello : undefined) }),
+    /** The link keys, when both sides encrypt; our ephemeral secret is wiped: it served its purpose. */
+    deriveKeys: assign({
+      keys: ({ context }) => {
+        const { ephemeral, peer } = context;
+        if (!ephemeral) return undefined;
+        const keys = deriveLinkKeys(ephemeral, context.binding, context.own, peer!);
+        ephemeral.fill(0);
+        return keys;
+      },
+    }),
+    secure: ({ context }) => {
+      if (context.keys) context.secure(context.keys);
+    },
     sendAuth: ({ context }) => context.send(FrameType.auth, context.sign(transcript(context.binding, context.own, context.peer!))),
     sendReady: ({ context }) => context.send(FrameType.ready),
     /** A refusal about the peer we know (or nobody yet). */
@@ -157,7 +186,7 @@ export const handshakeMachine = setup({
   },
 }).createMachine({
   id: 'handshake',
-  context: ({ input }) => ({ ...input, peer: undefined, device: undefined, certificate: undefined, refusal: undefined, close: undefined }),
+  context: ({ input }) => ({ ...input, peer: undefined, device: undefined, certificate: undefined, keys: undefined, refusal: undefined, close: undefined }),
   initial: 'awaitingHello',
   on: {
     hello: { target: '.refused', actions: refuse(Refusal.outOfOrder) },
@@ -179,9 +208,15 @@ export const handshakeMachine = setup({
           { guard: 'reusesOurNonce', target: 'refused', actions: refuseHello(Refusal.nonceReuse) },
           // Checked before we sign anything for a peer we did not mean to reach.
           { guard: 'notExpected', target: 'refused', actions: refuseHello(Refusal.unexpectedId) },
-          { target: 'awaitingAuth', actions: ['acceptHello', 'sendAuth'] },
+          // Before we sign: a hello that would take our link down to plaintext gets nothing.
+          { guard: 'offersNoEncryption', target: 'refused', actions: refuseHello(Refusal.noEncryption) },
+          { target: 'deriving', actions: 'acceptHello' },
         ],
       },
+    },
+    deriving: {
+      entry: 'deriveKeys',
+      always: [{ guard: 'ephemeralRefused', target: 'refused', actions: refuse(Refusal.badEphemeral) }, { target: 'awaitingAuth', actions: 'sendAuth' }],
     },
     awaitingAuth: {
       on: {
@@ -194,6 +229,8 @@ export const handshakeMachine = setup({
     },
     admitting: {
       type: 'parallel',
+      // Before our ready can leave, and before the peer's (sent only after our auth verified) arrives.
+      entry: 'secure',
       states: {
         policy: {
           initial: 'asking',

@@ -68,6 +68,8 @@ export interface LinkStats {
   bytesIn: number;
   /** Malformed input from the peer (at most 1: the link closes on the first). */
   malformed: number;
+  /** Sealed messages that did not open: forged, replayed, reordered, dropped or cut (at most 1: the link closes). */
+  tampered: number;
   /** Packets given to `send` that were not sent: too large for the peer, or not bytes. */
   dropped: number;
 }

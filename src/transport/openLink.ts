@@ -4,6 +4,7 @@ import type { NodeId } from '../firefly/address.js';
 import { GlowError, errorMessage } from '../firefly/errors.js';
 import { encodeCertificate, type DeviceCertificate } from './certificate.js';
 import type { Channel } from './channel.js';
+import { ciphers, randomDhSecret } from './ciphers.js';
 import { CloseReason } from './closeReasons.js';
 import { FramedLink } from './framedLink.js';
 import { FrameType, type HandshakeFrame } from './frames.js';
@@ -44,6 +45,16 @@ export interface OpenLinkOptions extends FramingOptions, HeartbeatOptions {
    * @default Date.now
    */
   wallClock?: () => number;
+  /**
+   * Encrypts everything the link carries after its handshake (see `linkSeal.ts`), under keys
+   * derived from fresh ephemeral keys that both node keys sign. A side that encrypts refuses a
+   * peer that does not (`peer does not encrypt the link`), so nobody on the path can downgrade
+   * it: turn it off only where both ends are yours and the cost is being measured (benchmarks).
+   * WebRTC links are off by default because DTLS already encrypts them, bound to both node keys
+   * by the channel binding the handshake signs; memory links because they never leave the process.
+   * @default true on WebSocket channels, false on WebRTC and memory channels
+   */
+  encryption?: boolean;
 }
 
 /** A handshake frame as the machine takes it. */
@@ -58,7 +69,7 @@ function frameEvent(type: HandshakeFrame, payload: Uint8Array): HandshakeEvent {
  * Runs the link handshake on `channel` (see `handshake.ts`; its states in `handshakeMachine.ts`)
  * and resolves with an authenticated {@link FramedLink} whose `remote` is the peer's proven id.
  * Rejects with a {@link GlowError}: `denied` when either side refused (forged id, `expect`
- * mismatch, allow policy, binding mismatch, garbage), `timeout` when the handshake took too
+ * mismatch, allow policy, binding mismatch, a peer that does not encrypt when we do, garbage), `timeout` when the handshake took too
  * long, `noconnection` when the channel closed first. Every refusal is logged as `link.refused`
  * and the channel is closed with the reason. `badarg` for a channel whose messages are too small
  * to frame; `crashed` when our own side failed (a signer that throws), logged as `link.failed`.
@@ -71,6 +82,7 @@ export function openLink(channel: Channel, identity: NodeIdentity, options: Open
   const log = safeLog(options.log);
   const settings = framingSettings(options);
   const link = new FramedLink(channel, options);
+  const ephemeral = (options.encryption ?? kind === 'websocket') ? randomDhSecret() : undefined;
 
   return new Promise<FramedLink>((resolve, reject) => {
     function settle(outcome: HandshakeOutcome): void {
@@ -113,7 +125,10 @@ export function openLink(channel: Channel, identity: NodeIdentity, options: Open
           maxMessage: channel.maxMessageSize,
           maxPacket: settings.maxPacketBytes,
           ...(options.certificate ? { cert: encodeCertificate(typeof options.certificate === 'function' ? options.certificate() : options.certificate) } : {}),
+          ...(ephemeral ? { eph: ciphers().dhPublic(ephemeral) } : {}),
         },
+        ephemeral,
+        secure: (keys) => link.secure(keys),
         binding: channel.binding,
         sign: (message) => identity.sign(message),
         expect: options.expect,

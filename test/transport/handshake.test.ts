@@ -2,7 +2,7 @@ import { ManualClock } from '../../src/firefly/clock.js';
 import { encodeValue } from '../../src/firefly/codec.js';
 import { GlowError } from '../../src/firefly/errors.js';
 import { FrameType, encodeFrame, parseFrames } from '../../src/transport/frames.js';
-import { decodeHello, transcript } from '../../src/transport/handshake.js';
+import { HANDSHAKE_VERSION, decodeHello, transcript } from '../../src/transport/handshake.js';
 import { issueCertificate } from '../../src/transport/certificate.js';
 import { createIdentity, type NodeIdentity } from '../../src/transport/identity.js';
 import type { LinkLogEvent } from '../../src/transport/linkOptions.js';
@@ -90,7 +90,7 @@ function pendingPolicy() {
 }
 
 const helloOf = (identity: NodeIdentity, nonce: Uint8Array = crypto.getRandomValues(new Uint8Array(32))) =>
-  encodeFrame(FrameType.hello, encodeValue({ v: 1, id: identity.id, nonce, maxMessage: 65536, maxPacket: 4 << 20 }));
+  encodeFrame(FrameType.hello, encodeValue({ v: HANDSHAKE_VERSION, id: identity.id, nonce, maxMessage: 65536, maxPacket: 4 << 20 }));
 
 describe('link handshake', () => {
   it('admits two nodes that prove their keys, each naming the other', async () => {
@@ -230,10 +230,10 @@ describe('link handshake', () => {
     ['random bytes', () => [Uint8Array.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x01])], 'protocol error: unknown frame type 0xde'],
     ['a truncated frame', () => [Uint8Array.from([FrameType.hello, 0, 0])], 'protocol error: truncated frame header'],
     ['a hello that is not CBOR', () => [encodeFrame(FrameType.hello, Uint8Array.from([0xff, 0xff]))], 'malformed hello'],
-    ['a hello with an id that is no key', () => [encodeFrame(FrameType.hello, encodeValue({ v: 1, id: 'laptop', nonce: new Uint8Array(32), maxMessage: 65536, maxPacket: 65536 }))], 'hello id is not a node key'],
-    ['a hello of another version', () => [encodeFrame(FrameType.hello, encodeValue({ v: 2, id: peerKey.id }))], 'unsupported handshake version'],
-    ['a hello with a short nonce', () => [encodeFrame(FrameType.hello, encodeValue({ v: 1, id: peerKey.id, nonce: new Uint8Array(8), maxMessage: 65536, maxPacket: 65536 }))], 'malformed hello nonce'],
-    ['a hello with tiny limits', () => [encodeFrame(FrameType.hello, encodeValue({ v: 1, id: peerKey.id, nonce: new Uint8Array(32), maxMessage: 10, maxPacket: 65536 }))], 'malformed hello limits'],
+    ['a hello with an id that is no key', () => [encodeFrame(FrameType.hello, encodeValue({ v: HANDSHAKE_VERSION, id: 'laptop', nonce: new Uint8Array(32), maxMessage: 65536, maxPacket: 65536 }))], 'hello id is not a node key'],
+    ['a hello of another version', () => [encodeFrame(FrameType.hello, encodeValue({ v: HANDSHAKE_VERSION - 1, id: peerKey.id }))], 'unsupported handshake version'],
+    ['a hello with a short nonce', () => [encodeFrame(FrameType.hello, encodeValue({ v: HANDSHAKE_VERSION, id: peerKey.id, nonce: new Uint8Array(8), maxMessage: 65536, maxPacket: 65536 }))], 'malformed hello nonce'],
+    ['a hello with tiny limits', () => [encodeFrame(FrameType.hello, encodeValue({ v: HANDSHAKE_VERSION, id: peerKey.id, nonce: new Uint8Array(32), maxMessage: 10, maxPacket: 65536 }))], 'malformed hello limits'],
     ['two hellos', () => [helloOf(peerKey), helloOf(peerKey)], 'handshake out of order'],
     ['an auth before the hello', () => [encodeFrame(FrameType.auth, new Uint8Array(64))], 'handshake out of order'],
     ['a ready before the auth', () => [helloOf(peerKey), encodeFrame(FrameType.ready)], 'handshake out of order'],

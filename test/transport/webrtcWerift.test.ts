@@ -1,3 +1,4 @@
+import type { FramedLink } from '../../src/transport/framedLink.js';
 import { webrtcTeardowns } from '../../src/transport/webrtcPeer.js';
 import { weriftBackend } from '../../src/transport/webrtcWerift.js';
 import { channelPair, linkPair } from '../fixtures/webrtcPair.js';
@@ -33,6 +34,16 @@ describe('werift WebRTC channel', () => {
     } finally {
       a.close();
       b.close();
+    }
+  });
+
+  it('links without link-level sealing: DTLS encrypts, bound to both node keys by the binding the handshake signs', async () => {
+    const pair = await linkPair(weriftBackend, weriftBackend);
+    try {
+      // The binding holds both DTLS fingerprints (above), which werift checks against the certificates.
+      expect([(pair.a as FramedLink).encrypted, (pair.b as FramedLink).encrypted]).toEqual([false, false]);
+    } finally {
+      pair.cleanup();
     }
   });
 
