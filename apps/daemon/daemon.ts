@@ -205,6 +205,10 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     startedAt: Date.now(),
   };
   let stop = (): Promise<void> => Promise.resolve();
+  // A stop asked for by a control request: nobody waits for it, so its failure is logged here.
+  const requestStop = () => {
+    stop().catch((error: unknown) => log.error({ event: 'daemon.stopError', error: String(error) }, `stopping failed: ${String(error)}`));
+  };
   const loops: Reconnector[] = [];
   let discovery: Discovery | undefined;
   let inviterLoop: Reconnector | undefined;
@@ -232,7 +236,7 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     },
     nearby: () => discovery,
   };
-  const ctx: DaemonContext = { mesh, info: () => info, persisted, log, device, pairing, sessions, requestStop: () => void stop() };
+  const ctx: DaemonContext = { mesh, info: () => info, persisted, log, device, pairing, sessions, requestStop };
   // The user's operations for the user's other devices over the mesh (a paired phone's tab).
   mesh.node.spawnWellKnown(ACCOUNT_RESOURCE, accountResource(ctx));
   const http: HttpServer = await startHttp({
@@ -319,7 +323,11 @@ export async function runDaemon(options: DaemonOptions = {}, runtime: DaemonRunt
       process.exit(EXIT_CODES.failed);
     }
     daemon?.log.info({ event: 'daemon.signal', signal }, `${signal}: stopping`);
-    void daemon?.stop();
+    stopNow();
+  };
+  // A stop nobody waits for (a signal's): its failure is logged, and the forced exit below still bounds it.
+  const stopNow = () => {
+    daemon?.stop().catch((error: unknown) => daemon?.log.error({ event: 'daemon.stopError', error: String(error) }, `stopping failed: ${String(error)}`));
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
@@ -334,14 +342,16 @@ export async function runDaemon(options: DaemonOptions = {}, runtime: DaemonRunt
   }
   const running = daemon;
   // A signal that arrived while the daemon was starting stops it now.
-  if (signals > 0) void running.stop();
+  if (signals > 0) stopNow();
   // However the stop began (signal or control request), it has a bounded time.
-  void running.stopping.then(() => {
+  const bounded = () => {
     setTimeout(() => {
       running.log.error({ event: 'daemon.forced', after: running.settings.stopTimeout }, `the shutdown took more than ${running.settings.stopTimeout} ms: exiting now`);
       process.exit(EXIT_CODES.failed);
     }, running.settings.stopTimeout).unref();
-  });
+  };
+  // `stopping` settles when a stop begins (it never rejects): bounded either way.
+  running.stopping.then(bounded, bounded);
   await running.stopped.then(
     () => undefined,
     () => undefined,

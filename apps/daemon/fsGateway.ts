@@ -21,6 +21,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import mime from 'mime';
+import { closeIterator } from '../../src/actors/closeIterator.js';
 import type { Node } from '../../src/actors/node.js';
 import type { ResourceRef } from '../../src/actors/ref.js';
 import { GlowError } from '../../src/firefly/errors.js';
@@ -123,7 +124,7 @@ async function get(ref: FileSystem, stat: FileStat, request: IncomingMessage, re
   if (head || range.length === 0) return void response.end();
   // ifVersion: a file that changes while it is sent fails the stream instead of mixing contents.
   const chunks = ref.iterate('readStream', { path: stat.path, from: range.from, length: range.length, ifVersion: stat.version! }, { credit: 8 });
-  const stop = () => void chunks.return?.();
+  const stop = () => closeIterator(chunks);
   aborted.addEventListener('abort', stop, { once: true });
   try {
     for await (const chunk of chunks) {

@@ -99,14 +99,14 @@ export function keepConnected(options: KeepConnectedOptions): Reconnector {
       timer = clock.setTimeout(resolve, ms);
     });
 
-  void (async () => {
+  const run = async () => {
     let failures = 0;
     while (!stopped) {
-      if (options.wanted && !options.wanted()) {
-        await sleep(options.recheck ?? 2000);
-        continue;
-      }
       try {
+        if (options.wanted && !options.wanted()) {
+          await sleep(options.recheck ?? 2000);
+          continue;
+        }
         const connection = await options.connect();
         if (stopped) {
           connection.close();
@@ -127,7 +127,13 @@ export function keepConnected(options: KeepConnectedOptions): Reconnector {
         await sleep(retryIn);
       }
     }
-  })();
+  };
+  run().catch((error: unknown) => {
+    // Only `onFailure` throwing gets here (any other failure is a failed attempt): with its
+    // reporting channel broken, the loop ends and says so where it still can.
+    stopped = true;
+    console.error('glow: a reconnect loop ended:', error);
+  });
 
   return {
     stop(closeCurrent = true) {

@@ -5,6 +5,7 @@
  * credit does the rest. A client that goes away cancels the stream.
  */
 import type { ServerResponse } from 'node:http';
+import { closeIterator } from '../../src/actors/closeIterator.js';
 import { toGlowError } from '../../src/firefly/errors.js';
 import { toJson } from './json.js';
 import type { OpenStream } from './operations.js';
@@ -15,7 +16,7 @@ export type StreamOutcome = 'ended' | 'failed' | 'cancelled';
 /** Streams `stream` into `response` until it ends, fails, or `aborted` fires (the client went away). */
 export async function sendStream(response: ServerResponse, stream: OpenStream, aborted: AbortSignal): Promise<StreamOutcome> {
   const { first, rest } = stream;
-  const stop = () => void rest.return?.();
+  const stop = () => closeIterator(rest);
   aborted.addEventListener('abort', stop, { once: true });
   response.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
   response.flushHeaders();

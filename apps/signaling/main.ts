@@ -107,7 +107,13 @@ async function main(argv: string[]): Promise<void> {
   });
   const stop = (signal: string) => {
     print({ event: 'signaling.stopping', signal });
-    void server.close().then(() => process.exit(0));
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        print({ event: 'signaling.stopFailed', error: String(error) });
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));

@@ -34,6 +34,12 @@ export const DirectoryInterface = defineInterface('glow.Directory/1', {
   }),
 });
 
+/**
+ * Most names one peer may claim in this replica. A sync carries at most 10 000 entries, but
+ * partial syncs add up: without a cap a peer could grow this node's memory without end.
+ */
+export const MAX_CLAIMS_PER_NODE = 10_000;
+
 /** The local id of every node's directory replica. */
 export const DIRECTORY_RESOURCE = 'directory';
 
@@ -87,7 +93,7 @@ export class Directory {
   private readonly watches = new Map<string, () => void>();
   private readonly conflictListeners = new Set<(name: string, winner: ResourceId) => void>();
   private readonly names: NameSpace;
-  /** Claims from peers dropped because the sender may not claim their names. */
+  /** Claims from peers dropped: the sender may not claim their names, or holds its most names already. */
   refusedClaims = 0;
 
   constructor(
@@ -210,6 +216,10 @@ export class Directory {
       try {
         id = parseResourceId(entry.id);
       } catch {
+        continue;
+      }
+      if (claims.size >= MAX_CLAIMS_PER_NODE && !claims.has(entry.name)) {
+        this.refusedClaims++;
         continue;
       }
       claims.set(entry.name, { id, registered: entry.registered, node: from });

@@ -172,6 +172,10 @@ export class Door {
     const signals = this.host.signals;
     switch (action) {
       case 'monitor': {
+        // A monitor set again under the same id (a duplicate packet, a peer reusing its id)
+        // replaces the first, which could otherwise never be dropped by its `demonitor`.
+        const previous = this.watched.get(key);
+        if (previous !== undefined) signals.demonitor(previous);
         const local = signals.monitor(packet.dst, (reason) => {
           this.watched.delete(key);
           this.host.remote.send(PacketKind.signal, packet.src, packet.corr, 'down', encodeValue(reason));

@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import { GlowError } from '../firefly/errors.js';
 import type { Cell, RunningStream } from './cell.js';
+import { closeIterator } from './closeIterator.js';
 import type { StreamSink } from './types.js';
 
 /** Options of a stream subscription. */
@@ -169,7 +170,7 @@ export function produce(cell: Cell, source: AsyncIterable<unknown> | Iterable<un
   const finish = () => {
     stopped = true;
     cell.removeStream(running);
-    void Promise.resolve(iterator.return?.()).catch(() => undefined);
+    closeIterator(iterator);
   };
   const running: RunningStream = {
     stop(error) {
@@ -206,6 +207,11 @@ export function produce(cell: Cell, source: AsyncIterable<unknown> | Iterable<un
       pulling = false;
     }
   };
-  sink.onCredit(() => void pull());
-  void pull();
+  // `pull` handles the producer's failures; anything that still escapes is a bug of this
+  // resource, which crashes it (its supervisor decides), never the node.
+  const pullSafely = () => {
+    pull().catch((error: unknown) => cell.crash(error));
+  };
+  sink.onCredit(pullSafely);
+  pullSafely();
 }

@@ -168,12 +168,10 @@ const teardowns = new Set<Promise<unknown>>();
  * acknowledgement, then its sockets close) so that {@link webrtcTeardowns} can wait for it.
  */
 export function trackTeardown(teardown: Promise<unknown>): void {
-  const settled = teardown.then(
-    () => undefined,
-    () => undefined,
-  );
+  // Failed or not, the teardown released what it could: it is forgotten once settled.
+  const forget = () => void teardowns.delete(settled);
+  const settled = teardown.then(forget, forget);
   teardowns.add(settled);
-  void settled.then(() => teardowns.delete(settled));
 }
 
 /**

@@ -1,5 +1,6 @@
 /** The replicated name directory (src/actors/directory.ts): names follow resources across nodes. */
 import * as v from 'valibot';
+import { MAX_CLAIMS_PER_NODE } from '../../src/actors/directory.js';
 import { defineInterface, encodePacket, method, type Node } from '../../src/index.js';
 import { rejection, until, useNodes, within } from './helpers.js';
 
@@ -116,4 +117,18 @@ test("a node whose route to a peer flapped gets the peer's names back, though th
   b.nodeReachable('alpha');
   await until(() => b.whereis('kept') !== undefined, 1000, 'B never got the name back');
   expect(b.whereis('kept')).toEqual(service.id);
+});
+
+test("a peer's claims stop at MAX_CLAIMS_PER_NODE however many syncs it sends; its known names still update", () => {
+  const { a } = pair();
+  const entries = (from: number, count: number) => Array.from({ length: count }, (_, i) => ({ name: `n${from + i}`, id: `glow://beta/r${from + i}`, registered: 1 }));
+  a.directory.receive('beta', { full: false, entries: entries(0, MAX_CLAIMS_PER_NODE), removed: [] });
+  a.directory.receive('beta', { full: false, entries: entries(MAX_CLAIMS_PER_NODE, 5), removed: [] });
+  expect(a.directory.list()).toHaveLength(MAX_CLAIMS_PER_NODE);
+  expect(a.directory.refusedClaims).toBe(5);
+  expect(a.whereis(`n${MAX_CLAIMS_PER_NODE}`)).toBeUndefined();
+  // A name it holds already is not a new one: it moves.
+  a.directory.receive('beta', { full: false, entries: [{ name: 'n0', id: 'glow://beta/moved', registered: 1 }], removed: [] });
+  expect(a.whereis('n0')).toEqual({ node: 'beta', local: 'moved' });
+  expect(a.directory.refusedClaims).toBe(5);
 });

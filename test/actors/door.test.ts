@@ -7,10 +7,14 @@ import * as v from 'valibot';
 import {
   ADMIT,
   cast,
+  DEFAULT_HOP_LIMIT,
   defineInterface,
   deny,
   encodePacket,
+  encodeValue,
   method,
+  PacketKind,
+  PROTOCOL_VERSION,
   stream,
   type ExitSignal,
   type Node,
@@ -207,4 +211,17 @@ test('answers to what the node asked pass the door without the policy', async ()
   peer.exit(echo, 'kill');
   await expect(within(down)).resolves.toMatchObject({ reason: 'killed' });
   expect(asked).toEqual([]);
+});
+
+test('a monitor set twice under one id by a peer is one monitor, dropped by one demonitor', async () => {
+  const { home, vault } = pair();
+  const signal = (method: string) =>
+    home.receive(
+      encodePacket({ version: PROTOCOL_VERSION, kind: PacketKind.signal, src: { node: 'peer', local: 'node' }, dst: vault.id, hop: DEFAULT_HOP_LIMIT, corr: 7, method, body: encodeValue(null) }),
+    );
+  signal('monitor');
+  signal('monitor');
+  expect(home.monitorCount(vault)).toBe(1);
+  signal('demonitor');
+  expect(home.monitorCount(vault)).toBe(0);
 });

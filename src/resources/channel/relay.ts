@@ -1,5 +1,6 @@
 import { formatResourceId, type ResourceId } from '../../firefly/address.js';
-import { GlowError, toGlowError } from '../../firefly/errors.js';
+import { errorToWire, GlowError, toGlowError } from '../../firefly/errors.js';
+import { closeIterator } from '../../actors/closeIterator.js';
 import type { Node } from '../../actors/node.js';
 import type { ResourceRef } from '../../actors/ref.js';
 import type { Timer } from '../../firefly/clock.js';
@@ -158,7 +159,9 @@ export class Relay {
     const upstream = this.channel.iterate('subscribe', { from: info.next, policy: 'block' }, { credit: this.credit });
     this.upstream = upstream;
     this.hub = hub;
-    void this.pump(hub, upstream);
+    // `pump` stops the relay on any failure upstream; one that escapes it is a bug of the relay,
+    // which then crashes (its subscribers get DOWN), not the node.
+    this.pump(hub, upstream).catch((error: unknown) => this.node.exit(this.ref, { error: errorToWire(toGlowError(error, 'crashed')) }));
     return hub;
   }
 
@@ -196,7 +199,7 @@ export class Relay {
     this.forget();
     this.node.clock.clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
-    void this.upstream?.return?.();
+    closeIterator(this.upstream);
     this.roomWaiter?.();
     this.hub?.fail(error);
     if (this.attached === 0) this.exit();

@@ -1,3 +1,4 @@
+import { closeIterator } from '../../actors/closeIterator.js';
 import type { Hub } from './hub.js';
 import type { ChannelItem, ChannelPolicy, SubscribeArgs } from './interface.js';
 import type { Relay } from './relay.js';
@@ -55,7 +56,7 @@ export class RelaySubscription implements AsyncIterableIterator<ChannelItem> {
 
   return(): Promise<IteratorResult<ChannelItem>> {
     if (!this.closed) {
-      void this.inner?.return?.();
+      closeIterator(this.inner);
       this.finish();
     }
     return Promise.resolve(DONE);
@@ -81,7 +82,7 @@ export class RelaySubscription implements AsyncIterableIterator<ChannelItem> {
   private handOver(next: number): void {
     const hub = this.relay.hub;
     if (!hub || !hub.covers(next)) return;
-    void this.inner?.return?.();
+    closeIterator(this.inner);
     this.inner = hub.subscribe(this.options(next));
     this.catchingUp = false;
   }

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { AttemptState, ErrorInfo, JobState, StepState } from './interfaces.js';
+import { attemptRows, jobRows, stepRows, type Rows } from './journalRows.js';
 import type { JobPlan } from './parseJob.js';
 
 /** A job row. */
@@ -58,8 +59,6 @@ CREATE INDEX IF NOT EXISTS attempts_by_job ON attempts (job_id, run);
 `;
 
 const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
-const parsed = <T>(text: unknown): T | undefined => (typeof text === 'string' ? (JSON.parse(text) as T) : undefined);
-const optional = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
 
 /**
  * The scheduler's durable journal: jobs, the steps of their current run, and every attempt, in
@@ -151,50 +150,19 @@ export class Journal {
     });
   }
 
-  /** Every job, oldest first. */
-  loadJobs(): JobRow[] {
-    return (this.statements.jobs.all() as Record<string, unknown>[]).map((row) => ({
-      id: row.id as string,
-      plan: JSON.parse(row.plan as string) as JobPlan,
-      state: row.state as JobState,
-      owner: row.owner === 1,
-      submittedBy: row.submitted_by as string,
-      createdAt: row.created_at as number,
-      startedAt: optional(row.started_at as number | null),
-      finishedAt: optional(row.finished_at as number | null),
-      nextRunAt: optional(row.next_run_at as number | null),
-      runs: row.runs as number,
-      lastRun: optional(row.last_run as 'done' | 'failed' | null),
-      error: parsed(row.error),
-    }));
+  /** Every job, oldest first; malformed rows apart (see journalRows.ts). */
+  loadJobs(): Rows<JobRow> {
+    return jobRows(this.statements.jobs.all() as Record<string, unknown>[]);
   }
 
-  /** The steps of a job's current run. */
-  loadSteps(jobId: string): StepRow[] {
-    return (this.statements.steps.all(jobId) as Record<string, unknown>[]).map((row) => ({
-      name: row.name as string,
-      state: row.state as StepState,
-      readyAt: optional(row.ready_at as number | null),
-      hasOutput: row.has_output === 1,
-      ...(row.has_output === 1 ? { output: parsed(row.output) ?? null } : {}),
-      error: parsed(row.error),
-    }));
+  /** The steps of a job's current run; malformed rows apart. */
+  loadSteps(jobId: string): Rows<StepRow> {
+    return stepRows(this.statements.steps.all(jobId) as Record<string, unknown>[]);
   }
 
-  /** The attempts of one run of a job. */
-  loadAttempts(jobId: string, run: number): AttemptRow[] {
-    return (this.statements.attempts.all(jobId, run) as Record<string, unknown>[]).map((row) => ({
-      key: row.key as string,
-      step: row.step as string,
-      run: row.run as number,
-      n: row.n as number,
-      node: optional(row.node as string | null),
-      process: optional(row.process as string | null),
-      state: row.state as AttemptState,
-      startedAt: row.started_at as number,
-      endedAt: optional(row.ended_at as number | null),
-      error: parsed(row.error),
-    }));
+  /** The attempts of one run of a job; malformed rows apart. */
+  loadAttempts(jobId: string, run: number): Rows<AttemptRow> {
+    return attemptRows(this.statements.attempts.all(jobId, run) as Record<string, unknown>[]);
   }
 
   /** How many attempts of each step of a job are recorded as `done` (over all runs): an audit for exactly-once. */

@@ -1,3 +1,4 @@
+import { formatResourceId, type ResourceId } from '../../firefly/address.js';
 import { GlowError, isGlowError } from '../../firefly/errors.js';
 import { attemptLifecycle } from './attemptMachine.js';
 import { attemptEnded, monitorAttempt } from './attemptSupervision.js';
@@ -5,10 +6,11 @@ import type { Engine } from './engine.js';
 import { WorkerInterface } from './interfaces.js';
 import { failStep, terminate } from './outcomes.js';
 import { chooseWorker, probeWorkers } from './placement.js';
-import { errorInfo, isLive, type AttemptRecord, type JobRecord, type StepRecord } from './records.js';
+import { currentAttempt, errorInfo, isLive, type AttemptRecord, type JobRecord, type StepRecord } from './records.js';
 import { resolveReferences } from './references.js';
 import { PERMANENT_FAILURES } from './stepKind.js';
 import { stepLifecycle } from './stepMachine.js';
+import { runReply } from './workerReplies.js';
 
 /** Marks why a step waits (a change for watchers only when the reason is new). */
 export function setWaiting(engine: Engine, job: JobRecord, step: StepRecord, reason: string): void {
@@ -59,9 +61,11 @@ export async function placeStep(engine: Engine, job: JobRecord, step: StepRecord
     engine.log({ event: 'step.started', jobId: job.id, step: step.name, key: attempt.key, node });
     engine.changed(job);
     const context = { key: attempt.key, jobId: job.id, step: step.name, n, scheduler: engine.name, owner: job.owner };
-    let process: string;
+    let process: ResourceId;
     try {
-      ({ process } = await engine.node.ref(choice.worker.worker, WorkerInterface).call('run', { kind: step.plan.kind, args, attempt: context }, { timeout }));
+      const reply = await engine.node.ref(choice.worker.worker, WorkerInterface).call('run', { kind: step.plan.kind, args, attempt: context }, { timeout });
+      // Read before anything keeps it: a malformed id in the journal would fail every resume.
+      process = runReply(reply, choice.worker.worker, node);
     } catch (error) {
       if (engine.closed) return;
       const failure = isGlowError(error) ? error : new GlowError('crashed', String(error));
@@ -70,7 +74,7 @@ export async function placeStep(engine: Engine, job: JobRecord, step: StepRecord
       return;
     }
     if (engine.closed) return;
-    attempt.process = process;
+    attempt.process = formatResourceId(process);
     if (!attemptLifecycle.move(attempt, { type: 'started' })) {
       // Cancelled or superseded while the worker started it: it must not run on.
       engine.journal.saveAttempt(job.id, attempt);
@@ -83,5 +87,24 @@ export async function placeStep(engine: Engine, job: JobRecord, step: StepRecord
     // No pump from here: a step that must wait is probed again at the next tick, never in
     // a loop of microtasks (which would starve timers and I/O).
     step.placing = false;
+  }
+}
+
+/**
+ * A placement round threw (a journal write failed, or a bug): the step's attempt in progress,
+ * if any, fails as `crashed` and is retried; without one the step is placed again at the next
+ * tick. Logged either way, never rethrown: an unhandled rejection would end the whole node.
+ */
+export function placementFailed(engine: Engine, job: JobRecord, step: StepRecord, error: unknown): void {
+  const info = errorInfo('crashed', `placing step ${step.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+  engine.log({ event: 'placement.failed', jobId: job.id, step: step.name, error: info });
+  const attempt = currentAttempt(step);
+  const entry = attempt && engine.attempts.get(attempt.key);
+  if (!entry || engine.closed) return;
+  try {
+    attemptEnded(engine, entry, 'fail', info, true);
+  } catch (again) {
+    // The journal itself fails: the attempt stays as it is, and a restart resumes it.
+    engine.log({ event: 'placement.failed', jobId: job.id, step: step.name, key: attempt.key, error: errorInfo('crashed', String(again)) });
   }
 }

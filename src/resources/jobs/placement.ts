@@ -3,6 +3,7 @@ import type { Node } from '../../actors/node.js';
 import { NODE_RESOURCE, parseResourceId } from '../../firefly/address.js';
 import { WorkerInterface, type WorkerStatus } from './interfaces.js';
 import { WORKER_NAME_PREFIX } from './worker.js';
+import { kindsReply, statusReply } from './workerReplies.js';
 
 /** A worker as one placement round sees it. */
 export interface WorkerCandidate {
@@ -16,7 +17,7 @@ export interface WorkerCandidate {
 /**
  * Asks every worker the directory knows on a node `accept`s (the user's own devices) for its
  * status and its node's kinds, in parallel, each within `timeout` ms. Workers that do not answer
- * (their node is lost or slow) are left out of this round.
+ * (their node is lost or slow), or answer something malformed, are left out of this round.
  */
 export async function probeWorkers(node: Node, timeout: number, accept: (node: string) => boolean = () => true): Promise<WorkerCandidate[]> {
   const workers = node.directory.list().filter((entry) => {
@@ -35,7 +36,7 @@ export async function probeWorkers(node: Node, timeout: number, accept: (node: s
         node.ref(id, WorkerInterface).call('status', {}, { timeout }),
         node.ref({ node: id.node, local: NODE_RESOURCE }, NodeInterface).call('kinds', {}, { timeout }),
       ]);
-      return { worker: entry.id, status, kinds: new Set(kinds.map((kind) => kind.name)) };
+      return { worker: entry.id, status: statusReply(status, entry.id, id.node), kinds: kindsReply(kinds, entry.id) };
     } catch {
       return undefined;
     }

@@ -54,7 +54,12 @@ export function complete(engine: Engine, key: string, output: unknown): ReportAn
   const { job, step, attempt } = entry;
   if (!stepLifecycle.accepts(step.state, { type: 'result' })) return ignored(engine, entry, key, stepRefusal(entry));
   if (!attemptLifecycle.accepts(attempt.state, { type: 'result' })) return ignored(engine, entry, key, `the attempt is ${attempt.state}`);
-  const text = JSON.stringify(output ?? null);
+  const text = outputText(output);
+  if (text === undefined) {
+    // CBOR brings big integers as bigint, which JSON cannot hold: the output cannot be recorded.
+    attemptEnded(engine, entry, 'fail', errorInfo('badarg', 'the output is not JSON (a big integer?)'), false);
+    return { accepted: false, reason: 'output not JSON' };
+  }
   const limit = engine.settings.maxOutputBytes;
   if (text.length > limit) {
     attemptEnded(engine, entry, 'fail', errorInfo('badarg', `the output is ${text.length} bytes, more than ${limit}`), false);
@@ -88,6 +93,15 @@ export function complete(engine: Engine, key: string, output: unknown): ReportAn
   engine.changed(job);
   engine.pumpSoon();
   return { accepted: true };
+}
+
+/** A step's output as JSON text, or undefined when it has no JSON form. */
+function outputText(output: unknown): string | undefined {
+  try {
+    return JSON.stringify(output ?? null);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

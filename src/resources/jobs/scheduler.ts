@@ -2,15 +2,15 @@ import { nanoid } from 'nanoid';
 import type { Node } from '../../actors/node.js';
 import type { ResourceId } from '../../firefly/address.js';
 import { GlowError } from '../../firefly/errors.js';
-import { resumeJob } from './attemptSupervision.js';
 import { createEngine, type Engine } from './engine.js';
 import type { ErrorInfo, JobState, JobSummary, JobView } from './interfaces.js';
 import { jobLifecycle } from './jobMachine.js';
 import type { Journal } from './journal.js';
 import { endRun, terminate } from './outcomes.js';
 import { parseJob } from './parseJob.js';
-import { jobSummary, jobView, type JobRecord, type StepRecord } from './records.js';
+import { jobSummary, jobView, type JobRecord } from './records.js';
 import { checkReporter, complete, fail, progress, type ReportAnswer } from './reports.js';
+import { restoreJobs } from './restore.js';
 import { nextRunAt } from './schedule.js';
 import type { SchedulerOptions } from './schedulerOptions.js';
 import { pump } from './tick.js';
@@ -39,21 +39,9 @@ export class Scheduler {
     this.engine = createEngine(node, journal, name, options, pump);
   }
 
-  /** Loads the journal and resumes every unfinished job; then ticks. */
+  /** Loads the journal and resumes every unfinished job (see restore.ts); then ticks. */
   start(): void {
-    const { journal, jobs } = this.engine;
-    for (const row of journal.loadJobs()) {
-      const steps = new Map<string, StepRecord>();
-      const saved = new Map(journal.loadSteps(row.id).map((step) => [step.name, step]));
-      const attempts = journal.loadAttempts(row.id, row.runs);
-      for (const plan of row.plan.steps) {
-        const step = saved.get(plan.name) ?? { name: plan.name, state: 'pending' as const, hasOutput: false };
-        steps.set(plan.name, { ...step, plan, attempts: attempts.filter((attempt) => attempt.step === plan.name), placing: false });
-      }
-      const job: JobRecord = { ...row, steps, version: 0 };
-      jobs.set(job.id, job);
-      if (job.state === 'running') resumeJob(this.engine, job);
-    }
+    restoreJobs(this.engine);
     this.engine.startTicking();
     this.engine.pumpSoon();
   }

@@ -7,7 +7,8 @@ import type { ErrorInfo } from './interfaces.js';
 export interface JobsLogEvent {
   event:
     | 'job.submitted' | 'job.started' | 'job.done' | 'job.failed' | 'job.cancelled'
-    | 'step.started' | 'step.done' | 'step.failed' | 'attempt.failed' | 'attempt.lost' | 'result.ignored';
+    | 'step.started' | 'step.done' | 'step.failed' | 'attempt.failed' | 'attempt.lost' | 'result.ignored'
+    | 'placement.failed' | 'journal.badrow';
   jobId: string;
   step?: string;
   key?: string;
@@ -63,7 +64,7 @@ export interface SchedulerOptions {
   maxOutputBytes?: number;
   /**
    * Where events go.
-   * @default failures (`job.failed`, `step.failed`) to console.error
+   * @default failures (`job.failed`, `step.failed`, `placement.failed`, `journal.badrow`) to console.error
    */
   log?: (event: JobsLogEvent) => void;
 }
@@ -83,9 +84,11 @@ export function schedulerSettings(options: SchedulerOptions, node: Node): Schedu
   };
 }
 
+const REPORTED = new Set<JobsLogEvent['event']>(['job.failed', 'step.failed', 'placement.failed', 'journal.badrow']);
+
 /** The default log: failures to console.error. */
 export function defaultJobsLog(event: JobsLogEvent): void {
-  if (event.event === 'job.failed' || event.event === 'step.failed') {
+  if (REPORTED.has(event.event)) {
     console.error(`[jobs] ${event.event} ${event.jobId}${event.step ? ` ${event.step}` : ''}: ${event.error?.message ?? event.reason ?? ''}`);
   }
 }

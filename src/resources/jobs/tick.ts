@@ -1,7 +1,7 @@
 import type { Engine } from './engine.js';
 import { jobLifecycle } from './jobMachine.js';
 import { failJob, failStep, finishRun } from './outcomes.js';
-import { placeStep, setWaiting } from './placeStep.js';
+import { placementFailed, placeStep, setWaiting } from './placeStep.js';
 import { errorInfo, type JobRecord, type StepRecord } from './records.js';
 import { describeWindow, insideWindow } from './schedule.js';
 import { stepLifecycle } from './stepMachine.js';
@@ -80,7 +80,7 @@ function advance(engine: Engine, job: JobRecord, now: number): void {
       setWaiting(engine, job, step, `the idle window ${describeWindow(window)} is closed`);
       continue;
     }
-    void placeStep(engine, job, step, window !== undefined);
+    placeStep(engine, job, step, window !== undefined).catch((error: unknown) => placementFailed(engine, job, step, error));
   }
   if ([...job.steps.values()].every((step) => step.state === 'done')) finishRun(engine, job, 'done', now);
 }

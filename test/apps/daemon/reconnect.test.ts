@@ -86,4 +86,29 @@ describe('keepConnected', () => {
     expect(attempts).toBe(1);
     loop.stop();
   });
+
+  test('a `wanted` check that throws is a failed attempt, and the loop goes on', async () => {
+    const clock = new ManualClock();
+    const { attempts, connections, connect } = target(clock, 0);
+    let broken = true;
+    const failures: unknown[] = [];
+    const loop = keepConnected({
+      clock,
+      initial: 100,
+      random: () => 0,
+      connect,
+      wanted: () => {
+        if (broken) throw new Error('wanted broke');
+        return true;
+      },
+      onFailure: (error) => failures.push(error),
+    });
+    await clock.advance(0);
+    expect(failures).toEqual([new Error('wanted broke')]);
+    expect(attempts).toEqual([]);
+    broken = false;
+    await clock.advance(50);
+    expect(connections).toHaveLength(1);
+    loop.stop();
+  });
 });

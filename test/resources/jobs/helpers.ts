@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mesh } from '../../../src/actors/mesh.js';
+import type { ProcessKind } from '../../../src/actors/process.js';
 import type { ResourceRef } from '../../../src/actors/ref.js';
 import { createIdentity } from '../../../src/transport/identity.js';
 import { memoryLinkPair, type MemoryLinkControls } from '../../../src/transport/memory.js';
@@ -38,7 +39,15 @@ function link(a: Mesh, b: Mesh): MemoryLinkControls {
 
 /** Builds S plus `count` workers, spawns a worker on each and the scheduler on S. */
 export async function jobsMesh(
-  options: { workers?: number; worker?: (index: number) => WorkerOptions; scheduler?: SchedulerOptions; workerOnS?: boolean; sWorker?: WorkerOptions } = {},
+  options: {
+    workers?: number;
+    worker?: (index: number) => WorkerOptions;
+    /** A kind to run on worker node `index` instead of `worker` (a hostile worker, say). */
+    workerProcess?: (index: number) => ProcessKind | undefined;
+    scheduler?: SchedulerOptions;
+    workerOnS?: boolean;
+    sWorker?: WorkerOptions;
+  } = {},
 ): Promise<JobsMesh> {
   const dir = mkdtempSync(join(tmpdir(), 'glow-jobs-'));
   const db = join(dir, 'jobs.sqlite');
@@ -61,7 +70,11 @@ export async function jobsMesh(
     workers.push(w);
   }
   await waitFor(() => workers.every((w) => s.router.isReachable(w.id) && w.router.isReachable(s.id)), 5000, 'routes S↔workers');
-  for (const w of workers) await w.node.spawn('worker', {});
+  for (const [index, w] of workers.entries()) {
+    const replacement = options.workerProcess?.(index);
+    if (replacement) w.node.registerKind(replacement);
+    await w.node.spawn(replacement?.name ?? 'worker', {});
+  }
   if (options.workerOnS) await s.node.spawn('worker', {});
   const expected = workers.length + (options.workerOnS ? 1 : 0);
   await waitFor(() => s.node.directory.list().filter((entry) => entry.name.startsWith(WORKER_NAME_PREFIX)).length === expected, 5000, 'workers known on S');
