@@ -223,7 +223,10 @@ export interface WhoamiValue {
 
 /** One of `devices`. */
 export interface DeviceValue {
+  /** The node it runs as (a tab: the one seen last; it changes at every load). */
   node: string;
+  /** A tab's device key, which its certificate names and a removal removes: the same across reloads. */
+  key?: string;
   name: string;
   roles: string[];
   /** This daemon's own node. */

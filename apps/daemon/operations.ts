@@ -11,6 +11,7 @@ import { GlowError } from '../../src/firefly/errors.js';
 import { validate } from '../../src/firefly/validate.js';
 import type { ControlRequest, DaemonInfo, DeviceValue, LoginValue, DownValue, PeerValue, RemovedValue, ResourceValue, RouteValue, SpawnValue, StatusValue, TreeValue, WhoamiValue } from './control.js';
 import { removeDevice } from '../../src/actors/trust/deviceRemoval.js';
+import { deviceIdOf } from '../../src/actors/trust/trust.js';
 import type { Logger } from './log.js';
 import type { PersistedProcesses } from './persist.js';
 import type { LoadedDevice } from './userHome.js';
@@ -212,6 +213,7 @@ function devices(ctx: DaemonContext): DeviceValue[] {
     .ownDevices()
     .map((device) => ({
       node: device.node,
+      ...(device.key ? { key: device.key } : {}),
       name: device.name,
       roles: [...device.roles],
       self: device.node === self,
@@ -229,16 +231,18 @@ function devices(ctx: DaemonContext): DeviceValue[] {
  */
 function removeOwnDevice(ctx: DaemonContext, which: string): RemovedValue {
   const { trust, userKey } = ctx.device;
-  const matches = trust.ownDevices().filter((device) => device.node === which || device.name === which);
+  const matches = trust.ownDevices().filter((device) => device.node === which || device.key === which || device.name === which);
   if (matches.length === 0) throw new GlowError('badarg', `no device of this user is named ${JSON.stringify(which)} (glow devices lists them)`);
   if (matches.length > 1) throw new GlowError('badarg', `${matches.length} devices are named ${JSON.stringify(which)}: give the node id`);
   const target = matches[0]!;
   if (target.node === ctx.mesh.node.id) throw new GlowError('badarg', 'a device cannot remove itself: remove it from another device of the user');
   const own = trust.certificate;
   if (!userKey && !own.roles.includes('admin')) throw new GlowError('denied', 'this device is a member, not an admin: it cannot remove devices', { reason: 'not an admin device' });
-  const removal = userKey ? removeDevice(trust.user, target.node, Date.now(), userKey) : removeDevice(trust.user, target.node, Date.now(), ctx.mesh.identity, own);
+  // A tab is removed by its device key: every node it runs as, now and after a reload, is refused.
+  const device = deviceIdOf(target);
+  const removal = userKey ? removeDevice(trust.user, device, Date.now(), userKey) : removeDevice(trust.user, device, Date.now(), ctx.mesh.identity, own);
   trust.remove(removal);
-  ctx.log.info({ event: 'device.removed', node: target.node, name: target.name }, `removed device ${target.name} (${target.node})`);
+  ctx.log.info({ event: 'device.removed', node: target.node, name: target.name }, `removed device ${target.name} (${device})`);
   return { node: target.node, name: target.name };
 }
 

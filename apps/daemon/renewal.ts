@@ -33,7 +33,9 @@ export function renewal(device: LoadedDevice, mesh: Mesh, old: DeviceCertificate
 export function renewDevices(device: LoadedDevice, mesh: Mesh, log: Logger, now = Date.now()): number {
   let sent = 0;
   for (const known of device.trust.ownDevices()) {
-    if (known.node === mesh.id || known.expires - now >= RENEW_BEFORE || !mesh.router.isReachable(known.node)) continue;
+    // A delegated node (a tab's) is not renewed: its device key signs the next delegation itself,
+    // and the device certificate under it comes anew when the tab loads logged in or pairs again.
+    if (known.node === mesh.id || known.key !== undefined || known.expires - now >= RENEW_BEFORE || !mesh.router.isReachable(known.node)) continue;
     const renewed = renewal(device, mesh, known.certificate, now);
     if (!renewed) return sent;
     mesh.node.ref({ node: known.node, local: TRUST_RESOURCE }, TrustInterface).cast('renewed', { certificate: encodeCertificate(renewed) });

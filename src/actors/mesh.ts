@@ -82,7 +82,8 @@ export class Mesh {
       // A node that joined another user drops every link: each was accepted as the old user's.
       if (event.type === 'user') for (const link of [...this.links]) link.close(`${CloseReason.denied}: this node joined another user`);
       if (event.type === 'removed') {
-        for (const link of [...this.links]) if (link.remote === event.removal.node) link.close(`${CloseReason.denied}: device removed by its user`);
+        // A tab's links run as a node its removed device key delegated to: cut those too.
+        for (const link of [...this.links]) if (link.remote === event.removal.node || link.device?.key === event.removal.node) link.close(`${CloseReason.denied}: device removed by its user`);
       } else if (event.type === 'friends') {
         // A friend no more: their devices' links end now, not at their next dial.
         const trust = node.trust!;

@@ -11,6 +11,12 @@ import { publicKeyOf, verifySignature, type NodeIdentity } from './identity.js';
  * comes along as `parent` — signs that node id X belongs to user U, under a name, with roles,
  * until a date. Every node can check a certificate offline; links present them, so every
  * node knows the (user, device) of each peer.
+ *
+ * A device whose key cannot sign synchronously or leave its store (a browser tab's
+ * non-extractable WebCrypto key) is certified under that *device key*, and runs as a node whose
+ * key lives in memory only: the device key signs a short-lived *delegation* to that node — a
+ * certificate marked `delegated`, with the device's certificate as `parent` — so the node's
+ * secret is worth a day at most, and the device outlives every node it runs as.
  */
 
 /** A user id: the base64url of the user's Ed25519 public key (43 characters). */
@@ -33,6 +39,11 @@ export interface DeviceCertificate {
   /** Who signed it: the user id, or the node id of an admin device whose certificate is `parent`. */
   readonly signer: string;
   readonly parent?: DeviceCertificate;
+  /**
+   * A delegation: `signer` is the device key `parent` certifies, which vouches for `node` with
+   * the parent's user, name and roles, for at most {@link MAX_DELEGATION} ms.
+   */
+  readonly delegated?: true;
   readonly signature: Uint8Array;
 }
 
@@ -43,10 +54,15 @@ export interface Device {
   readonly name: string;
   readonly roles: readonly DeviceRole[];
   readonly expires: number;
+  /** The device key that delegated to `node` (a tab's), when the certificate is a delegation: what stays the same device across the nodes it runs as. */
+  readonly key?: NodeId;
 }
 
-/** Domain separation: a certificate signature can never be mistaken for another signature. */
+/** Domain separation: a certificate signature can never be mistaken for another signature, nor a delegation's for a certificate's. */
 const CONTEXT = 'glow device certificate v1';
+const DELEGATION_CONTEXT = 'glow device delegation v1';
+/** Longest a delegation may last: a node key taken from a page's memory is worth a day at most. */
+export const MAX_DELEGATION = 24 * 3_600_000;
 /** Longest chain of admin devices signing for one another. */
 const MAX_CHAIN = 4;
 /** How far a peer's clock may run ahead of ours before its fresh certificate looks "not yet issued". */
@@ -55,7 +71,7 @@ const ROLES: readonly DeviceRole[] = ['admin', 'member'];
 const MAX_NAME = 128;
 
 function signedBytes(cert: Omit<DeviceCertificate, 'signature'>): Uint8Array {
-  return encodeValue([CONTEXT, cert.user, cert.node, cert.name, [...cert.roles], cert.issued, cert.expires, cert.signer, cert.parent?.signature ?? null]);
+  return encodeValue([cert.delegated ? DELEGATION_CONTEXT : CONTEXT, cert.user, cert.node, cert.name, [...cert.roles], cert.issued, cert.expires, cert.signer, cert.parent?.signature ?? null]);
 }
 
 /** What {@link issueCertificate} needs besides the signer. */
@@ -80,6 +96,28 @@ export function issueCertificate(fields: CertificateFields, signer: NodeIdentity
   return { ...unsigned, signature: signer.sign(signedBytes(unsigned)) };
 }
 
+/** A delegation of {@link delegationToSign}, before its signature. */
+export type UnsignedDelegation = Omit<DeviceCertificate, 'signature'> & { readonly delegated: true; readonly parent: DeviceCertificate };
+
+/**
+ * What a device key signs to delegate to `node` from `issued` on: the device's user, name and
+ * roles, for {@link MAX_DELEGATION} ms or until `device` expires, whichever comes first. The
+ * caller signs `bytes` with the device key (WebCrypto Ed25519) and hands the signature to
+ * {@link delegationWith}. `badarg` when `device` is itself a delegation or has expired.
+ */
+export function delegationToSign(device: DeviceCertificate, node: NodeId, issued: number): { unsigned: UnsignedDelegation; bytes: Uint8Array } {
+  if (device.delegated) throw new GlowError('badarg', 'a delegation cannot delegate');
+  const expires = Math.min(issued + MAX_DELEGATION, device.expires);
+  if (expires <= issued) throw new GlowError('badarg', 'the device certificate has expired');
+  const unsigned: UnsignedDelegation = { user: device.user, node, name: device.name, roles: device.roles, issued, expires, signer: device.node, parent: device, delegated: true };
+  return { unsigned, bytes: signedBytes(unsigned) };
+}
+
+/** The delegation `unsigned` with the device key's `signature` of its bytes (checked by verifiers, not here). */
+export function delegationWith(unsigned: UnsignedDelegation, signature: Uint8Array): DeviceCertificate {
+  return { ...unsigned, signature };
+}
+
 /** Why a certificate is refused, or undefined when it is shaped as one. */
 function shapeProblem(cert: DeviceCertificate): string | undefined {
   if (!publicKeyOf(cert.user)) return 'the user is not a key';
@@ -89,6 +127,17 @@ function shapeProblem(cert: DeviceCertificate): string | undefined {
   if (!Number.isSafeInteger(cert.issued) || !Number.isSafeInteger(cert.expires) || cert.expires <= cert.issued) return 'malformed dates';
   if (typeof cert.signer !== 'string' || !publicKeyOf(cert.signer)) return 'the signer is not a key';
   if (!(cert.signature instanceof Uint8Array) || cert.signature.length !== 64) return 'malformed signature';
+  if (cert.delegated !== undefined && cert.delegated !== true) return 'malformed delegation mark';
+  return undefined;
+}
+
+/** Why a delegation (the certificate at the head of a chain) is refused, or undefined when it holds. */
+function delegationProblem(cert: DeviceCertificate): string | undefined {
+  const parent = cert.parent;
+  if (!parent || parent.node !== cert.signer || cert.signer === cert.user) return 'a delegation is signed by the device key its parent certifies';
+  if (parent.delegated) return 'a delegation cannot delegate';
+  if (cert.name !== parent.name || cert.roles.join() !== parent.roles.join()) return "a delegation carries its device's name and roles";
+  if (cert.expires - cert.issued > MAX_DELEGATION) return 'a delegation lasts a day at most';
   return undefined;
 }
 
@@ -135,7 +184,14 @@ function walk(cert: DeviceCertificate, now: number, revoked: ((node: NodeId) => 
     if (current.issued > now + CLOCK_SKEW) return { refused: 'certificate not yet valid' };
     if (current.expires <= now) return { refused: 'certificate expired' };
     if (revoked?.(current.node)) return { refused: 'device removed by its user' };
-    if (depth > 0 && !current.roles.includes('admin')) return { refused: 'signed by a device that is not an admin' };
+    if (current.delegated) {
+      // A node that runs under a delegation certifies nothing: it is a device's stand-in for a day.
+      if (depth > 0) return { refused: 'signed by a delegated node' };
+      const problem = delegationProblem(current);
+      if (problem) return { refused: problem };
+    } else if (depth > 0 && !(depth === 1 && cert.delegated) && !current.roles.includes('admin')) {
+      return { refused: 'signed by a device that is not an admin' };
+    }
     if (checkSignatures && !verifySignature(current.signer, signedBytes(current), current.signature)) return { refused: 'certificate signature does not verify' };
     const parent: DeviceCertificate | undefined = current.parent;
     if (current.signer === current.user) {
@@ -145,7 +201,8 @@ function walk(cert: DeviceCertificate, now: number, revoked: ((node: NodeId) => 
     if (!parent || parent.node !== current.signer) return { refused: 'certificate signed by a device without its certificate' };
     current = parent;
   }
-  return { user: cert.user, node: cert.node, name: cert.name, roles: cert.roles, expires: cert.expires };
+  const device = { user: cert.user, node: cert.node, name: cert.name, roles: cert.roles, expires: cert.expires };
+  return cert.delegated ? { ...device, key: cert.signer } : device;
 }
 
 /**
@@ -179,8 +236,9 @@ export function encodeCertificate(cert: DeviceCertificate): Uint8Array {
   return encodeValue(toWire(cert));
 }
 
+// Version 2 is a delegation: the mark travels as the version, so no old reader takes one for a certificate.
 function toWire(cert: DeviceCertificate): unknown[] {
-  return [1, cert.user, cert.node, cert.name, [...cert.roles], cert.issued, cert.expires, cert.signer, cert.parent ? toWire(cert.parent) : null, cert.signature];
+  return [cert.delegated ? 2 : 1, cert.user, cert.node, cert.name, [...cert.roles], cert.issued, cert.expires, cert.signer, cert.parent ? toWire(cert.parent) : null, cert.signature];
 }
 
 // A certificate chain is small; these limits stop a hostile one before it costs anything.
@@ -198,8 +256,8 @@ export function decodeCertificate(bytes: Uint8Array): DeviceCertificate {
 }
 
 function fromWire(value: unknown, depth: number): DeviceCertificate {
-  if (!Array.isArray(value) || value.length !== 10 || value[0] !== 1 || depth >= MAX_CHAIN) throw new GlowError('badpacket', 'not a device certificate');
-  const [, user, node, name, roles, issued, expires, signer, parent, signature] = value as unknown[];
+  if (!Array.isArray(value) || value.length !== 10 || (value[0] !== 1 && value[0] !== 2) || depth >= MAX_CHAIN) throw new GlowError('badpacket', 'not a device certificate');
+  const [version, user, node, name, roles, issued, expires, signer, parent, signature] = value as unknown[];
   const cert = {
     user,
     node,
@@ -209,6 +267,7 @@ function fromWire(value: unknown, depth: number): DeviceCertificate {
     expires,
     signer,
     ...(parent === null ? {} : { parent: fromWire(parent, depth + 1) }),
+    ...(version === 2 ? { delegated: true } : {}),
     signature,
   } as DeviceCertificate;
   const problem = shapeProblem(cert);

@@ -7,7 +7,7 @@
  */
 import { errorMessage, isGlowError } from '../../../src/firefly/errors.js';
 import type { DeviceCertificate } from '../../../src/transport/certificate.js';
-import type { NodeIdentity } from '../../../src/transport/identity.js';
+import type { NodeId } from '../../../src/firefly/address.js';
 import { parseInviteCode } from '../../daemon/pairing/inviteCode.js';
 import { joinInviter } from '../../daemon/pairing/joinClient.js';
 
@@ -17,9 +17,9 @@ export function codeInLink(): string | undefined {
   return decodeURIComponent(location.hash.slice(1));
 }
 
-/** Pairs this tab with the daemon that served the page; the certificate, or a GlowError. */
-export async function joinWithCode(identity: NodeIdentity, name: string, text: string): Promise<DeviceCertificate> {
-  const { certificate } = await joinInviter(location.origin, parseInviteCode(text), { node: identity.id, name });
+/** Pairs this tab's `device` (its device key, tabIdentity.ts) with the daemon that served the page; the certificate, or a GlowError. */
+export async function joinWithCode(device: NodeId, name: string, text: string): Promise<DeviceCertificate> {
+  const { certificate } = await joinInviter(location.origin, parseInviteCode(text), { node: device, name });
   // The code is spent: it should not stay in the address bar or the history. The tab stays on
   // /join, the page a browser without a login session may load: a reload keeps it a device.
   history.replaceState(null, '', '/join');
@@ -30,7 +30,7 @@ export async function joinWithCode(identity: NodeIdentity, name: string, text: s
  * Shows the Join screen in `root` (the mesh views stay hidden) and resolves with the
  * certificate once the tab paired; a failure is shown and the form stays for another code.
  */
-export function showJoinScreen(root: HTMLElement, identity: NodeIdentity, name: string, why: string): Promise<DeviceCertificate> {
+export function showJoinScreen(root: HTMLElement, device: NodeId, name: string, why: string): Promise<DeviceCertificate> {
   root.hidden = false;
   root.innerHTML = `
     <h2>Join</h2>
@@ -47,7 +47,7 @@ export function showJoinScreen(root: HTMLElement, identity: NodeIdentity, name: 
     form.onsubmit = (event) => {
       event.preventDefault();
       error.textContent = 'joining…';
-      joinWithCode(identity, name, input.value).then(
+      joinWithCode(device, name, input.value).then(
         (certificate) => {
           root.hidden = true;
           resolve(certificate);

@@ -1,6 +1,6 @@
 /**
- * The web app: this tab becomes a Glow node (identity from IndexedDB, links to the daemon that
- * served the page), and eight views show and drive the mesh, the user's devices and what the
+ * The web app: this tab becomes a Glow node (a device by its key in IndexedDB, tabIdentity.ts;
+ * links to the daemon that served the page), and eight views show and drive the mesh, the user's devices and what the
  * user shares. `window.glow` exposes the node for the browser tests and for poking at it from
  * the console.
  */
@@ -12,9 +12,10 @@ import { connectWebSocket } from '../../../src/transport/websocket.js';
 import { browserBackend } from './browserRtc.js';
 import { deviceName, NotAllowed, requestCertificate } from './deviceCertificate.js';
 import { codeInLink, joinWithCode, showJoinScreen } from './joinScreen.js';
-import type { NodeIdentity } from '../../../src/transport/identity.js';
+import type { NodeId } from '../../../src/firefly/address.js';
 import type { DeviceCertificate } from '../../../src/transport/certificate.js';
-import { forgetCertificate, forgetIdentity, loadCertificate, loadIdentity, saveCertificate } from './identityStore.js';
+import { loadCertificate, saveCertificate } from './identityStore.js';
+import { forgetTabIdentity, keepDelegated, loadTabIdentity } from './tabIdentity.js';
 import { useMeshForAccount } from './account/accountApi.js';
 import { mountDevicesView } from './account/devicesView.js';
 import { mountSharingView } from './account/sharingView.js';
@@ -40,22 +41,36 @@ window.glowLab = lab;
 const $ = (id: string) => document.getElementById(id)!;
 
 async function main(): Promise<void> {
-  const identity = await loadIdentity();
-  const { certificate, paired } = await tabCertificate(identity);
+  const me = await loadTabIdentity();
+  const identity = me.node;
+  const { certificate: deviceCertificate, paired } = await tabCertificate(me.device);
+  const certificate = await me.present(deviceCertificate);
   const tab = startTabNode(identity, certificate);
   window.glow = tab;
+  const stopDelegating = keepDelegated(me, deviceCertificate, tab.mesh.node.trust!);
   if (paired) {
     // A certificate from an invitation that the daemon refuses now (expired, device removed):
-    // forget it and load again, which shows the Join screen.
+    // forget it, and the device key with it (a removed key is refused for good, so pairing again
+    // needs a new one), and load again, which shows the Join screen.
     tab.onrefused = () => {
       tab.onrefused = undefined;
+      stopDelegating();
       void tab
         .stop()
-        .then(forgetCertificate)
+        .then(forgetTabIdentity)
         .then(() => location.reload());
     };
   }
   $('self').textContent = identity.id;
+  $('self').dataset.device = me.device;
+  if (me.fallback !== undefined) {
+    // Said where the user looks: in this browser any script of this origin can read the node key.
+    $('self').dataset.key = 'readable';
+    $('self').title = `this tab's node id; its key is kept readable in IndexedDB: ${me.fallback}`;
+    console.warn(`Glow: this tab's node key is stored readable in IndexedDB (${me.fallback})`);
+  } else {
+    $('self').title = `this tab's node id for this page load; the device ${me.device} (a key no script can read) vouches for it`;
+  }
   $('user').textContent = `user ${certificate.user.slice(0, 8)}…`;
   $('user').title = `the user this tab is a device of: ${certificate.user}`;
   const state = $('state');
@@ -67,9 +82,10 @@ async function main(): Promise<void> {
   showState(tab.state);
   $('forget').onclick = () => {
     // A new identity means a new node: stop this one first so the daemon sees it leave.
+    stopDelegating();
     void tab
       .stop()
-      .then(forgetIdentity)
+      .then(forgetTabIdentity)
       .then(() => location.reload());
   };
   addEventListener('pagehide', () => void tab.stop());
@@ -108,23 +124,23 @@ async function main(): Promise<void> {
  * (kept with its identity, while valid), else from the Join screen. `paired`: it came from an
  * invitation (kept, and forgotten if the daemon refuses it).
  */
-async function tabCertificate(identity: NodeIdentity): Promise<{ certificate: DeviceCertificate; paired: boolean }> {
+async function tabCertificate(device: NodeId): Promise<{ certificate: DeviceCertificate; paired: boolean }> {
   const name = deviceName();
   const code = codeInLink();
   if (code !== undefined) {
     try {
-      return await kept(await joinWithCode(identity, name, code));
+      return await kept(await joinWithCode(device, name, code));
     } catch (error) {
-      return kept(await joinScreen(identity, name, `the invitation link failed: ${errorMessage(error)}`));
+      return kept(await joinScreen(device, name, `the invitation link failed: ${errorMessage(error)}`));
     }
   }
   try {
-    return { certificate: await requestCertificate(identity.id, name), paired: false };
+    return { certificate: await requestCertificate(device, name), paired: false };
   } catch (error) {
     if (!(error instanceof NotAllowed)) throw error;
-    const stored = await loadCertificate(identity.id);
+    const stored = await loadCertificate(device);
     if (stored) return { certificate: stored, paired: true };
-    return kept(await joinScreen(identity, name, error.message));
+    return kept(await joinScreen(device, name, error.message));
   }
 }
 
@@ -135,12 +151,12 @@ async function kept(certificate: DeviceCertificate): Promise<{ certificate: Devi
 }
 
 /** The Join screen instead of the views, until the tab paired. */
-async function joinScreen(identity: NodeIdentity, name: string, why: string): Promise<DeviceCertificate> {
+async function joinScreen(device: NodeId, name: string, why: string): Promise<DeviceCertificate> {
   const views = [document.querySelector<HTMLElement>('nav[role=tablist]')!, document.querySelector<HTMLElement>('main')!];
   for (const view of views) view.hidden = true;
   $('state').dataset.state = 'join';
   $('state').textContent = 'not a device';
-  const certificate = await showJoinScreen($('join'), identity, name, why);
+  const certificate = await showJoinScreen($('join'), device, name, why);
   for (const view of views) view.hidden = false;
   return certificate;
 }

@@ -27,6 +27,8 @@ export interface GrantsHost {
 export interface Requester {
   readonly user: UserId;
   readonly node: NodeId;
+  /** The device key the node runs under (a tab's): a grant to that device reaches every node it runs as. */
+  readonly key?: NodeId;
 }
 
 /** How a request's member reads and which of its arguments are paths (from the interface). */
@@ -135,7 +137,7 @@ export class Grants {
     let until = Infinity;
     for (const held of this.held.values()) {
       const leaf = held.grant;
-      if (leaf.audience.user !== who.user || (leaf.audience.node !== undefined && leaf.audience.node !== who.node)) continue;
+      if (leaf.audience.user !== who.user || (leaf.audience.node !== undefined && leaf.audience.node !== who.node && leaf.audience.node !== who.key)) continue;
       if (held.verified.owner !== this.host.user()) continue;
       const verdict = this.judge(held, request, access, resolve, now);
       if (verdict === ADMIT) {

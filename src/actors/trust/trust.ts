@@ -168,7 +168,7 @@ export class Trust {
   deviceOf(node: NodeId): KnownDevice | undefined {
     const device = this.devices.get(node);
     if (!device) return undefined;
-    if (device.expires <= this.now() || this.isRemoved(node)) {
+    if (device.expires <= this.now() || this.isRemovedDevice(device)) {
       this.devices.delete(node);
       return undefined;
     }
@@ -186,7 +186,7 @@ export class Trust {
 
   /** How a device (from a handshake) stands to this node. */
   relationOf(device: Device | undefined): Relation {
-    if (!device || this.isRemoved(device.node)) return 'stranger';
+    if (!device || this.isRemovedDevice(device)) return 'stranger';
     if (device.node === this.own.node) return 'self';
     if (device.user === this.user) return 'own';
     return this.friends.has(device.user) ? 'friend' : 'stranger';
@@ -197,9 +197,20 @@ export class Trust {
     return [...this.devices.keys()].map((node) => this.deviceOf(node)).filter((device): device is KnownDevice => device !== undefined);
   }
 
-  /** Devices of this node's user (this one included), as far as this node knows them. */
+  /**
+   * Devices of this node's user (this one included), as far as this node knows them: one entry
+   * per device, so a tab that reloaded (a new node under the same device key) is listed once, as
+   * the node it was seen as last.
+   */
   ownDevices(): KnownDevice[] {
-    return [...this.devices.keys()].map((node) => this.deviceOf(node)).filter((device): device is KnownDevice => device?.user === this.user);
+    const latest = new Map<NodeId, KnownDevice>();
+    for (const node of [...this.devices.keys()]) {
+      const device = this.deviceOf(node);
+      if (device?.user !== this.user) continue;
+      const seen = latest.get(deviceIdOf(device));
+      if (!seen || seen.lastSeen <= device.lastSeen) latest.set(deviceIdOf(device), device);
+    }
+    return [...latest.values()];
   }
 
   // ---- friends ------------------------------------------------------------------------------
@@ -239,13 +250,18 @@ export class Trust {
     if (verdict !== true) throw new GlowError('denied', `device removal refused: ${verdict.refused}`);
     if (removal.user !== this.user && !this.friends.has(removal.user)) throw new GlowError('denied', 'device removal refused: not about a device of this user or a friend');
     this.removals.set(removal.node, removal);
-    this.devices.delete(removal.node);
+    for (const [node, device] of this.devices) if (deviceIdOf(device) === removal.node) this.devices.delete(node);
     this.emit({ type: 'removed', removal });
     return true;
   }
 
   isRemoved(node: NodeId): boolean {
     return this.removals.has(node);
+  }
+
+  /** True when the device was removed: its node, or the device key it runs under. */
+  private isRemovedDevice(device: Device): boolean {
+    return this.removals.has(device.node) || (device.key !== undefined && this.removals.has(device.key));
   }
 
   /** Every removal known, to hand to a node that may not have heard of them. */
@@ -264,6 +280,14 @@ export class Trust {
   private emit(event: TrustEvent): void {
     notifyAll(this.listeners, event);
   }
+}
+
+/**
+ * What names a device across the nodes it runs as: its device key when its certificate is a
+ * delegation (a tab's), else its node id. A removal names it.
+ */
+export function deviceIdOf(device: Device): NodeId {
+  return device.key ?? device.node;
 }
 
 /** What changed in a {@link Trust}. */

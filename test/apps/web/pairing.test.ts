@@ -64,6 +64,9 @@ test("a tab of another machine opens the invitation link and becomes a device: t
   expect(new URL(page.url()).hash).toBe('');
   expect(await page.locator('#join').isHidden()).toBe(true);
   const tab = (await page.locator('#self').textContent())!.trim();
+  // An http:// page of a LAN name is no secure context, so it has no WebCrypto: the tab keeps its
+  // node key readable in IndexedDB, as before, and says so (tabKey.test.ts has the device key).
+  expect(await page.locator('#self').getAttribute('data-key')).toBe('readable');
   const devices = await a.until<{ node: string; roles: string[] }[]>({ op: 'devices' }, (list) => list.some((device) => device.node === tab));
   expect(devices).toContainEqual(expect.objectContaining({ node: tab, roles: ['member'] }));
   await a.until<{ node: string }[]>({ op: 'peers' }, (peers) => peers.some((peer) => peer.node === tab));
