@@ -2,8 +2,9 @@
  * What a network observer sees of WebSocket links: all loopback traffic is captured with tcpdump
  * while three meshes A—B—C (real `ws` links on 127.0.0.1) run calls, casts and a stream whose
  * member names and bodies carry marker strings. Encrypted (the default), no marker is in the
- * capture; with encryption off, every marker is (so the capture does see the traffic, and the
- * first assertion could fail).
+ * capture; with link encryption off, the end-to-end session between A and C still hides them all;
+ * with both off, every marker is there (so the capture does see the traffic, and the other
+ * assertions could fail).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -85,9 +86,16 @@ async function flushCapture(file: string, canary: string): Promise<void> {
   }
 }
 
-/** A—B—C over WebSocket (B listens), links encrypted or not; a resource on C; returns what closing takes. */
-async function line(encryption: boolean) {
-  const make = () => new Mesh({ identity: createIdentity(), webSocket: createNodeWebSocket, link: { encryption }, router: { updateInterval: 500, grace: 100 } });
+/** What protects the traffic: link encryption (hop by hop) and sealing (end to end, A to C). */
+interface Protection {
+  encryption: boolean;
+  seal: boolean;
+}
+
+/** A—B—C over WebSocket (B listens), protected as asked; returns the meshes and what closing takes. */
+async function line({ encryption, seal }: Protection) {
+  const make = () =>
+    new Mesh({ identity: createIdentity(), webSocket: createNodeWebSocket, link: { encryption }, router: { updateInterval: 500, grace: 100, seal } });
   const [a, b, c] = [make(), make(), make()];
   const listener: WebSocketListener = await listenWebSocket({ ...b.linkOptions(), identity: b.identity, onLink: (link) => b.addLink(link) });
   const close = async () => {
@@ -126,16 +134,16 @@ async function traffic(a: Mesh, c: Mesh): Promise<void> {
 }
 
 /** Captures loopback while A—B—C run the traffic; returns the capture and whether the links were encrypted. */
-async function capturedRun(encryption: boolean): Promise<{ capture: Buffer; encrypted: boolean[] }> {
+async function capturedRun(protection: Protection): Promise<{ capture: Buffer; encrypted: boolean[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'glow-capture-'));
   const file = join(dir, 'lo.pcap');
   let tcpdump: ChildProcess | undefined;
   try {
     tcpdump = await startCapture(file);
-    const { a, c, links, close } = await line(encryption);
+    const { a, c, links, close } = await line(protection);
     try {
       await traffic(a, c);
-      await flushCapture(file, `canary-${tag}-${encryption}`);
+      await flushCapture(file, `canary-${tag}-${protection.encryption}-${protection.seal}`);
       return { capture: await readFile(file), encrypted: links.map((link) => (link as FramedLink).encrypted) };
     } finally {
       await close();
@@ -149,13 +157,19 @@ async function capturedRun(encryption: boolean): Promise<{ capture: Buffer; encr
 const found = (capture: Buffer) => Object.values(markers).filter((marker) => capture.includes(marker));
 
 test('an observer of loopback sees none of the markers of calls, casts and streams over encrypted WebSocket links', async () => {
-  const { capture, encrypted } = await capturedRun(true);
+  const { capture, encrypted } = await capturedRun({ encryption: true, seal: true });
   expect(encrypted).toEqual([true, true]);
   expect(found(capture)).toEqual([]);
 }, 30_000);
 
-test('with link encryption off, the same run shows every marker in the capture (the capture sees the traffic)', async () => {
-  const { capture, encrypted } = await capturedRun(false);
+test('with link encryption off, the end-to-end session still hides every member name and body', async () => {
+  const { capture, encrypted } = await capturedRun({ encryption: false, seal: true });
+  expect(encrypted).toEqual([false, false]);
+  expect(found(capture)).toEqual([]);
+}, 30_000);
+
+test('with link encryption and sealing both off, the same run shows every marker in the capture (the capture sees the traffic)', async () => {
+  const { capture, encrypted } = await capturedRun({ encryption: false, seal: false });
   expect(encrypted).toEqual([false, false]);
   expect(found(capture)).toEqual(Object.values(markers));
 }, 30_000);

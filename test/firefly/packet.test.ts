@@ -7,6 +7,7 @@ import {
   PacketKind,
   PacketRejection,
   PROTOCOL_VERSION,
+  SEALED,
 } from '../../src/firefly/packet.js';
 import { cborArray, hex, sampleFields, samplePacket, thrown } from './helpers.js';
 
@@ -41,6 +42,7 @@ describe('PacketKind', () => {
       signal: 10,
       route: 11,
       rtc: 12,
+      session: 13,
     });
     expect(Object.isFrozen(PacketKind)).toBe(true);
   });
@@ -111,9 +113,16 @@ describe('decodePacket rejects what it does not speak with unsupported', () => {
   });
 
   it('answers an unknown kind with unsupported, still carrying src and corr', () => {
-    for (const kind of [0, 13, 99, 255]) {
+    // 0x40 | route and 0x40 | session: the routers' own traffic is never sealed end to end.
+    for (const kind of [0, 14, 99, 0x40, 0x40 | 11, 0x40 | 13, 255]) {
       const error = rejection(withFields({ 1: kind }));
       expect(error).toMatchObject({ code: 'unsupported', message: `unknown packet kind ${kind}`, src: SRC, corr: 7 });
+    }
+  });
+
+  it('accepts the sealed form of every traffic kind and of no other', () => {
+    for (const kind of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12]) {
+      expect(decodePacket(withFields({ 1: kind | SEALED })).kind).toBe(kind | SEALED);
     }
   });
 
