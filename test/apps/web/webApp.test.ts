@@ -17,6 +17,7 @@ const web = useWebMesh();
 const { start, twoDaemons, openTab } = web;
 
 const tabId = (page: Page) => page.locator('#self').textContent().then((text) => text!.trim());
+const deviceId = (page: Page) => page.locator('#self').getAttribute('data-device').then((value) => value!);
 
 test('the page is a node: both daemons in the mesh view, a form call reaches the second daemon, a direct WebRTC link opens', async () => {
   const { a, b } = await twoDaemons();
@@ -111,29 +112,35 @@ test('two tabs link over WebRTC and call each other’s actors', async () => {
   expect(errors).toEqual([]);
 }, TEST_TIMEOUT);
 
-test('the page reconnects by itself when its daemon restarts; a reload keeps the node id, "forget this node" makes a new one', async () => {
+test('the page reconnects by itself when its daemon restarts as the same node; a reload is a new node of the same device, "forget this node" makes a new device', async () => {
   const home = await tempHome();
   const args = ['--embedded-signaling', '--http', `127.0.0.1:${await freeTcpPort()}`];
   const first = await start(args, home);
   const errors: string[] = [];
   const page = await openTab(first, errors);
   const id = await tabId(page);
+  const device = await deviceId(page);
   await first.terminate();
   await page.locator('#state[data-state="reconnecting"]').waitFor({ timeout: 5000 });
   const second = await start(args, home);
   await page.locator('#state[data-state="connected"]').waitFor({ timeout: 10_000 });
+  // Reconnecting is not reloading: the page links in again as the node it was.
   await second.until<{ node: string }[]>({ op: 'peers' }, (peers) => peers.some((peer) => peer.node === id));
 
   // Sessions live in the daemon's memory: after its restart a reload needs a new login.
   expect((await page.reload())?.status()).toBe(401);
   await page.goto(await second.loginUrl());
   await page.locator('#state[data-state="connected"]').waitFor({ timeout: 10_000 });
-  expect(await tabId(page)).toBe(id);
+  // Each page load runs as a fresh node whose key never leaves its memory; the device key stays.
+  const reloaded = await tabId(page);
+  expect(reloaded).not.toBe(id);
+  expect(await deviceId(page)).toBe(device);
+  await second.until<{ node: string }[]>({ op: 'peers' }, (peers) => peers.some((peer) => peer.node === reloaded));
   await page.reload();
   await page.locator('#state[data-state="connected"]').waitFor({ timeout: 10_000 });
-  expect(await tabId(page)).toBe(id);
+  expect(await deviceId(page)).toBe(device);
   await page.getByRole('button', { name: 'Forget this node' }).click();
-  await page.waitForFunction((old) => { const text = (globalThis as any).document.getElementById('self')?.textContent as string | undefined; return !!text && text !== old; }, id, { timeout: 10_000 });
+  await page.waitForFunction((old) => { const value = (globalThis as any).document.getElementById('self')?.dataset.device as string | undefined; return !!value && value !== old; }, device, { timeout: 10_000 });
   await page.locator('#state[data-state="connected"]').waitFor({ timeout: 10_000 });
   await page.context().close();
   // A dropped WebSocket is reported by Chromium itself as a console error while the daemon is down.
