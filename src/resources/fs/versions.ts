@@ -128,6 +128,16 @@ export class VersionStore {
     return object;
   }
 
+  /**
+   * Where the content of `version` lies if the store holds it under any path: for a synced
+   * folder, whose peers ask for blocks by hash and whose renames find their bytes here.
+   */
+  async anyObject(version: string): Promise<string | undefined> {
+    if (!this.refs.has(version)) return undefined;
+    const object = this.objectPath(version);
+    return (await stat(object).catch(() => undefined)) ? object : undefined;
+  }
+
   private objectPath(version: string): string {
     return join(this.dir, 'objects', version.slice(0, 2), version);
   }

@@ -48,6 +48,8 @@ export interface ReceiveReport {
   readonly refused: readonly { readonly path: unknown; readonly reason: string }[];
   /** Records whose content no source had: tried again with the next batch or peer. */
   readonly missing: readonly FileRecord[];
+  /** Records that could not be applied here (the local file changed meanwhile, a disk error), with why: tried again later. */
+  readonly failed: readonly { readonly record: FileRecord; readonly reason: string }[];
   /** Bytes fetched from sources (not found here). */
   readonly fetchedBytes: number;
   /** Bytes found in this replica's own files and versions. */
@@ -70,6 +72,8 @@ export class Replica {
     readonly index: SyncIndex,
     private readonly storage: ReplicaStorage,
     private readonly now: () => number = Date.now,
+    /** Paths this replica takes from peers: its ignore rules say no to the rest. */
+    private readonly accepts: (path: string) => boolean = () => true,
   ) {}
 
   /** Records a change found here (a file written or deleted); answers the new record, or undefined when nothing changed. */
@@ -93,16 +97,17 @@ export class Replica {
     for (const record of records) {
       const problem = recordProblem(record);
       if (problem) refused.push({ path: (record as { path?: unknown } | null)?.path, reason: problem });
-      else valid.push(record as FileRecord);
+      else if (this.accepts((record as FileRecord).path)) valid.push(record as FileRecord);
     }
     valid.sort((a, b) => Number(a.deleted) - Number(b.deleted));
-    const report = { adopted: 0, conflicts: [] as string[], refused, missing: [] as FileRecord[], fetchedBytes: 0, reusedBytes: 0 };
+    const report = { adopted: 0, conflicts: [] as string[], refused, missing: [] as FileRecord[], failed: [] as { record: FileRecord; reason: string }[], fetchedBytes: 0, reusedBytes: 0 };
     for (const record of valid) {
       try {
         await this.apply(decide(this.index.get(record.path), record), sources, report);
       } catch (error) {
-        if (!(error instanceof BlockUnavailable)) throw error;
-        report.missing.push(record);
+        // One record that cannot be applied does not stop the others; it is asked for again.
+        if (error instanceof BlockUnavailable) report.missing.push(record);
+        else report.failed.push({ record, reason: error instanceof Error ? error.message : String(error) });
       }
     }
     return report;

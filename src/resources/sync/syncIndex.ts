@@ -64,6 +64,7 @@ export class SyncIndex {
   private readonly nodes = new Map<string, Node>();
   private readonly buckets = new Map<string, Map<string, IndexItem>>();
   private last: number;
+  private readonly listeners: ((record: FileRecord, old: FileRecord | undefined) => void)[] = [];
 
   constructor(
     /** Names this index's change log: a cursor from another epoch means nothing here. */
@@ -100,9 +101,16 @@ export class SyncIndex {
 
   /** Records `record` as this replica's at its path, as the next change; answers it with its seq. */
   put(record: Omit<FileRecord, 'seq'> | FileRecord): FileRecord {
+    const old = this.items.get(record.path)?.record;
     const stored: FileRecord = { ...record, seq: ++this.last };
     this.insert(stored);
+    for (const listener of this.listeners) listener(stored, old);
     return stored;
+  }
+
+  /** Calls `listener` with every record put from now on, and the record it replaced. */
+  listen(listener: (record: FileRecord, old: FileRecord | undefined) => void): void {
+    this.listeners.push(listener);
   }
 
   /** Changes after `seq`, oldest first, at most `limit`. */

@@ -53,7 +53,7 @@ export async function pull(to: TestReplica, from: TestReplica): Promise<ReceiveR
   const top = from.replica.index.sequence;
   const report = await to.replica.receive(records, [from.folder.source()]);
   // A record whose content could not be fetched is asked for again next time.
-  const retry = report.missing.reduce((low, record) => Math.min(low, record.seq - 1), top);
+  const retry = [...report.missing, ...report.failed.map((f) => f.record)].reduce((low, record) => Math.min(low, record.seq - 1), top);
   to.cursors.set(from.replica.id, { epoch: from.replica.index.epoch, seq: retry });
   return report;
 }
