@@ -78,7 +78,7 @@ export async function openContext(args: FsArgs, options: FsKindOptions = {}): Pr
 }
 
 /** `protected` when `dir` is, contains or lies inside one of `protect` (compared as real paths where they exist). */
-async function refuseProtected(dir: string, protect: readonly string[], what: string): Promise<void> {
+export async function refuseProtected(dir: string, protect: readonly string[], what: string): Promise<void> {
   const real = await realOrResolved(dir);
   for (const protectedDir of protect) {
     const guarded = await realOrResolved(protectedDir);

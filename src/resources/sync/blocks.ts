@@ -9,8 +9,8 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 
 /** The smallest block: small files are one block. */
 export const MIN_BLOCK_SIZE = 128 * 1024;
-/** The largest block. */
-export const MAX_BLOCK_SIZE = 16 * 1024 * 1024;
+/** The largest block: one block and its envelope fit a packet (4 MiB) with room to spare. */
+export const MAX_BLOCK_SIZE = 2 * 1024 * 1024;
 /** Block sizes double until a file has at most this many blocks (or blocks reach the maximum). */
 const TARGET_BLOCKS = 2000;
 

@@ -4,10 +4,10 @@
  * rewritten whole (atomically) when it has grown to twice what it holds. A torn last line (a
  * crash mid-append) is skipped: the scan after a restart finds that file again.
  */
-import { appendFile, open, readFile, rename } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nanoid } from 'nanoid';
-import { fsyncDir } from '../fs/atomic.js';
+import { writeDurably } from './durableFile.js';
 import { recordProblem, type FileRecord } from './record.js';
 
 /** Who a replica is, kept beside its index. */
@@ -82,17 +82,4 @@ export class IndexLog {
     }
     await appendFile(join(this.dir, LOG), batch.join('\n') + '\n');
   }
-}
-
-async function writeDurably(path: string, text: string): Promise<void> {
-  const temp = `${path}.${nanoid(6)}.tmp`;
-  const handle = await open(temp, 'w', 0o600);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, path);
-  await fsyncDir(join(path, '..'));
 }

@@ -73,6 +73,7 @@ export interface ReplicaStatus {
 }
 
 const WATCH_DEBOUNCE_MS = 20;
+const BATCH_BYTES = 1024 * 1024;
 const PEERS = 'peers.json';
 
 /** A replica of a synced folder on disk. */
@@ -159,9 +160,22 @@ export class SyncFolder {
   changes(since: Cursor | undefined, limit = this.options.batch): ChangesBatch {
     const index = this.replica.index;
     const from = since && since.epoch === index.epoch ? since.seq : 0;
-    const records = index.changesSince(from, limit);
-    const next = records.length > 0 ? records[records.length - 1]!.seq : Math.max(from, 0);
-    return { epoch: index.epoch, records, next: records.length < limit ? index.sequence : next, more: records.length === limit && next < index.sequence };
+    // A batch stops at about 1 MiB of records too: a packet holds 4 MiB, and a large file's
+    // record carries a hash per block.
+    const records: FileRecord[] = [];
+    let bytes = 0;
+    let cut = false;
+    for (const record of index.changesSince(from, limit)) {
+      bytes += 300 + record.path.length + 70 * record.blocks.length;
+      if (records.length > 0 && bytes > BATCH_BYTES) {
+        cut = true;
+        break;
+      }
+      records.push(record);
+    }
+    const full = cut || records.length === limit;
+    const next = full ? records[records.length - 1]!.seq : index.sequence;
+    return { epoch: index.epoch, records, next, more: full && next < index.sequence };
   }
 
   /** One round of reconciliation for a peer that started it. Records it carries are not taken: this side pulls for itself. */

@@ -1,0 +1,235 @@
+/**
+ * A replica on the mesh: it meets the folder's other replicas through their `glow.SyncFolder/1`
+ * processes, and answers theirs. Every replica pulls from every member it can reach — when a
+ * member says it changed (notify), when a new member introduces itself, and on a timer — and
+ * serves what it has, so changes travel through whichever replicas happen to meet (store and
+ * forward). Only members are served: a node with no live replica of the folder is `denied`.
+ */
+import type { ProcessContext } from '../../actors/process.js';
+import type { ResourceId } from '../../firefly/address.js';
+import { GlowError } from '../../firefly/errors.js';
+import { SyncFolderInterface, type Member, type SyncStatus } from './interface.js';
+import type { MemberList } from './members.js';
+import type { ReconcileMessage } from './reconcile.js';
+import type { BlockSource } from './replica.js';
+import type { ChangesBatch, SyncFolder, SyncPeer } from './syncFolder.js';
+
+/** Timeouts of the calls a replica makes (ms). */
+const CALL_MS = 30_000;
+const NOTIFY_MS = 3_000;
+const NOTIFY_DEBOUNCE_MS = 10;
+
+/** The replica side of a `sync` process. */
+export class MeshReplica {
+  private readonly lastSeen = new Map<string, number>();
+  /** How far each member has read this replica's log (the `since` of its last `changes`). */
+  private readonly readBy = new Map<string, number>();
+  private readonly syncing = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private notifyTimer: NodeJS.Timeout | undefined;
+  private stopChange: (() => void) | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: ProcessContext,
+    readonly folder: SyncFolder,
+    readonly members: MemberList,
+    private readonly name: string,
+    private readonly pollMs: number,
+  ) {}
+
+  /** This replica's own entry. */
+  get self(): Member {
+    return this.members.get(this.folder.identity.replica)!;
+  }
+
+  /** Starts meeting peers: introduces itself to `from` (a join), then pulls from every member. */
+  start(from: string | undefined): void {
+    this.stopChange = this.folder.onChange(() => this.notifyPeers());
+    this.timer = setInterval(() => this.syncAll(), this.pollMs);
+    const introduce = from === undefined ? Promise.resolve() : this.hello(from);
+    // A join whose first replica does not answer still meets the others it learns of later.
+    introduce.catch(() => undefined).finally(() => this.syncAll());
+  }
+
+  /** Stops meeting peers and closes the folder. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    clearTimeout(this.notifyTimer);
+    this.stopChange?.();
+    await Promise.allSettled([...this.syncing.values()]);
+    await this.folder.close();
+  }
+
+  /** Pulls from every live member now. */
+  syncAll(): void {
+    for (const member of this.members.live()) if (member.replica !== this.self.replica) this.syncWith(member);
+  }
+
+  /** The handlers of `glow.SyncFolder/1` (without the process members). */
+  handlers() {
+    return {
+      hello: async ({ member, members }: { member: Member; members: Member[] }, _ctx: unknown, caller?: ResourceId) => {
+        if (caller && caller.node !== this.ctx.node.id && caller.node !== member.node) {
+          throw new GlowError('denied', 'a replica may introduce only itself', { reason: 'impersonation' });
+        }
+        const known = this.members.get(member.replica);
+        if (known?.removed) throw new GlowError('denied', `replica ${member.replica} was removed from this folder`, { reason: 'removed' });
+        if (this.self.removed) throw new GlowError('denied', 'this replica was removed from the folder', { reason: 'removed' });
+        await this.members.introduce(member);
+        await this.members.merge(members);
+        this.lastSeen.set(member.replica, Date.now());
+        // Someone new: it may carry changes; pull once it has its answer.
+        if (!known) setTimeout(() => this.syncWith(this.members.get(member.replica)!), 0);
+        return { folder: this.folder.identity.folder, members: this.members.all() };
+      },
+      changes: ({ epoch, since, limit }: { epoch?: string; since: number; limit?: number }, _ctx: unknown, caller?: ResourceId): ChangesBatch => {
+        const member = this.memberCalling(caller);
+        const mine = epoch === this.folder.position().epoch;
+        if (member) this.readBy.set(member.replica, mine ? since : 0);
+        return this.folder.changes(epoch === undefined ? undefined : { epoch, seq: since }, limit);
+      },
+      position: (_args: object, _ctx: unknown, caller?: ResourceId) => {
+        this.memberCalling(caller);
+        return this.folder.position();
+      },
+      reconcile: ({ message }: { message: unknown[] }, _ctx: unknown, caller?: ResourceId) => {
+        const member = this.memberCalling(caller);
+        try {
+          const reply = this.folder.reconcile(message);
+          // An empty answer ends a reconciliation: the member then holds all this replica had.
+          if (member && reply.length === 0) this.readBy.set(member.replica, this.folder.position().seq);
+          return { message: reply as unknown[] };
+        } catch (error) {
+          if (error instanceof TypeError) throw new GlowError('badarg', error.message);
+          throw error;
+        }
+      },
+      block: async ({ hash }: { hash: string }, _ctx: unknown, caller?: ResourceId) => {
+        this.memberCalling(caller);
+        return (await this.folder.block(hash)) ?? null;
+      },
+      notify: ({ replica }: { replica: string }, _ctx: unknown, caller?: ResourceId) => {
+        const member = this.memberCalling(caller);
+        if (member && member.replica === replica) this.syncWith(member);
+        return null;
+      },
+      status: () => this.status(),
+      members: () => this.members.all(),
+      remove: async ({ replica }: { replica: string }) => {
+        if (await this.members.remove(replica)) this.syncAll(); // spread the news with the next hellos
+        return this.members.all();
+      },
+      rescan: async () => {
+        const report = await this.folder.scan();
+        return { changed: report.changed.length, deleted: report.deleted.length };
+      },
+    };
+  }
+
+  /** How this replica and its peers stand. */
+  status(): SyncStatus {
+    const base = this.folder.status();
+    const log = this.folder.replica.index;
+    const peers = this.members
+      .all()
+      .filter((member) => member.replica !== this.self.replica)
+      .map((member) => {
+        let filesBehind = 0;
+        let bytesBehind = 0;
+        const read = this.readBy.get(member.replica);
+        for (const record of log.changesSince(read ?? 0)) {
+          if (record.deleted) continue;
+          filesBehind++;
+          bytesBehind += record.size;
+        }
+        return {
+          replica: member.replica,
+          device: member.device,
+          node: member.node,
+          removed: member.removed,
+          lastSeen: this.lastSeen.get(member.replica) ?? null,
+          inSync: !member.removed && read !== undefined && filesBehind === 0 && read >= log.sequence,
+          filesBehind,
+          bytesBehind,
+        };
+      });
+    return { ...base, name: this.name, conflicts: [...base.conflicts], peers };
+  }
+
+  /** The live member calling, or undefined for a call from this node; `denied` for anyone else. */
+  private memberCalling(caller: ResourceId | undefined): Member | undefined {
+    if (!caller || caller.node === this.ctx.node.id) return undefined;
+    const member = this.members.onNode(caller.node);
+    if (!member || this.self.removed) {
+      throw new GlowError('denied', `node ${caller.node} holds no replica of this folder`, { reason: 'notmember' });
+    }
+    this.lastSeen.set(member.replica, Date.now());
+    return member;
+  }
+
+  private async hello(ref: string): Promise<void> {
+    const answer = await this.ctx.node.named(ref, SyncFolderInterface).call('hello', { member: this.self, members: this.members.all() }, { timeout: CALL_MS });
+    if (answer.folder !== this.folder.identity.folder) {
+      throw new GlowError('badarg', `${ref} is a replica of another folder`, { reason: 'otherfolder' });
+    }
+    await this.members.merge(answer.members);
+  }
+
+  /** Pulls from `member` (one pull at a time per member; a request meanwhile runs one more). Failures wait for the next try. */
+  private syncWith(member: Member): void {
+    const id = member.replica;
+    if (this.syncing.has(id)) {
+      this.again.add(id);
+      return;
+    }
+    const run = (async () => {
+      try {
+        do {
+          this.again.delete(id);
+          await this.hello(member.ref);
+          if (this.stopped || this.self.removed || this.members.get(id)?.removed) return;
+          await this.folder.pullFrom(id, this.peerOf(member), this.sourcesFor(member));
+          this.lastSeen.set(id, Date.now());
+        } while (this.again.has(id) && !this.stopped);
+      } catch {
+        // Unreachable or refusing: the next notify or poll tries again.
+      } finally {
+        this.syncing.delete(id);
+      }
+    })();
+    this.syncing.set(id, run);
+  }
+
+  private peerOf(member: Member): SyncPeer {
+    const ref = this.ctx.node.named(member.ref, SyncFolderInterface);
+    return {
+      changes: async (since, limit) => (await ref.call('changes', { ...(since ? { epoch: since.epoch, since: since.seq } : { since: 0 }), limit }, { timeout: CALL_MS })) as ChangesBatch,
+      reconcile: async (message) => (await ref.call('reconcile', { message: message as unknown[] }, { timeout: CALL_MS })).message as ReconcileMessage,
+      position: () => ref.call('position', {}, { timeout: CALL_MS }),
+      block: async (hash) => (await ref.call('block', { hash }, { timeout: CALL_MS })) ?? undefined,
+    };
+  }
+
+  /** Where blocks come from while pulling from `member`: it first, then every other live member. */
+  private sourcesFor(member: Member): BlockSource[] {
+    const others = this.members.live().filter((other) => other.replica !== member.replica && other.replica !== this.self.replica);
+    return [member, ...others].map((source) => this.peerOf(source));
+  }
+
+  private notifyPeers(): void {
+    if (this.notifyTimer || this.stopped) return;
+    this.notifyTimer = setTimeout(() => {
+      this.notifyTimer = undefined;
+      for (const member of this.members.live()) {
+        if (member.replica === this.self.replica) continue;
+        void this.ctx.node
+          .named(member.ref, SyncFolderInterface)
+          .call('notify', { replica: this.self.replica }, { timeout: NOTIFY_MS })
+          .catch(() => undefined);
+      }
+    }, NOTIFY_DEBOUNCE_MS);
+  }
+}
