@@ -119,6 +119,9 @@ export interface PeerValue {
   kind: 'memory' | 'websocket' | 'webrtc';
   /** ms; null until measured. */
   rtt: number | null;
+  /** Bytes the links to it carried from it and to it. */
+  bytesIn: number;
+  bytesOut: number;
 }
 
 /** One route, as `routes` lists them. */

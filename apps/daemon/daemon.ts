@@ -28,6 +28,7 @@
  * of the daemon's own web origins only (webOrigins.ts); programs send no `Origin`.
  */
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { errorMessage } from '../../src/firefly/errors.js';
 import { useSignatureBackend } from '../../src/transport/identity.js';
 import { nodeSignatures } from '../../src/transport/nodeSignatures.js';
@@ -40,7 +41,7 @@ import type { DaemonInfo } from './control.js';
 import { claimHome, type HomeClaim } from './daemonFile.js';
 import { startDiscovery, type Discovery } from './discovery.js';
 import { DaemonError, EXIT_CODES } from './errors.js';
-import { loadIdentity, prepareHome, readConfig, writeControlToken } from './home.js';
+import { HOME_FILES, loadIdentity, prepareHome, readConfig, writeControlToken } from './home.js';
 import { startHttp, type HttpServer } from './http.js';
 import { registerJobKinds, startJobServices } from './jobs.js';
 import { builtinKinds } from './kinds.js';
@@ -145,7 +146,7 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     log[clean ? 'info' : 'warn']({ ...report, event: `supervisor.${report.event}` }, report.message);
   });
   registerSupervision(mesh.node);
-  for (const kind of builtinKinds(home)) mesh.node.registerKind(kind);
+  for (const kind of builtinKinds(home, device.trust.certificate.name)) mesh.node.registerKind(kind);
   registerJobKinds(mesh.node, settings, log);
   for (const plugin of settings.plugins) {
     try {
@@ -194,6 +195,7 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
   const persisted = new PersistedProcesses(mesh.node, home, log);
   await persisted.start();
   await startJobServices(mesh.node, persisted, home);
+  await persisted.startService({ id: 'glow.sync', kind: 'syncd', args: { file: join(home, HOME_FILES.sync) } });
 
   const info: DaemonInfo = {
     pid: process.pid,

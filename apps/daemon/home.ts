@@ -36,6 +36,7 @@ export const HOME_FILES = Object.freeze({
   info: 'daemon.json',
   lock: 'daemon.lock',
   processes: 'processes.json',
+  sync: 'sync.json',
 });
 
 /** Creates DIR (mode 0700) if needed and checks that this user can read and write it. */

@@ -19,6 +19,8 @@ import { method, stream } from '../../src/firefly/idl.js';
 import { bytes } from '../../src/firefly/schemas.js';
 import { channelKind } from '../../src/resources/channel/index.js';
 import { createFsKind } from '../../src/resources/fs/index.js';
+import { createSyncKind } from '../../src/resources/sync/kind.js';
+import { syncServiceKind } from '../../src/resources/sync/service.js';
 
 /** `glow.demo.Counter/1`. */
 export const CounterInterface = processInterface('glow.demo.Counter/1', {
@@ -91,9 +93,11 @@ export const echoKind: ProcessKind<Record<string, never>> = {
 
 /**
  * The kinds a daemon registers at start: the demos above, and the built-in resources — `fs`
- * (glow.FileSystem/1, src/resources/fs) and `channel` (glow.Channel/1, src/resources/channel).
+ * (glow.FileSystem/1, src/resources/fs), `channel` (glow.Channel/1, src/resources/channel), and
+ * synced folders: `sync` (glow.SyncFolder/1, a replica) and `syncd` (glow.SyncService/1, the
+ * node's service that keeps its replicas), in src/resources/sync.
  */
-export function builtinKinds(home: string): readonly ProcessKind[] {
-  // No export may reach the home: its keys, control token, config and plugins are the daemon's.
-  return [counterKind, echoKind, createFsKind({ protect: [home] }), channelKind];
+export function builtinKinds(home: string, deviceName: string): readonly ProcessKind[] {
+  // No export or replica may reach the home: its keys, control token, config and plugins are the daemon's.
+  return [counterKind, echoKind, createFsKind({ protect: [home] }), channelKind, createSyncKind({ protect: [home], deviceName }), syncServiceKind];
 }

@@ -137,7 +137,7 @@ export async function runOperation(ctx: DaemonContext, raw: unknown, aborted: Ab
     case 'status':
       return { value: status(ctx) };
     case 'peers':
-      return { value: mesh.router.neighbours().map((n): PeerValue => ({ node: n.node, kind: n.kind, rtt: n.rtt === undefined ? null : round(n.rtt) })) };
+      return { value: mesh.router.neighbours().map((n): PeerValue => ({ node: n.node, kind: n.kind, rtt: n.rtt === undefined ? null : round(n.rtt), bytesIn: n.bytesIn, bytesOut: n.bytesOut })) };
     case 'routes':
       return {
         value: mesh.router.routes().map((r): RouteValue => ({ destination: r.destination, nextHop: r.nextHop, metric: r.metric, hops: r.hops })),

@@ -13,6 +13,9 @@ export interface NeighbourInfo {
   readonly cost: number;
   /** Open links to this neighbour. */
   readonly links: number;
+  /** Bytes its links carried from it and to it (their transports' messages). */
+  readonly bytesIn: number;
+  readonly bytesOut: number;
 }
 
 /** The links to one neighbour, and the cost route selection uses for it. */
@@ -118,7 +121,14 @@ export class Neighbours {
     const result: NeighbourInfo[] = [];
     for (const [node, entry] of this.entries) {
       const best = this.cheapest(entry);
-      if (best) result.push({ node, kind: best.link.kind, rtt: best.link.rtt, cost: best.cost, links: entry.links.length });
+      if (!best) continue;
+      let bytesIn = 0;
+      let bytesOut = 0;
+      for (const link of entry.links) {
+        bytesIn += link.traffic?.bytesIn ?? 0;
+        bytesOut += link.traffic?.bytesOut ?? 0;
+      }
+      result.push({ node, kind: best.link.kind, rtt: best.link.rtt, cost: best.cost, links: entry.links.length, bytesIn, bytesOut });
     }
     return result;
   }

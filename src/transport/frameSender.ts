@@ -56,6 +56,8 @@ export class FrameSender {
   /** Packet bytes accepted and not yet handed to the channel. */
   queuedBytes = 0;
   messagesOut = 0;
+  /** Bytes of transport messages written. */
+  bytesOut = 0;
   private control: Control[] = [];
   /** Seals each message once the frame that switches sealing on has left. */
   private sealer: Sealer | undefined;
@@ -162,6 +164,7 @@ export class FrameSender {
         return;
       }
       this.messagesOut++;
+      this.bytesOut += message.length;
     }
     if (this.stopped) return;
     const pending = this.control.length > 0 || this.head < this.packets.length;

@@ -32,7 +32,7 @@ const cut = (reason: string) => reason.slice(0, MAX_REASON_LENGTH);
  */
 export class FramedLink implements Link {
   readonly kind: Channel['kind'];
-  private readonly counters: LinkStats = { packetsIn: 0, packetsOut: 0, messagesIn: 0, messagesOut: 0, bytesIn: 0, malformed: 0, tampered: 0, dropped: 0 };
+  private readonly counters: LinkStats = { packetsIn: 0, packetsOut: 0, messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, malformed: 0, tampered: 0, dropped: 0 };
   /** @internal Receives hello/auth/ready frames while the handshake runs (set by openLink). */
   handshake: ((type: HandshakeFrame, payload: Uint8Array) => void) | undefined;
   private phase: Phase = 'handshake';
@@ -107,8 +107,12 @@ export class FramedLink implements Link {
     return this.keys !== undefined;
   }
   /** A snapshot of this link's counters. */
+  get traffic(): { bytesIn: number; bytesOut: number } {
+    return { bytesIn: this.counters.bytesIn, bytesOut: this.sender.bytesOut };
+  }
+
   get stats(): Readonly<LinkStats> {
-    return { ...this.counters, messagesOut: this.sender.messagesOut };
+    return { ...this.counters, messagesOut: this.sender.messagesOut, bytesOut: this.sender.bytesOut };
   }
 
   send(packet: Uint8Array): void {

@@ -34,6 +34,8 @@ export interface Link {
   readonly rtt: number | undefined;
   readonly bufferedAmount: number;
   readonly closed: boolean;
+  /** Bytes the transport carried each way (framed links; an in-memory link has none). */
+  readonly traffic?: { readonly bytesIn: number; readonly bytesOut: number };
   send(packet: Uint8Array): void;
   close(reason?: string): void;
   onPacket(listener: (packet: Uint8Array) => void): void;

@@ -66,6 +66,8 @@ export interface LinkStats {
   messagesOut: number;
   /** Bytes of transport messages received. */
   bytesIn: number;
+  /** Bytes of transport messages sent. */
+  bytesOut: number;
   /** Malformed input from the peer (at most 1: the link closes on the first). */
   malformed: number;
   /** Sealed messages that did not open: forged, replayed, reordered, dropped or cut (at most 1: the link closes). */

@@ -115,3 +115,15 @@ export function schemaText(schema: unknown, depth = 0): string {
       return 'any';
   }
 }
+
+/** Bytes for people: 0 B, 12.3 KiB, 4.0 GiB. */
+export function sizeText(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}

@@ -10,6 +10,7 @@ import { registerChannelCommands } from './commands/channels.js';
 import { registerDaemonCommands } from './commands/daemon.js';
 import { registerFileCommands } from './commands/files.js';
 import { registerJobCommands } from './commands/jobs.js';
+import { registerSyncCommands } from './commands/sync.js';
 import type { CliIo } from './commands/common.js';
 import { registerMeshCommands } from './commands/mesh.js';
 import { registerOpenCommand } from './commands/open.js';
@@ -70,6 +71,7 @@ ${EXIT_CODES_HELP}
   registerFileCommands(program, io);
   registerChannelCommands(program, io);
   registerJobCommands(program, io);
+  registerSyncCommands(program, io);
   // Every command's --help ends with the exit codes (signaling's help is the server's own).
   for (const command of program.commands) command.addHelpText('after', `\n${EXIT_CODES_HELP}\n`);
   registerSignalingCommand(program, io);

@@ -4,7 +4,7 @@
  * field shows as `-`, an unexpected shape falls back to JSON, and nothing here throws.
  */
 import type { DeviceValue, DownValue, PeerValue, RemovedValue, ResourceValue, RouteValue, SpawnValue, StatusValue, WhoamiValue } from '../control.js';
-import { brief, cell, duration, json, reasonText, rtt, schemaText, table } from './format.js';
+import { brief, cell, duration, json, reasonText, rtt, schemaText, sizeText, table } from './format.js';
 
 /** A value's fields as a view reads them: each may be missing or of another type. */
 export type Loose<T> = { [K in keyof T]?: unknown };
@@ -78,10 +78,11 @@ function keyValueLines(rows: [string, string][]): string {
   return rows.map(([key, text]) => `${key.padEnd(width)}  ${text}`).join('\n') + '\n';
 }
 
-/** `peers`: KIND, NODE, RTT. */
+/** `peers`: KIND, NODE, RTT, bytes IN and OUT on its links. */
 export function peersView(value: unknown): string {
-  const rows = list(value).map((peer: Loose<PeerValue>) => [cell(peer.kind), cell(peer.node), rtt(peer.rtt as number | null)]);
-  return rows.length ? table(['KIND', 'NODE', 'RTT'], rows) : 'no peers\n';
+  const bytes = (value: unknown) => (typeof value === 'number' ? sizeText(value) : '-');
+  const rows = list(value).map((peer: Loose<PeerValue>) => [cell(peer.kind), cell(peer.node), rtt(peer.rtt as number | null), bytes(peer.bytesIn), bytes(peer.bytesOut)]);
+  return rows.length ? table(['KIND', 'NODE', 'RTT', 'IN', 'OUT'], rows) : 'no peers\n';
 }
 
 /** `routes`: DESTINATION, NEXT HOP, METRIC, HOPS. */

@@ -28,10 +28,16 @@ export const LocalReplicaSchema = v.object({ name: v.string(), folder: v.string(
 export type LocalReplica = v.InferOutput<typeof LocalReplicaSchema>;
 
 /** Schema of {@link SyncedFolder}. */
-export const SyncedFolderSchema = v.object({ name: v.string(), replicas: v.array(v.object({ node: v.string(), ref: v.string() })) });
+export const SyncedFolderSchema = v.object({
+  name: v.string(),
+  replicas: v.array(v.object({ node: v.string(), device: v.string(), ref: v.string(), online: v.boolean() })),
+});
 
-/** A synced folder as the mesh's directory shows it: its name and where its replicas run. */
+/** A synced folder: its name and its replicas (live members), each with whether it is reachable now. */
 export type SyncedFolder = v.InferOutput<typeof SyncedFolderSchema>;
+
+/** Where the directory says replicas run now, by folder name. */
+type Running = Map<string, { node: string; ref: string }[]>;
 
 /** `glow.SyncService/1`. */
 export const SyncServiceInterface = processInterface('glow.SyncService/1', {
@@ -66,17 +72,15 @@ interface Entry extends SyncArgs {
   readonly id: string;
 }
 
-/** Every synced folder the directory of `node` names. */
-export function syncedFolders(node: Node): SyncedFolder[] {
-  const folders = new Map<string, SyncedFolder>();
+/** The replicas the directory of `node` names now (those of nodes that are up), by folder name. */
+export function runningReplicas(node: Node): Running {
+  const running: Running = new Map();
   for (const { name } of node.directory.list()) {
     const match = /^sync\/([^/]+)\/([^/]+)$/.exec(name);
     if (!match) continue;
-    const folder = folders.get(match[1]!) ?? { name: match[1]!, replicas: [] };
-    folder.replicas.push({ node: match[2]!, ref: name });
-    folders.set(folder.name, folder);
+    running.set(match[1]!, [...(running.get(match[1]!) ?? []), { node: match[2]!, ref: name }]);
   }
-  return [...folders.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  return running;
 }
 
 /** The `syncd` kind: the node's sync service. */
@@ -119,7 +123,7 @@ class SyncService {
       },
       join: async ({ root, name }: { root: string; name: string }) => {
         this.refuseAlreadyHere(root, name);
-        const others = syncedFolders(this.ctx.node).find((folder) => folder.name === name)?.replicas.filter((replica) => replica.node !== this.ctx.node.id) ?? [];
+        const others = (runningReplicas(this.ctx.node).get(name) ?? []).filter((replica) => replica.node !== this.ctx.node.id);
         // The directory remembers replicas that are off: join through the first that answers.
         for (const other of others) {
           const status = await this.ctx.node.named(other.ref, SyncFolderInterface).call('status', {}, { timeout: 5000 }).catch(() => undefined);
@@ -148,13 +152,13 @@ class SyncService {
         return { removed: true };
       },
       list: () => this.entries.map((entry) => ({ name: entry.name, folder: entry.folder, root: entry.root, ref: replicaName(entry.name, this.ctx.node.id) })),
-      folders: () => syncedFolders(this.ctx.node),
+      folders: () => this.folders(),
     };
   }
 
   /** Marks the replica of `name` on `node` removed in this node's replica (which spreads it), and asks that node to stop it. */
   private async removeElsewhere(name: string, node: string, entry: Entry | undefined): Promise<boolean> {
-    const source = entry ? replicaName(name, this.ctx.node.id) : syncedFolders(this.ctx.node).find((folder) => folder.name === name)?.replicas.find((replica) => replica.node !== node)?.ref;
+    const source = entry ? replicaName(name, this.ctx.node.id) : runningReplicas(this.ctx.node).get(name)?.find((replica) => replica.node !== node)?.ref;
     if (!source) throw new GlowError('noproc', `no replica of ${JSON.stringify(name)} is reachable to remove it from`, { reason: 'nofolder' });
     const replica = this.ctx.node.named(source, SyncFolderInterface);
     const members = await replica.call('members', {}, { timeout: 10_000 });
@@ -184,8 +188,26 @@ class SyncService {
     if (ref === null) throw new GlowError('crashed', `the replica of ${JSON.stringify(entry.name)} did not start`);
   }
 
+  /** Every synced folder this node knows of (its own, and those the directory names), with their members as a replica lists them. */
+  private async folders(): Promise<SyncedFolder[]> {
+    const running = runningReplicas(this.ctx.node);
+    const names = new Set([...running.keys(), ...this.entries.map((entry) => entry.name)]);
+    const folders: SyncedFolder[] = [];
+    for (const name of [...names].sort()) {
+      const up = running.get(name) ?? [];
+      const online = (node: string) => node === this.ctx.node.id || up.some((replica) => replica.node === node);
+      const ask = this.entries.some((entry) => entry.name === name) ? replicaName(name, this.ctx.node.id) : up[0]?.ref;
+      const members = ask ? await this.ctx.node.named(ask, SyncFolderInterface).call('members', {}, { timeout: 5000 }).catch(() => undefined) : undefined;
+      const replicas = members
+        ? members.filter((member) => !member.removed).map((member) => ({ node: member.node, device: member.device, ref: member.ref, online: online(member.node) }))
+        : up.map((replica) => ({ node: replica.node, device: replica.node.slice(0, 8), ref: replica.ref, online: true }));
+      folders.push({ name, replicas });
+    }
+    return folders;
+  }
+
   private async refuseTaken(name: string): Promise<void> {
-    if (syncedFolders(this.ctx.node).some((folder) => folder.name === name)) {
+    if (runningReplicas(this.ctx.node).has(name)) {
       throw new GlowError('badarg', `a synced folder named ${JSON.stringify(name)} exists: join it (glow sync join ${name} PATH) or pick another name`, { reason: 'exists' });
     }
     return Promise.resolve();

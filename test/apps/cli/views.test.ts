@@ -24,10 +24,10 @@ describe('cli views', () => {
 
   it('lists peers with kind, remote node and RTT', () => {
     const peers: PeerValue[] = [
-      { node: 'B', kind: 'websocket', rtt: 0.5 },
-      { node: 'C', kind: 'webrtc', rtt: null },
+      { node: 'B', kind: 'websocket', rtt: 0.5, bytesIn: 2048, bytesOut: 512 },
+      { node: 'C', kind: 'webrtc', rtt: null, bytesIn: 0, bytesOut: 3 * 1024 * 1024 },
     ];
-    expect(peersView(peers)).toBe('KIND       NODE  RTT\nwebsocket  B     0.50 ms\nwebrtc     C     -\n');
+    expect(peersView(peers)).toBe('KIND       NODE  RTT      IN       OUT\nwebsocket  B     0.50 ms  2.0 KiB  512 B\nwebrtc     C     -        0 B      3.0 MiB\n');
     expect(peersView([])).toBe('no peers\n');
   });
 
