@@ -33,8 +33,8 @@ test('a --persist process comes back after a restart, under the root supervisor,
   const second = await start(home);
   // Started again from its recorded args (state lives in the process, not in the record).
   expect(await second.op({ op: 'call', ref: 'kept/counter', method: 'get' })).toBe(7);
-  // Beside the daemon's own services (the jobs worker and scheduler), started anew each time.
-  expect((await rootChildren(second)).children.map((child: { kind: string }) => child.kind)).toEqual(['counter', 'worker', 'jobs']);
+  // Beside the daemon's own services (the jobs worker and scheduler, the sync service), started anew each time.
+  expect((await rootChildren(second)).children.map((child: { kind: string }) => child.kind)).toEqual(['counter', 'worker', 'jobs', 'syncd']);
   expect(second.lines.some((line) => line.event === 'persist.started')).toBe(true);
 });
 
