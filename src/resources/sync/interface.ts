@@ -62,6 +62,8 @@ export const SyncStatusSchema = v.object({
   sequence: v.number(),
   conflicts: v.array(v.string()),
   waiting: v.number(),
+  /** While a batch of changes is being taken: files and bytes in it, and how many are done. */
+  receiving: v.nullable(v.object({ files: v.number(), bytes: v.number(), doneFiles: v.number(), doneBytes: v.number() })),
   peers: v.array(
     v.object({
       replica: v.string(),

@@ -28,6 +28,11 @@ export function replicaName(name: string, node: string): string {
   return `sync/${name}/${node}`;
 }
 
+/** The name of the channel a replica announces conflicts and removals on. */
+export function eventsName(name: string, node: string): string {
+  return `${replicaName(name, node)}/events`;
+}
+
 /** How often a replica looks for members it has not heard from, by default (ms). */
 export const DEFAULT_POLL_MS = 2000;
 
@@ -50,8 +55,11 @@ export function createSyncKind(options: SyncKindOptions = {}): ProcessKind<SyncA
         device: options.deviceName ?? ctx.node.id.slice(0, 8),
         removed: false,
       });
-      const replica = new MeshReplica(ctx, folder, members, args.name, args.pollMs ?? options.pollMs ?? DEFAULT_POLL_MS);
+      // Conflicts and removals are announced on a channel of the replica's own, `…/events`.
+      const events = await ctx.node.spawn('channel', { history: 1000 }, { owner: ctx.self.id }).catch(() => undefined);
+      const replica = new MeshReplica(ctx, folder, members, args.name, args.pollMs ?? options.pollMs ?? DEFAULT_POLL_MS, events);
       ctx.register(ref);
+      if (events) ctx.register(eventsName(args.name, ctx.node.id), events);
       ctx.node.monitor(ctx.self, () => {
         replica.stop().catch(() => undefined);
       });

@@ -6,6 +6,8 @@
  * forward). Only members are served: a node with no live replica of the folder is `denied`.
  */
 import type { ProcessContext } from '../../actors/process.js';
+import type { AnyResourceRef } from '../../actors/ref.js';
+import { publishChannel } from '../channel/subscribeChannel.js';
 import type { ResourceId } from '../../firefly/address.js';
 import { GlowError } from '../../firefly/errors.js';
 import { SyncFolderInterface, type Member, type SyncStatus } from './interface.js';
@@ -37,6 +39,8 @@ export class MeshReplica {
     readonly members: MemberList,
     private readonly name: string,
     private readonly pollMs: number,
+    /** The channel conflicts and removals are announced on, if it could be started. */
+    private readonly events?: AnyResourceRef,
   ) {}
 
   /** This replica's own entry. */
@@ -119,7 +123,11 @@ export class MeshReplica {
       status: () => this.status(),
       members: () => this.members.all(),
       remove: async ({ replica }: { replica: string }) => {
-        if (await this.members.remove(replica)) this.syncAll(); // spread the news with the next hellos
+        const member = this.members.get(replica);
+        if (await this.members.remove(replica)) {
+          this.announce({ event: 'removed', folder: this.name, replica, device: member?.device ?? replica, at: Date.now() });
+          this.syncAll(); // spread the news with the next hellos
+        }
         return this.members.all();
       },
       rescan: async () => {
@@ -191,8 +199,9 @@ export class MeshReplica {
           this.again.delete(id);
           await this.hello(member.ref);
           if (this.stopped || this.self.removed || this.members.get(id)?.removed) return;
-          await this.folder.pullFrom(id, this.peerOf(member), this.sourcesFor(member));
+          const report = await this.folder.pullFrom(id, this.peerOf(member), this.sourcesFor(member));
           this.lastSeen.set(id, Date.now());
+          for (const copy of report.conflicts) this.announce({ event: 'conflict', folder: this.name, copy, from: member.device, at: Date.now() });
         } while (this.again.has(id) && !this.stopped);
       } catch {
         // Unreachable or refusing: the next notify or poll tries again.
@@ -217,6 +226,12 @@ export class MeshReplica {
   private sourcesFor(member: Member): BlockSource[] {
     const others = this.members.live().filter((other) => other.replica !== member.replica && other.replica !== this.self.replica);
     return [member, ...others].map((source) => this.peerOf(source));
+  }
+
+  /** Publishes `event` on the replica's events channel; a full or missing channel loses nothing else. */
+  private announce(event: Record<string, unknown>): void {
+    if (!this.events) return;
+    publishChannel(this.ctx.node, this.events, event, { timeout: 2000 }).catch(() => undefined);
   }
 
   private notifyPeers(): void {

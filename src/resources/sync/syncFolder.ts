@@ -70,6 +70,16 @@ export interface ReplicaStatus {
   readonly conflicts: readonly string[];
   /** Changes waiting for content no reachable peer had. */
   readonly waiting: number;
+  /** While this replica takes a batch of changes: how far it is. */
+  readonly receiving: Progress | null;
+}
+
+/** How far a batch of changes being taken is. */
+export interface Progress {
+  readonly files: number;
+  readonly bytes: number;
+  readonly doneFiles: number;
+  readonly doneBytes: number;
 }
 
 const WATCH_DEBOUNCE_MS = 20;
@@ -87,6 +97,7 @@ export class SyncFolder {
   private closed = false;
   /** Records no source had yet, by path. */
   private readonly waiting = new Map<string, FileRecord>();
+  private receiving: { files: number; bytes: number; doneFiles: number; doneBytes: number } | undefined;
 
   private constructor(
     readonly identity: ReplicaIdentity,
@@ -111,9 +122,15 @@ export class SyncFolder {
     const { log, identity, records } = await IndexLog.open(disk.syncDir, folder);
     const index = (opened.index = new SyncIndex(identity.epoch, records));
     for (const record of index.records()) locator.update(record, undefined);
+    const progress: { of?: SyncFolder } = {};
     index.listen((record, old) => {
       locator.update(record, old);
       log.append(record);
+      const receiving = progress.of?.receiving;
+      if (receiving) {
+        receiving.doneFiles++;
+        receiving.doneBytes += record.deleted ? 0 : record.size;
+      }
     });
     let ignored = await loadIgnoreRules(disk.root);
     const replica = new Replica(identity.replica, index, disk, now, (path) => !ignored(path));
@@ -124,6 +141,7 @@ export class SyncFolder {
       batch: options.batch ?? 1000,
       now,
     });
+    progress.of = self;
     self.reloadIgnore = async () => {
       ignored = await loadIgnoreRules(disk.root);
     };
@@ -247,7 +265,10 @@ export class SyncFolder {
   async receive(records: readonly unknown[], sources: readonly BlockSource[]): Promise<ReceiveReport> {
     return this.lock.run(async () => {
       const before = this.replica.index.sequence;
-      const report = await this.replica.receive(records, sources);
+      let bytes = 0;
+      for (const record of records) bytes += typeof (record as FileRecord)?.size === 'number' && !(record as FileRecord).deleted ? (record as FileRecord).size : 0;
+      this.receiving = { files: records.length, bytes, doneFiles: 0, doneBytes: 0 };
+      const report = await this.replica.receive(records, sources).finally(() => (this.receiving = undefined));
       for (const record of report.missing) this.waiting.set(record.path, record);
       for (const record of records as FileRecord[]) {
         const have = this.replica.index.get(record?.path);
@@ -269,7 +290,8 @@ export class SyncFolder {
       bytes += record.size;
       if (isConflictCopy(record.path)) conflicts.push(record.path);
     }
-    return { folder: this.identity.folder, replica: this.identity.replica, root: this.disk.root, files, bytes, sequence: this.replica.index.sequence, conflicts: conflicts.sort(), waiting: this.waiting.size };
+    const receiving = this.receiving ? { ...this.receiving } : null;
+    return { folder: this.identity.folder, replica: this.identity.replica, root: this.disk.root, files, bytes, sequence: this.replica.index.sequence, conflicts: conflicts.sort(), waiting: this.waiting.size, receiving };
   }
 
   /** Stops watching and scanning; the index is saved. */

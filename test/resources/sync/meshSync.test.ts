@@ -2,13 +2,15 @@
  * Replicas on an in-process mesh of one user's devices, through the real kinds, services, links
  * and trust: the laptop → phone → workstation story, and who is refused.
  */
-import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Link } from '../../../src/transport/link.js';
 import { memoryChannelPair } from '../../../src/transport/memoryChannel.js';
 import { SyncFolderInterface } from '../../../src/resources/sync/interface.js';
-import { createSyncKind, replicaName } from '../../../src/resources/sync/kind.js';
+import { channelKind } from '../../../src/resources/channel/index.js';
+import { subscribeChannel } from '../../../src/resources/channel/subscribeChannel.js';
+import { createSyncKind, eventsName, replicaName } from '../../../src/resources/sync/kind.js';
 import { syncServiceKind, syncServiceName, SyncServiceInterface } from '../../../src/resources/sync/service.js';
 import { meshed, testUser, useDevices, type TestDevice } from '../../helpers/userMeshes.js';
 import { waitFor } from '../../helpers/waitFor.js';
@@ -30,6 +32,7 @@ async function syncDevice(owner: ReturnType<typeof testUser>, name: string): Pro
   const d = device(owner, name);
   d.node.registerKind(createSyncKind({ deviceName: name, pollMs: 200, folder: { watch: true } }));
   d.node.registerKind(syncServiceKind);
+  d.node.registerKind(channelKind);
   await d.node.spawn('syncd', { file: join(await tempDir(`${name}-home`), 'sync.json') });
   return { ...d, folder: await tempDir(name) };
 }
@@ -139,4 +142,38 @@ test('a node with no replica is denied; a replica may introduce only itself; a r
   // The phone's own replica was stopped by its service; its files stay as they were.
   await waitFor(() => phone.node.directory.whereis(replicaName('docs', phone.id)) === undefined, 5000, 'the phone’s replica to stop');
   expect(Object.keys(await snapshot(phone.folder))).toEqual(['a.txt']);
+}, 60_000);
+
+test('concurrent edits make one conflict copy, announced on the replica’s events channel and counted in its status', async () => {
+  const me = testUser();
+  const [laptop, phone] = [await syncDevice(me, 'laptop'), await syncDevice(me, 'phone')];
+  await writeFile(join(laptop.folder, 'plan.txt'), 'base');
+  await service(laptop).call('add', { root: laptop.folder, name: 'docs' });
+  const cut = await link(laptop, phone);
+  await waitFor(() => phone.node.directory.whereis(replicaName('docs', laptop.id)) !== undefined, 5000, 'the name to reach the phone');
+  await service(phone).call('join', { root: phone.folder, name: 'docs' });
+  await same(laptop.folder, phone.folder, 10_000, 'phone joins');
+  await cut();
+
+  const events = subscribeChannel(phone.node, eventsName('docs', phone.id));
+  const first = events.next();
+  await writeFile(join(laptop.folder, 'plan.txt'), 'laptop edit, later');
+  await writeFile(join(phone.folder, 'plan.txt'), 'phone edit');
+  const past = new Date(Date.now() - 60_000);
+  await utimes(join(phone.folder, 'plan.txt'), past, past);
+  const phoneReplica = phone.node.lookup(replicaName('docs', phone.id), SyncFolderInterface);
+  const laptopReplica = laptop.node.lookup(replicaName('docs', laptop.id), SyncFolderInterface);
+  await phoneReplica.call('rescan', {});
+  await laptopReplica.call('rescan', {});
+  await link(laptop, phone);
+  await same(laptop.folder, phone.folder, 10_000, 'both sides converge');
+  const files = await snapshot(phone.folder);
+  const copies = Object.keys(files).filter((path) => path.includes('.sync-conflict-'));
+  expect(copies).toHaveLength(1);
+  expect(files[copies[0]!]).toBe('phone edit');
+  expect(files['plan.txt']).toBe('laptop edit, later');
+  const announced = await Promise.race([first, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no conflict announced')), 10_000))]);
+  expect(announced.value).toMatchObject({ message: { event: 'conflict', folder: 'docs', copy: copies[0], from: 'laptop' } });
+  await events.return?.();
+  expect((await phoneReplica.call('status', {})).conflicts).toEqual(copies);
 }, 60_000);
