@@ -20,6 +20,8 @@ import type { ChangesBatch, SyncFolder, SyncPeer } from './syncFolder.js';
 const CALL_MS = 30_000;
 const NOTIFY_MS = 3_000;
 const NOTIFY_DEBOUNCE_MS = 10;
+/** How often a replica looks in the directory for members that just came back (a local lookup). */
+const RETURN_CHECK_MS = 200;
 
 /** The replica side of a `sync` process. */
 export class MeshReplica {
@@ -29,6 +31,9 @@ export class MeshReplica {
   private readonly syncing = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private returnTimer: NodeJS.Timeout | undefined;
+  /** Members whose name the directory had at the last look: reachable. */
+  private readonly present = new Set<string>();
   private notifyTimer: NodeJS.Timeout | undefined;
   private stopChange: (() => void) | undefined;
   private stopped = false;
@@ -52,6 +57,9 @@ export class MeshReplica {
   start(from: string | undefined): void {
     this.stopChange = this.folder.onChange(() => this.notifyPeers());
     this.timer = setInterval(() => this.syncAll(), this.pollMs);
+    // A member whose name reappears has just come back (a link restored, a daemon restarted):
+    // meet it at once rather than at the next poll.
+    this.returnTimer = setInterval(() => this.checkReturns(), RETURN_CHECK_MS);
     const introduce = from === undefined ? Promise.resolve() : this.hello(from);
     // A join whose first replica does not answer still meets the others it learns of later.
     introduce.catch(() => undefined).finally(() => this.syncAll());
@@ -61,10 +69,24 @@ export class MeshReplica {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearInterval(this.returnTimer);
     clearTimeout(this.notifyTimer);
     this.stopChange?.();
     await Promise.allSettled([...this.syncing.values()]);
     await this.folder.close();
+  }
+
+  private checkReturns(): void {
+    for (const member of this.members.live()) {
+      if (member.replica === this.self.replica) continue;
+      const here = this.ctx.node.whereis(member.ref) !== undefined;
+      if (here && !this.present.has(member.replica)) {
+        this.present.add(member.replica);
+        this.syncWith(member);
+      } else if (!here) {
+        this.present.delete(member.replica);
+      }
+    }
   }
 
   /** Pulls from every live member now. */
