@@ -23,9 +23,11 @@ import { contentOf } from '../../src/resources/sync/blocks.js';
 import { respond, startReconcile, type ReconcileMessage } from '../../src/resources/sync/reconcile.js';
 import { SyncIndex } from '../../src/resources/sync/syncIndex.js';
 import type { SyncStatus } from '../../src/resources/sync/interface.js';
-import { median, round, type Benchmark } from '../harness.js';
+import { BenchSkipped, median, round, type Benchmark } from '../harness.js';
 import { BenchDaemon } from './daemons.js';
 import { CuttableLink } from './proxy.js';
+import { syncthingInstalled } from './syncthing.js';
+import { syncthingInitial, syncthingLatency, syncthingReconnect } from './syncthingRuns.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -68,11 +70,9 @@ async function join_(daemon: BenchDaemon, name: string, root: string): Promise<v
   );
 }
 
-const latency: Benchmark = {
-  name: 'sync.latency',
-  baseline: 'fs.watch noticing the same write in the writing process (ms)',
-  goal: { of: 'value', atMost: 200, label: 'median ms from a write to the file on a connected replica' },
-  async run() {
+/** Median ms from a write to the file on a connected replica, and the OS's own notice of the write. */
+async function glowLatency(): Promise<{ glow: number; raw: number }> {
+  {
     const [aDir, bDir] = [await tempDir('lat-a'), await tempDir('lat-b')];
     const a = await BenchDaemon.start('lat-a');
     const b = await BenchDaemon.start('lat-b', ['--connect', a.info.link]);
@@ -100,13 +100,51 @@ const latency: Benchmark = {
         glow.push(performance.now() - started);
         await sleep(50);
       }
-      return { name: 'sync.latency', value: round(median(glow)), unit: 'ms', baseline: round(median(raw), 2), ratio: round(median(glow) / median(raw)) };
+      return { glow: median(glow), raw: median(raw) };
     } finally {
       await Promise.all([a.dispose(), b.dispose()]);
       await Promise.all([rm(aDir, { recursive: true, force: true }), rm(bDir, { recursive: true, force: true })]);
     }
+  }
+}
+
+let latencies: ReturnType<typeof glowLatency> | undefined;
+
+const latency: Benchmark = {
+  name: 'sync.latency',
+  baseline: 'fs.watch noticing the same write in the writing process (ms)',
+  goal: { of: 'value', atMost: 200, label: 'median ms from a write to the file on a connected replica' },
+  async run() {
+    const { glow, raw } = await (latencies ??= glowLatency());
+    return { name: this.name, value: round(glow), unit: 'ms', baseline: round(raw, 2), ratio: round(glow / raw) };
   },
 };
+
+/** A row against Syncthing on the same scenario; skipped where Syncthing is not installed. */
+function versus(name: string, unit: string, baseline: string, goal: number | undefined, figures: () => Promise<[glow: number, syncthing: number]>): Benchmark {
+  return {
+    name,
+    baseline,
+    ...(goal === undefined ? {} : { goal }),
+    note: 'sync.*.vsSyncthing: Syncthing 1.19 (Debian), loopback only (no discovery, relays, NAT, STUN, reports, upgrades), its watcher on, same data, same run; skipped where it is not installed',
+    async run() {
+      if (!syncthingInstalled()) throw new BenchSkipped('syncthing is not installed (apt-get install syncthing)');
+      const [glow, syncthing] = await figures();
+      return { name, value: round(glow), unit, baseline: round(syncthing), ratio: round(glow / syncthing) };
+    },
+  };
+}
+
+const helpers = { tempDir, manyFiles, until };
+
+const latencyVs = versus('sync.latency.vsSyncthing', 'ms', 'Syncthing at its defaults (watcher delay 10 s), median of 5 (ms)', undefined, async () => [
+  (await (latencies ??= glowLatency())).glow,
+  await syncthingLatency(helpers, 10, 5),
+]);
+const latencyVsMin = versus('sync.latency.vsSyncthing.min', 'ms', 'Syncthing with its watcher delay at its minimum (1 s), median of 10 (ms)', undefined, async () => [
+  (await (latencies ??= glowLatency())).glow,
+  await syncthingLatency(helpers, 1, 10),
+]);
 
 const FILES_100K = 100_000;
 
@@ -158,6 +196,8 @@ async function hundredThousand(): Promise<{ reconnectMs: number; statMs: number;
 let hundred: Promise<Awaited<ReturnType<typeof hundredThousand>>> | undefined;
 const once100k = () => (hundred ??= hundredThousand());
 
+const reconnectVs = versus('sync.reconnect.100k.vsSyncthing', 'ms', 'Syncthing, the same three-replica scenario (ms)', 0.5, async () => [(await once100k()).reconnectMs, await syncthingReconnect(helpers)]);
+
 const reconnect: Benchmark = {
   name: 'sync.reconnect.100k',
   baseline: 'a stat of every file of the folder (ms)',
@@ -207,13 +247,30 @@ const metadata: Benchmark = {
   },
 };
 
+/** 10 000 files of random bytes, 1 GiB in all. */
+async function fillGiB(dir: string): Promise<void> {
+  const size = Math.floor((1024 * 1024 * 1024) / 10_000);
+  await manyFiles(dir, 10_000, () => randomBytes(size));
+}
+
+let initials: Promise<{ glow: number; raw: number }> | undefined;
+
 const initial: Benchmark = {
   name: 'sync.initial.10k',
   baseline: 'fs.cp of the same folder on this disk (s)',
   async run() {
+    const { glow, raw } = await (initials ??= glowInitial());
+    return { name: this.name, value: round(glow, 1), unit: 's', baseline: round(raw, 1), ratio: round(glow / raw) };
+  },
+};
+
+const initialVs = versus('sync.initial.10k.vsSyncthing', 's', 'Syncthing taking the same 10 000 files / 1 GiB (s)', 0.8, async () => [(await (initials ??= glowInitial())).glow, await syncthingInitial(helpers, fillGiB)]);
+
+/** Seconds for an empty replica to take 10 000 files / 1 GiB, and fs.cp of the folder. */
+async function glowInitial(): Promise<{ glow: number; raw: number }> {
+  {
     const [aDir, bDir, copyDir] = [await tempDir('init-a'), await tempDir('init-b'), await tempDir('init-copy')];
-    const size = Math.floor((1024 * 1024 * 1024) / 10_000);
-    await manyFiles(aDir, 10_000, () => randomBytes(size));
+    await fillGiB(aDir);
     const a = await BenchDaemon.start('init-a');
     const b = await BenchDaemon.start('init-b', ['--connect', a.info.link]);
     try {
@@ -225,12 +282,12 @@ const initial: Benchmark = {
       const copyStarted = performance.now();
       await cp(aDir, copyDir, { recursive: true, filter: (source) => !source.includes('.glow-') });
       const raw = (performance.now() - copyStarted) / 1000;
-      return { name: this.name, value: round(glow, 1), unit: 's', baseline: round(raw, 1), ratio: round(glow / raw) };
+      return { glow, raw };
     } finally {
       await Promise.all([a.dispose(), b.dispose()]);
       await Promise.all([aDir, bDir, copyDir].map((dir) => rm(dir, { recursive: true, force: true })));
     }
-  },
-};
+  }
+}
 
-export default [metadata, latency, reconnect, memory, initial];
+export default [metadata, latency, latencyVs, latencyVsMin, reconnect, reconnectVs, memory, initial, initialVs];

@@ -2,7 +2,7 @@
  * A replica's folder on disk (Node.js): the {@link ReplicaStorage} a daemon's synced folder
  * writes through.
  *
- * - Content arrives in `.glow-sync/partial/<content hash>`, block by block at its offset, is
+ * - Content arrives in `.glow-sync/partial/<content hash>.<path key>`, block by block at its offset, is
  *   fsynced, checked against its hash and renamed over the file: no reader ever sees half a
  *   file. A partial file outlives a crash; receiving the same content again keeps every block
  *   already there whose bytes hash right, so a killed replica resumes where it stopped.
@@ -24,6 +24,7 @@ import type { BlockLocator } from './blockLocator.js';
 import { contentOfHandle, sha256Hex } from './nodeHash.js';
 import type { FileRecord } from './record.js';
 import type { ReplicaStorage } from './replica.js';
+import { keyOf } from './syncIndex.js';
 
 /** Glow's folder inside a synced folder: index, partial files. Hidden like every `.glow-` name. */
 export const SYNC_DIR_NAME = '.glow-sync';
@@ -120,7 +121,8 @@ export class DiskFolder implements ReplicaStorage {
   }
 
   async writeFile(record: FileRecord, block: (index: number) => Promise<Uint8Array>, displacedTo?: string): Promise<void> {
-    const partial = join(this.syncDir, 'partial', record.hash);
+    // Named by content and path: two paths taking the same content at once do not share one.
+    const partial = join(this.syncDir, 'partial', `${record.hash}.${keyOf(record.path)}`);
     const handle = await open(partial, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
     try {
       const have = (await handle.stat()).size;

@@ -74,6 +74,8 @@ export class Replica {
     private readonly now: () => number = Date.now,
     /** Paths this replica takes from peers: its ignore rules say no to the rest. */
     private readonly accepts: (path: string) => boolean = () => true,
+    /** Files received at once. */
+    private readonly parallelFiles = 8,
   ) {}
 
   /** Records a change found here (a file written or deleted); answers the new record, or undefined when nothing changed. */
@@ -99,9 +101,8 @@ export class Replica {
       if (problem) refused.push({ path: (record as { path?: unknown } | null)?.path, reason: problem });
       else if (this.accepts((record as FileRecord).path)) valid.push(record as FileRecord);
     }
-    valid.sort((a, b) => Number(a.deleted) - Number(b.deleted));
     const report = { adopted: 0, conflicts: [] as string[], refused, missing: [] as FileRecord[], failed: [] as { record: FileRecord; reason: string }[], fetchedBytes: 0, reusedBytes: 0 };
-    for (const record of valid) {
+    const one = async (record: FileRecord) => {
       try {
         await this.apply(decide(this.index.get(record.path), record), sources, report);
       } catch (error) {
@@ -109,7 +110,12 @@ export class Replica {
         if (error instanceof BlockUnavailable) report.missing.push(record);
         else report.failed.push({ record, reason: error instanceof Error ? error.message : String(error) });
       }
-    }
+    };
+    // Content before tombstones, so that a rename finds its bytes here before its old path goes.
+    // Within each, several files at once (a batch names each path once): a file's round trips
+    // and fsyncs overlap with the next one's.
+    await pool(valid.filter((record) => !record.deleted), this.parallelFiles, one);
+    await pool(valid.filter((record) => record.deleted), this.parallelFiles, one);
     return report;
   }
 
@@ -173,6 +179,15 @@ interface Counters {
   conflicts: string[];
   fetchedBytes: number;
   reusedBytes: number;
+}
+
+/** Runs `task` on every item, at most `width` at once. */
+async function pool<T>(items: readonly T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }
 
 /** A block from the first source that has it (and whose bytes hash to it). */

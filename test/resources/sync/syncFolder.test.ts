@@ -213,3 +213,14 @@ describe('a synced folder on disk', () => {
     await expect(SyncFolder.open(root, 'another-folder', { watch: false })).rejects.toThrow(/another synced folder/);
   });
 });
+
+test('takes many copies of the same content at once, each whole', async () => {
+  const [a, b] = [await replica('a'), await replica('b')];
+  const same = randomBytes(3 * MIN_BLOCK_SIZE);
+  for (let i = 0; i < 20; i++) await put(a, `copies/c${i}.bin`, same);
+  await a.scan();
+  const report = await b.pullFrom(a.identity.replica, peerOf(a));
+  expect(report).toMatchObject({ adopted: 20, failed: [], missing: [] });
+  for (let i = 0; i < 20; i++) expect((await readFile(join(b.disk.root, `copies/c${i}.bin`))).equals(same)).toBe(true);
+  expect(await readdir(join(b.disk.root, '.glow-sync', 'partial'))).toEqual([]);
+});
