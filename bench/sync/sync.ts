@@ -63,7 +63,7 @@ const status = (daemon: BenchDaemon, name: string) => daemon.op<SyncStatus>({ op
 
 async function join_(daemon: BenchDaemon, name: string, root: string): Promise<void> {
   await until(
-    () => daemon.op({ op: 'call', ref: `glow.sync/${daemon.info.node}`, method: 'join', args: { root, name } }, 600_000).then(() => true, () => false),
+    () => daemon.op({ op: 'call', ref: `glow.sync/${daemon.info.node}`, method: 'join', args: { root, name }, timeout: 600_000 }, 600_000).then(() => true, () => false),
     60_000,
     `${daemon.info.name} to join ${name}`,
     200,
@@ -159,7 +159,7 @@ async function hundredThousand(): Promise<{ reconnectMs: number; statMs: number;
   const b = await BenchDaemon.start('100k-b', ['--connect', toB.url]);
   const c = await BenchDaemon.start('100k-c', ['--connect', toC.url]);
   try {
-    await a.op({ op: 'call', ref: `glow.sync/${a.info.node}`, method: 'add', args: { root: dirs[0], name: 'big' } }, 600_000);
+    await a.op({ op: 'call', ref: `glow.sync/${a.info.node}`, method: 'add', args: { root: dirs[0], name: 'big' }, timeout: 600_000 }, 600_000);
     await join_(b, 'big', dirs[1]!);
     await join_(c, 'big', dirs[2]!);
     const inSync = async (daemon: BenchDaemon) => (await status(daemon, 'big')).peers.every((peer) => peer.inSync);
@@ -171,7 +171,7 @@ async function hundredThousand(): Promise<{ reconnectMs: number; statMs: number;
     await until(async () => (await a.op<unknown[]>({ op: 'peers' })).length === 0, 30_000, 'the cut to show');
     const changed = paths.filter((_, i) => i % 1000 === 7);
     for (const path of changed) await writeFile(join(dirs[0]!, path), `changed while apart: ${path}\n`);
-    await a.op({ op: 'call', ref: `sync/big/${a.info.node}`, method: 'rescan', args: {} }, 600_000);
+    await a.op({ op: 'call', ref: `sync/big/${a.info.node}`, method: 'rescan', args: {}, timeout: 600_000 }, 600_000);
     await Promise.all([toB.restore(), toC.restore()]);
     await until(async () => (await a.op<unknown[]>({ op: 'peers' })).length === 2, 60_000, 'the links to come back', 2);
     const back = performance.now();
@@ -274,7 +274,7 @@ async function glowInitial(): Promise<{ glow: number; raw: number }> {
     const a = await BenchDaemon.start('init-a');
     const b = await BenchDaemon.start('init-b', ['--connect', a.info.link]);
     try {
-      await a.op({ op: 'call', ref: `glow.sync/${a.info.node}`, method: 'add', args: { root: aDir, name: 'init' } }, 600_000);
+      await a.op({ op: 'call', ref: `glow.sync/${a.info.node}`, method: 'add', args: { root: aDir, name: 'init' }, timeout: 600_000 }, 600_000);
       const started = performance.now();
       await join_(b, 'init', bDir);
       await until(async () => (await status(b, 'init')).files === 10_000 && (await status(b, 'init')).receiving === null, 1_800_000, 'b to hold 10 000 files', 200);

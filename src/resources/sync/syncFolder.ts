@@ -145,7 +145,9 @@ export class SyncFolder {
     self.reloadIgnore = async () => {
       ignored = await loadIgnoreRules(disk.root);
     };
-    await self.scan();
+    // The first scan of a large folder takes a while (hashing what the index does not know):
+    // the replica answers meanwhile, and offers what it has scanned so far.
+    self.firstScan = self.scan().then(() => undefined, () => undefined);
     if (options.watch ?? true) self.startWatching();
     self.scanTimer = setInterval(() => void self.scan().catch(() => undefined), self.options.scanIntervalMs);
     self.scanTimer.unref();
@@ -153,6 +155,9 @@ export class SyncFolder {
   }
 
   private reloadIgnore: () => Promise<void> = () => Promise.resolve();
+
+  /** Settles when the scan made at open is over. */
+  firstScan: Promise<void> = Promise.resolve();
 
   /** Calls `listener` whenever this replica's index changed (to tell peers). Answers a function that stops it. */
   onChange(listener: () => void): () => void {
@@ -297,6 +302,7 @@ export class SyncFolder {
   /** Stops watching and scanning; the index is saved. */
   async close(): Promise<void> {
     this.closed = true;
+    await this.firstScan;
     this.watcher?.close();
     clearInterval(this.scanTimer);
     clearTimeout(this.watchTimer);
