@@ -1,6 +1,6 @@
 /**
  * The web app: this tab becomes a Glow node (a device by its key in IndexedDB, tabIdentity.ts;
- * links to the daemon that served the page), and eight views show and drive the mesh, the user's devices and what the
+ * links to the daemon that served the page), and nine views show and drive the mesh, the user's devices and what the
  * user shares. `window.glow` exposes the node for the browser tests and for poking at it from
  * the console.
  */
@@ -25,6 +25,7 @@ import { mountJobsView } from './jobs/jobsView.js';
 import { mountMeshView } from './meshView.js';
 import { mountProcessesView } from './processesView.js';
 import { mountResourcesView } from './resourcesView.js';
+import { mountSyncView } from './sync/syncView.js';
 import { startTabNode, type TabNode } from './tabNode.js';
 
 declare global {
@@ -96,14 +97,15 @@ async function main(): Promise<void> {
   const files = mountFilesView($('view-files'), tab.mesh, () => tab.daemon);
   const channels = mountChannelsView($('view-channels'), tab.mesh);
   const jobs = mountJobsView($('view-jobs'), tab.mesh, () => tab.daemon);
+  const sync = mountSyncView($('view-sync'), tab.mesh, () => tab.daemon);
   // The Devices and Sharing views ask the gateway, or the daemon over the mesh when it refuses this tab.
   useMeshForAccount(tab.mesh, () => tab.daemon);
   const devices = mountDevicesView($('view-devices'), identity.id);
   const sharing = mountSharingView($('view-sharing'));
   // `refresh` runs when a view is shown; `hide` when it is left (the Channels view stops its
   // live subscription then, rather than streaming into a hidden list; the Jobs view stops polling
-  // and its watch).
-  const views: Record<string, { refresh: () => Promise<void>; hide?: () => void }> = { resources, processes, files, channels, jobs, devices, sharing };
+  // and its watch; the Sync view its polling and its subscriptions).
+  const views: Record<string, { refresh: () => Promise<void>; hide?: () => void }> = { resources, processes, files, channels, jobs, sync, devices, sharing };
   const tabs = [...document.querySelectorAll<HTMLButtonElement>('nav [role=tab]')];
   const show = (button: HTMLButtonElement) => {
     for (const other of tabs) {
