@@ -16,34 +16,51 @@ const KEPT_CONTENTS = 10_000;
 
 /** The block map of one replica. */
 export class BlockLocator {
-  /** Block hash → paths of live files that hold it, with the block's index there. */
-  private readonly files = new Map<string, Map<string, number>>();
+  /**
+   * Block hash → where live files hold it. Most blocks are in one place, often as block 0 (every
+   * small file): that is kept as the bare path, and only a block in several places, or at
+   * another index, gets a map of paths to indexes — a map per file costs a replica of 100 000
+   * files tens of megabytes.
+   */
+  private readonly files = new Map<string, string | Map<string, number>>();
   /** Content hash → its blocks, for contents that went to the version store. */
   private readonly kept = new Map<string, Pick<FileRecord, 'size' | 'blockSize' | 'blocks'>>();
 
   /** Notes that `record` replaced `old` at a path. */
   update(record: FileRecord, old: FileRecord | undefined): void {
     if (old && !old.deleted) {
-      old.blocks.forEach((hash, index) => {
-        const paths = this.files.get(hash);
-        if (paths?.get(old.path) === index) paths.delete(old.path);
-        if (paths?.size === 0) this.files.delete(hash);
-      });
+      old.blocks.forEach((hash, index) => this.forget(hash, old.path, index));
       if (old.hash !== record.hash && old.blocks.length > 1) this.remember(old);
     }
-    if (!record.deleted) {
-      record.blocks.forEach((hash, index) => {
-        let paths = this.files.get(hash);
-        if (!paths) this.files.set(hash, (paths = new Map()));
-        if (!paths.has(record.path)) paths.set(record.path, index);
-      });
+    if (!record.deleted) record.blocks.forEach((hash, index) => this.note(hash, record.path, index));
+  }
+
+  private note(hash: string, path: string, index: number): void {
+    const known = this.files.get(hash);
+    if (known === undefined) {
+      this.files.set(hash, index === 0 ? path : new Map([[path, index]]));
+    } else if (typeof known === 'string') {
+      if (known !== path) this.files.set(hash, new Map([[known, 0], [path, index]]));
+    } else if (!known.has(path)) {
+      known.set(path, index);
+    }
+  }
+
+  private forget(hash: string, path: string, index: number): void {
+    const known = this.files.get(hash);
+    if (known === path && index === 0) this.files.delete(hash);
+    else if (typeof known === 'object' && known.get(path) === index) {
+      known.delete(path);
+      if (known.size === 0) this.files.delete(hash);
     }
   }
 
   /** The places block `hash` may be read from, files first; each must still be checked against the hash. */
   places(hash: string, records: (path: string) => FileRecord | undefined): BlockPlace[] {
     const out: BlockPlace[] = [];
-    for (const [path, index] of this.files.get(hash) ?? []) {
+    const known = this.files.get(hash);
+    const where: Iterable<[string, number]> = known === undefined ? [] : typeof known === 'string' ? [[known, 0]] : known;
+    for (const [path, index] of where) {
       const record = records(path);
       if (record && !record.deleted) out.push({ kind: 'file', path, ...blockRange(record, index) });
     }

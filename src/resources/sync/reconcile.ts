@@ -30,8 +30,8 @@ export type ReconcileEntry =
   | { readonly p: string; readonly i: readonly Uint8Array[] }
   /** "Send me the records with these ids under p." */
   | { readonly p: string; readonly w: readonly Uint8Array[] }
-  /** "Records you lack." */
-  | { readonly r: readonly FileRecord[] };
+  /** "Records you lack" (`more`: and others that did not fit: reconcile again). */
+  | { readonly r: readonly FileRecord[]; readonly more?: boolean };
 
 /** A reconciliation message: what one side sends in one round. */
 export type ReconcileMessage = readonly ReconcileEntry[];
@@ -52,7 +52,12 @@ export function startReconcile(index: SyncIndex): ReconcileMessage {
 export interface ReconcileStep {
   readonly reply: ReconcileMessage;
   readonly records: readonly FileRecord[];
+  /** The peer had more records for us than fit its message: another reconciliation will bring them. */
+  readonly more: boolean;
 }
+
+/** About how many bytes of records one message carries: a packet holds 4 MiB. */
+const RECORD_BYTES = 1024 * 1024;
 
 /**
  * Answers one message. An empty reply ends the exchange. Throws a `TypeError` for a message
@@ -64,9 +69,11 @@ export function respond(index: SyncIndex, message: unknown): ReconcileStep {
   const reply: ReconcileEntry[] = [];
   const records: FileRecord[] = [];
   const wanted: FileRecord[] = [];
+  let more = false;
   for (const entry of entries) {
     if ('r' in entry) {
       records.push(...entry.r);
+      more ||= entry.more === true;
     } else if ('f' in entry) {
       compareRange(index, entry.p, entry.f, reply, wanted);
     } else if ('s' in entry) {
@@ -87,8 +94,14 @@ export function respond(index: SyncIndex, message: unknown): ReconcileStep {
       for (const item of index.itemsUnder(entry.p)) if (want.has(idOf(item))) wanted.push(item.record);
     }
   }
-  if (wanted.length > 0) reply.push({ r: wanted });
-  return { reply, records };
+  if (wanted.length > 0) {
+    // What does not fit comes with the next reconciliation (the ranges still differ then).
+    let bytes = 0;
+    let fit = 0;
+    while (fit < wanted.length && (fit === 0 || bytes < RECORD_BYTES)) bytes += 300 + wanted[fit]!.path.length + 70 * wanted[fit++]!.blocks.length;
+    reply.push(fit < wanted.length ? { r: wanted.slice(0, fit), more: true } : { r: wanted });
+  }
+  return { reply, records, more };
 }
 
 const EMPTY_SUM = new Uint8Array(12);
@@ -153,7 +166,7 @@ function parseMessage(message: unknown): ReconcileEntry[] {
     const e = entry as Record<string, unknown>;
     if ('r' in e) {
       if (!Array.isArray(e.r)) throw bad('records are not a list');
-      return { r: e.r as FileRecord[] };
+      return { r: e.r as FileRecord[], more: e.more === true };
     }
     if (typeof e.p !== 'string' || !PREFIX.test(e.p)) throw bad('bad prefix');
     if ('f' in e) {

@@ -239,15 +239,23 @@ export class SyncFolder {
     const cursor = this.cursors.get(peerId);
     const position = await peer.position();
     if (!cursor || cursor.epoch !== position.epoch) {
-      // No shared history: find the differences without sending the index.
-      let message: ReconcileMessage = startReconcile(this.replica.index);
-      for (let round = 0; message.length > 0; round++) {
-        if (round > 64) throw new Error('reconciliation did not end');
-        const answer = await peer.reconcile(message);
-        const step = respond(this.replica.index, answer);
-        if (step.records.length > 0) add(await this.receive(step.records, sources));
-        // What the peer lacks it pulls for itself: drop records from what goes back.
-        message = step.reply.filter((entry) => !('r' in entry));
+      // No shared history: find the differences without sending the index. A peer with more to
+      // send than fits a message says so; reconciling again brings the rest, as long as each
+      // pass takes something.
+      for (let pass = 0, more = true; more; pass++) {
+        more = false;
+        const adoptedBefore = total.adopted;
+        let message: ReconcileMessage = startReconcile(this.replica.index);
+        for (let round = 0; message.length > 0; round++) {
+          if (round > 64) throw new Error('reconciliation did not end');
+          const answer = await peer.reconcile(message);
+          const step = respond(this.replica.index, answer);
+          more ||= step.more;
+          if (step.records.length > 0) add(await this.receive(step.records, sources));
+          // What the peer lacks it pulls for itself: drop records from what goes back.
+          message = step.reply.filter((entry) => !('r' in entry));
+        }
+        if (total.adopted === adoptedBefore || pass > 10_000) break;
       }
       if (total.missing.length === 0 && total.failed.length === 0) await this.saveCursor(peerId, position);
       return total;

@@ -12,9 +12,10 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { nanoid } from 'nanoid';
 import { recordDigest, type FileRecord } from './record.js';
+import type { VersionVector } from './versionVector.js';
 
 /** Hex digits of the path hash down to which fingerprints are kept. */
-export const TRIE_DEPTH = 4;
+export const TRIE_DEPTH = 3;
 /** Hex digits of a path's key: 64 bits. */
 export const KEY_DIGITS = 16;
 const SUM_BITS = 96n;
@@ -64,6 +65,8 @@ export class SyncIndex {
   private readonly nodes = new Map<string, Node>();
   private readonly buckets = new Map<string, Map<string, IndexItem>>();
   private last: number;
+  /** Equal version vectors shared: a scan gives every new file the same one. */
+  private readonly vectors = new VectorTable();
   private readonly listeners: ((record: FileRecord, old: FileRecord | undefined) => void)[] = [];
 
   constructor(
@@ -74,7 +77,7 @@ export class SyncIndex {
     this.last = 0;
     const sorted = [...records].sort((a, b) => a.seq - b.seq);
     for (const record of sorted) {
-      this.insert(record);
+      this.insert({ ...record, version: this.vectors.intern(record.version) });
       this.last = Math.max(this.last, record.seq);
     }
   }
@@ -102,7 +105,7 @@ export class SyncIndex {
   /** Records `record` as this replica's at its path, as the next change; answers it with its seq. */
   put(record: Omit<FileRecord, 'seq'> | FileRecord): FileRecord {
     const old = this.items.get(record.path)?.record;
-    const stored: FileRecord = { ...record, seq: ++this.last };
+    const stored: FileRecord = { ...record, version: this.vectors.intern(record.version), seq: ++this.last };
     this.insert(stored);
     for (const listener of this.listeners) listener(stored, old);
     return stored;
@@ -191,3 +194,17 @@ export class SyncIndex {
 
 /** The sixteen hex digits, in order. */
 export const HEX = '0123456789abcdef';
+
+/** Interns version vectors: one shared array per distinct vector (at most a bounded number kept). */
+class VectorTable {
+  private readonly table = new Map<string, VersionVector>();
+
+  intern(vector: VersionVector): VersionVector {
+    const key = JSON.stringify(vector);
+    const known = this.table.get(key);
+    if (known) return known;
+    // Vectors made by edits are mostly unique: only the first many are worth remembering.
+    if (this.table.size < 50_000) this.table.set(key, vector);
+    return vector;
+  }
+}

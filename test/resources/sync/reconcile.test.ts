@@ -75,3 +75,30 @@ describe('reconciliation', () => {
     expect(index.sequence).toBe(1);
   });
 });
+
+describe('a reconciliation with more records than fit one message', () => {
+  it('sends what fits, says there is more, and the next pass brings the rest', () => {
+    const [full, empty] = [new SyncIndex(), new SyncIndex()];
+    for (let i = 0; i < 8000; i++) full.put(record(`dir/file-${i}.txt`, `c${i}`, i + 1));
+    const learnt = new Set<string>();
+    let passes = 0;
+    for (let more = true; more; passes++) {
+      more = false;
+      let message: ReconcileMessage = startReconcile(empty);
+      for (let side = 1; message.length > 0; side ^= 1) {
+        const step = respond(side === 1 ? full : empty, message);
+        if (side === 0) {
+          more ||= step.more;
+          for (const r of step.records) {
+            learnt.add(r.path);
+            empty.put(r);
+          }
+        }
+        message = step.reply;
+        expect(encode(message).length).toBeLessThan(2 * 1024 * 1024);
+      }
+    }
+    expect(passes).toBeGreaterThan(1);
+    expect(learnt.size).toBe(8000);
+  });
+});
