@@ -9,6 +9,9 @@ import { refuseProtected } from '../fs/context.js';
 import { SyncArgsSchema, SyncFolderInterface, type SyncArgs } from './interface.js';
 import { MemberList } from './members.js';
 import { MeshReplica } from './meshReplica.js';
+import { eventsName, replicaName } from './names.js';
+
+export { eventsName, replicaName } from './names.js';
 import { SyncFolder, type SyncFolderOptions } from './syncFolder.js';
 
 /** Options of {@link createSyncKind}: for the daemon and tests, not for a spawn. */
@@ -21,16 +24,6 @@ export interface SyncKindOptions {
   readonly pollMs?: number;
   /** Options of every replica's folder (watching, scan interval…). */
   readonly folder?: Omit<SyncFolderOptions, 'stableMs'>;
-}
-
-/** The name a replica of folder `name` on `node` is registered under. */
-export function replicaName(name: string, node: string): string {
-  return `sync/${name}/${node}`;
-}
-
-/** The name of the channel a replica announces conflicts and removals on. */
-export function eventsName(name: string, node: string): string {
-  return `${replicaName(name, node)}/events`;
 }
 
 /** How often a replica looks for members it has not heard from, by default (ms). */

@@ -16,7 +16,9 @@ import { method } from '../../firefly/idl.js';
 import { startSupervisor } from '../../supervision/supervisor.js';
 import { writeDurably } from './durableFile.js';
 import { SyncFolderInterface, type SyncArgs } from './interface.js';
-import { replicaName } from './kind.js';
+import { replicaName, syncServiceName } from './names.js';
+
+export { syncServiceName } from './names.js';
 
 const folderName = v.pipe(v.string(), v.minLength(1), v.maxLength(100), v.regex(/^[^/\s][^/]*$/, 'a folder name has no slash and does not start with a space'));
 const root = v.pipe(v.string(), v.minLength(1), v.check(isAbsolute, 'the path must be absolute'));
@@ -56,11 +58,6 @@ export const SyncServiceInterface = processInterface('glow.SyncService/1', {
   list: method(v.object({}), v.array(LocalReplicaSchema), { access: 'read', description: 'the replicas this node holds' }),
   folders: method(v.object({}), v.array(SyncedFolderSchema), { access: 'read', description: 'every synced folder the mesh’s directory names, with where its replicas run' }),
 });
-
-/** The name this node's sync service is registered under. */
-export function syncServiceName(node: string): string {
-  return `glow.sync/${node}`;
-}
 
 /** Arguments of the `syncd` kind. */
 export interface SyncServiceArgs {

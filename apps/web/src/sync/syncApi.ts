@@ -13,16 +13,15 @@ import { ResourceRef } from '../../../../src/actors/ref.js';
 import { parseResourceId, type NodeId, type ResourceId } from '../../../../src/firefly/address.js';
 import type { SyncFolderInterface, SyncStatus } from '../../../../src/resources/sync/interface.js';
 import type { SyncedFolder, SyncServiceInterface } from '../../../../src/resources/sync/service.js';
+import { syncServiceName } from '../../../../src/resources/sync/names.js';
 import { VIEW_TIMEOUT } from '../meshQueries.js';
 
 export type { SyncStatus, SyncedFolder };
 
-/** The name a node's sync service is registered under (`syncServiceName` in service.ts). */
-export function serviceName(node: NodeId): string {
-  return `glow.sync/${node}`;
-}
+/** The name a node's sync service is registered under. */
+export const serviceName: (node: NodeId) => string = syncServiceName;
 
-/** The name of the channel a replica (by its registered name) announces conflicts and removals on (`eventsName` in kind.ts). */
+/** The name of the channel a replica (by its registered name) announces conflicts and removals on. */
 export function eventsOf(replica: string): string {
   return `${replica}/events`;
 }

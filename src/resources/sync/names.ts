@@ -1,0 +1,19 @@
+/**
+ * The names synced folders are found by, mesh-wide in the user's namespace (browser-safe: the web
+ * app builds them too).
+ */
+
+/** The name a replica of folder `name` on `node` is registered under. */
+export function replicaName(name: string, node: string): string {
+  return `sync/${name}/${node}`;
+}
+
+/** The name of the channel a replica announces conflicts and removals on. */
+export function eventsName(name: string, node: string): string {
+  return `${replicaName(name, node)}/events`;
+}
+
+/** The name a node's sync service is registered under. */
+export function syncServiceName(node: string): string {
+  return `glow.sync/${node}`;
+}
