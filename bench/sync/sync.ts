@@ -164,6 +164,19 @@ async function hundredThousand(): Promise<{ reconnectMs: number; statMs: number;
     await join_(c, 'big', dirs[2]!);
     const inSync = async (daemon: BenchDaemon) => (await status(daemon, 'big')).peers.every((peer) => peer.inSync);
     await until(async () => (await inSync(a)) && (await inSync(b)) && (await inSync(c)), 600_000, 'three replicas of 100 000 files in sync', 500);
+    // Quiet: no replica's log moves for 3 s (records of the same content settling on one).
+    let last = '';
+    let steadySince = Date.now();
+    await until(
+      async () => {
+        const now = JSON.stringify(await Promise.all([a, b, c].map(async (daemon) => (await status(daemon, 'big')).sequence)));
+        if (now !== last) [last, steadySince] = [now, Date.now()];
+        return Date.now() - steadySince > 3000;
+      },
+      600_000,
+      'the replicas to settle',
+      250,
+    );
     const rss = await a.rss();
 
     // Apart: b and c cut off while 100 files change on a.
