@@ -231,8 +231,10 @@ export class RoutingProtocol {
       return this.refuse('cap');
     }
     // While routed around, the avoided neighbour's newer seqnos would set the feasibility distance
-    // to its metric (which may be a lie) and make the alternatives infeasible again.
-    if (!retraction && route && seqnoNewer(update.seqno, route.seqno) && this.avoided.get(update.destination)?.neighbour === from) return;
+    // to its metric (which may be a lie) and make the alternatives infeasible again. Unless it is
+    // the only way there: refusing them then leaves the destination starving for the whole
+    // avoidance (a tree whose sessions were merely slow lost whole subtrees for 30 s).
+    if (!retraction && route && seqnoNewer(update.seqno, route.seqno) && this.avoided.get(update.destination)?.neighbour === from && known.routes.some((other) => other.neighbour !== from && other.advertised < INFINITY)) return;
     let destination: Destination;
     if (route && route.seqno === update.seqno && route.advertised === update.metric && route.hops === update.hops && sameProof(route.proof, update.proof)) {
       // The very route we hold (a full table after a reconnect, an answer to a request): nothing to select.

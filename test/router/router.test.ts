@@ -178,7 +178,7 @@ describe('Router links', () => {
     mesh.link('A', 'B', { rtt: 1 }, 'fast');
     await waitFor(() => mesh.router('A').route('B') !== undefined, 1000, 'a route');
     expect(mesh.router('A').route('B')).toMatchObject({ nextHop: 'B', metric: 20, hops: 1 });
-    expect(mesh.router('A').neighbours()).toEqual([{ node: 'B', kind: 'memory', rtt: 1, cost: 20, links: 2 }]);
+    expect(mesh.router('A').neighbours()).toEqual([{ node: 'B', kind: 'memory', rtt: 1, cost: 20, links: 2, bytesIn: 0, bytesOut: 0 }]);
     const events: boolean[] = [];
     mesh.router('A').onReachability((event) => events.push(event.reachable));
     mesh.cut('A', 'B', 'fast');
