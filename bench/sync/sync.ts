@@ -192,7 +192,14 @@ async function hundredThousand(): Promise<{ reconnectMs: number; statMs: number;
       for (const path of changed) if ((await stat(join(dir, path)).catch(() => undefined))?.size !== `changed while apart: ${path}\n`.length) return false;
       return true;
     };
-    await until(async () => (await has(dirs[1]!)) && (await has(dirs[2]!)), 120_000, 'b and c to hold the changes', 5);
+    await until(async () => (await has(dirs[1]!)) && (await has(dirs[2]!)), 120_000, 'b and c to hold the changes', 5).catch(async (error: unknown) => {
+      // Say where each replica stands: what the figure could not.
+      for (const daemon of [a, b, c]) {
+        const s = await status(daemon, 'big').catch((e: unknown) => String(e));
+        console.error(daemon.info.name, JSON.stringify(s, (key, value: unknown) => (key === 'conflicts' ? undefined : value)));
+      }
+      throw error;
+    });
     const reconnectMs = performance.now() - back;
 
     const walkStarted = performance.now();
