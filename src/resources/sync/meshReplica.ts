@@ -53,17 +53,24 @@ export class MeshReplica {
     return this.members.get(this.folder.identity.replica)!;
   }
 
-  /** Starts meeting peers: introduces itself to `from` (a join), then pulls from every member. */
+  /**
+   * Starts meeting peers: introduces itself to `from` (a join) — again at every poll until that
+   * replica answers, for a replica busy with its first scan of a large folder may not in time —
+   * then pulls from every member.
+   */
   start(from: string | undefined): void {
     this.stopChange = this.folder.onChange(() => this.notifyPeers());
+    this.introduceTo = from;
     this.timer = setInterval(() => this.syncAll(), this.pollMs);
     // A member whose name reappears has just come back (a link restored, a daemon restarted):
     // meet it at once rather than at the next poll.
     this.returnTimer = setInterval(() => this.checkReturns(), RETURN_CHECK_MS);
-    const introduce = from === undefined ? Promise.resolve() : this.hello(from);
-    // A join whose first replica does not answer still meets the others it learns of later.
-    introduce.catch(() => undefined).finally(() => this.syncAll());
+    this.syncAll();
   }
+
+  /** The replica a join started from, until it has answered a hello. */
+  private introduceTo: string | undefined;
+  private introducing = false;
 
   /** Stops meeting peers and closes the folder. */
   async stop(): Promise<void> {
@@ -89,8 +96,22 @@ export class MeshReplica {
     }
   }
 
-  /** Pulls from every live member now. */
+  /** Pulls from every live member now (after the introduction a join still owes). */
   syncAll(): void {
+    const from = this.introduceTo;
+    if (from !== undefined && !this.introducing) {
+      this.introducing = true;
+      this.hello(from)
+        .then(() => {
+          this.introduceTo = undefined;
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          this.introducing = false;
+          for (const member of this.members.live()) if (member.replica !== this.self.replica) this.syncWith(member);
+        });
+      return;
+    }
     for (const member of this.members.live()) if (member.replica !== this.self.replica) this.syncWith(member);
   }
 

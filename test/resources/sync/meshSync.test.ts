@@ -177,3 +177,16 @@ test('concurrent edits make one conflict copy, announced on the replica’s even
   await events.return?.();
   expect((await phoneReplica.call('status', {})).conflicts).toEqual(copies);
 }, 60_000);
+
+test('a join whose first replica does not answer yet introduces itself again until it does', async () => {
+  const me = testUser();
+  const [laptop, phone] = [await syncDevice(me, 'laptop'), await syncDevice(me, 'phone')];
+  await link(laptop, phone);
+  await writeFile(join(laptop.folder, 'a.txt'), 'from the laptop');
+  // The phone joins through the laptop's replica before it runs (busy, or not started yet).
+  await phone.node.spawn('sync', { root: phone.folder, folder: 'folder-x', name: 'docs', from: replicaName('docs', laptop.id) });
+  await laptop.node.spawn('sync', { root: laptop.folder, folder: 'folder-x', name: 'docs' });
+  await same(laptop.folder, phone.folder, 10_000, 'the phone to be introduced and catch up');
+  const members = await laptop.node.lookup(replicaName('docs', laptop.id), SyncFolderInterface).call('members', {});
+  expect(members.map((member) => member.device).sort()).toEqual(['laptop', 'phone']);
+}, 30_000);
