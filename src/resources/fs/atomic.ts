@@ -26,6 +26,23 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Replaces a small file with `text` so that it is either wholly there or not at all: written to
+ * a temporary file in `tmpDir` (the same filesystem; default: the file's own folder), fsynced,
+ * renamed over it, and the rename fsynced.
+ */
+export async function writeDurably(path: string, text: string, tmpDir: string = dirname(path)): Promise<void> {
+  const temp = join(tmpDir, TEMP_PREFIX + nanoid());
+  const handle = await open(temp, 'w', 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await replaceWith(temp, path);
+}
+
 /** Renames `temp` over `target` and makes the rename durable. */
 export async function replaceWith(temp: string, target: string): Promise<void> {
   await rename(temp, target);

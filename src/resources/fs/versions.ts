@@ -17,7 +17,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { nanoid } from 'nanoid';
-import { fsyncDir } from './atomic.js';
+import { fsyncDir, writeDurably } from './atomic.js';
 import { fsError } from './errors.js';
 import { READ_FLAGS, newHasher, versionOf } from './hash.js';
 import type { VersionEntry } from './interface.js';
@@ -39,20 +39,6 @@ interface History {
 }
 
 const COPY_BUFFER = 1024 * 1024;
-
-/** Writes a small file so that it is either wholly there or not at all. */
-async function writeDurably(path: string, text: string, tmpDir: string): Promise<void> {
-  const temp = join(tmpDir, nanoid());
-  const handle = await open(temp, 'w');
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, path);
-  await fsyncDir(dirname(path));
-}
 
 /** Previous contents of files, deduplicated by version. */
 export class VersionStore {

@@ -7,7 +7,7 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nanoid } from 'nanoid';
-import { writeDurably } from './durableFile.js';
+import { writeDurably } from '../fs/atomic.js';
 import { recordProblem, type FileRecord } from './record.js';
 
 /** Who a replica is, kept beside its index. */

@@ -15,7 +15,7 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { HEX, idOf, KEY_DIGITS, type Fingerprint, type SyncIndex } from './syncIndex.js';
-import type { FileRecord } from './record.js';
+import { recordWireBytes, type FileRecord } from './record.js';
 
 /** A range's fingerprint: sum (12 bytes, big-endian) and count. */
 export type WireFingerprint = readonly [sum: Uint8Array, count: number];
@@ -98,7 +98,7 @@ export function respond(index: SyncIndex, message: unknown): ReconcileStep {
     // What does not fit comes with the next reconciliation (the ranges still differ then).
     let bytes = 0;
     let fit = 0;
-    while (fit < wanted.length && (fit === 0 || bytes < RECORD_BYTES)) bytes += 300 + wanted[fit]!.path.length + 70 * wanted[fit++]!.blocks.length;
+    while (fit < wanted.length && (fit === 0 || bytes < RECORD_BYTES)) bytes += recordWireBytes(wanted[fit++]!);
     reply.push(fit < wanted.length ? { r: wanted.slice(0, fit), more: true } : { r: wanted });
   }
   return { reply, records, more };

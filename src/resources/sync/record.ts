@@ -54,6 +54,11 @@ export function sameContent(a: FileRecord, b: FileRecord): boolean {
   return a.deleted === b.deleted && a.hash === b.hash;
 }
 
+/** About how many bytes `record` takes in a message: what batches of records are cut by (a packet holds 4 MiB). */
+export function recordWireBytes(record: FileRecord): number {
+  return 300 + record.path.length + 70 * record.blocks.length;
+}
+
 /** Longest path a record may carry, in characters. */
 export const MAX_RECORD_PATH = 4096;
 /** Largest file a record may describe: 1 TiB. */

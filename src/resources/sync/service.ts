@@ -14,7 +14,7 @@ import type { Node } from '../../actors/node.js';
 import { GlowError } from '../../firefly/errors.js';
 import { method } from '../../firefly/idl.js';
 import { startSupervisor } from '../../supervision/supervisor.js';
-import { writeDurably } from './durableFile.js';
+import { writeDurably } from '../fs/atomic.js';
 import { SyncFolderInterface, type SyncArgs } from './interface.js';
 import { replicaName, syncServiceName } from './names.js';
 

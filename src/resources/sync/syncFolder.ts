@@ -14,7 +14,7 @@ import { DiskFolder, type DiskFolderOptions } from './diskFolder.js';
 import { IGNORE_FILE, loadIgnoreRules, type IgnoreRules } from './ignoreRules.js';
 import { IndexLog, type ReplicaIdentity } from './indexLog.js';
 import { respond, startReconcile, type ReconcileMessage } from './reconcile.js';
-import type { FileRecord } from './record.js';
+import { recordWireBytes, type FileRecord } from './record.js';
 import { Replica, type BlockSource, type ReceiveReport } from './replica.js';
 import { scan, type ScanReport } from './scanner.js';
 import { SyncIndex } from './syncIndex.js';
@@ -189,7 +189,7 @@ export class SyncFolder {
     let bytes = 0;
     let cut = false;
     for (const record of index.changesSince(from, limit)) {
-      bytes += 300 + record.path.length + 70 * record.blocks.length;
+      bytes += recordWireBytes(record);
       if (records.length > 0 && bytes > BATCH_BYTES) {
         cut = true;
         break;
