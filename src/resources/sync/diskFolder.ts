@@ -123,7 +123,8 @@ export class DiskFolder implements ReplicaStorage {
   async writeFile(record: FileRecord, block: (index: number) => Promise<Uint8Array>, displacedTo?: string): Promise<void> {
     // Named by content and path: two paths taking the same content at once do not share one.
     const partial = join(this.syncDir, 'partial', `${record.hash}.${keyOf(record.path)}`);
-    const handle = await open(partial, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    // The mode a new file gets anywhere (0666 less the umask): it becomes the synced file.
+    const handle = await open(partial, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o666);
     try {
       const have = (await handle.stat()).size;
       let next = 0;

@@ -156,7 +156,11 @@ test('a rename of a large file moves no data on the links; a replica killed mid-
 
   // A larger file; b is killed while it arrives.
   const huge = randomBytes(96 * 1024 * 1024);
-  await writeFile(join(aDir, 'huge.bin'), huge);
+  // Made whole elsewhere and moved in, so that a is never shown a half-written file (a writer
+  // that pauses longer than the stability wait, under load, would be synced half-done).
+  const staging = await folder('staging');
+  await writeFile(join(staging, 'huge.bin'), huge);
+  await rename(join(staging, 'huge.bin'), join(aDir, 'huge.bin'));
   const partials = join(bDir, '.glow-sync', 'partial');
   let partialSize = 0;
   await waitFor(
