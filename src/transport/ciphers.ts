@@ -14,6 +14,18 @@ import { sha256 } from '@noble/hashes/sha2.js';
 export interface CipherBackend {
   /** Encrypts and authenticates: ciphertext ‖ tag. */
   seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /**
+   * As {@link CipherBackend.seal}, in place: `message` holds the plaintext followed by 16 bytes
+   * of room, and ends up holding ciphertext ‖ tag. A link builds each message in the array it
+   * sends, so sealing it costs no array and no copy.
+   */
+  sealInPlace(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, message: Uint8Array): void;
+  /**
+   * As {@link CipherBackend.open}, but the plaintext may be decrypted where the ciphertext lies
+   * (the first bytes of `sealed`, which is then overwritten) rather than into a new array; only
+   * once the tag verified. For a message the caller owns and reads no more (a link's received message).
+   */
+  openInPlace(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | undefined;
   /** The plaintext, or undefined when the tag does not verify (never throws). */
   open(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | undefined;
   /** X25519(secret, public); undefined for a public key that yields the all-zero secret (never throws). */
@@ -40,6 +52,7 @@ function isZero(bytes: Uint8Array): boolean {
 /** The JavaScript backend: @noble/ciphers and @noble/curves. */
 export const nobleCiphers: CipherBackend = {
   seal: (key, nonce, aad, plaintext) => chacha20poly1305(key, nonce, aad).encrypt(plaintext),
+  sealInPlace: (key, nonce, aad, message) => message.set(chacha20poly1305(key, nonce, aad).encrypt(message.subarray(0, message.length - TAG_BYTES))),
   open(key, nonce, aad, sealed) {
     if (sealed.length < TAG_BYTES) return undefined;
     try {
@@ -48,6 +61,7 @@ export const nobleCiphers: CipherBackend = {
       return undefined;
     }
   },
+  openInPlace: (key, nonce, aad, sealed) => nobleCiphers.open(key, nonce, aad, sealed),
   dh(secret, publicKey) {
     if (publicKey.length !== 32) return undefined;
     try {

@@ -1,8 +1,8 @@
 import type { Clock, Timer } from '../firefly/clock.js';
 import { allocate } from '../firefly/pool.js';
 import type { Channel } from './channel.js';
-import { CHUNK_START_HEADER, FRAME_HEADER, FrameType, encodeFrame, writeHeader } from './frames.js';
-import { SEAL_OVERHEAD, type Sealer } from './linkSeal.js';
+import { CHUNK_START_HEADER, FRAME_HEADER, FrameType, writeHeader } from './frames.js';
+import { SEAL_OVERHEAD, SEALED_AT, type Sealer } from './linkSeal.js';
 import { afterThisTask, nextTurn } from './turn.js';
 
 /** Send-side settings of a framed link (see `FramingOptions` for their defaults and reasons). */
@@ -121,7 +121,7 @@ export class FrameSender {
     this.control = [];
     try {
       if (flushData) for (let m = this.build(true); m; m = this.build(true)) this.write(m);
-      if (closeReason) this.write(encodeFrame(FrameType.close, closeReason));
+      if (closeReason) this.write(this.compose([{ type: FrameType.close, data: closeReason, total: 0 }], FRAME_HEADER + closeReason.length));
     } catch {
       // The transport is already broken; the link is closing anyway.
     }
@@ -180,9 +180,12 @@ export class FrameSender {
     }
   }
 
-  /** Hands a built message to the channel, sealed when sealing is on; then switches sealing on if the message asked to. */
+  /**
+   * Hands a built message to the channel, sealed when sealing is on (built with room for it by
+   * {@link FrameSender.compose}); then switches sealing on if the message asked to.
+   */
   private write(message: Uint8Array): void {
-    this.channel.send(this.sealer ? this.sealer.seal(message) : message);
+    this.channel.send(this.sealer ? this.sealer.sealInPlace(message) : message);
     if (this.nextSealer) {
       this.sealer = this.nextSealer;
       this.nextSealer = undefined;
@@ -205,7 +208,7 @@ export class FrameSender {
       if (FRAME_HEADER + packet.length <= limit) {
         this.queuedBytes -= packet.length;
         this.advance();
-        return encodeFrame(FrameType.packet, packet);
+        return this.compose([{ type: FrameType.packet, data: packet, total: 0 }], FRAME_HEADER + packet.length);
       }
     }
     const pieces: Piece[] = [];
@@ -217,7 +220,7 @@ export class FrameSender {
       if (sealAfter) {
         // Nothing may follow it in this clear message: the peer reads everything after it sealed.
         this.nextSealer = sealAfter;
-        return write(pieces, size);
+        return this.compose(pieces, size);
       }
     }
     while (withData && this.head < this.packets.length) {
@@ -243,7 +246,16 @@ export class FrameSender {
       if (this.offset < packet.length) break;
       this.advance();
     }
-    return pieces.length === 0 ? undefined : write(pieces, size);
+    return pieces.length === 0 ? undefined : this.compose(pieces, size);
+  }
+
+  /**
+   * The message of `pieces` (`size` bytes of frames). On a sealed link it is built after room
+   * for the counter and before room for the tag, so that it is sealed where it lies.
+   */
+  private compose(pieces: Piece[], size: number): Uint8Array {
+    if (!this.sealer) return writeFrames(allocate(size), 0, pieces);
+    return writeFrames(allocate(size + SEAL_OVERHEAD), SEALED_AT, pieces);
   }
 
   private advance(): void {
@@ -260,9 +272,8 @@ export class FrameSender {
   }
 }
 
-function write(pieces: Piece[], size: number): Uint8Array {
-  const out = allocate(size);
-  let at = 0;
+/** Writes `pieces` as frames into `out` from `at` on; returns `out`. */
+function writeFrames(out: Uint8Array, at: number, pieces: Piece[]): Uint8Array {
   for (const { type, data, total } of pieces) {
     const extra = type === FrameType.chunkStart ? 4 : 0;
     writeHeader(out, at, type, data.length + extra);

@@ -1,3 +1,4 @@
+import { allocate } from '../firefly/pool.js';
 import { TAG_BYTES, ciphers } from './ciphers.js';
 import { SealRefusal } from './closeReasons.js';
 import { readU32 } from './frames.js';
@@ -22,6 +23,9 @@ import { readU32 } from './frames.js';
 /** Bytes a sealed message adds to its plaintext: the counter and the tag. */
 export const SEAL_OVERHEAD = 8 + TAG_BYTES;
 
+/** Where a sealed message's ciphertext starts, after its counter. */
+export const SEALED_AT = 8;
+
 const NONCE_BYTES = 12;
 const NO_AAD = new Uint8Array(0);
 const TWO_32 = 2 ** 32;
@@ -45,14 +49,23 @@ export class Sealer {
 
   constructor(private readonly key: Uint8Array) {}
 
-  /** The sealed form of `message`, the next in this direction. */
+  /** The sealed form of `message`, the next in this direction (a copy; `message` is left as it is). */
   seal(message: Uint8Array): Uint8Array {
+    const room = allocate(SEAL_OVERHEAD + message.length);
+    room.set(message, SEALED_AT);
+    return this.sealInPlace(room);
+  }
+
+  /**
+   * Seals the next message where it lies: `room` holds 8 bytes for the counter, the message
+   * from {@link SEALED_AT} on, and 16 bytes for the tag at the end, and is returned sealed. The
+   * frame sender builds each message this way, so sealing costs no array and no copy.
+   */
+  sealInPlace(room: Uint8Array): Uint8Array {
     const nonce = this.nonce.set(this.counter++);
-    const sealed = ciphers().seal(this.key, nonce, NO_AAD, message);
-    const out = new Uint8Array(8 + sealed.length);
-    out.set(nonce.subarray(4), 0);
-    out.set(sealed, 8);
-    return out;
+    room.set(nonce.subarray(4), 0);
+    ciphers().sealInPlace(this.key, nonce, NO_AAD, room.subarray(SEALED_AT));
+    return room;
   }
 }
 
@@ -63,13 +76,17 @@ export class Opener {
 
   constructor(private readonly key: Uint8Array) {}
 
-  /** The plaintext of the next sealed message, or why it is refused (a {@link SealRefusal}); never throws. */
+  /**
+   * The plaintext of the next sealed message, or why it is refused (a {@link SealRefusal});
+   * never throws. A message that opens is decrypted where it lies (the plaintext is a view of
+   * it): it must be the caller's to overwrite, as a received transport message is.
+   */
   open(message: Uint8Array): Uint8Array | SealRefusal {
     if (message.length < SEAL_OVERHEAD) return SealRefusal.truncated;
     const counter = readU32(message, 0) * TWO_32 + readU32(message, 4);
     if (counter < this.expected) return SealRefusal.replayed;
     if (counter > this.expected) return SealRefusal.missing;
-    const plain = ciphers().open(this.key, this.nonce.set(counter), NO_AAD, message.subarray(8));
+    const plain = ciphers().openInPlace(this.key, this.nonce.set(counter), NO_AAD, message.subarray(SEALED_AT));
     if (!plain) return SealRefusal.forged;
     this.expected++;
     return plain;

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { allocate } from '../firefly/pool.js';
 import type { CipherBackend } from './ciphers.js';
 import { TAG_BYTES } from './ciphers.js';
 
@@ -29,43 +30,27 @@ const BULK_BYTES = 16 * 1024;
  */
 export const nodeCiphers: CipherBackend = {
   seal(key, nonce, aad, plaintext) {
-    if (plaintext.length >= BULK_BYTES) {
-      const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
-      cipher.setAAD(aad, { plaintextLength: plaintext.length });
-      const out = new Uint8Array(plaintext.length + TAG_BYTES);
-      out.set(cipher.update(plaintext), 0);
-      cipher.final();
-      out.set(cipher.getAuthTag(), plaintext.length);
-      return out;
-    }
-    const out = new Uint8Array(plaintext.length + TAG_BYTES);
-    sodium.crypto_aead_chacha20poly1305_ietf_encrypt(out, plaintext, aad, null, nonce, key);
+    const out = allocate(plaintext.length + TAG_BYTES);
+    if (plaintext.length >= BULK_BYTES) sealBulk(out, key, nonce, aad, plaintext);
+    else sodium.crypto_aead_chacha20poly1305_ietf_encrypt(out, plaintext, aad, null, nonce, key);
     return out;
+  },
+  sealInPlace(key, nonce, aad, message) {
+    const plaintext = message.subarray(0, message.length - TAG_BYTES);
+    // libsodium encrypts in place: it XORs the stream over the message, then computes the tag over the result.
+    if (plaintext.length >= BULK_BYTES) sealBulk(message, key, nonce, aad, plaintext);
+    else sodium.crypto_aead_chacha20poly1305_ietf_encrypt(message, plaintext, aad, null, nonce, key);
   },
   open(key, nonce, aad, sealed) {
     if (sealed.length < TAG_BYTES || key.length !== 32 || nonce.length !== 12) return undefined;
-    if (sealed.length - TAG_BYTES >= BULK_BYTES) {
-      try {
-        const decipher = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
-        decipher.setAAD(aad, { plaintextLength: sealed.length - TAG_BYTES });
-        decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-        const out = new Uint8Array(sealed.length - TAG_BYTES);
-        out.set(decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), 0);
-        decipher.final();
-        return out;
-      } catch {
-        // OpenSSL reports a tag that does not verify by throwing from final().
-        return undefined;
-      }
-    }
-    const out = new Uint8Array(sealed.length - TAG_BYTES);
-    try {
-      sodium.crypto_aead_chacha20poly1305_ietf_decrypt(out, null, sealed, aad, nonce, key);
-      return out;
-    } catch {
-      // libsodium reports a tag that does not verify by throwing.
-      return undefined;
-    }
+    const length = sealed.length - TAG_BYTES;
+    return length >= BULK_BYTES ? openBulk(key, nonce, aad, sealed) : sodiumOpen(allocate(length), key, nonce, aad, sealed);
+  },
+  openInPlace(key, nonce, aad, sealed) {
+    if (sealed.length < TAG_BYTES || key.length !== 32 || nonce.length !== 12) return undefined;
+    const length = sealed.length - TAG_BYTES;
+    // libsodium verifies the tag before it decrypts, and decrypts by XOR: in place is safe.
+    return length >= BULK_BYTES ? openBulk(key, nonce, aad, sealed) : sodiumOpen(sealed.subarray(0, length), key, nonce, aad, sealed);
   },
   dh(secret, publicKey) {
     if (publicKey.length !== 32 || secret.length !== 32) return undefined;
@@ -97,3 +82,40 @@ export const nodeCiphers: CipherBackend = {
     return out;
   },
 };
+
+/** OpenSSL's seal of a bulk message into `out` (which may be where `plaintext` lies). */
+function sealBulk(out: Uint8Array, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): void {
+  const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
+  cipher.setAAD(aad, { plaintextLength: plaintext.length });
+  out.set(cipher.update(plaintext), 0);
+  cipher.final();
+  out.set(cipher.getAuthTag(), plaintext.length);
+}
+
+/** OpenSSL's open of a bulk message, into a new array (it decrypts before it verifies, so never in place). */
+function openBulk(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | undefined {
+  const length = sealed.length - TAG_BYTES;
+  try {
+    const decipher = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
+    decipher.setAAD(aad, { plaintextLength: length });
+    decipher.setAuthTag(sealed.subarray(length));
+    const out = new Uint8Array(length);
+    out.set(decipher.update(sealed.subarray(0, length)), 0);
+    decipher.final();
+    return out;
+  } catch {
+    // OpenSSL reports a tag that does not verify by throwing from final().
+    return undefined;
+  }
+}
+
+/** libsodium's open into `out` (which may be the start of `sealed`). */
+function sodiumOpen(out: Uint8Array, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | undefined {
+  try {
+    sodium.crypto_aead_chacha20poly1305_ietf_decrypt(out, null, sealed, aad, nonce, key);
+    return out;
+  } catch {
+    // libsodium reports a tag that does not verify by throwing.
+    return undefined;
+  }
+}
