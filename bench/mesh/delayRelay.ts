@@ -16,10 +16,10 @@ export class DelayRelay {
   /** A relay to `target` (ws://host:port) adding `delayMs` in each direction. */
   static async to(target: string, delayMs: number): Promise<DelayRelay> {
     const { hostname: host, port } = new URL(target);
-    let relay: DelayRelay | undefined;
-    const server = createServer((client) => relay!.join(client, createConnection({ host, port: Number(port) }), delayMs));
+    const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    relay = new DelayRelay(server, `ws://127.0.0.1:${(server.address() as { port: number }).port}`);
+    const relay = new DelayRelay(server, `ws://127.0.0.1:${(server.address() as { port: number }).port}`);
+    server.on('connection', (client) => relay.join(client, createConnection({ host, port: Number(port) }), delayMs));
     return relay;
   }
 
