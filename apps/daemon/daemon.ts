@@ -32,6 +32,8 @@ import { join } from 'node:path';
 import { errorMessage } from '../../src/firefly/errors.js';
 import { useSignatureBackend } from '../../src/transport/identity.js';
 import { nodeSignatures } from '../../src/transport/nodeSignatures.js';
+import { useCipherBackend } from '../../src/transport/ciphers.js';
+import { nodeCiphers } from '../../src/transport/nodeCiphers.js';
 import { Mesh } from '../../src/actors/mesh.js';
 import { loadWebRtcBackend } from '../../src/transport/webrtcBackend.js';
 import { createNodeWebSocket, listenWebSocket, type WebSocketListener } from '../../src/transport/websocketServer.js';
@@ -113,8 +115,11 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
   if (warning) log.warn({ event: 'identity.mode' }, warning);
   if (created) log.info({ event: 'identity.created', node: identity.id }, `created a new node identity ${identity.id}`);
   const token = await writeControlToken(home);
-  // Native Ed25519: links, certificates and grants are checked on every start and request.
+  // Native Ed25519: links, certificates and grants are checked on every start and request. And
+  // native sealing (libsodium, OpenSSL for bulk): every byte on a link and through a relay is
+  // sealed, and the JavaScript cipher would cap a daemon's traffic at a fraction of its links.
   useSignatureBackend(nodeSignatures);
+  useCipherBackend(nodeCiphers);
   const device = await loadDevice(home, identity, settings.name ?? hostname(), (error) =>
     log.error({ event: 'trust.writeFailed', error: errorMessage(error) }, `cannot save the trust store: ${errorMessage(error)}`),
   );

@@ -16,13 +16,51 @@ import { TEMP_PREFIX } from './paths.js';
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
-/** Flushes a directory's entries (a rename or create in it) to disk. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
+/**
+ * Flushes a directory's entries (a rename or create in it, made before the call) to disk.
+ * Callers share flushes (group commit): while one runs, every caller that arrives waits for the
+ * next, which starts once it ends and covers them all. Files synced into one folder at once (a
+ * peer filling it) then cost a few directory flushes rather than one each.
+ */
+export function fsyncDir(dir: string): Promise<void> {
+  let sync = dirSyncs.get(dir);
+  if (!sync) dirSyncs.set(dir, (sync = new DirSync(dir)));
+  return sync.request();
+}
+
+const dirSyncs = new Map<string, DirSync>();
+const ignore = () => undefined;
+
+/** The flushes of one directory: the one running, and the one queued behind it. */
+class DirSync {
+  private running: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+
+  constructor(private readonly dir: string) {}
+
+  request(): Promise<void> {
+    if (!this.running) return (this.running = this.run());
+    // The running flush may have begun before the caller's change: it needs the next one.
+    return (this.queued ??= this.running.then(ignore, ignore).then(() => {
+      this.queued = undefined;
+      return (this.running = this.run());
+    }));
+  }
+
+  private async run(): Promise<void> {
+    try {
+      const handle = await open(this.dir, constants.O_RDONLY | constants.O_DIRECTORY);
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      if (!this.queued) {
+        this.running = undefined;
+        dirSyncs.delete(this.dir);
+      }
+    }
   }
 }
 
