@@ -92,6 +92,7 @@ export class Directory {
   private readonly reachable = new Set<NodeId>();
   private readonly watches = new Map<string, () => void>();
   private readonly conflictListeners = new Set<(name: string, winner: ResourceId) => void>();
+  private readonly namesListeners = new Set<(from: NodeId, full: boolean) => void>();
   private readonly names: NameSpace;
   /** Claims from peers dropped: the sender may not claim their names, or holds its most names already. */
   refusedClaims = 0;
@@ -176,6 +177,17 @@ export class Directory {
   }
 
   /**
+   * Calls `listener` whenever a sync from another node brought names, with the node and whether
+   * the sync held all of its names (a node that became reachable, came back or was asked sends
+   * them all): from then on they resolve, so a resource waiting for one need not poll. Answers
+   * a function that stops it.
+   */
+  onNames(listener: (from: NodeId, full: boolean) => void): () => void {
+    this.namesListeners.add(listener);
+    return () => this.namesListeners.delete(listener);
+  }
+
+  /**
    * A node became reachable: it gets all our claims, and is asked for all of its own. Asking
    * matters when only our side saw the route go and come back: we dropped its names, while it
    * still counts us as reachable and would not send them again by itself.
@@ -225,6 +237,7 @@ export class Directory {
       claims.set(entry.name, { id, registered: entry.registered, node: from });
       this.settle(entry.name);
     }
+    if (sync.entries.length > 0) for (const listener of this.namesListeners) listener(from, sync.full);
     if (sync.ask) {
       // An answer, never another question: two nodes asking each other would never stop.
       this.reachable.add(from);

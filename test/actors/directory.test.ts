@@ -43,6 +43,31 @@ test('a node that becomes reachable later receives the names registered before',
   expect(b.whereis('early')).toEqual(service.id);
 });
 
+test('tells who listens when a node sends names: all of them when it (re)appears, then what changes', async () => {
+  const { a, b, heal } = pair();
+  const heard: [string, boolean][] = [];
+  let resolvedWhenHeard: unknown;
+  const stop = b.directory.onNames((from, full) => {
+    heard.push([from, full]);
+    resolvedWhenHeard ??= b.whereis('early');
+  });
+  const early = a.spawnResource({ iface: Named, handlers: { ping: () => 'early' } });
+  a.register('early', early);
+  heal();
+  await until(() => b.whereis('early') !== undefined);
+  expect(heard).toContainEqual(['alpha', true]);
+  // By the time the listener runs, the names it was told of resolve.
+  expect(resolvedWhenHeard).toEqual(early.id);
+  heard.length = 0;
+  a.register('later', a.spawnResource({ iface: Named, handlers: { ping: () => 'later' } }));
+  await until(() => b.whereis('later') !== undefined);
+  expect(heard).toEqual([['alpha', false]]);
+  stop();
+  a.register('unheard', a.spawnResource({ iface: Named, handlers: { ping: () => 'unheard' } }));
+  await until(() => b.whereis('unheard') !== undefined);
+  expect(heard).toEqual([['alpha', false]]);
+});
+
 test('a name disappears everywhere when its resource ends, and follows its replacement', async () => {
   const { a, b, heal } = pair();
   heal();

@@ -14,7 +14,7 @@
  * index leaves an unreferenced object, which the next start deletes.
  */
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { nanoid } from 'nanoid';
 import { fsyncDir, writeDurably } from './atomic.js';
@@ -81,11 +81,13 @@ export class VersionStore {
 
   /**
    * Keeps the content of the file at `real` (whose version may already be known) as the newest
-   * previous version of `path`, then applies the retention.
+   * previous version of `path`, then applies the retention. With `moving`, the file is about to
+   * be renamed over or removed by the caller: its bytes enter the store by a hard link (read once
+   * to hash them) rather than a copy, which writes and fsyncs nothing but a directory.
    */
-  async keep(path: string, real: string, options: { version?: string; removed: boolean }): Promise<VersionEntry | undefined> {
+  async keep(path: string, real: string, options: { version?: string; removed: boolean; moving?: boolean }): Promise<VersionEntry | undefined> {
     if (this.readOnly || this.retention.maxVersions === 0) return undefined;
-    const { version, size } = await this.store(real, options.version);
+    const { version, size } = await this.store(real, options.version, options.moving ?? false);
     const history = (await this.load(this.indexOf(path))) ?? { path, entries: [] };
     const entry: VersionEntry = { version, size, time: this.now(), removed: options.removed };
     history.entries.push(entry);
@@ -185,11 +187,18 @@ export class VersionStore {
     }
   }
 
-  /** Copies a file into `objects/` (hashing as it copies) unless its version is there already. */
-  private async store(real: string, known?: string): Promise<{ version: string; size: number }> {
+  /**
+   * Copies a file into `objects/` (hashing as it copies) unless its version is there already;
+   * with `moving`, links it there where the filesystem allows.
+   */
+  private async store(real: string, known: string | undefined, moving: boolean): Promise<{ version: string; size: number }> {
     if (known) {
       const existing = await stat(this.objectPath(known)).catch(() => undefined);
       if (existing) return { version: known, size: existing.size };
+    }
+    if (moving) {
+      const linked = await this.link(real);
+      if (linked) return linked;
     }
     const temp = join(this.dir, 'tmp', nanoid());
     const hasher = newHasher();
@@ -222,6 +231,39 @@ export class VersionStore {
       await rename(temp, object);
       await fsyncDir(dirname(object));
     }
+    return { version, size };
+  }
+
+  /**
+   * Hard-links a file that is about to leave its path into `objects/`, named by the hash of its
+   * bytes; undefined where the filesystem cannot link (the caller copies instead).
+   */
+  private async link(real: string): Promise<{ version: string; size: number } | undefined> {
+    const hasher = newHasher();
+    let size = 0;
+    const source = await open(real, READ_FLAGS);
+    try {
+      const buffer = Buffer.allocUnsafe(COPY_BUFFER);
+      for (;;) {
+        const { bytesRead } = await source.read(buffer, 0, buffer.length, size);
+        if (bytesRead === 0) break;
+        hasher.update(buffer.subarray(0, bytesRead));
+        size += bytesRead;
+      }
+    } finally {
+      await source.close();
+    }
+    const version = hasher.digest('hex');
+    const object = this.objectPath(version);
+    if (await stat(object).catch(() => undefined)) return { version, size };
+    await mkdir(dirname(object), { recursive: true });
+    try {
+      await link(real, object);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { version, size };
+      return undefined; // EXDEV, EPERM: a filesystem without hard links here
+    }
+    await fsyncDir(dirname(object));
     return { version, size };
   }
 }

@@ -175,7 +175,7 @@ export class DiskFolder implements ReplicaStorage {
     if (!stats) return;
     const current = this.records(path);
     if (!stats.isFile() || !this.known.matches(path, stats, current)) throw new LocalChange(path);
-    await this.store.keep(path, real, { version: current!.hash, removed: true });
+    await this.store.keep(path, real, { version: current!.hash, removed: true, moving: true });
     await unlink(real);
     await fsyncDir(dirname(real));
     await this.pruneEmptyParents(dirname(real));
@@ -191,7 +191,7 @@ export class DiskFolder implements ReplicaStorage {
     }
     if (!stats.isFile() || !this.known.matches(path, stats, current)) throw new LocalChange(path);
     if (displacedTo === undefined) {
-      await this.store.keep(path, real, { version: current!.hash, removed: false });
+      await this.store.keep(path, real, { version: current!.hash, removed: false, moving: true });
       return;
     }
     const target = await this.confinement.resolve(displacedTo);

@@ -20,8 +20,8 @@ import type { ChangesBatch, SyncFolder, SyncPeer } from './syncFolder.js';
 const CALL_MS = 30_000;
 const NOTIFY_MS = 3_000;
 const NOTIFY_DEBOUNCE_MS = 10;
-/** How often a replica looks in the directory for members that just came back (a local lookup). */
-const RETURN_CHECK_MS = 200;
+/** How often a replica looks in the directory for members that came back or went (a local lookup), besides when names arrive. */
+const RETURN_CHECK_MS = 1000;
 
 /** The replica side of a `sync` process. */
 export class MeshReplica {
@@ -36,6 +36,7 @@ export class MeshReplica {
   private readonly present = new Set<string>();
   private notifyTimer: NodeJS.Timeout | undefined;
   private stopChange: (() => void) | undefined;
+  private stopNames: (() => void) | undefined;
   private stopped = false;
 
   constructor(
@@ -63,7 +64,11 @@ export class MeshReplica {
     this.introduceTo = from;
     this.timer = setInterval(() => this.syncAll(), this.pollMs);
     // A member whose name reappears has just come back (a link restored, a daemon restarted):
-    // meet it at once rather than at the next poll.
+    // meet it at once. A node that comes back sends the directory all its names; the timer
+    // notices names that went, and any return the directory did not report.
+    this.stopNames = this.ctx.node.directory.onNames((from, full) => {
+      if (full) this.returned(from);
+    });
     this.returnTimer = setInterval(() => this.checkReturns(), RETURN_CHECK_MS);
     this.syncAll();
   }
@@ -77,10 +82,20 @@ export class MeshReplica {
     this.stopped = true;
     clearInterval(this.timer);
     clearInterval(this.returnTimer);
+    this.stopNames?.();
     clearTimeout(this.notifyTimer);
     this.stopChange?.();
     await Promise.allSettled([...this.syncing.values()]);
     await this.folder.close();
+  }
+
+  /** `node` sent all its names: the members living there are met now. */
+  private returned(node: string): void {
+    for (const member of this.members.live()) {
+      if (member.replica === this.self.replica || this.ctx.node.whereis(member.ref)?.node !== node) continue;
+      this.present.add(member.replica);
+      this.syncWith(member);
+    }
   }
 
   private checkReturns(): void {

@@ -52,9 +52,13 @@ export interface SyncPeer extends BlockSource {
 export interface SyncFolderOptions extends DiskFolderOptions {
   /** A file modified less than this long ago (ms) is not sent yet. @default 50 */
   readonly stableMs?: number;
-  /** A full scan runs this often (ms) besides the watcher. @default 60 000 */
+  /**
+   * A full scan runs this often (ms) besides the watcher. @default 600 000 while the watcher
+   * runs (it sees every change; a scan of 100 000 files takes seconds and holds the folder),
+   * 60 000 without one
+   */
   readonly scanIntervalMs?: number;
-  /** Watch the folder for changes (recursive fs.watch). @default true */
+  /** Watch the folder for changes (@parcel/watcher). @default true */
   readonly watch?: boolean;
   /** Records per batch of changes. @default 1000 */
   readonly batch?: number;
@@ -84,6 +88,9 @@ export interface Progress {
 }
 
 const WATCH_DEBOUNCE_MS = 20;
+/** Full scans besides a running watcher, and without one (ms). */
+const WATCHED_SCAN_MS = 600_000;
+const UNWATCHED_SCAN_MS = 60_000;
 const BATCH_BYTES = 1024 * 1024;
 const PEERS = 'peers.json';
 
@@ -139,7 +146,7 @@ export class SyncFolder {
     const cursors = new Map<string, Cursor>(Object.entries(await readFile(join(disk.syncDir, PEERS), 'utf8').then((text) => JSON.parse(text) as Record<string, Cursor>, () => ({}))));
     const self = new SyncFolder(identity, replica, disk, log, (path, dir) => ignored(path, dir), cursors, {
       stableMs: options.stableMs ?? 50,
-      scanIntervalMs: options.scanIntervalMs ?? 60_000,
+      scanIntervalMs: options.scanIntervalMs ?? (options.watch ?? true ? WATCHED_SCAN_MS : UNWATCHED_SCAN_MS),
       batch: options.batch ?? 1000,
       now,
     });
@@ -150,10 +157,16 @@ export class SyncFolder {
     // The first scan of a large folder takes a while (hashing what the index does not know):
     // the replica answers meanwhile, and offers what it has scanned so far.
     self.firstScan = self.scan().then(() => undefined, () => undefined);
-    if (options.watch ?? true) self.startWatching();
-    self.scanTimer = setInterval(() => void self.scan().catch(() => undefined), self.options.scanIntervalMs);
-    self.scanTimer.unref();
+    self.scanEvery(self.options.scanIntervalMs);
+    if (options.watch ?? true) self.startWatching(options.scanIntervalMs === undefined);
     return self;
+  }
+
+  /** Runs a full scan every `ms`. */
+  private scanEvery(ms: number): void {
+    clearInterval(this.scanTimer);
+    this.scanTimer = setInterval(() => void this.scan().catch(() => undefined), ms);
+    this.scanTimer.unref();
   }
 
   private reloadIgnore: () => Promise<void> = () => Promise.resolve();
@@ -336,12 +349,17 @@ export class SyncFolder {
    * change in it: quadratic in a directory's size while a peer fills it, and ~100 MB for a
    * replica of 100 000 files.
    */
-  private startWatching(): void {
+  private startWatching(scanMoreWithout: boolean): void {
     const root = this.disk.root;
+    const unwatched = () => {
+      // No watcher (no inotify here, or out of watches): the scans must catch changes instead.
+      if (scanMoreWithout && !this.closed) this.scanEvery(UNWATCHED_SCAN_MS);
+      return undefined;
+    };
     this.watcher = subscribe(
       root,
       (error, events) => {
-        // Out of inotify watches, or the folder removed under it: the periodic scan still runs.
+        // Events lost (the kernel's queue overflowed) or the folder removed under it: scan it all.
         if (error) return this.later([''], WATCH_DEBOUNCE_MS);
         const paths: string[] = [];
         for (const event of events) {
@@ -352,7 +370,7 @@ export class SyncFolder {
         if (paths.length > 0) this.later(paths, WATCH_DEBOUNCE_MS);
       },
       { ignore: [join(root, SYNC_DIR_NAME), join(root, VERSIONS_DIR_NAME)] },
-    ).catch(() => undefined);
+    ).catch(unwatched);
   }
 
   /** Scans `paths` after `ms`, together with whatever else comes up meanwhile. */

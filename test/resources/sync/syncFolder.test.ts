@@ -79,6 +79,30 @@ describe('a synced folder on disk', () => {
     expect(phone.status()).toMatchObject({ files: 39 });
   });
 
+  it('keeps what a peer replaces or deletes in the version store by moving it there: the same file, not a copy', async () => {
+    const laptop = await replica('laptop');
+    await put(laptop, 'a.txt', 'first a');
+    await put(laptop, 'b.txt', 'first b');
+    await laptop.scan();
+    const phone = await replica('phone');
+    await phone.pullFrom(laptop.identity.replica, peerOf(laptop));
+    const before = { a: await stat(join(phone.disk.root, 'a.txt')), b: await stat(join(phone.disk.root, 'b.txt')) };
+    await put(laptop, 'a.txt', 'second a');
+    await rm(join(laptop.disk.root, 'b.txt'));
+    await laptop.scan();
+    expect(await phone.pullFrom(laptop.identity.replica, peerOf(laptop))).toMatchObject({ adopted: 2, failed: [] });
+    expect(await text(phone, 'a.txt')).toBe('second a');
+    const objects = join(phone.disk.root, '.glow-versions', 'objects');
+    const kept = new Map<number, string>();
+    for (const shard of await readdir(objects)) {
+      for (const name of await readdir(join(objects, shard))) kept.set((await stat(join(objects, shard, name))).ino, await readFile(join(objects, shard, name), 'utf8'));
+    }
+    expect(kept.get(before.a.ino)).toBe('first a');
+    expect(kept.get(before.b.ino)).toBe('first b');
+    expect(await phone.disk.store.list('a.txt')).toMatchObject([{ removed: false }]);
+    expect(await phone.disk.store.list('b.txt')).toMatchObject([{ removed: true }]);
+  });
+
   it('keeps both sides of concurrent edits as files, on both replicas', async () => {
     const [a, b] = [await replica('a'), await replica('b')];
     await put(a, 'plan.txt', 'base');
