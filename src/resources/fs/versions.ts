@@ -201,28 +201,18 @@ export class VersionStore {
       if (linked) return linked;
     }
     const temp = join(this.dir, 'tmp', nanoid());
-    const hasher = newHasher();
-    let size = 0;
-    const source = await open(real, READ_FLAGS);
+    const target = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
+    let version: string;
+    let size: number;
     try {
-      const target = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
-      try {
-        const buffer = Buffer.allocUnsafe(COPY_BUFFER);
-        for (;;) {
-          const { bytesRead } = await source.read(buffer, 0, buffer.length, size);
-          if (bytesRead === 0) break;
-          hasher.update(buffer.subarray(0, bytesRead));
-          await target.write(buffer, 0, bytesRead, size);
-          size += bytesRead;
-        }
-        await target.sync();
-      } finally {
-        await target.close();
-      }
-    } finally {
-      await source.close();
+      ({ version, size } = await hashFile(real, async (chunk, at) => void (await target.write(chunk, 0, chunk.length, at))));
+      await target.sync();
+    } catch (error) {
+      await target.close();
+      await unlink(temp).catch(() => undefined);
+      throw error;
     }
-    const version = hasher.digest('hex');
+    await target.close();
     const object = this.objectPath(version);
     if (await stat(object).catch(() => undefined)) {
       await unlink(temp);
@@ -239,21 +229,7 @@ export class VersionStore {
    * bytes; undefined where the filesystem cannot link (the caller copies instead).
    */
   private async link(real: string): Promise<{ version: string; size: number } | undefined> {
-    const hasher = newHasher();
-    let size = 0;
-    const source = await open(real, READ_FLAGS);
-    try {
-      const buffer = Buffer.allocUnsafe(COPY_BUFFER);
-      for (;;) {
-        const { bytesRead } = await source.read(buffer, 0, buffer.length, size);
-        if (bytesRead === 0) break;
-        hasher.update(buffer.subarray(0, bytesRead));
-        size += bytesRead;
-      }
-    } finally {
-      await source.close();
-    }
-    const version = hasher.digest('hex');
+    const { version, size } = await hashFile(real);
     const object = this.objectPath(version);
     if (await stat(object).catch(() => undefined)) return { version, size };
     await mkdir(dirname(object), { recursive: true });
@@ -266,4 +242,25 @@ export class VersionStore {
     await fsyncDir(dirname(object));
     return { version, size };
   }
+}
+
+/** The version (SHA-256) and size of a file, read once; `each` sees every chunk as it is read, at its offset. */
+async function hashFile(real: string, each?: (chunk: Buffer, at: number) => Promise<void>): Promise<{ version: string; size: number }> {
+  const hasher = newHasher();
+  let size = 0;
+  const source = await open(real, READ_FLAGS);
+  try {
+    const buffer = Buffer.allocUnsafe(COPY_BUFFER);
+    for (;;) {
+      const { bytesRead } = await source.read(buffer, 0, buffer.length, size);
+      if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
+      hasher.update(chunk);
+      await each?.(chunk, size);
+      size += bytesRead;
+    }
+  } finally {
+    await source.close();
+  }
+  return { version: hasher.digest('hex'), size };
 }
