@@ -16,6 +16,7 @@ import { decide, type Decision } from './decide.js';
 import { recordProblem, type FileRecord } from './record.js';
 import type { SyncIndex } from './syncIndex.js';
 import { bumpVector, EMPTY_VECTOR } from './versionVector.js';
+import { pool } from './pool.js';
 
 /** Where a replica's files live. */
 export interface ReplicaStorage {
@@ -188,15 +189,6 @@ interface Counters {
   conflicts: string[];
   fetchedBytes: number;
   reusedBytes: number;
-}
-
-/** Runs `task` on every item, at most `width` at once. */
-async function pool<T>(items: readonly T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await task(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }
 
 /** A block from the first source that has it (and whose bytes hash to it). */

@@ -13,6 +13,10 @@ import type { IgnoreRules } from './ignoreRules.js';
 import { contentOfHandle } from './nodeHash.js';
 import { isFolderPath } from './record.js';
 import type { Replica } from './replica.js';
+import { pool } from './pool.js';
+
+/** Files looked at (stat, and hashed when changed) at once. */
+const SCAN_WIDTH = 16;
 
 /** What one scan found. */
 export interface ScanReport {
@@ -44,22 +48,31 @@ export async function scan(root: string, replica: Replica, options: ScanOptions,
   const report: ScanReport = { changed: [], deleted: [], unstable: [], skipped: [] };
   const seen = new Set<string>();
   const walked: string[] = [];
-  const visit = async (path: string): Promise<void> => {
+  // The walk lists files (a readdir per directory); the files are then looked at several at once,
+  // for each costs a few system calls that wait on the disk, not the processor.
+  const files: string[] = [];
+  const walk = async (path: string): Promise<void> => {
     const real = path === '' ? root : join(root, path);
     const stats = await lstat(real).catch(() => undefined);
     if (!stats) return;
-    if (stats.isDirectory()) {
-      walked.push(path);
-      const entries = await readdir(real, { withFileTypes: true }).catch(() => []);
-      for (const entry of entries) {
-        if (entry.name.startsWith(RESERVED_PREFIX)) continue;
-        const child = path === '' ? entry.name : `${path}/${entry.name}`;
-        if (options.ignored(child, entry.isDirectory())) continue;
-        if (entry.isDirectory() || entry.isFile()) await visit(child);
-      }
+    if (!stats.isDirectory()) {
+      if (stats.isFile()) files.push(path); // symlinks, devices, sockets: not synced
       return;
     }
-    if (!stats.isFile()) return; // symlinks, devices, sockets: not synced
+    walked.push(path);
+    const entries = await readdir(real, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (entry.name.startsWith(RESERVED_PREFIX)) continue;
+      const child = path === '' ? entry.name : `${path}/${entry.name}`;
+      if (options.ignored(child, entry.isDirectory())) continue;
+      if (entry.isDirectory()) await walk(child);
+      else if (entry.isFile()) files.push(child);
+    }
+  };
+  const look = async (path: string): Promise<void> => {
+    const real = join(root, path);
+    const stats = await lstat(real).catch(() => undefined);
+    if (!stats?.isFile()) return;
     if (!isFolderPath(path)) {
       report.skipped.push({ path, reason: 'a name sync cannot carry' });
       return;
@@ -95,9 +108,10 @@ export async function scan(root: string, replica: Replica, options: ScanOptions,
   for (const path of paths) {
     if (path !== '' && options.ignored(path)) continue;
     const exists = await lstat(path === '' ? root : join(root, path)).then(() => true, () => false);
-    if (exists) await visit(path);
+    if (exists) await walk(path);
     else walked.push(path); // gone: whatever the index has under it was deleted
   }
+  await pool(files, SCAN_WIDTH, look);
   // Whatever the index holds under a walked directory (or a vanished path) and the walk did not see is gone.
   const under = (path: string) => walked.some((dir) => dir === '' || path === dir || path.startsWith(`${dir}/`));
   for (const record of [...replica.index.records()]) {
