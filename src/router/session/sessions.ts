@@ -320,25 +320,13 @@ export class Sessions {
       return 'replayed';
     }
     this.stats.opened++;
-    if (!session.confirmed) this.confirm(session);
+    if (!session.confirmed) {
+      session.confirmed = true;
+      // The peer now seals with this session: older ones are only kept for what is in flight.
+      this.promote(session);
+    }
     this.heard(session.peer, session);
     return plaintext;
-  }
-
-  /**
-   * We may seal in a session the peer opened with us: it used it (so it holds the keys), or we
-   * have something to send the moment we answered. What waited for our own handshake goes now,
-   * in this session, rather than when ours completes.
-   */
-  private confirm(session: Session): void {
-    session.confirmed = true;
-    // The peer now seals with this session: older ones are only kept for what is in flight.
-    this.promote(session);
-    const peer = session.peer;
-    if (peer.queue.length === 0) return;
-    const queue = peer.queue;
-    peer.queue = [];
-    for (const queued of queue) this.seal(session, queued);
   }
 
   private promote(session: Session): void {
@@ -441,17 +429,9 @@ export class Sessions {
     if (!answer) return 'tampered';
     peer.lastTimestamp = timestamp;
     const localIndex = this.newIndex();
-    const session = this.addSession(peer, { localIndex, remoteIndex: senderIndex, keys: answer.keys, initiator: false, confirmed: false });
+    this.addSession(peer, { localIndex, remoteIndex: senderIndex, keys: answer.keys, initiator: false, confirmed: false });
     this.stats.responses++;
     this.hooks.forward(this.sessionPacket(peer.id, sessionBody(SessionMessage.response, [localIndex, senderIndex], answer.message)), true);
-    // What waits for our own handshake (one that crossed this one: a first contact where both
-    // sides have something to send) goes now, right behind the answer that gives the peer the
-    // keys to open it; the peer meets the answer first on the same path. Waiting for our own
-    // handshake, or for the peer to use this session first, would cost another half round trip.
-    // The first message was fresh (its timestamp rose), so these keys are the initiator's own.
-    // Our own handshake goes on: ignoring either first message would leave a side waiting a
-    // whole retry when the other's answer is lost (a route not yet known both ways).
-    if (peer.queue.length > 0) this.confirm(session);
     return undefined;
   }
 
@@ -481,7 +461,7 @@ export class Sessions {
     return undefined;
   }
 
-  private addSession(peer: Peer, fields: Pick<Session, 'localIndex' | 'remoteIndex' | 'keys' | 'initiator' | 'confirmed'>): Session {
+  private addSession(peer: Peer, fields: Pick<Session, 'localIndex' | 'remoteIndex' | 'keys' | 'initiator' | 'confirmed'>): void {
     const session: Session = { ...fields, peer, created: this.clock.now(), sent: 0, window: new ReplayWindow() };
     this.sessionsByIndex.set(session.localIndex, session);
     // An unconfirmed responder session goes behind the confirmed one still in use (not behind
@@ -491,7 +471,6 @@ export class Sessions {
     while (peer.sessions.length > this.options.sessionsPerPeer) {
       this.sessionsByIndex.delete(peer.sessions.pop()!.localIndex);
     }
-    return session;
   }
 
   /** A global budget of handshakes answered per second: each costs four X25519 operations. */
