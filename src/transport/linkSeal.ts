@@ -1,4 +1,3 @@
-import { allocate } from '../firefly/pool.js';
 import { TAG_BYTES, ciphers } from './ciphers.js';
 import { SealRefusal } from './closeReasons.js';
 import { readU32 } from './frames.js';
@@ -48,13 +47,6 @@ export class Sealer {
   private readonly nonce = new Nonce();
 
   constructor(private readonly key: Uint8Array) {}
-
-  /** The sealed form of `message`, the next in this direction (a copy; `message` is left as it is). */
-  seal(message: Uint8Array): Uint8Array {
-    const room = allocate(SEAL_OVERHEAD + message.length);
-    room.set(message, SEALED_AT);
-    return this.sealInPlace(room);
-  }
 
   /**
    * Seals the next message where it lies: `room` holds 8 bytes for the counter, the message

@@ -99,8 +99,8 @@ function openBulk(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: U
     const decipher = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
     decipher.setAAD(aad, { plaintextLength: length });
     decipher.setAuthTag(sealed.subarray(length));
-    const out = new Uint8Array(length);
-    out.set(decipher.update(sealed.subarray(0, length)), 0);
+    // update's output is an array of its own: returned as it is, not copied again.
+    const out = decipher.update(sealed.subarray(0, length));
     decipher.final();
     return out;
   } catch {

@@ -123,10 +123,14 @@ export class MeshReplica {
         .catch(() => undefined)
         .finally(() => {
           this.introducing = false;
-          for (const member of this.members.live()) if (member.replica !== this.self.replica) this.syncWith(member);
+          this.pullFromAll();
         });
       return;
     }
+    this.pullFromAll();
+  }
+
+  private pullFromAll(): void {
     for (const member of this.members.live()) if (member.replica !== this.self.replica) this.syncWith(member);
   }
 
