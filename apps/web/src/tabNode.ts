@@ -7,6 +7,7 @@
  */
 import { Mesh } from '../../../src/actors/mesh.js';
 import type { NodeId } from '../../../src/firefly/address.js';
+import type { ProcessKind } from '../../../src/actors/process.js';
 import { isGlowError } from '../../../src/firefly/errors.js';
 import { CloseReason } from '../../../src/transport/closeReasons.js';
 import { Trust } from '../../../src/actors/trust/trust.js';
@@ -17,6 +18,9 @@ import { connectSignaling, type SignalingClient, type SignalingSocketClass } fro
 import { keepConnected, type Reconnector } from '../../daemon/reconnect.js';
 import { browserBackend } from './browserRtc.js';
 import { tabKinds } from './tabKinds.js';
+import { channelKind } from '../../../src/resources/channel/channelKind.js';
+import { deviceName } from './deviceCertificate.js';
+import { tabSyncKind, tabSyncServiceKind } from './sync/tabSync.js';
 
 /** What `GET /api/info` answers. */
 export interface DaemonInfo {
@@ -63,6 +67,10 @@ export function startTabNode(identity: NodeIdentity, certificate: DeviceCertific
     webrtc: { backend: browserBackend, loopbackOnly },
   });
   for (const kind of tabKinds) mesh.node.registerKind(kind);
+  // Synced folders kept in the tab (OPFS), with their events channels, and the service that
+  // brings them back at every load.
+  for (const kind of [channelKind, tabSyncKind(deviceName()), tabSyncServiceKind]) mesh.node.registerKind(kind as ProcessKind);
+  void mesh.node.spawn('tab.syncd', {}).catch((error: unknown) => console.warn('the tab keeps no synced folders:', error));
   const loops: Reconnector[] = [];
   const tab: TabNode & { state: ConnectionState; daemon: NodeId | undefined; signaling: SignalingClient | undefined } = {
     mesh,

@@ -10,22 +10,7 @@ import { VersionCache } from './hash.js';
 import type { FsArgs } from './interface.js';
 import { Confinement, VERSIONS_DIR_NAME } from './paths.js';
 import { DEFAULT_MAX_VERSIONS, VersionStore } from './versions.js';
-
-/**
- * Runs tasks one at a time, in order. Mutations take it so that checking `ifVersion`, keeping
- * the old content and renaming happen as one step, and the version store's counts stay exact.
- * Reads do not take it: atomic renames already give them whole files.
- */
-export class Mutex {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  /** Runs `task` after every task queued before it. */
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(task);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-}
+import { Mutex } from '../mutex.js';
 
 /** Options of the kind itself (not of a spawn): for tests and embedders. */
 export interface FsKindOptions {

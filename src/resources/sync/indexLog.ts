@@ -1,14 +1,12 @@
 /**
- * A replica's index on disk: `.glow-sync/replica.json` names the replica and its change log's
- * epoch; `.glow-sync/index.jsonl` holds records, one JSON line each, appended as they change and
- * rewritten whole (atomically) when it has grown to twice what it holds. A torn last line (a
- * crash mid-append) is skipped: the scan after a restart finds that file again.
+ * A replica's persisted index, in its state files: `replica.json` names the replica and its
+ * change log's epoch; `index.jsonl` holds records, one JSON line each, appended as they change
+ * and rewritten whole (atomically) when it has grown to twice what it holds. A torn last line (a
+ * crash mid-append) is skipped: the scan after a restart finds that file again. Browser-safe.
  */
-import { appendFile, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { nanoid } from 'nanoid';
-import { writeDurably } from '../fs/atomic.js';
 import { recordProblem, type FileRecord } from './record.js';
+import type { ReplicaState } from './replicaState.js';
 
 /** Who a replica is, kept beside its index. */
 export interface ReplicaIdentity {
@@ -29,24 +27,25 @@ export class IndexLog {
   private lines: number;
 
   private constructor(
-    private readonly dir: string,
+    private readonly state: ReplicaState,
     lines: number,
   ) {
     this.lines = lines;
   }
 
   /**
-   * Opens the index in `dir` (a folder's `.glow-sync`). A folder that has none becomes a replica
-   * of `folder` with a new replica id and epoch; one that has one must be a replica of `folder`.
+   * Opens the index kept in `state`. A replica that has none becomes one of `folder` with a new
+   * replica id and epoch; one that has one must be a replica of `folder`.
    */
-  static async open(dir: string, folder: string): Promise<{ log: IndexLog; identity: ReplicaIdentity; records: FileRecord[] }> {
-    let identity = await readFile(join(dir, IDENTITY), 'utf8').then((text) => JSON.parse(text) as ReplicaIdentity, () => undefined);
+  static async open(state: ReplicaState, folder: string): Promise<{ log: IndexLog; identity: ReplicaIdentity; records: FileRecord[] }> {
+    const saved = await state.read(IDENTITY);
+    let identity = parseIdentity(saved);
     if (identity && identity.folder !== folder) throw new Error(`this folder is already a replica of another synced folder (${identity.folder})`);
     if (!identity) {
       identity = { folder, replica: nanoid(10), epoch: nanoid() };
-      await writeDurably(join(dir, IDENTITY), JSON.stringify(identity));
+      await state.write(IDENTITY, JSON.stringify(identity));
     }
-    const text = await readFile(join(dir, LOG), 'utf8').catch(() => '');
+    const text = (await state.read(LOG)) ?? '';
     const latest = new Map<string, FileRecord>();
     let lines = 0;
     for (const line of text.split('\n')) {
@@ -60,7 +59,7 @@ export class IndexLog {
       }
       if (recordProblem(record) === undefined) latest.set((record as FileRecord).path, record as FileRecord);
     }
-    return { log: new IndexLog(dir, lines), identity, records: [...latest.values()] };
+    return { log: new IndexLog(state, lines), identity, records: [...latest.values()] };
   }
 
   /** Queues a changed record for the next {@link flush}. */
@@ -76,10 +75,18 @@ export class IndexLog {
     this.lines += batch.length;
     if (this.lines > 2 * size + 1000) {
       const all = [...live()].sort((a, b) => a.seq - b.seq).map((record) => JSON.stringify(record));
-      await writeDurably(join(this.dir, LOG), all.join('\n') + '\n');
+      await this.state.write(LOG, all.join('\n') + '\n');
       this.lines = all.length;
       return;
     }
-    await appendFile(join(this.dir, LOG), batch.join('\n') + '\n');
+    await this.state.append(LOG, batch.join('\n') + '\n');
+  }
+}
+
+function parseIdentity(text: string | undefined): ReplicaIdentity | undefined {
+  try {
+    return text === undefined ? undefined : (JSON.parse(text) as ReplicaIdentity);
+  } catch {
+    return undefined;
   }
 }

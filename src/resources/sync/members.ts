@@ -2,26 +2,26 @@
  * Who replicates a folder: every replica keeps the list of members it has heard of and merges
  * the lists of the replicas it meets, so a member added on one device is known everywhere after
  * a few meetings. Removal is for good: a removed member stays in the list, marked, so that an
- * old list carried by a replica that was away cannot bring it back.
+ * old list carried by a replica that was away cannot bring it back. Browser-safe.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Member } from './interface.js';
+import type { ReplicaState } from './replicaState.js';
 
 const FILE = 'members.json';
 /** Most members a folder has: a person's devices and a few friends', not a crowd. */
 export const MAX_MEMBERS = 256;
 
-/** A replica's member list, saved in its `.glow-sync`. */
+/** A replica's member list, saved in its state files. */
 export class MemberList {
   private readonly members = new Map<string, Member>();
 
-  private constructor(private readonly dir: string) {}
+  private constructor(private readonly state: ReplicaState) {}
 
   /** Loads the list (with `self` in it, updated). */
-  static async open(dir: string, self: Member): Promise<MemberList> {
-    const list = new MemberList(dir);
-    const saved = await readFile(join(dir, FILE), 'utf8').then((text) => JSON.parse(text) as Member[], () => []);
+  static async open(state: ReplicaState, self: Member): Promise<MemberList> {
+    const list = new MemberList(state);
+    const text = await state.read(FILE);
+    const saved = parseList(text);
     for (const member of saved) list.members.set(member.replica, member);
     const known = list.members.get(self.replica);
     list.members.set(self.replica, { ...self, removed: known?.removed ?? false });
@@ -89,6 +89,15 @@ export class MemberList {
   }
 
   private async save(): Promise<void> {
-    await writeFile(join(this.dir, FILE), JSON.stringify(this.all()));
+    await this.state.write(FILE, JSON.stringify(this.all()));
+  }
+}
+
+/** A saved list; a torn one (a crash mid-write of the old, non-atomic saves) counts as empty: hellos fill it again. */
+function parseList(text: string | undefined): Member[] {
+  try {
+    return text === undefined ? [] : (JSON.parse(text) as Member[]);
+  } catch {
+    return [];
   }
 }

@@ -14,7 +14,7 @@ import { SyncFolderInterface, type Member, type SyncStatus } from './interface.j
 import type { MemberList } from './members.js';
 import type { ReconcileMessage } from './reconcile.js';
 import type { BlockSource } from './replica.js';
-import type { ChangesBatch, SyncFolder, SyncPeer } from './syncFolder.js';
+import type { ChangesBatch, FolderReplica, SyncPeer } from './folderReplica.js';
 
 /** Timeouts of the calls a replica makes (ms). */
 const CALL_MS = 30_000;
@@ -30,18 +30,18 @@ export class MeshReplica {
   private readonly readBy = new Map<string, number>();
   private readonly syncing = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private returnTimer: NodeJS.Timeout | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private returnTimer: ReturnType<typeof setTimeout> | undefined;
   /** Members whose name the directory had at the last look: reachable. */
   private readonly present = new Set<string>();
-  private notifyTimer: NodeJS.Timeout | undefined;
+  private notifyTimer: ReturnType<typeof setTimeout> | undefined;
   private stopChange: (() => void) | undefined;
   private stopNames: (() => void) | undefined;
   private stopped = false;
 
   constructor(
     private readonly ctx: ProcessContext,
-    readonly folder: SyncFolder,
+    readonly folder: FolderReplica,
     readonly members: MemberList,
     private readonly name: string,
     private readonly pollMs: number,

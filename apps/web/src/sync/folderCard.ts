@@ -8,6 +8,7 @@ import { errorLine, h, shortId } from '../dom.js';
 import { formatTime } from '../files/fileFormat.js';
 import type { SyncedFolder, SyncStatus } from './syncApi.js';
 import type { SyncEvent } from './syncEvents.js';
+import { tabCopySection, type TabCopy } from './tabCopy.js';
 import { filesAndBytes, lastSeenText, peerState, receivingText, type ReplicaState } from './syncFormat.js';
 
 /** What one folder's card is drawn from. */
@@ -22,6 +23,8 @@ export interface FolderCard {
   daemon: NodeId | undefined;
   /** Conflicts and removals announced on the replicas' events channels since the view was opened, newest first. */
   events: readonly SyncEvent[];
+  /** What this tab holds of the folder. */
+  tab: TabCopy | undefined;
 }
 
 interface Row {
@@ -63,7 +66,13 @@ function replicaTable(card: FolderCard): HTMLElement {
           h(
             'tr',
             { 'data-node': row.node, 'data-device': row.device, 'data-state': row.state.state },
-            h('td', { title: row.node }, row.device, row.node === card.daemon ? h('span', { class: 'badge mark' }, 'this device') : undefined),
+            h(
+              'td',
+              { title: row.node },
+              row.device,
+              row.node === card.daemon ? h('span', { class: 'badge mark' }, 'this device') : undefined,
+              row.node === card.tab?.node ? h('span', { class: 'badge mark' }, 'this tab') : undefined,
+            ),
             h('td', { class: 'sync-state' }, row.state.text),
             h('td', {}, row.seen),
           ),
@@ -129,6 +138,7 @@ export function drawFolderCard(element: HTMLElement, card: FolderCard): void {
       : undefined,
     status ? undefined : card.error !== undefined ? errorLine(card.error) : h('p', { class: 'muted' }, 'no replica of it is reachable now'),
     replicaTable(card),
+    card.tab ? tabCopySection(folder.name, card.tab) : undefined,
     h('h4', {}, 'Conflict copies'),
     conflictList(card),
     eventList(card),

@@ -12,7 +12,7 @@ import { DIRECTORY_RESOURCE, DirectoryInterface } from '../../../../src/actors/d
 import { ResourceRef } from '../../../../src/actors/ref.js';
 import { parseResourceId, type NodeId, type ResourceId } from '../../../../src/firefly/address.js';
 import type { SyncFolderInterface, SyncStatus } from '../../../../src/resources/sync/interface.js';
-import type { SyncedFolder, SyncServiceInterface } from '../../../../src/resources/sync/service.js';
+import type { SyncedFolder, SyncServiceInterface } from '../../../../src/resources/sync/syncService.js';
 import { syncServiceName } from '../../../../src/resources/sync/names.js';
 import { VIEW_TIMEOUT } from '../meshQueries.js';
 

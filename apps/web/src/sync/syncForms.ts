@@ -6,7 +6,7 @@
  * another machine.
  */
 import type { ResourceRef } from '../../../../src/actors/ref.js';
-import type { SyncServiceInterface } from '../../../../src/resources/sync/service.js';
+import type { SyncServiceInterface } from '../../../../src/resources/sync/syncService.js';
 import { h } from '../dom.js';
 
 /** How long adding or joining may take (the first scan of a large folder), ms, as `glow sync` allows. */

@@ -9,13 +9,15 @@ import type { Mesh } from '../../../../src/actors/mesh.js';
 import type { NodeId } from '../../../../src/firefly/address.js';
 import type { Timer } from '../../../../src/firefly/clock.js';
 import type { SyncFolderInterface } from '../../../../src/resources/sync/interface.js';
-import type { SyncServiceInterface } from '../../../../src/resources/sync/service.js';
+import { SyncServiceInterface } from '../../../../src/resources/sync/syncService.js';
 import { errorCode, errorReason, errorText, h, markRefreshed } from '../dom.js';
 import { VIEW_TIMEOUT } from '../meshQueries.js';
 import { drawFolderCard, type FolderCard } from './folderCard.js';
 import { eventsOf, serviceName, syncNames, type SyncedFolder } from './syncApi.js';
 import { syncEventFeed } from './syncEvents.js';
 import { syncForms } from './syncForms.js';
+import type { TabCopy } from './tabCopy.js';
+import { tabReplica } from './tabSync.js';
 
 /** How often the folders and their status are asked for while the view is shown, ms. */
 const POLL = 1000;
@@ -25,9 +27,22 @@ const POLL = 1000;
  */
 const FOLDERS_TIMEOUT = 10_000;
 
-/** The replica whose status a folder is shown with: the daemon's when it holds one, else the first reachable one. */
-function shownReplica(folder: SyncedFolder, daemon: NodeId): SyncedFolder['replicas'][number] | undefined {
-  return folder.replicas.find((replica) => replica.node === daemon) ?? folder.replicas.find((replica) => replica.online);
+/**
+ * The replica whose status a folder is shown with: the daemon's when it holds one, else the first
+ * reachable device's, else this tab's own (which its section below shows anyway).
+ */
+function shownReplica(folder: SyncedFolder, daemon: NodeId, tab: NodeId): SyncedFolder['replicas'][number] | undefined {
+  return folder.replicas.find((replica) => replica.node === daemon) ?? folder.replicas.find((replica) => replica.online && replica.node !== tab) ?? folder.replicas.find((replica) => replica.node === tab);
+}
+
+/** Opens file `path` of the tab's copy of folder `name` from the tab's own storage (a download, named as the file). */
+async function openTabFile(name: string, path: string): Promise<void> {
+  const file = await tabReplica(name)?.files.file(path);
+  if (!file) return;
+  const url = URL.createObjectURL(file);
+  const link = h('a', { href: url, download: path.slice(path.lastIndexOf('/') + 1) });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /** Mounts the view into `root`. `daemon` is the node that served the page, once known. */
@@ -40,7 +55,7 @@ export function mountSyncView(root: HTMLElement, mesh: Mesh, daemon: () => NodeI
   const list = h('div', { id: 'sync-folders', class: 'sync-folders', 'aria-label': 'synced folders' });
   const cards = new Map<string, HTMLElement>();
   /** The last poll's answers, drawn again when an announcement arrives between two polls. */
-  let shown: Omit<FolderCard, 'events'>[] = [];
+  let shown: Omit<FolderCard, 'events' | 'tab'>[] = [];
 
   let visible = false;
   /** Bumped at every show and hide: a poll loop of an older showing stops. */
@@ -62,7 +77,7 @@ export function mountSyncView(root: HTMLElement, mesh: Mesh, daemon: () => NodeI
       seen.add(card.folder.name);
       let element = cards.get(card.folder.name);
       if (!element) cards.set(card.folder.name, (element = h('article', { class: 'sync-folder' })));
-      drawFolderCard(element, { ...card, events: feed.events(card.folder.name) });
+      drawFolderCard(element, { ...card, events: feed.events(card.folder.name), tab: tabCopy(card.folder.name) });
     }
     for (const name of [...cards.keys()]) if (!seen.has(name)) cards.delete(name);
     list.replaceChildren(
@@ -79,25 +94,47 @@ export function mountSyncView(root: HTMLElement, mesh: Mesh, daemon: () => NodeI
     void tick();
   });
 
+  /** Shows what a form or button did: its error (with code and reason, for tests and styles) or its result. */
+  const show = (outcome: { done: string } | { error: unknown }) => {
+    if ('error' in outcome) {
+      result.textContent = '';
+      error.textContent = errorText(outcome.error);
+      error.dataset.code = errorCode(outcome.error) ?? '';
+      const reason = errorReason(outcome.error);
+      if (reason === undefined) delete error.dataset.reason;
+      else error.dataset.reason = reason;
+    } else {
+      error.textContent = '';
+      delete error.dataset.code;
+      delete error.dataset.reason;
+      result.textContent = outcome.done;
+    }
+  };
+
   const forms = syncForms({
     service,
-    outcome: (outcome) => {
-      if ('error' in outcome) {
-        result.textContent = '';
-        error.textContent = errorText(outcome.error);
-        error.dataset.code = errorCode(outcome.error) ?? '';
-        const reason = errorReason(outcome.error);
-        if (reason === undefined) delete error.dataset.reason;
-        else error.dataset.reason = reason;
-      } else {
-        error.textContent = '';
-        delete error.dataset.code;
-        delete error.dataset.reason;
-        result.textContent = outcome.done;
-      }
-    },
+    outcome: show,
     changed: () => tick(),
   });
+
+  /** This tab's copy of folder `name`: its files as its replica's index has them, read when drawn. */
+  const tabCopy = (name: string): TabCopy => {
+    const held = tabReplica(name);
+    const files = held
+      ? [...held.folder.replica.index.records()].filter((record) => !record.deleted).map((record) => ({ path: record.path, size: record.size })).sort((a, b) => (a.path < b.path ? -1 : 1))
+      : undefined;
+    return {
+      node: mesh.node.id,
+      files,
+      keep: () =>
+        void mesh.node
+          .named(serviceName(mesh.node.id), SyncServiceInterface)
+          .call('join', { root: `/${name}`, name }, { timeout: FOLDERS_TIMEOUT })
+          .then(() => show({ done: `keeping ${name} in this tab` }), (error: unknown) => show({ error }))
+          .then(() => tick()),
+      open: (path) => void openTabFile(name, path),
+    };
+  };
 
   /** Asks for the folders and each one's status, draws them, and follows the replicas' announcements. Never rejects. */
   async function tick(): Promise<void> {
@@ -112,7 +149,7 @@ export function mountSyncView(root: HTMLElement, mesh: Mesh, daemon: () => NodeI
     try {
       await names.learn([serviceName(node)]).catch(() => undefined);
       folders = await ref.call('folders', {}, { timeout: FOLDERS_TIMEOUT });
-      await names.learn(folders.flatMap((folder) => shownReplica(folder, node)?.ref ?? [])).catch(() => undefined);
+      await names.learn(folders.flatMap((folder) => shownReplica(folder, node, mesh.node.id)?.ref ?? [])).catch(() => undefined);
     } catch (cause) {
       if (mine < drawn || !visible) return;
       status.textContent = `cannot list synced folders: ${errorText(cause)}`;
@@ -120,8 +157,8 @@ export function mountSyncView(root: HTMLElement, mesh: Mesh, daemon: () => NodeI
       return;
     }
     const answers = await Promise.all(
-      folders.map(async (folder): Promise<Omit<FolderCard, 'events'>> => {
-        const replica = shownReplica(folder, node);
+      folders.map(async (folder): Promise<Omit<FolderCard, 'events' | 'tab'>> => {
+        const replica = shownReplica(folder, node, mesh.node.id);
         const card = { folder, shown: replica?.node, status: undefined, error: undefined, daemon: node };
         if (!replica) return card;
         try {
