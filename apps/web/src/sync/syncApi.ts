@@ -3,9 +3,8 @@
  * (`glow.sync/<node>`, glow.SyncService/1) and each folder's replicas (`sync/<folder>/<node>`,
  * glow.SyncFolder/1) with their events channels (`…/events`), all by name.
  *
- * The interfaces are imported as types only: service.ts and kind.ts are Node code (the disk,
- * the supervisor), which must not enter the browser bundle, and a ref's interface is for types
- * alone (the resource validates what it receives).
+ * The interfaces are imported as types only: a ref's interface is for types alone (the resource
+ * validates what it receives).
  */
 import type { Mesh } from '../../../../src/actors/mesh.js';
 import { DIRECTORY_RESOURCE, DirectoryInterface } from '../../../../src/actors/directory.js';
