@@ -47,6 +47,7 @@ import { HOME_FILES, loadIdentity, prepareHome, readConfig, writeControlToken } 
 import { startHttp, type HttpServer } from './http.js';
 import { registerJobKinds, startJobServices } from './jobs.js';
 import { builtinKinds } from './kinds.js';
+import { grantPrefix } from './sharing.js';
 import { createLogger, type Logger } from './log.js';
 import { linkLog } from './linkLog.js';
 import type { DaemonContext } from './operations.js';
@@ -151,7 +152,9 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     log[clean ? 'info' : 'warn']({ ...report, event: `supervisor.${report.event}` }, report.message);
   });
   registerSupervision(mesh.node);
-  for (const kind of builtinKinds(home, device.trust.certificate.name)) mesh.node.registerKind(kind);
+  // A friend's folder joined here: the friend's replicas may call this user's replica of it.
+  const grantBack = (user: string, prefix: string) => Promise.resolve(grantPrefix(mesh.identity, device, user, prefix));
+  for (const kind of builtinKinds(home, device.trust.certificate.name, { grantBack })) mesh.node.registerKind(kind);
   registerJobKinds(mesh.node, settings, log);
   for (const plugin of settings.plugins) {
     try {

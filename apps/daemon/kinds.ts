@@ -20,7 +20,7 @@ import { bytes } from '../../src/firefly/schemas.js';
 import { channelKind } from '../../src/resources/channel/index.js';
 import { createFsKind } from '../../src/resources/fs/index.js';
 import { createSyncKind } from '../../src/resources/sync/kind.js';
-import { syncServiceKind } from '../../src/resources/sync/service.js';
+import { createSyncServiceKind, type SyncServiceOptions } from '../../src/resources/sync/service.js';
 
 /** `glow.demo.Counter/1`. */
 export const CounterInterface = processInterface('glow.demo.Counter/1', {
@@ -97,7 +97,7 @@ export const echoKind: ProcessKind<Record<string, never>> = {
  * synced folders: `sync` (glow.SyncFolder/1, a replica) and `syncd` (glow.SyncService/1, the
  * node's service that keeps its replicas), in src/resources/sync.
  */
-export function builtinKinds(home: string, deviceName: string): readonly ProcessKind[] {
+export function builtinKinds(home: string, deviceName: string, sync: SyncServiceOptions = {}): readonly ProcessKind[] {
   // No export or replica may reach the home: its keys, control token, config and plugins are the daemon's.
-  return [counterKind, echoKind, createFsKind({ protect: [home] }), channelKind, createSyncKind({ protect: [home], deviceName }), syncServiceKind];
+  return [counterKind, echoKind, createFsKind({ protect: [home] }), channelKind, createSyncKind({ protect: [home], deviceName }), createSyncServiceKind(sync)];
 }

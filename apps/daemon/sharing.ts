@@ -79,6 +79,7 @@ function findFriend(trust: Trust, which: string): { user: UserId; handle?: strin
  */
 export function grantSubject(node: Node, trust: Trust, text: string): { subject: GrantSubject; target: ResourceId } {
   const bare = text.startsWith('glow://') ? text.slice('glow://'.length) : text;
+  if (bare.endsWith('/') && bare.length > 1) return prefixSubject(node, trust, bare);
   const segments = bare.split('/').filter((segment) => segment !== '');
   if (segments.length === 0) throw new GlowError('badarg', 'share what? a name (docs), a path in it (docs/2026) or a resource id');
   const path = (take: number) => segments.slice(take).join('/');
@@ -100,6 +101,29 @@ export function grantSubject(node: Node, trust: Trust, text: string): { subject:
   const holder = trust.deviceOf(found.target.node);
   if (!holder || holder.user !== trust.user) throw new GlowError('badarg', `${bare} is not on a device of yours: only its owner can share it`);
   return found;
+}
+
+/**
+ * A grant on every resource this user names under `prefix` (`sync/docs/`: every replica of the
+ * synced folder `docs`, wherever it runs, including replicas added later). Refused when no name
+ * of this user starts with it: a typo would grant nothing, silently.
+ */
+function prefixSubject(node: Node, trust: Trust, prefix: string): { subject: GrantSubject; target: ResourceId } {
+  const named = node.directory.list().find((entry) => entry.name.startsWith(prefix) && trust.deviceOf(entry.node)?.user === trust.user);
+  if (!named) throw new GlowError('noproc', `no name of yours starts with ${JSON.stringify(prefix.slice(0, 200))}`);
+  return { subject: { name: prefix }, target: parseResourceId(named.id) };
+}
+
+/**
+ * Grants `user` (a friend) write on every resource this user names under `prefix`: how a friend's
+ * synced folder joined here lets the friend's replicas call ours.
+ */
+export function grantPrefix(identity: NodeIdentity, device: LoadedDevice, user: UserId, prefix: string, now = Date.now()): void {
+  const { trust, userKey } = device;
+  if (!trust.isFriend(user)) throw new GlowError('denied', 'that user is not a friend', { reason: 'notfriend' });
+  const fields = { issuer: trust.user, audience: { user }, subject: { name: prefix }, abilities: { access: 'write' as const }, notBefore: now, expires: now + DEFAULT_GRANT_LIFETIME, delegate: false, nonce: nanoid() };
+  const held = trust.grants.add(userKey ? issueGrant(fields, userKey) : issueGrant(fields, identity, trust.certificate));
+  if (!held || 'refused' in held) throw new GlowError('denied', `this device cannot grant ${prefix}: ${held ? held.refused : 'refused'}`, { reason: 'cannotgrant' });
 }
 
 /** Signs a grant as this device's user (or as `identity`, this device) and keeps it (the trust store spreads it). */

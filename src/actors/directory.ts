@@ -164,6 +164,11 @@ export class Directory {
     return result.sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
+  /** The names (as this node's user reads them) this node registered for `id`. */
+  namesOf(id: ResourceId): string[] {
+    return this.local.namesOf(id).map((name) => this.names.show(name));
+  }
+
   /** Drops the names of a local resource that ended. */
   forget(id: ResourceId): void {
     // Runs at every resource exit: the registry's per-resource index, not a scan of all names.

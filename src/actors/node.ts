@@ -157,7 +157,7 @@ export class Node {
       remote: this.remote,
       streams: this.streams,
       castFailed: (target, error) => this.castFailed(target, error),
-      policy: options.policy ?? (options.trust ? trustPolicy(options.trust, (name) => this.directory.whereis(name)) : undefined),
+      policy: options.policy ?? (options.trust ? trustPolicy(options.trust, { whereis: (name) => this.directory.whereis(name), namesOf: (id) => this.directory.namesOf(id) }) : undefined),
     });
     this.processHost = {
       node: this,

@@ -122,11 +122,13 @@ export class Grants {
 
   /**
    * Whether `who` may do `request` on a resource of this node: some held, live, unrevoked chain
-   * rooted in this node's user is for `who` and each of its links allows the request. `resolve`
-   * finds the resource a name names; `access` says how the member reads (the request's arguments
-   * are decoded only when a grant limits paths).
+   * rooted in this node's user is for `who` and each of its links allows the request. `names`
+   * finds the resource a name names, and the names a resource of this node has (a grant on a name
+   * that ends with `/` covers every resource named under it: `sync/docs/` is every replica of the
+   * synced folder `docs`); `access` says how the member reads (the request's arguments are
+   * decoded only when a grant limits paths).
    */
-  check(who: Requester, request: PeerRequest, access: MemberAccess, resolve: (name: string) => ResourceId | undefined): typeof ADMIT | Denial {
+  check(who: Requester, request: PeerRequest, access: MemberAccess, names: GrantNames): typeof ADMIT | Denial {
     const cacheKey = access.paths.length === 0 ? `${who.node} ${request.target.local} ${request.member}` : undefined;
     const now = this.host.now();
     if (cacheKey) {
@@ -139,7 +141,7 @@ export class Grants {
       const leaf = held.grant;
       if (leaf.audience.user !== who.user || (leaf.audience.node !== undefined && leaf.audience.node !== who.node && leaf.audience.node !== who.key)) continue;
       if (held.verified.owner !== this.host.user()) continue;
-      const verdict = this.judge(held, request, access, resolve, now);
+      const verdict = this.judge(held, request, access, names, now);
       if (verdict === ADMIT) {
         // A name can come to name another resource: what a name decided is asked again soon.
         const named = held.verified.chain.some((link) => link.subject.name !== undefined);
@@ -154,11 +156,11 @@ export class Grants {
     return denial;
   }
 
-  private judge(held: HeldGrant, request: PeerRequest, access: MemberAccess, resolve: (name: string) => ResourceId | undefined, now: number): typeof ADMIT | { rank: number; denial: Denial } {
+  private judge(held: HeldGrant, request: PeerRequest, access: MemberAccess, names: GrantNames, now: number): typeof ADMIT | { rank: number; denial: Denial } {
     const denied = (rank: number, reason: string) => ({ rank, denial: deny(reason) });
     const { verified } = held;
     // A grant about another resource says nothing about this one: the weakest reason.
-    for (const link of verified.chain) if (!this.names(link, request.target, resolve)) return denied(0, 'no grant gives this user access to this resource');
+    for (const link of verified.chain) if (!covers(link, request.target, names)) return denied(0, 'no grant gives this user access to this resource');
     if (this.isRevoked(held)) return denied(5, 'the grant was revoked');
     if (verified.expires <= now) return denied(4, 'the grant expired');
     if (verified.notBefore > now + CLOCK_SKEW) return denied(4, 'the grant is not valid yet');
@@ -179,13 +181,6 @@ export class Grants {
       }
     }
     return ADMIT;
-  }
-
-  private names(link: Grant, target: ResourceId, resolve: (name: string) => ResourceId | undefined): boolean {
-    const { resource, name } = link.subject;
-    if (resource !== undefined) return resource === formatResourceId(target);
-    const named = resolve(name!);
-    return named !== undefined && named.node === target.node && named.local === target.local;
   }
 
   private remember(key: string, verdict: typeof ADMIT | Denial, until: number): void {
@@ -225,3 +220,20 @@ export class Grants {
 
 /** What changed in a {@link Grants} store. */
 export type GrantsEvent = { type: 'grant'; held: HeldGrant } | { type: 'revoked'; revocation: GrantRevocation };
+
+/** How a grant's names are read on the node that holds the resource. */
+export interface GrantNames {
+  /** The resource a name names. */
+  whereis(name: string): ResourceId | undefined;
+  /** The names a resource of this node is registered under. */
+  namesOf(id: ResourceId): readonly string[];
+}
+
+/** Whether one link of a chain is about `target`: its resource, the resource its name names, or one named under its `name/` prefix. */
+function covers(link: Grant, target: ResourceId, names: GrantNames): boolean {
+  const { resource, name } = link.subject;
+  if (resource !== undefined) return resource === formatResourceId(target);
+  if (name!.endsWith('/')) return names.namesOf(target).some((own) => own.startsWith(name!) && own.length > name!.length);
+  const named = names.whereis(name!);
+  return named !== undefined && named.node === target.node && named.local === target.local;
+}

@@ -1,11 +1,12 @@
-import type { ResourceId } from '../../firefly/address.js';
 import type { MemberSpec } from '../../firefly/idl.js';
 import type { Device } from '../../transport/certificate.js';
 import { DIRECTORY_RESOURCE } from '../directory.js';
 import { RTC_RESOURCE } from '../meshSignals.js';
 import { ADMIT, deny, type PeerPolicy, type PeerRequest } from '../policy.js';
-import type { MemberAccess } from './grants.js';
+import type { GrantNames, MemberAccess } from './grants.js';
 import type { Trust } from './trust.js';
+
+const NO_NAMES: GrantNames = { whereis: () => undefined, namesOf: () => [] };
 
 /** The local id of every node's trust endpoint (`glow.Trust/1`). */
 export const TRUST_RESOURCE = 'trust';
@@ -36,7 +37,7 @@ function memberAccess(request: PeerRequest): MemberAccess {
  *   (`resolve` finds what a grant's name names);
  * - every other node — no certificate, a removed device, a stranger's device — gets `denied`.
  */
-export function trustPolicy(trust: Trust, resolve: (name: string) => ResourceId | undefined = () => undefined): PeerPolicy {
+export function trustPolicy(trust: Trust, names: GrantNames = NO_NAMES): PeerPolicy {
   return (request) => {
     const relation = trust.relation(request.from);
     if (relation === 'own' || relation === 'self') return ADMIT;
@@ -47,7 +48,7 @@ export function trustPolicy(trust: Trust, resolve: (name: string) => ResourceId 
     }
     if ((local === DIRECTORY_RESOURCE || local === RTC_RESOURCE) && request.action === 'cast') return ADMIT;
     const device = trust.deviceOf(request.from)!;
-    return trust.grants.check(device, request, memberAccess(request), resolve);
+    return trust.grants.check(device, request, memberAccess(request), names);
   };
 }
 

@@ -46,6 +46,8 @@ export const MemberSchema = v.object({
   device: v.pipe(v.string(), v.maxLength(100)),
   /** Removed from the folder: gets nothing more, and stays removed. */
   removed: v.boolean(),
+  /** The user whose device holds it, when not the folder's own user's (a friend granted the folder): its `ref` is in that user's namespace. */
+  user: v.optional(v.pipe(v.string(), v.maxLength(100))),
 });
 
 /** A replica of the folder, as every replica's member list names it. */

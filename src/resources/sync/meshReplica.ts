@@ -12,6 +12,7 @@ import type { ResourceId } from '../../firefly/address.js';
 import { GlowError } from '../../firefly/errors.js';
 import { SyncFolderInterface, type Member, type SyncStatus } from './interface.js';
 import type { MemberList } from './members.js';
+import { inNamespaceOf } from './names.js';
 import type { ReconcileMessage } from './reconcile.js';
 import type { BlockSource } from './replica.js';
 import type { ChangesBatch, FolderReplica, SyncPeer } from './folderReplica.js';
@@ -54,6 +55,19 @@ export class MeshReplica {
     return this.members.get(this.folder.identity.replica)!;
   }
 
+  /** The user of this node, when it has one. */
+  private get user(): string | undefined {
+    return this.ctx.node.trust?.user;
+  }
+
+  /**
+   * The name `member`'s process is found by from here: its ref as it registered it, in its
+   * user's namespace when that is not this node's user.
+   */
+  private refOf(member: Member): string {
+    return member.user !== undefined && member.user !== this.user ? inNamespaceOf(member.user, member.ref) : member.ref;
+  }
+
   /**
    * Starts meeting peers: introduces itself to `from` (a join) — again at every poll until that
    * replica answers, for a replica busy with its first scan of a large folder may not in time —
@@ -92,7 +106,7 @@ export class MeshReplica {
   /** `node` sent all its names: the members living there are met now. */
   private returned(node: string): void {
     for (const member of this.members.live()) {
-      if (member.replica === this.self.replica || this.ctx.node.whereis(member.ref)?.node !== node) continue;
+      if (member.replica === this.self.replica || this.ctx.node.whereis(this.refOf(member))?.node !== node) continue;
       this.present.add(member.replica);
       this.syncWith(member);
     }
@@ -101,7 +115,7 @@ export class MeshReplica {
   private checkReturns(): void {
     for (const member of this.members.live()) {
       if (member.replica === this.self.replica) continue;
-      const here = this.ctx.node.whereis(member.ref) !== undefined;
+      const here = this.ctx.node.whereis(this.refOf(member)) !== undefined;
       if (here && !this.present.has(member.replica)) {
         this.present.add(member.replica);
         this.syncWith(member);
@@ -141,11 +155,17 @@ export class MeshReplica {
         if (caller && caller.node !== this.ctx.node.id && caller.node !== member.node) {
           throw new GlowError('denied', 'a replica may introduce only itself', { reason: 'impersonation' });
         }
+        // A member says which user it belongs to; the link's certificate says it too, and wins.
+        const callerUser = caller ? this.ctx.node.trust?.deviceOf(caller.node)?.user : undefined;
+        const foreign = callerUser !== undefined && callerUser !== this.user;
+        if ((member.user ?? this.user) !== (callerUser ?? this.user) && caller?.node !== this.ctx.node.id) {
+          throw new GlowError('denied', 'a replica may introduce only itself, as its own user', { reason: 'impersonation' });
+        }
         const known = this.members.get(member.replica);
         if (known?.removed) throw new GlowError('denied', `replica ${member.replica} was removed from this folder`, { reason: 'removed' });
         if (this.self.removed) throw new GlowError('denied', 'this replica was removed from the folder', { reason: 'removed' });
-        await this.members.introduce(member);
-        await this.members.merge(members);
+        await this.members.introduce(foreign ? { ...member, user: callerUser } : withoutUser(member, this.user));
+        await this.mergeFrom(members, callerUser);
         this.lastSeen.set(member.replica, Date.now());
         // Someone new: it may carry changes; pull once it has its answer.
         if (!known) setTimeout(() => this.syncWith(this.members.get(member.replica)!), 0);
@@ -241,11 +261,24 @@ export class MeshReplica {
   }
 
   private async hello(ref: string): Promise<void> {
-    const answer = await this.ctx.node.named(ref, SyncFolderInterface).call('hello', { member: this.self, members: this.members.all() }, { timeout: CALL_MS });
+    const target = this.ctx.node.named(ref, SyncFolderInterface);
+    const self = this.user === undefined ? this.self : { ...this.self, user: this.user };
+    const answer = await target.call('hello', { member: self, members: this.members.all().map((member) => withUser(member, this.user)) }, { timeout: CALL_MS });
     if (answer.folder !== this.folder.identity.folder) {
       throw new GlowError('badarg', `${ref} is a replica of another folder`, { reason: 'otherfolder' });
     }
-    await this.members.merge(answer.members);
+    await this.mergeFrom(answer.members, target.id ? this.ctx.node.trust?.deviceOf(target.id.node)?.user : undefined);
+  }
+
+  /**
+   * Takes what a member list from a device of `from` (a user; undefined: this node's) says: all
+   * of it from our own devices; from another user's, only its own user's replicas — a user is
+   * believed about its own devices, and hearsay about ours or a third user's is not taken.
+   */
+  private async mergeFrom(members: readonly Member[], from: string | undefined): Promise<void> {
+    const sender = from ?? this.user;
+    const taken = members.filter((member) => sender === this.user || (member.user ?? sender) === sender).map((member) => withoutUser(member.user === undefined && sender !== undefined ? { ...member, user: sender } : member, this.user));
+    await this.members.merge(taken);
   }
 
   /** Pulls from `member` (one pull at a time per member; a request meanwhile runs one more). Failures wait for the next try. */
@@ -259,7 +292,7 @@ export class MeshReplica {
       try {
         do {
           this.again.delete(id);
-          await this.hello(member.ref);
+          await this.hello(this.refOf(member));
           if (this.stopped || this.self.removed || this.members.get(id)?.removed) return;
           const report = await this.folder.pullFrom(id, this.peerOf(member), this.sourcesFor(member));
           this.lastSeen.set(id, Date.now());
@@ -275,7 +308,7 @@ export class MeshReplica {
   }
 
   private peerOf(member: Member): SyncPeer {
-    const ref = this.ctx.node.named(member.ref, SyncFolderInterface);
+    const ref = this.ctx.node.named(this.refOf(member), SyncFolderInterface);
     return {
       changes: async (since, limit) => (await ref.call('changes', { ...(since ? { epoch: since.epoch, since: since.seq } : { since: 0 }), limit }, { timeout: CALL_MS })) as ChangesBatch,
       reconcile: async (message) => (await ref.call('reconcile', { message: message as unknown[] }, { timeout: CALL_MS })).message as ReconcileMessage,
@@ -303,10 +336,25 @@ export class MeshReplica {
       for (const member of this.members.live()) {
         if (member.replica === this.self.replica) continue;
         void this.ctx.node
-          .named(member.ref, SyncFolderInterface)
+          .named(this.refOf(member), SyncFolderInterface)
           .call('notify', { replica: this.self.replica }, { timeout: NOTIFY_MS })
           .catch(() => undefined);
       }
     }, NOTIFY_DEBOUNCE_MS);
   }
+}
+
+/**
+ * A member as it travels: with its user, when the list is read by another user's node. Members
+ * of this node's user are stored without one (they are the folder's own).
+ */
+function withUser(member: Member, user: string | undefined): Member {
+  return member.user !== undefined || user === undefined ? member : { ...member, user };
+}
+
+/** A member as this node stores it: without a user when it is this node's user's. */
+function withoutUser(member: Member, user: string | undefined): Member {
+  if (member.user === undefined || member.user !== user) return member;
+  const { user: _own, ...rest } = member;
+  return rest;
 }

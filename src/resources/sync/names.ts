@@ -17,3 +17,11 @@ export function eventsName(name: string, node: string): string {
 export function syncServiceName(node: string): string {
   return `glow.sync/${node}`;
 }
+
+/**
+ * `name` in `user`'s namespace, as any node that knows the user resolves it: a prefix of the user
+ * id (a whole id would read as a node id, and a handle is each node's own petname).
+ */
+export function inNamespaceOf(user: string, name: string): string {
+  return `${user.slice(0, 16)}/${name}`;
+}

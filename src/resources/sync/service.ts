@@ -18,9 +18,16 @@ export interface SyncServiceArgs {
   readonly file: string;
 }
 
+/** Options of {@link createSyncServiceKind}: for the daemon and tests, not for a spawn. */
+export interface SyncServiceOptions {
+  /** Grants a friend's user write on this user's replicas named under a prefix (the daemon signs it); see {@link SyncServiceHost.grantBack}. */
+  readonly grantBack?: (user: string, prefix: string) => Promise<void>;
+}
+
 /** The host of a daemon's sync service: its list in `file`, replicas in this machine's folders. */
-function diskHost(file: string): SyncServiceHost {
+function diskHost(file: string, options: SyncServiceOptions): SyncServiceHost {
   return {
+    ...(options.grantBack ? { grantBack: options.grantBack } : {}),
     kind: 'sync',
     load: () => readFile(file, 'utf8').then((text) => JSON.parse(text) as ServiceEntry[], () => []),
     save: (entries) => writeDurably(file, JSON.stringify(entries, null, 2)),
@@ -32,13 +39,18 @@ function diskHost(file: string): SyncServiceHost {
   };
 }
 
-/** The `syncd` kind: the node's sync service. */
-export const syncServiceKind: ProcessKind<SyncServiceArgs> = {
-  name: 'syncd',
-  description: 'starts and keeps this node’s synced-folder replicas (glow.SyncService/1)',
-  args: v.object({ file: v.pipe(v.string(), v.minLength(1)) }),
-  interface: SyncServiceInterface,
-  async start(ctx, args) {
-    return { handlers: (await startSyncService(ctx, diskHost(args.file))) as never };
-  },
-};
+/** Makes the `syncd` kind: the node's sync service. */
+export function createSyncServiceKind(options: SyncServiceOptions = {}): ProcessKind<SyncServiceArgs> {
+  return {
+    name: 'syncd',
+    description: 'starts and keeps this node’s synced-folder replicas (glow.SyncService/1)',
+    args: v.object({ file: v.pipe(v.string(), v.minLength(1)) }),
+    interface: SyncServiceInterface,
+    async start(ctx, args) {
+      return { handlers: (await startSyncService(ctx, diskHost(args.file, options))) as never };
+    },
+  };
+}
+
+/** The `syncd` kind with every default (no grants back: a friend's folder joined here is only pulled). */
+export const syncServiceKind: ProcessKind<SyncServiceArgs> = createSyncServiceKind();

@@ -15,11 +15,13 @@ import { GlowError } from '../../firefly/errors.js';
 import { method } from '../../firefly/idl.js';
 import { startSupervisor } from '../../supervision/supervisor.js';
 import { SyncFolderInterface, type SyncArgs } from './interface.js';
-import { replicaName, syncServiceName } from './names.js';
+import { inNamespaceOf, replicaName, syncServiceName } from './names.js';
 
 export { syncServiceName } from './names.js';
 
 const folderName = v.pipe(v.string(), v.minLength(1), v.maxLength(100), v.regex(/^[^/\s][^/]*$/, 'a folder name has no slash and does not start with a space'));
+/** A folder to join: `NAME`, or `FRIEND/NAME` for a friend's folder (a handle or a user id). */
+const joinedName = v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.regex(/^([^/\s][^/]*\/)?[^/\s][^/]*$/, 'a folder to join is NAME or FRIEND/NAME'));
 const root = v.pipe(v.string(), v.minLength(1), v.startsWith('/', 'the path must be absolute'));
 
 /** Schema of {@link LocalReplica}. */
@@ -46,9 +48,10 @@ export const SyncServiceInterface = processInterface('glow.SyncService/1', {
     access: 'write',
     description: 'makes the folder at `root` the first replica of a new synced folder (named after the folder unless `name`)',
   }),
-  join: method(v.object({ root, name: folderName }), LocalReplicaSchema, {
+  join: method(v.object({ root, name: joinedName, as: v.optional(folderName) }), LocalReplicaSchema, {
     access: 'write',
-    description: 'makes the folder at `root` a replica of the synced folder `name`, from any replica the mesh can reach',
+    description:
+      'makes the folder at `root` a replica of the synced folder `name` (`FRIEND/NAME`: a folder a friend granted this user, known here as `as`, by default its own name), from any replica the mesh can reach',
   }),
   remove: method(v.object({ name: folderName, node: v.optional(v.string()) }), v.object({ removed: v.boolean() }), {
     access: 'write',
@@ -58,13 +61,14 @@ export const SyncServiceInterface = processInterface('glow.SyncService/1', {
   folders: method(v.object({}), v.array(SyncedFolderSchema), { access: 'read', description: 'every synced folder the mesh’s directory names, with where its replicas run' }),
 });
 
-/** The replicas the directory of `node` names now (those of nodes that are up), by folder name. */
+/** The replicas the directory of `node` names now (those of nodes that are up), by folder name: `NAME` for this user's, `FRIEND/NAME` for a friend's. */
 export function runningReplicas(node: Node): Running {
   const running: Running = new Map();
   for (const { name } of node.directory.list()) {
-    const match = /^sync\/([^/]+)\/([^/]+)$/.exec(name);
+    const match = /^(?:([^/]+)\/)?sync\/([^/]+)\/([^/]+)$/.exec(name);
     if (!match) continue;
-    running.set(match[1]!, [...(running.get(match[1]!) ?? []), { node: match[2]!, ref: name }]);
+    const folder = match[1] === undefined ? match[2]! : `${match[1]}/${match[2]!}`;
+    running.set(folder, [...(running.get(folder) ?? []), { node: match[3]!, ref: name }]);
   }
   return running;
 }
@@ -86,6 +90,12 @@ export interface SyncServiceHost {
   checkRoot(root: string): Promise<void>;
   /** The last segment of `root`: a new folder's default name. */
   basename(root: string): string;
+  /**
+   * Grants `user` write on every replica this user names `prefix…` (`sync/NAME/`): a friend's
+   * folder joined here is replicated both ways only when the friend's replicas may call ours.
+   * Undefined where this device cannot sign grants (a tab): its replica then only pulls.
+   */
+  readonly grantBack?: (user: string, prefix: string) => Promise<void>;
 }
 
 /** Starts a sync service for `ctx`'s process, with the replicas `host` kept; answers its handlers. */
@@ -120,13 +130,20 @@ class SyncService {
         this.refuseAlreadyHere(root, folderName);
         return this.create({ id: nanoid(10), root, folder: nanoid(12), name: folderName });
       },
-      join: async ({ root, name }: { root: string; name: string }) => {
-        this.refuseAlreadyHere(root, name);
+      join: async ({ root, name, as }: { root: string; name: string; as?: string }) => {
+        const local = as ?? name.slice(name.lastIndexOf('/') + 1);
+        this.refuseAlreadyHere(root, local);
         const others = (runningReplicas(this.ctx.node).get(name) ?? []).filter((replica) => replica.node !== this.ctx.node.id);
         // The directory remembers replicas that are off: join through the first that answers.
         for (const other of others) {
           const status = await this.ctx.node.named(other.ref, SyncFolderInterface).call('status', {}, { timeout: 5000 }).catch(() => undefined);
-          if (status) return this.create({ id: nanoid(10), root, folder: status.folder, name, from: other.ref });
+          if (!status) continue;
+          const owner = this.ctx.node.trust?.deviceOf(other.node)?.user;
+          if (owner === undefined || owner === this.ctx.node.trust?.user) return this.create({ id: nanoid(10), root, folder: status.folder, name: local, from: other.ref });
+          // A friend's folder: known here under a name of this user's, whose replicas the friend's may call.
+          await this.refuseTaken(local);
+          await this.host.grantBack?.(owner, `${replicaName(local, '')}`);
+          return this.create({ id: nanoid(10), root, folder: status.folder, name: local, from: inNamespaceOf(owner, other.ref.slice(other.ref.indexOf('/') + 1)) });
         }
         throw new GlowError('noproc', `no replica of a synced folder named ${JSON.stringify(name)} is reachable`, { reason: 'nofolder' });
       },

@@ -11,8 +11,10 @@ import { SyncFolderInterface } from '../../../src/resources/sync/interface.js';
 import { channelKind } from '../../../src/resources/channel/index.js';
 import { subscribeChannel } from '../../../src/resources/channel/subscribeChannel.js';
 import { createSyncKind, eventsName, replicaName } from '../../../src/resources/sync/kind.js';
-import { syncServiceKind, syncServiceName, SyncServiceInterface } from '../../../src/resources/sync/service.js';
-import { meshed, testUser, useDevices, type TestDevice } from '../../helpers/userMeshes.js';
+import { createSyncServiceKind, syncServiceName, SyncServiceInterface } from '../../../src/resources/sync/service.js';
+import { grantId, issueGrant, type Grant } from '../../../src/actors/trust/grant.js';
+import { revokeGrant } from '../../../src/actors/trust/grantRevocation.js';
+import { meshed, testUser, useDevices, type DeviceOptions, type TestDevice, type TestUser } from '../../helpers/userMeshes.js';
 import { waitFor } from '../../helpers/waitFor.js';
 
 const device = useDevices();
@@ -27,14 +29,25 @@ async function tempDir(name: string): Promise<string> {
   return dir;
 }
 
-/** A device with the sync kinds and its sync service running. */
-async function syncDevice(owner: ReturnType<typeof testUser>, name: string): Promise<TestDevice & { folder: string }> {
-  const d = device(owner, name);
+/** A device with the sync kinds and its sync service running; it grants friends' folders back as a daemon does (signed with its user's key). */
+async function syncDevice(owner: ReturnType<typeof testUser>, name: string, options: DeviceOptions = {}): Promise<TestDevice & { folder: string }> {
+  const d = device(owner, name, options);
   d.node.registerKind(createSyncKind({ deviceName: name, pollMs: 200, folder: { watch: true } }));
-  d.node.registerKind(syncServiceKind);
+  d.node.registerKind(
+    createSyncServiceKind({
+      grantBack: async (user, prefix) => {
+        d.trust.grants.add(folderGrant(owner, user, prefix));
+      },
+    }),
+  );
   d.node.registerKind(channelKind);
   await d.node.spawn('syncd', { file: join(await tempDir(`${name}-home`), 'sync.json') });
   return { ...d, folder: await tempDir(name) };
+}
+
+/** `owner`'s grant to `user` of write on every resource named `prefix…`, for a day. */
+function folderGrant(owner: TestUser, user: string, prefix: string): Grant {
+  return issueGrant({ issuer: owner.id, audience: { user }, subject: { name: prefix }, abilities: { access: 'write' }, notBefore: Date.now() - 1000, expires: Date.now() + 86_400_000, delegate: false, nonce: prefix }, owner.key);
 }
 
 const service = (d: TestDevice) => d.node.lookup(syncServiceName(d.id), SyncServiceInterface);
@@ -190,3 +203,48 @@ test('a join whose first replica does not answer yet introduces itself again unt
   const members = await laptop.node.lookup(replicaName('docs', laptop.id), SyncFolderInterface).call('members', {});
   expect(members.map((member) => member.device).sort()).toEqual(['laptop', 'phone']);
 }, 30_000);
+
+test('a friend granted a folder replicates it both ways with every device of its owner; without the grant, or once it is revoked, the friend is denied', async () => {
+  const [alice, bob] = [testUser(), testUser()];
+  const laptop = await syncDevice(alice, 'laptop', { friends: [{ user: bob, handle: 'bob' }] });
+  const desk = await syncDevice(alice, 'desk', { friends: [{ user: bob, handle: 'bob' }] });
+  const bobs = await syncDevice(bob, 'bobs-pc', { friends: [{ user: alice, handle: 'alice' }] });
+  await writeFile(join(laptop.folder, 'plan.txt'), 'from alice');
+  await service(laptop).call('add', { root: laptop.folder, name: 'docs' });
+  await link(laptop, desk);
+  await waitFor(() => desk.node.directory.whereis(replicaName('docs', laptop.id)) !== undefined, 5000, 'the laptop’s replica name to reach the desk');
+  await service(desk).call('join', { root: desk.folder, name: 'docs' });
+  await same(laptop.folder, desk.folder, 10_000, 'desk to catch up');
+  await link(laptop, bobs);
+  await waitFor(() => bobs.node.directory.whereis(`alice/${replicaName('docs', laptop.id)}`) !== undefined, 5000, 'alice’s replica name to reach bob');
+
+  // No grant: bob's device reads nothing of the folder, and cannot join it.
+  const laptopReplica = bobs.node.named(`alice/${replicaName('docs', laptop.id)}`, SyncFolderInterface);
+  await expect(laptopReplica.call('changes', { since: 0 })).rejects.toMatchObject({ code: 'denied' });
+  await expect(service(bobs).call('join', { root: bobs.folder, name: 'alice/docs' })).rejects.toMatchObject({ code: 'noproc' });
+
+  // Granted on every replica of docs (`sync/docs/`): bob joins, and gets what alice has.
+  const grant = folderGrant(alice, bob.id, 'sync/docs/');
+  laptop.trust.grants.add(grant);
+  await waitFor(() => desk.trust.grants.list().length > 0 && bobs.trust.grants.list().length > 0, 5000, 'the grant to spread');
+  await service(bobs).call('join', { root: bobs.folder, name: 'alice/docs', as: 'alices-docs' });
+  await same(laptop.folder, bobs.folder, 10_000, 'bob to catch up with alice');
+  // bob's edit reaches both of alice's devices (the desk through the laptop, which relays it),
+  // and an edit on alice's desk reaches bob: both ways, through bob's grant back.
+  await writeFile(join(bobs.folder, 'from-bob.txt'), 'hi alice');
+  await same(bobs.folder, desk.folder, 10_000, 'bob’s edit to reach alice’s desk');
+  await writeFile(join(desk.folder, 'plan.txt'), 'edited on the desk');
+  await same(desk.folder, bobs.folder, 10_000, 'the desk’s edit to reach bob');
+  expect(await snapshot(bobs.folder)).toEqual({ 'from-bob.txt': 'hi alice', 'plan.txt': 'edited on the desk' });
+  // bob's replica is a member, as bob's own device; alice's members are believed about themselves only.
+  const members = await laptop.node.lookup(replicaName('docs', laptop.id), SyncFolderInterface).call('members', {});
+  expect(members.find((member) => member.node === bobs.id)).toMatchObject({ device: 'bobs-pc', user: bob.id, ref: replicaName('alices-docs', bobs.id), removed: false });
+  const bobsMembers = await bobs.node.lookup(replicaName('alices-docs', bobs.id), SyncFolderInterface).call('members', {});
+  expect(bobsMembers.filter((member) => member.user === alice.id).map((member) => member.device).sort()).toEqual(['desk', 'laptop']);
+
+  // Revoked: bob's device is denied by every replica of alice's from then on.
+  laptop.trust.grants.revoke(revokeGrant(grantId(grant), alice.id, Date.now(), alice.key));
+  const deskReplica = bobs.node.named(`alice/${replicaName('docs', desk.id)}`, SyncFolderInterface);
+  const refused = async () => (await Promise.all([laptopReplica, deskReplica].map((ref) => ref.call('changes', { since: 0 }).then(() => 'ok', (error: { code?: string }) => error.code)))).every((code) => code === 'denied');
+  await waitFor(refused, 5000, 'the revocation to reach both of alice’s devices');
+}, 60_000);

@@ -1,5 +1,5 @@
 /**
- * Synced folders from the command line: `glow sync add|join|ls|status|conflicts|remove` ask the
+ * Synced folders from the command line: `glow sync add|join|share|ls|status|conflicts|remove` ask the
  * sync service of this daemon (`glow.sync/<node>`), or of another device of the user with
  * `--on DEVICE` (its name or node id), and the replicas themselves for status.
  */
@@ -8,17 +8,21 @@ import type { Command } from 'commander';
 import type { DeviceValue, StatusValue } from '../../control.js';
 import { syncServiceName, type LocalReplica, type SyncedFolder } from '../../../../src/resources/sync/service.js';
 import { replicaName } from '../../../../src/resources/sync/kind.js';
-import { parseName } from '../args.js';
+import { parseDuration, parseName, parseNode } from '../args.js';
 import { control } from '../client.js';
 import { findDaemon, type DaemonTarget } from '../discovery.js';
 import { CliError, EXIT } from '../exitCodes.js';
 import { json } from '../format.js';
+import { sharedView } from '../sharingViews.js';
 import { conflictsView, foldersView, replicaView, statusView } from '../syncViews.js';
 import { clientCommand, type CliIo, type ClientOptions } from './common.js';
 
 interface SyncOptions extends ClientOptions {
   on?: string;
   name?: string;
+  as?: string;
+  with?: string;
+  expires?: number;
 }
 
 async function selfNode(target: DaemonTarget): Promise<string> {
@@ -71,15 +75,27 @@ export function registerSyncCommands(program: Command, io: CliIo): void {
 
   clientCommand(sync.command('join'))
     .description('add a replica of a synced folder: a folder on this device, or on another (--on)')
-    .argument('<name>', 'the synced folder', parseName)
+    .argument('<name>', 'the synced folder: NAME, or FRIEND/NAME for one a friend shared with you (glow sync share)', parseName)
     .argument('<path>', 'the folder on that device (made a replica; what it holds is merged in)')
     .option('--on <device>', 'the device (name or node id) to add the replica on', parseName)
+    .option('--as <name>', 'the name a friend’s folder has here (default: its own)', parseName)
     .action(async (name: string, path: string, options: SyncOptions) => {
       if (options.on !== undefined && !path.startsWith('/')) throw new CliError(EXIT.usage, 'with --on, the path must be absolute: it is a path on that device');
       const target = await findDaemon(options, io.env);
       const node = await targetNode(target, options.on);
-      const value = (await callService(target, node, 'join', { root: options.on === undefined ? resolve(path) : path, name })) as LocalReplica;
+      const value = (await callService(target, node, 'join', { root: options.on === undefined ? resolve(path) : path, name, ...(options.as ? { as: options.as } : {}) })) as LocalReplica;
       print(options, value, replicaView);
+    });
+
+  clientCommand(sync.command('share'))
+    .description('lets a friend replicate a synced folder: a grant of write on every replica of it, present and future (glow grants lists it, glow revoke ends it)')
+    .argument('<name>', 'the synced folder', parseName)
+    .requiredOption('--with <user>', 'the friend: a handle or a user id', parseNode)
+    .option('--expires <duration>', 'how long it holds: 10m, 12h, 7d (default 30d)', parseDuration)
+    .action(async (name: string, options: SyncOptions) => {
+      const target = await findDaemon(options, io.env);
+      const value = await control(target, { op: 'share', ref: replicaName(name, ''), with: options.with!, access: 'write', ...(options.expires ? { expires: options.expires } : {}) });
+      print(options, value, (v) => `${sharedView(v)}on a device of theirs: glow sync join YOUR-HANDLE/${name} PATH (your handle as they know you, or your user id)\n`);
     });
 
   clientCommand(sync.command('ls', { isDefault: true }))
