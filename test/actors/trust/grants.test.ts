@@ -158,3 +158,24 @@ test('a revocation and a device removal take effect on all 20 nodes of a mesh wi
   expect(Date.now() - started).toBeLessThan(2000);
   expect((await rejection(removed.mesh.node.ref(devices[0]!.safe.id, Safe).call('open', {}))).code).toMatch(/denied|noconnection/);
 }, 60_000);
+
+test('a grant on a name that ends with / covers every resource named under it, and nothing beside it', async () => {
+  const [alice, bob] = [user(), user()];
+  const laptop = device(alice, 'laptop', { friends: [bob] });
+  const bobs = device(bob, 'bobs-laptop', { friends: [alice] });
+  await friends(laptop, bobs);
+  const named = (name: string) => {
+    const safe = laptop.node.spawnResource({ iface: Safe, handlers: { open: () => name } });
+    laptop.node.register(name, safe);
+    return bobs.mesh.node.ref(safe.id, Safe);
+  };
+  const [one, bare, beside] = ['sync/docs/one', 'sync/docs', 'sync/docsx/one'].map(named);
+  laptop.trust.grants.add(grant(alice, laptop, bob, { subject: { name: 'sync/docs/' }, abilities: { access: 'write' } }));
+  await waitFor(() => bobs.trust.grants.list().length === 1, 2000, 'bob to hold the grant');
+  expect(await within(one!.call('open', {}))).toBe('sync/docs/one');
+  // A resource named under the prefix after the grant was given is covered too.
+  expect(await within(named('sync/docs/two').call('open', {}))).toBe('sync/docs/two');
+  for (const ref of [bare!, beside!, bobs.mesh.node.ref(laptop.safe.id, Safe)]) {
+    expect(reason(await rejection(ref.call('open', {})))).toBe('no grant gives this user access to this resource');
+  }
+});
