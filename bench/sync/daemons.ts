@@ -1,6 +1,8 @@
 /**
  * Real `glow daemon` processes for the sync benchmarks: each with its own home (the same user
  * key in every home, so they are devices of one user), linked over WebSocket on 127.0.0.1.
+ * `GLOW_BENCH_PROFILE=DIR` writes each daemon's CPU profile there (`--cpu-prof`), which is how a
+ * sync row's time is taken apart.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -76,7 +78,7 @@ export class BenchDaemon {
 }
 
 async function launch(home: string, args: string[]): Promise<{ child: ChildProcess; info: DaemonInfo }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'daemon', '--home', home, '--listen', '127.0.0.1:0', '--http', '127.0.0.1:0', '--log-level', 'warn', ...args], {
+  const child = spawn(process.execPath, [...(process.env.GLOW_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.GLOW_BENCH_PROFILE] : []), '--import', 'tsx', MAIN, 'daemon', '--home', home, '--listen', '127.0.0.1:0', '--http', '127.0.0.1:0', '--log-level', 'warn', ...args], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const deadline = Date.now() + 30_000;

@@ -298,6 +298,8 @@ async function glowInitial(): Promise<{ glow: number; raw: number }> {
     const b = await BenchDaemon.start('init-b', ['--connect', a.info.link]);
     try {
       await a.op({ op: 'call', ref: `glow.sync/${a.info.node}`, method: 'add', args: { root: aDir, name: 'init' }, timeout: 600_000 }, 600_000);
+      // As Syncthing's run does: the clock starts once the first replica has scanned its files.
+      await until(async () => (await status(a, 'init')).files === 10_000, 600_000, 'a to scan 10 000 files', 100);
       const started = performance.now();
       await join_(b, 'init', bDir);
       await until(async () => (await status(b, 'init')).files === 10_000 && (await status(b, 'init')).receiving === null, 1_800_000, 'b to hold 10 000 files', 200);

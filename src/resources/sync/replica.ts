@@ -24,8 +24,9 @@ export interface ReplicaStorage {
   readBlock(hash: string): Promise<Uint8Array | undefined>;
   /**
    * Writes `record`'s content at its path, atomically (a reader sees the old file or the new,
-   * never a part), keeping what it replaces in the version store. `block(i)` gives block i; when
-   * one rejects, nothing changes. With `displacedTo`, the file being replaced is moved there (a
+   * never a part), keeping what it replaces in the version store. `block(i)` gives block i,
+   * already checked against its hash (the replica checks every block, its own and fetched, with
+   * {@link blockHash}); when one rejects, nothing changes. With `displacedTo`, the file being replaced is moved there (a
    * conflict's losing side) instead of into the version store, once the new content is complete.
    */
   writeFile(record: FileRecord, block: (index: number) => Promise<Uint8Array>, displacedTo?: string): Promise<void>;
