@@ -13,7 +13,7 @@
  *   meets the peer's as a conflict rather than being lost.
  */
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, rmdir, unlink, utimes } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rmdir, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fsyncDir, replaceWith } from '../fs/atomic.js';
 import { READ_FLAGS } from '../fs/hash.js';
@@ -129,10 +129,10 @@ export class DiskFolder implements ReplicaStorage {
   async writeFile(record: FileRecord, block: (index: number) => Promise<Uint8Array>, displacedTo?: string): Promise<void> {
     // Named by content and path: two paths taking the same content at once do not share one.
     const partial = join(this.syncDir, 'partial', `${record.hash}.${keyOf(record.path)}`);
-    // The mode a new file gets anywhere (0666 less the umask): it becomes the synced file.
-    const handle = await open(partial, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o666);
+    // The mode a new file gets anywhere (0666 less the umask): it becomes the synced file. A new
+    // partial file (the usual case) is known empty without a stat; one a crash left is resumed.
+    const { handle, have } = await openPartial(partial);
     try {
-      const have = (await handle.stat()).size;
       let next = 0;
       const worker = async () => {
         while (next < record.blocks.length) {
@@ -154,7 +154,7 @@ export class DiskFolder implements ReplicaStorage {
         }
       };
       await Promise.all(Array.from({ length: Math.max(1, Math.min(this.parallel, record.blocks.length)) }, worker));
-      await handle.truncate(record.size);
+      if (have > record.size) await handle.truncate(record.size);
       await handle.sync();
       // One block is the whole content, and its hash was just checked: reading it back to hash
       // it again would prove nothing more. Several must add up to the record's hash.
@@ -169,7 +169,8 @@ export class DiskFolder implements ReplicaStorage {
     } finally {
       await handle.close().catch(() => undefined);
     }
-    const { real } = await this.confinement.resolve(record.path);
+    // The path itself, not what a symlink there points at: displace refuses anything but a file.
+    const { real } = await this.confinement.resolve(record.path, { follow: false });
     await this.displace(record.path, real, displacedTo);
     await mkdir(dirname(real), { recursive: true });
     await utimes(partial, new Date(record.mtime), new Date(record.mtime));
@@ -215,6 +216,22 @@ export class DiskFolder implements ReplicaStorage {
       await rmdir(dir).catch(() => undefined);
       dir = dirname(dir);
     }
+  }
+}
+
+/** Opens (creating) a partial file, with how many bytes it already holds. */
+async function openPartial(partial: string): Promise<{ handle: FileHandle; have: number }> {
+  try {
+    return { handle: await open(partial, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o666), have: 0 };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const handle = await open(partial, constants.O_RDWR | constants.O_NOFOLLOW);
+  try {
+    return { handle, have: (await handle.stat()).size };
+  } catch (error) {
+    await handle.close();
+    throw error;
   }
 }
 
