@@ -48,6 +48,7 @@ import { startHttp, type HttpServer } from './http.js';
 import { registerJobKinds, startJobServices } from './jobs.js';
 import { builtinKinds } from './kinds.js';
 import { grantPrefix } from './sharing.js';
+import { releaseMemoryWhenQuiet } from './memoryRelease.js';
 import { createLogger, type Logger } from './log.js';
 import { linkLog } from './linkLog.js';
 import type { DaemonContext } from './operations.js';
@@ -167,6 +168,11 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
   let stopping: Promise<void> | undefined;
   cleanups.push(() => mesh.close({ reason: 'daemon stopping' }));
   cleanups.push(startRenewals(device, mesh, log));
+  cleanups.push(
+    releaseMemoryWhenQuiet({
+      onRelease: (before, after) => log.debug({ event: 'memory.released', before, after }, `collected ${Math.round((before - after) / 1e6)} MB after a burst of work`),
+    }),
+  );
 
   const origins = webOrigins(settings.http.host, settings.origins);
   const sessions = new Sessions();
