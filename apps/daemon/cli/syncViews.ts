@@ -29,7 +29,7 @@ export function statusView(value: unknown, now = Date.now()): string {
   if (peers.length === 0) return `${head}no other replica yet: glow sync join ${cell(s.name)} PATH on another device\n`;
   const rows = peers.map((peer) => [
     peer.device,
-    peer.removed ? 'removed' : peer.inSync ? 'in sync' : peer.lastSeen === null ? 'not seen yet' : `${peer.filesBehind} files, ${sizeText(peer.bytesBehind)} behind`,
+    peer.removed ? 'removed' : peer.granted === false ? 'grant ended: not synced' : peer.inSync ? 'in sync' : peer.lastSeen === null ? 'not seen yet' : `${peer.filesBehind} files, ${sizeText(peer.bytesBehind)} behind`,
     peer.lastSeen === null ? '-' : `${duration(Math.max(0, now - peer.lastSeen))} ago`,
   ]);
   return head + table(['REPLICA', 'STATE', 'LAST SEEN'], rows);

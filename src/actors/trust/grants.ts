@@ -102,6 +102,20 @@ export class Grants {
     return held.verified.chain.some((link) => this.revoked.has(`${link.issuer} ${grantId(link)}`));
   }
 
+  /**
+   * Whether `user` holds a live, unrevoked grant of write from this node's user on what is named
+   * `name` here (the name itself, or a prefix of it ending with `/`): what a resource that calls
+   * another user's resources back (a synced folder's replica) asks before it does.
+   */
+  writable(user: UserId, name: string): boolean {
+    const now = this.host.now();
+    return this.list().some((held) => {
+      const { verified, grant } = held;
+      if (grant.audience.user !== user || verified.owner !== this.host.user() || verified.expires <= now || verified.notBefore > now + CLOCK_SKEW || this.isRevoked(held)) return false;
+      return verified.chain.every((link) => link.abilities.access === 'write' && link.subject.name !== undefined && (link.subject.name === name || (link.subject.name.endsWith('/') && name.startsWith(link.subject.name))));
+    });
+  }
+
   /** A held grant by id (or a unique prefix of one). */
   find(id: string): HeldGrant | undefined {
     const exact = this.held.get(id);

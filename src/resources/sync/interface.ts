@@ -72,6 +72,8 @@ export const SyncStatusSchema = v.object({
       device: v.string(),
       node: v.string(),
       removed: v.boolean(),
+      /** False for another user's replica whose grant on the folder expired or was revoked: it is neither served nor pulled from. */
+      granted: v.boolean(),
       /** When it was last reached (ms since the epoch), or null. */
       lastSeen: v.nullable(v.number()),
       /** Whether it holds everything this replica has seen of it. */

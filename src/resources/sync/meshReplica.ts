@@ -12,7 +12,7 @@ import type { ResourceId } from '../../firefly/address.js';
 import { GlowError } from '../../firefly/errors.js';
 import { SyncFolderInterface, type Member, type SyncStatus } from './interface.js';
 import type { MemberList } from './members.js';
-import { inNamespaceOf } from './names.js';
+import { inNamespaceOf, replicaName } from './names.js';
 import type { ReconcileMessage } from './reconcile.js';
 import type { BlockSource } from './replica.js';
 import type { ChangesBatch, FolderReplica, SyncPeer } from './folderReplica.js';
@@ -61,6 +61,22 @@ export class MeshReplica {
   }
 
   /**
+   * Whether this replica replicates with `member`: any of this user's; another user's only while
+   * it holds a grant of write on this replica (a friend whose grant was revoked or expired is
+   * neither served, by the door, nor pulled from, here).
+   */
+  private granted(member: Member): boolean {
+    const trust = this.ctx.node.trust;
+    if (member.user === undefined || member.user === this.user || !trust) return true;
+    return trust.grants.writable(member.user, replicaName(this.name, this.ctx.node.id));
+  }
+
+  /** The live members this replica replicates with, itself left out. */
+  private peers(): Member[] {
+    return this.members.live().filter((member) => member.replica !== this.self.replica && this.granted(member));
+  }
+
+  /**
    * The name `member`'s process is found by from here: its ref as it registered it, in its
    * user's namespace when that is not this node's user.
    */
@@ -105,16 +121,15 @@ export class MeshReplica {
 
   /** `node` sent all its names: the members living there are met now. */
   private returned(node: string): void {
-    for (const member of this.members.live()) {
-      if (member.replica === this.self.replica || this.ctx.node.whereis(this.refOf(member))?.node !== node) continue;
+    for (const member of this.peers()) {
+      if (this.ctx.node.whereis(this.refOf(member))?.node !== node) continue;
       this.present.add(member.replica);
       this.syncWith(member);
     }
   }
 
   private checkReturns(): void {
-    for (const member of this.members.live()) {
-      if (member.replica === this.self.replica) continue;
+    for (const member of this.peers()) {
       const here = this.ctx.node.whereis(this.refOf(member)) !== undefined;
       if (here && !this.present.has(member.replica)) {
         this.present.add(member.replica);
@@ -145,7 +160,7 @@ export class MeshReplica {
   }
 
   private pullFromAll(): void {
-    for (const member of this.members.live()) if (member.replica !== this.self.replica) this.syncWith(member);
+    for (const member of this.peers()) this.syncWith(member);
   }
 
   /** The handlers of `glow.SyncFolder/1` (without the process members). */
@@ -240,6 +255,7 @@ export class MeshReplica {
           device: member.device,
           node: member.node,
           removed: member.removed,
+          granted: this.granted(member),
           lastSeen: this.lastSeen.get(member.replica) ?? null,
           inSync: !member.removed && read !== undefined && filesBehind === 0 && read >= log.sequence,
           filesBehind,
@@ -319,7 +335,7 @@ export class MeshReplica {
 
   /** Where blocks come from while pulling from `member`: it first, then every other live member. */
   private sourcesFor(member: Member): BlockSource[] {
-    const others = this.members.live().filter((other) => other.replica !== member.replica && other.replica !== this.self.replica);
+    const others = this.peers().filter((other) => other.replica !== member.replica);
     return [member, ...others].map((source) => this.peerOf(source));
   }
 
@@ -333,8 +349,7 @@ export class MeshReplica {
     if (this.notifyTimer || this.stopped) return;
     this.notifyTimer = setTimeout(() => {
       this.notifyTimer = undefined;
-      for (const member of this.members.live()) {
-        if (member.replica === this.self.replica) continue;
+      for (const member of this.peers()) {
         void this.ctx.node
           .named(this.refOf(member), SyncFolderInterface)
           .call('notify', { replica: this.self.replica }, { timeout: NOTIFY_MS })

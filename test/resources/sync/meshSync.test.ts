@@ -204,7 +204,7 @@ test('a join whose first replica does not answer yet introduces itself again unt
   expect(members.map((member) => member.device).sort()).toEqual(['laptop', 'phone']);
 }, 30_000);
 
-test('a friend granted a folder replicates it both ways with every device of its owner; without the grant, or once it is revoked, the friend is denied', async () => {
+test('a friend granted a folder replicates it both ways with every device of its owner; without the grant, or once it is revoked, the friend is denied and no longer pulled from', async () => {
   const [alice, bob] = [testUser(), testUser()];
   const laptop = await syncDevice(alice, 'laptop', { friends: [{ user: bob, handle: 'bob' }] });
   const desk = await syncDevice(alice, 'desk', { friends: [{ user: bob, handle: 'bob' }] });
@@ -247,4 +247,10 @@ test('a friend granted a folder replicates it both ways with every device of its
   const deskReplica = bobs.node.named(`alice/${replicaName('docs', desk.id)}`, SyncFolderInterface);
   const refused = async () => (await Promise.all([laptopReplica, deskReplica].map((ref) => ref.call('changes', { since: 0 }).then(() => 'ok', (error: { code?: string }) => error.code)))).every((code) => code === 'denied');
   await waitFor(refused, 5000, 'the revocation to reach both of alice’s devices');
+  // And alice's replicas no longer pull from bob's: it shows as not granted in their status.
+  for (const d of [laptop, desk]) {
+    const { peers } = await d.node.lookup(replicaName('docs', d.id), SyncFolderInterface).call('status', {});
+    expect(peers.find((peer) => peer.node === bobs.id)).toMatchObject({ granted: false, removed: false });
+    expect(peers.filter((peer) => peer.node !== bobs.id).every((peer) => peer.granted)).toBe(true);
+  }
 }, 60_000);

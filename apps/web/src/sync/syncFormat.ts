@@ -7,7 +7,7 @@ export type Peer = SyncStatus['peers'][number];
 
 /** A replica's state: what `data-state` says (for tests and styles) and the words shown. */
 export interface ReplicaState {
-  readonly state: 'self' | 'in-sync' | 'behind' | 'removed' | 'off';
+  readonly state: 'self' | 'in-sync' | 'behind' | 'removed' | 'revoked' | 'off';
   readonly text: string;
 }
 
@@ -27,13 +27,15 @@ export function lastSeenText(at: number | null, now = Date.now()): string {
 }
 
 /**
- * A peer's state as seen from the shown replica: removed (gets nothing more) before off (not
- * reachable now) before how far behind it is. An off replica that is behind says so too: that
- * is what it will fetch when it comes back.
+ * A peer's state as seen from the shown replica: removed (gets nothing more), then a friend's
+ * whose grant ended (neither served nor pulled from), before off (not reachable now) before how
+ * far behind it is. An off replica that is behind says so too: that is what it will fetch when
+ * it comes back.
  */
 export function peerState(peer: Peer, online: boolean): ReplicaState {
   const behind = peer.inSync ? '' : `${filesAndBytes(peer.filesBehind, peer.bytesBehind)} behind`;
   if (peer.removed) return { state: 'removed', text: 'removed' };
+  if (!peer.granted) return { state: 'revoked', text: 'its grant ended: not synced' };
   if (!online) return { state: 'off', text: behind ? `off, ${behind}` : 'off' };
   if (peer.inSync) return { state: 'in-sync', text: 'in sync' };
   return { state: 'behind', text: behind };
