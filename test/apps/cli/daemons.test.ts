@@ -85,7 +85,8 @@ describe('glow with three daemons', () => {
       glow(['status', '--json', '--daemon', a.info.http], { env: { GLOW_TOKEN: token } }),
     ]);
     for (const result of results) {
-      expect(result.code).toBe(EXIT.ok);
+      // The whole result on failure: the exit code alone does not say which way it failed.
+      expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: EXIT.ok });
       expect((JSON.parse(result.stdout) as StatusValue).node).toBe(a.info.node);
     }
   });

@@ -9,6 +9,7 @@ import { fromBase64url, toBase64url } from '../../../src/transport/base64url.js'
 import { decodeCertificate, encodeCertificate, isDevice, issueCertificate, verifyCertificate } from '../../../src/transport/certificate.js';
 import { createIdentity } from '../../../src/transport/identity.js';
 import { TEST_USER } from '../../helpers/users.js';
+import { waitFor } from '../../helpers/waitFor.js';
 import { DaemonProcess, tempHome, useDaemons, type StartOptions } from './helpers.js';
 
 const daemons = useDaemons();
@@ -77,8 +78,15 @@ test("a device whose certificate gets old is renewed by the user's key holder wh
   expect(renewed).toMatchObject({ name: 'old laptop', roles: ['member'] });
   expect(renewed.expires - renewed.issued).toBe(90 * DAY);
   await a.waitLine((line) => line.event === 'device.renewed' && line.node === node.id);
-  // B kept it: a restart presents the renewed certificate.
-  expect(decodeCertificate(fromBase64url((await readFile(join(home, 'device.cert'), 'utf8')).trim())!).expires).toBe(renewed.expires);
+  // B kept it: a restart presents the renewed certificate. B takes it in memory first and writes
+  // the file after, so the file is waited on.
+  let kept: number | undefined;
+  await waitFor(
+    async () => (kept = decodeCertificate(fromBase64url((await readFile(join(home, 'device.cert'), 'utf8')).trim())!)?.expires) === renewed.expires,
+    5000,
+    () => `device.cert still expires at ${kept}, not ${renewed.expires}`,
+    20,
+  );
 });
 
 test('POST /api/device makes the asking tab a member device of the user, and refuses a malformed request', async () => {
