@@ -15,7 +15,7 @@ import { createSyncServiceKind, syncServiceName, SyncServiceInterface } from '..
 import { grantId, issueGrant, type Grant } from '../../../src/actors/trust/grant.js';
 import { revokeGrant } from '../../../src/actors/trust/grantRevocation.js';
 import { meshed, testUser, useDevices, type DeviceOptions, type TestDevice, type TestUser } from '../../helpers/userMeshes.js';
-import { waitFor } from '../../helpers/waitFor.js';
+import { waitFor, within } from '../../helpers/waitFor.js';
 
 const device = useDevices();
 const dirs: string[] = [];
@@ -168,8 +168,10 @@ test('concurrent edits make one conflict copy, announced on the replica’s even
   await same(laptop.folder, phone.folder, 10_000, 'phone joins');
   await cut();
 
-  const events = subscribeChannel(phone.node, eventsName('docs', phone.id));
-  const first = events.next();
+  // Whichever replica meets the other's edit first makes the copy and announces it on its own
+  // channel; the other then takes the copy as a plain file. Both channels are listened to.
+  const channels = [phone, laptop].map((device) => ({ device, events: subscribeChannel(device.node, eventsName('docs', device.id)) }));
+  const first = Promise.race(channels.map(({ device, events }) => events.next().then((next) => ({ by: device, next }))));
   await writeFile(join(laptop.folder, 'plan.txt'), 'laptop edit, later');
   await writeFile(join(phone.folder, 'plan.txt'), 'phone edit');
   const past = new Date(Date.now() - 60_000);
@@ -185,10 +187,12 @@ test('concurrent edits make one conflict copy, announced on the replica’s even
   expect(copies).toHaveLength(1);
   expect(files[copies[0]!]).toBe('phone edit');
   expect(files['plan.txt']).toBe('laptop edit, later');
-  const announced = await Promise.race([first, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no conflict announced')), 10_000))]);
-  expect(announced.value).toMatchObject({ message: { event: 'conflict', folder: 'docs', copy: copies[0], from: 'laptop' } });
-  await events.return?.();
+  const announced = await within(first, 10_000, 'no conflict announced');
+  const other = announced.by === phone ? 'laptop' : 'phone';
+  expect(announced.next.value).toMatchObject({ message: { event: 'conflict', folder: 'docs', copy: copies[0], from: other } });
+  for (const { events } of channels) await events.return?.();
   expect((await phoneReplica.call('status', {})).conflicts).toEqual(copies);
+  expect((await laptopReplica.call('status', {})).conflicts).toEqual(copies);
 }, 60_000);
 
 test('a join whose first replica does not answer yet introduces itself again until it does', async () => {
