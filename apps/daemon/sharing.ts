@@ -7,7 +7,7 @@
  */
 import { nanoid } from 'nanoid';
 import type { Node } from '../../src/actors/node.js';
-import { grantId, issueGrant, type Grant, type GrantSubject } from '../../src/actors/trust/grant.js';
+import { grantId, issueGrant, type Grant, type GrantFields, type GrantSubject } from '../../src/actors/trust/grant.js';
 import { revokeGrant } from '../../src/actors/trust/grantRevocation.js';
 import type { HeldGrant } from '../../src/actors/trust/grants.js';
 import type { Trust } from '../../src/actors/trust/trust.js';
@@ -119,16 +119,14 @@ function prefixSubject(node: Node, trust: Trust, prefix: string): { subject: Gra
  * synced folder joined here lets the friend's replicas call ours.
  */
 export function grantPrefix(identity: NodeIdentity, device: LoadedDevice, user: UserId, prefix: string, now = Date.now()): void {
-  const { trust, userKey } = device;
-  if (!trust.isFriend(user)) throw new GlowError('denied', 'that user is not a friend', { reason: 'notfriend' });
-  const fields = { issuer: trust.user, audience: { user }, subject: { name: prefix }, abilities: { access: 'write' as const }, notBefore: now, expires: now + DEFAULT_GRANT_LIFETIME, delegate: false, nonce: nanoid() };
-  const held = trust.grants.add(userKey ? issueGrant(fields, userKey) : issueGrant(fields, identity, trust.certificate));
-  if (!held || 'refused' in held) throw new GlowError('denied', `this device cannot grant ${prefix}: ${held ? held.refused : 'refused'}`, { reason: 'cannotgrant' });
+  const { trust } = device;
+  const fields = { issuer: trust.user, audience: audienceOf(trust, user), subject: { name: prefix }, abilities: { access: 'write' as const }, notBefore: now, expires: now + DEFAULT_GRANT_LIFETIME, delegate: false, nonce: nanoid() };
+  signAndKeep(identity, device, fields);
 }
 
 /** Signs a grant as this device's user (or as `identity`, this device) and keeps it (the trust store spreads it). */
 export function share(node: Node, identity: NodeIdentity, device: LoadedDevice, request: ShareRequest, now = Date.now()): GrantValue {
-  const { trust, userKey } = device;
+  const { trust } = device;
   const audience = audienceOf(trust, request.with);
   const { subject } = grantSubject(node, trust, request.ref);
   const methods = request.methods?.filter((m) => m !== '');
@@ -143,10 +141,14 @@ export function share(node: Node, identity: NodeIdentity, device: LoadedDevice, 
     delegate: request.delegate ?? false,
     nonce: nanoid(),
   };
-  const grant = userKey ? issueGrant(fields, userKey) : issueGrant(fields, identity, trust.certificate);
-  const held = trust.grants.add(grant);
+  return grantValue(trust, signAndKeep(identity, device, fields));
+}
+
+/** Signs `fields` as this device's user (or as `identity`, this device) and keeps the grant (the trust store spreads it). */
+function signAndKeep(identity: NodeIdentity, { trust, userKey }: LoadedDevice, fields: GrantFields): HeldGrant {
+  const held = trust.grants.add(userKey ? issueGrant(fields, userKey) : issueGrant(fields, identity, trust.certificate));
   if (!held || 'refused' in held) throw new GlowError('badarg', `the grant was refused: ${held ? held.refused : 'it concerns no one here'}`);
-  return grantValue(trust, held);
+  return held;
 }
 
 function audienceOf(trust: Trust, text: string): { user: UserId; node?: string } {

@@ -111,8 +111,8 @@ export class Grants {
     const now = this.host.now();
     return this.list().some((held) => {
       const { verified, grant } = held;
-      if (grant.audience.user !== user || verified.owner !== this.host.user() || verified.expires <= now || verified.notBefore > now + CLOCK_SKEW || this.isRevoked(held)) return false;
-      return verified.chain.every((link) => link.abilities.access === 'write' && link.subject.name !== undefined && (link.subject.name === name || (link.subject.name.endsWith('/') && name.startsWith(link.subject.name))));
+      if (grant.audience.user !== user || verified.owner !== this.host.user() || this.lapsed(held, now)) return false;
+      return verified.chain.every((link) => link.abilities.access === 'write' && link.subject.name !== undefined && nameCovers(link.subject.name, name));
     });
   }
 
@@ -175,9 +175,8 @@ export class Grants {
     const { verified } = held;
     // A grant about another resource says nothing about this one: the weakest reason.
     for (const link of verified.chain) if (!covers(link, request.target, names)) return denied(0, 'no grant gives this user access to this resource');
-    if (this.isRevoked(held)) return denied(5, 'the grant was revoked');
-    if (verified.expires <= now) return denied(4, 'the grant expired');
-    if (verified.notBefore > now + CLOCK_SKEW) return denied(4, 'the grant is not valid yet');
+    const lapse = this.lapsed(held, now);
+    if (lapse) return denied(lapse.rank, lapse.reason);
     for (const link of verified.chain) {
       const { access: level, methods } = link.abilities;
       const allowed = level === 'write' || (level === 'read' && access.access === 'read') || (methods ?? []).includes(request.member);
@@ -195,6 +194,14 @@ export class Grants {
       }
     }
     return ADMIT;
+  }
+
+  /** Why a held grant does not hold at `now` (revoked, expired, not valid yet), ranked by how much it tells; undefined while it holds. */
+  private lapsed(held: HeldGrant, now: number): { rank: number; reason: string } | undefined {
+    if (this.isRevoked(held)) return { rank: 5, reason: 'the grant was revoked' };
+    if (held.verified.expires <= now) return { rank: 4, reason: 'the grant expired' };
+    if (held.verified.notBefore > now + CLOCK_SKEW) return { rank: 4, reason: 'the grant is not valid yet' };
+    return undefined;
   }
 
   private remember(key: string, verdict: typeof ADMIT | Denial, until: number): void {
@@ -247,7 +254,12 @@ export interface GrantNames {
 function covers(link: Grant, target: ResourceId, names: GrantNames): boolean {
   const { resource, name } = link.subject;
   if (resource !== undefined) return resource === formatResourceId(target);
-  if (name!.endsWith('/')) return names.namesOf(target).some((own) => own.startsWith(name!) && own.length > name!.length);
+  if (name!.endsWith('/')) return names.namesOf(target).some((own) => nameCovers(name!, own));
   const named = names.whereis(name!);
   return named !== undefined && named.node === target.node && named.local === target.local;
+}
+
+/** Whether a grant's subject name covers `name`: the name itself, or one under it when it ends with `/`. */
+function nameCovers(subject: string, name: string): boolean {
+  return subject === name || (subject.endsWith('/') && name.length > subject.length && name.startsWith(subject));
 }

@@ -115,12 +115,12 @@ export class DiskFolder implements ReplicaStorage {
       if (place.kind === 'file') file = await this.confinement.resolve(place.path).then((resolved) => resolved.real, () => undefined);
       else file = await this.store.anyObject(place.content);
       if (!file) continue;
-      const read = await readRange(file, place.offset, place.length).catch(() => undefined);
+      const read = await readRange(file, place.offset, place.length, place.kind === 'file').catch(() => undefined);
       if (!read) continue;
       // A file whose size and time are still its record's holds the record's content (the
       // scanner's own test): hashing every block served again cost the sender a second per GiB.
       // Anything else is checked, and a peer checks every block it takes in any case.
-      const unchanged = place.kind === 'file' && this.known.matches(place.path, read.stats, this.records(place.path));
+      const unchanged = place.kind === 'file' && read.stats !== undefined && this.known.matches(place.path, read.stats, this.records(place.path));
       if (unchanged || sha256Hex(read.bytes) === hash) return read.bytes;
     }
     return undefined;
@@ -236,10 +236,10 @@ async function openPartial(partial: string): Promise<{ handle: FileHandle; have:
 }
 
 /**
- * `length` bytes from `offset` of a file (-1: the whole file, if it is at most one block), with
- * the file's size and time once they were read.
+ * `length` bytes from `offset` of a file (-1: the whole file, if it is at most one block), and
+ * when `stamped`, the file's size and time once they were read.
  */
-async function readRange(file: string, offset: number, length: number): Promise<{ bytes: Uint8Array; stats: Stamp } | undefined> {
+async function readRange(file: string, offset: number, length: number, stamped: boolean): Promise<{ bytes: Uint8Array; stats?: Stamp } | undefined> {
   const handle = await open(file, READ_FLAGS);
   try {
     if (length < 0) {
@@ -250,7 +250,8 @@ async function readRange(file: string, offset: number, length: number): Promise<
     const buffer = Buffer.allocUnsafe(length);
     const { bytesRead } = await handle.read(buffer, 0, length, offset);
     // After the read: a write that raced it has moved the time by now.
-    return bytesRead === length ? { bytes: buffer, stats: await handle.stat() } : undefined;
+    if (bytesRead !== length) return undefined;
+    return stamped ? { bytes: buffer, stats: await handle.stat() } : { bytes: buffer };
   } finally {
     await handle.close();
   }

@@ -8,6 +8,11 @@ export function replicaName(name: string, node: string): string {
   return `sync/${name}/${node}`;
 }
 
+/** What the names of every replica of folder `name` start with: the subject of a grant on the whole folder. */
+export function replicasPrefix(name: string): string {
+  return `sync/${name}/`;
+}
+
 /** The name of the channel a replica announces conflicts and removals on. */
 export function eventsName(name: string, node: string): string {
   return `${replicaName(name, node)}/events`;

@@ -15,7 +15,7 @@ import { GlowError } from '../../firefly/errors.js';
 import { method } from '../../firefly/idl.js';
 import { startSupervisor } from '../../supervision/supervisor.js';
 import { SyncFolderInterface, type SyncArgs } from './interface.js';
-import { inNamespaceOf, replicaName, syncServiceName } from './names.js';
+import { inNamespaceOf, replicaName, replicasPrefix, syncServiceName } from './names.js';
 
 export { syncServiceName } from './names.js';
 
@@ -142,7 +142,7 @@ class SyncService {
           if (owner === undefined || owner === this.ctx.node.trust?.user) return this.create({ id: nanoid(10), root, folder: status.folder, name: local, from: other.ref });
           // A friend's folder: known here under a name of this user's, whose replicas the friend's may call.
           await this.refuseTaken(local);
-          await this.host.grantBack?.(owner, `${replicaName(local, '')}`);
+          await this.host.grantBack?.(owner, replicasPrefix(local));
           return this.create({ id: nanoid(10), root, folder: status.folder, name: local, from: inNamespaceOf(owner, other.ref.slice(other.ref.indexOf('/') + 1)) });
         }
         throw new GlowError('noproc', `no replica of a synced folder named ${JSON.stringify(name)} is reachable`, { reason: 'nofolder' });

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { DeviceValue, StatusValue } from '../../control.js';
 import { syncServiceName, type LocalReplica, type SyncedFolder } from '../../../../src/resources/sync/service.js';
-import { replicaName } from '../../../../src/resources/sync/kind.js';
+import { replicaName, replicasPrefix } from '../../../../src/resources/sync/names.js';
 import { parseDuration, parseName, parseNode } from '../args.js';
 import { control } from '../client.js';
 import { findDaemon, type DaemonTarget } from '../discovery.js';
@@ -94,7 +94,7 @@ export function registerSyncCommands(program: Command, io: CliIo): void {
     .option('--expires <duration>', 'how long it holds: 10m, 12h, 7d (default 30d)', parseDuration)
     .action(async (name: string, options: SyncOptions) => {
       const target = await findDaemon(options, io.env);
-      const value = await control(target, { op: 'share', ref: replicaName(name, ''), with: options.with!, access: 'write', ...(options.expires ? { expires: options.expires } : {}) });
+      const value = await control(target, { op: 'share', ref: replicasPrefix(name), with: options.with!, access: 'write', ...(options.expires ? { expires: options.expires } : {}) });
       print(options, value, (v) => `${sharedView(v)}on a device of theirs: glow sync join YOUR-HANDLE/${name} PATH (your handle as they know you, or your user id)\n`);
     });
 

@@ -117,12 +117,21 @@ export function mountSyncView(root: HTMLElement, mesh: Mesh, daemon: () => NodeI
     changed: () => tick(),
   });
 
-  /** This tab's copy of folder `name`: its files as its replica's index has them, read when drawn. */
+  /** The sorted file list of each tab replica, as of its index's sequence: a card is drawn every second, the index changes far less. */
+  const listed = new Map<string, { sequence: number; files: TabCopy['files'] }>();
+  const tabFiles = (name: string): TabCopy['files'] => {
+    const index = tabReplica(name)?.folder.replica.index;
+    if (!index) return undefined;
+    const known = listed.get(name);
+    if (known?.sequence === index.sequence) return known.files;
+    const files = [...index.records()].filter((record) => !record.deleted).map((record) => ({ path: record.path, size: record.size })).sort((a, b) => (a.path < b.path ? -1 : 1));
+    listed.set(name, { sequence: index.sequence, files });
+    return files;
+  };
+
+  /** This tab's copy of folder `name`: its files as its replica's index has them. */
   const tabCopy = (name: string): TabCopy => {
-    const held = tabReplica(name);
-    const files = held
-      ? [...held.folder.replica.index.records()].filter((record) => !record.deleted).map((record) => ({ path: record.path, size: record.size })).sort((a, b) => (a.path < b.path ? -1 : 1))
-      : undefined;
+    const files = tabFiles(name);
     return {
       node: mesh.node.id,
       files,

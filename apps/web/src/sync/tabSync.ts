@@ -15,11 +15,11 @@ import { BlockLocator } from '../../../../src/resources/sync/blockLocator.js';
 import { FolderReplica, openIndex } from '../../../../src/resources/sync/folderReplica.js';
 import type { SyncArgs } from '../../../../src/resources/sync/interface.js';
 import { replicaKind } from '../../../../src/resources/sync/replicaKind.js';
+import type { ReplicaState } from '../../../../src/resources/sync/replicaState.js';
 import { startSyncService, SyncServiceInterface, type ServiceEntry, type SyncServiceHost } from '../../../../src/resources/sync/syncService.js';
 import type { SyncIndex } from '../../../../src/resources/sync/syncIndex.js';
 import { OpfsFolder } from './opfsFolder.js';
 import { opfsState } from './opfsState.js';
-import { isNotFound, replaceFile } from './opfs.js';
 
 /** Where in OPFS the tab's synced folders live. */
 const SYNC_DIR = 'glow-sync';
@@ -65,19 +65,22 @@ export function tabSyncKind(deviceName: string): ProcessKind<SyncArgs> {
   });
 }
 
+/** Where the list of the tab's replicas is kept: one state, so that its writes queue one behind another. */
+let listStateOnce: Promise<ReplicaState> | undefined;
+const listState = () => (listStateOnce ??= syncDir().then(opfsState));
+
 /** The host of the tab's sync service: its list in OPFS, replicas in OPFS directories. */
 const tabHost: SyncServiceHost = {
   kind: 'tab.sync',
   async load() {
+    const text = await (await listState()).read(LIST);
     try {
-      const text = await (await (await (await syncDir()).getFileHandle(LIST)).getFile()).text();
-      return JSON.parse(text) as ServiceEntry[];
-    } catch (error) {
-      if (isNotFound(error) || error instanceof SyntaxError) return [];
-      throw error;
+      return text === undefined ? [] : (JSON.parse(text) as ServiceEntry[]);
+    } catch {
+      return []; // a list that does not parse names no replica
     }
   },
-  save: async (entries) => replaceFile(await syncDir(), LIST, JSON.stringify(entries)),
+  save: async (entries) => (await listState()).write(LIST, JSON.stringify(entries)),
   checkRoot(root) {
     if (!TAB_ROOT.test(root)) return Promise.reject(new GlowError('badarg', `${JSON.stringify(root)} is not a folder of this tab: a tab keeps folders as /NAME`, { reason: 'notdir' }));
     return Promise.resolve();
