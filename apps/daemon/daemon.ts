@@ -62,6 +62,8 @@ import { PersistedProcesses } from './persist.js';
 import { startRenewals } from './renewal.js';
 import { loadDevice } from './userHome.js';
 import { dialLoop, signalingLoop } from './links.js';
+import { startStunResponder } from './stun.js';
+import { keepDirectPaths } from '../../src/actors/directPaths.js';
 import { loadInviter, saveInviter, type RememberedInviter } from './pairing/inviterFile.js';
 import { Invites } from './pairing/invites.js';
 import type { PairingContext } from './pairing/pairingOps.js';
@@ -141,10 +143,11 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     transit: settings.transit,
     webSocket: createNodeWebSocket,
     // A loopback daemon offers loopback ICE candidates only: it exposes nothing beyond this machine.
-    webrtc: { backend, loopbackOnly: loopback },
+    webrtc: { backend, loopbackOnly: loopback, ...(settings.iceServers.length > 0 ? { iceServers: settings.iceServers } : {}) },
     // Refusals at info, once a minute per peer: a stranger redialling must not flood the log.
     link: { log: linkLog(log) },
-    log: (event) => log.warn(event, `WebRTC link to ${event.peer} failed: ${event.reason}`),
+    // Routine where NATs refuse a punched link (direct paths try again later): not a warning.
+    log: (event) => log.info(event, `WebRTC link to ${event.peer} failed: ${event.reason}`),
   });
   // Supervisors' reports (a child ended, a start or shutdown failed, a supervisor gave up): a
   // crash is worth a warning; a clean end is routine.
@@ -204,6 +207,26 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
       log: (event) => log[event.event === 'signaling.limited' ? 'warn' : 'debug']({ ...event, ...('error' in event ? { error: String(event.error) } : {}) }, event.event),
     });
     cleanups.push(() => signaling!.close());
+  }
+
+  if (settings.stun) {
+    const stun = await startStunResponder(settings.stun, settings.listen.host);
+    mesh.offerIceServers([stun.url]);
+    cleanups.push(() => stun.close());
+  }
+  if (settings.direct) {
+    const trust = device.trust;
+    cleanups.push(
+      keepDirectPaths(mesh, {
+        ...settings.direct,
+        // This user's own devices; friends' devices go through the mesh as their grants allow.
+        wanted: (node) => trust.deviceOf(node)?.user === trust.user,
+        log: (event) =>
+          event.event === 'direct.linked'
+            ? log.info(event, `direct link to ${event.peer} in ${event.ms} ms`)
+            : log[event.failures === 1 ? 'info' : 'debug'](event, `no direct link to ${event.peer} (${event.reason}); through the mesh, next try in ${Math.round(event.retryIn / 1000)} s`),
+      }),
+    );
   }
 
   const persisted = new PersistedProcesses(mesh.node, home, log);

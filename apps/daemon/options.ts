@@ -25,6 +25,9 @@
  * | `--max-steps N` | `maxSteps` | the number of CPU cores: job steps run here at once |
  * | (none) | `workerLoadFile` | none: the load this node reports comes from the CPU (else: a number read from this file) |
  * | (none) | `embeddedStun` | off: loopback and LAN need no STUN |
+ * | `--stun HOST:PORT` | `stun` | none: a public node runs a STUN responder there and tells the mesh |
+ * | `--ice-server URL` (repeatable) | `iceServers` | none: STUN servers learned from the mesh (public nodes') |
+ * | (none) | `direct` `{ initial, max }` ms, or `false` | `{ initial: 2000, max: 60000 }` unless `listen` is loopback: direct WebRTC links to this user's devices reached through others |
  * | (none) | `reconnect` `{ initial, max }` ms | `{ initial: 500, max: 30000 }` |
  * | (none) | `stopTimeout` ms | 10000 |
  *
@@ -60,6 +63,10 @@ export interface DaemonOptions {
   connect?: string[];
   /** `--embedded-signaling`: run a signaling server inside the daemon. @default false */
   embeddedSignaling?: boolean;
+  /** `--stun HOST:PORT`: run a STUN responder there and tell the mesh (a public node). @default none */
+  stun?: string;
+  /** `--ice-server URL`, repeatable: STUN servers (`stun:host:port`) for WebRTC links. @default [] (learned from the mesh) */
+  iceServers?: string[];
   /** `--name NAME`: a human name, shown in status. @default none */
   name?: string;
   /** `--no-mdns` sets false. @default true */
@@ -105,6 +112,12 @@ export interface DaemonSettings {
   connect: string[];
   embeddedSignaling: boolean;
   embeddedStun: boolean;
+  /** Where this node runs a STUN responder for the mesh. */
+  stun: HostPort | undefined;
+  /** `stun:host:port` URLs this node's WebRTC negotiations use before the learned ones. */
+  iceServers: string[];
+  /** Backoff of direct-link attempts; false: none are made. */
+  direct: { initial: number; max: number } | false;
   name: string | undefined;
   mdns: boolean;
   /** undefined: every interface. */
@@ -131,6 +144,7 @@ const hostPortText = v.pipe(v.string(), v.maxLength(300));
 const wsUrl = v.pipe(v.string(), v.regex(/^wss?:\/\/[^\s]+$/, 'a ws:// or wss:// URL'), v.maxLength(2000));
 const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
 const origin = v.pipe(v.string(), v.regex(/^https?:\/\/[^\s/?#]+$/, 'an origin like http://host:port'), v.maxLength(300));
+const stunUrl = v.pipe(v.string(), v.regex(/^stun:[^\s/?#]+:\d{1,5}$/, 'a STUN URL like stun:host:port'), v.maxLength(256));
 const ms = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3_600_000));
 
 /** The keys `DIR/config.json` may hold (unknown keys are refused, so that a typo is not ignored). */
@@ -141,6 +155,9 @@ export const DaemonConfigSchema = v.strictObject({
   connect: v.optional(v.array(wsUrl)),
   embeddedSignaling: v.optional(v.boolean()),
   embeddedStun: v.optional(v.boolean()),
+  stun: v.optional(hostPortText),
+  iceServers: v.optional(v.pipe(v.array(stunUrl), v.maxLength(8))),
+  direct: v.optional(v.union([v.literal(false), v.strictObject({ initial: v.optional(ms), max: v.optional(ms) })])),
   name: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))),
   mdns: v.optional(v.boolean()),
   mdnsInterface: v.optional(v.pipe(v.string(), v.ipv4())),
@@ -200,6 +217,8 @@ export function resolveSettings(options: DaemonOptions, config: DaemonConfig, ho
   const listen = parseHostPort(flags.listen ?? config.listen ?? '127.0.0.1:0', flags.listen ? '--listen' : 'listen');
   const httpText = flags.http ?? config.http;
   const http = httpText ? parseHostPort(httpText, flags.http ? '--http' : 'http') : { host: '127.0.0.1', port: DEFAULT_HTTP_PORT };
+  const stun = flags.stun ?? config.stun;
+  const direct = config.direct;
   const mdnsInterface = flags.mdnsInterface ?? config.mdnsInterface ?? (isLoopbackHost(listen.host) ? '127.0.0.1' : undefined);
   const plugins = flags.plugins
     ? flags.plugins.map((plugin) => pluginSpecifier(plugin, cwd))
@@ -213,6 +232,9 @@ export function resolveSettings(options: DaemonOptions, config: DaemonConfig, ho
     connect: flags.connect ?? config.connect ?? [],
     embeddedSignaling: flags.embeddedSignaling ?? config.embeddedSignaling ?? false,
     embeddedStun: config.embeddedStun ?? false,
+    stun: stun === undefined ? undefined : parseHostPort(stun, flags.stun ? '--stun' : 'stun'),
+    iceServers: flags.iceServers ?? config.iceServers ?? [],
+    direct: direct === false || (direct === undefined && isLoopbackHost(listen.host)) ? false : { initial: direct?.initial ?? 2000, max: direct?.max ?? 60_000 },
     name: flags.name ?? config.name,
     mdns: flags.mdns ?? config.mdns ?? true,
     mdnsInterface,

@@ -13,7 +13,7 @@ import type { Channel } from '../transport/channel.js';
 import { CloseReason, Refusal } from '../transport/closeReasons.js';
 import { relayPolicy, type TransitMode } from './trust/relayPolicy.js';
 import { trustLinkPolicy } from './trust/trustPolicy.js';
-import { MeshSignals, RTC_RESOURCE, RtcInterface } from './meshSignals.js';
+import { isStunUrl, MAX_ICE_SERVERS, MeshSignals, RTC_RESOURCE, RtcInterface } from './meshSignals.js';
 import { Node, type NodeOptions } from './node.js';
 
 /** Options of a {@link Mesh}. */
@@ -57,6 +57,8 @@ export class Mesh {
   private readonly signals: MeshSignals;
   private readonly links = new Set<Link>();
   private readonly pending = new Set<SignalPort>();
+  private offered: readonly string[] = [];
+  private learned: readonly string[] = [];
   private closed = false;
 
   constructor(private readonly options: MeshOptions) {
@@ -75,7 +77,10 @@ export class Mesh {
     ));
     node.spawnWellKnown(RTC_RESOURCE, {
       iface: RtcInterface,
-      handlers: { signal: ({ session, signal }, _ctx, caller) => (caller ? signals.receive(caller.node, session, signal) : undefined) },
+      handlers: {
+        signal: ({ session, signal }, _ctx, caller) => (caller ? signals.receive(caller.node, session, signal) : undefined),
+        iceServers: () => [...this.offered],
+      },
     });
     // A device its user removed is cut off at once, wherever it is linked to us.
     node.trust?.onChange((event) => {
@@ -125,8 +130,8 @@ export class Mesh {
    * Opens a direct WebRTC link to `peer`, with the offer and answer travelling through the
    * mesh (so it needs a route to `peer`, no signaling server).
    */
-  async connectRtc(peer: NodeId): Promise<Link> {
-    return this.negotiate(peer, this.signals.dial(peer), undefined);
+  async connectRtc(peer: NodeId, options: { timeout?: number } = {}): Promise<Link> {
+    return this.negotiate(peer, this.signals.dial(peer), undefined, options.timeout);
   }
 
   /**
@@ -149,6 +154,26 @@ export class Mesh {
     const webrtc = this.options.webrtc;
     if (!webrtc) throw new GlowError('unsupported', 'this mesh has no WebRTC backend');
     return this.linkChannel(await client.dial(peer, webrtc), peer);
+  }
+
+  /** The STUN servers this node runs for others (a public node's), told to whoever asks its `rtc` resource. */
+  offerIceServers(urls: readonly string[]): void {
+    this.offered = urls.filter(isStunUrl).slice(0, MAX_ICE_SERVERS);
+  }
+
+  /**
+   * STUN servers learned from other nodes, used by the WebRTC negotiations this node makes or
+   * answers through the mesh after the configured ones. Only `stun:` URLs are kept, at most
+   * {@link MAX_ICE_SERVERS}.
+   */
+  learnIceServers(urls: readonly string[]): void {
+    // What another node answered is not trusted to be strings at all.
+    this.learned = [...new Set(urls)].filter((url) => typeof url === 'string' && isStunUrl(url)).slice(0, MAX_ICE_SERVERS);
+  }
+
+  /** The ICE servers negotiations through the mesh use: the configured ones, then the learned. */
+  iceServers(): string[] {
+    return [...new Set([...(this.options.webrtc?.iceServers ?? []), ...this.learned])];
   }
 
   /** Authenticates a raw channel (`expect`: who it should lead to) and adds it as a link. */
@@ -176,8 +201,10 @@ export class Mesh {
     };
   }
 
-  private async negotiate(peer: NodeId, port: SignalPort, offerSdp: string | undefined): Promise<Link> {
-    const webrtc = this.options.webrtc;
+  private async negotiate(peer: NodeId, port: SignalPort, offerSdp: string | undefined, timeout?: number): Promise<Link> {
+    const configured = this.options.webrtc;
+    const iceServers = this.iceServers();
+    const webrtc = configured && { ...configured, ...(iceServers.length > 0 ? { iceServers } : {}), ...(timeout !== undefined ? { timeout } : {}) };
     if (!webrtc) {
       port.send({ type: 'end', reason: 'no WebRTC here' });
       port.close();

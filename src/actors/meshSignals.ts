@@ -1,13 +1,28 @@
 import * as v from 'valibot';
 import { nanoid } from 'nanoid';
 import type { NodeId } from '../firefly/address.js';
-import { cast, defineInterface } from '../firefly/idl.js';
+import { cast, defineInterface, method } from '../firefly/idl.js';
 import { WebRtcSignalSchema, type SignalPort, type WebRtcSignal } from '../transport/webrtcSignal.js';
+
+/** Most ICE servers a node tells of, or keeps from what others told it. */
+export const MAX_ICE_SERVERS = 8;
+
+/**
+ * Whether `url` is a STUN server URL a node may take from another: `stun:host:port` only (a TURN
+ * URL carries credentials, which no peer hands out through the mesh).
+ */
+export function isStunUrl(url: string): boolean {
+  return /^stun:(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(url);
+}
 
 /** `glow.Rtc/1`: WebRTC signals between nodes, carried through the mesh as Firefly casts. */
 export const RtcInterface = defineInterface('glow.Rtc/1', {
   signal: cast(v.object({ session: v.pipe(v.string(), v.minLength(8), v.maxLength(64)), signal: WebRtcSignalSchema }), {
     description: 'one offer, answer, candidate or end of a WebRTC negotiation',
+  }),
+  iceServers: method(v.object({}), v.pipe(v.array(v.pipe(v.string(), v.maxLength(256))), v.maxLength(MAX_ICE_SERVERS)), {
+    access: 'read',
+    description: 'the STUN servers this node runs for others (stun:host:port), for the ICE of direct links between nodes behind NATs',
   }),
 });
 

@@ -41,9 +41,13 @@ export interface RunningGlow {
   done: Promise<GlowResult>;
 }
 
-/** Starts `glow ARGS` (node --import tsx apps/daemon/cli/main.ts) with a clean HOME. */
-export function startGlow(args: string[], env: NodeJS.ProcessEnv = {}): RunningGlow {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+/**
+ * Starts `glow ARGS` (node --import tsx apps/daemon/cli/main.ts) with a clean HOME; `wrap` goes
+ * before the command (e.g. `nsenter -t PID -n` to run it in another network namespace).
+ */
+export function startGlow(args: string[], env: NodeJS.ProcessEnv = {}, wrap: readonly string[] = []): RunningGlow {
+  const command = [...wrap, process.execPath, '--import', 'tsx', MAIN, ...args];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, GLOW_HOME: '', GLOW_TOKEN: '', HOME: join(tmpdir(), 'glow-no-such-home'), ...env },
@@ -114,18 +118,22 @@ export interface DaemonProcess {
   home: string;
   info: DaemonInfo;
   child: ChildProcess;
-  /** Everything it wrote to stderr (logs). */
+  /** Everything it wrote to stderr. */
   stderr(): string;
+  /** Everything it wrote to stdout (its log, JSON lines). */
+  stdout(): string;
   /** Resolves with its exit status once it has exited. */
   exited: Promise<GlowResult>;
 }
 
 /**
- * Runs `glow daemon --home HOME --listen 127.0.0.1:0 --http 127.0.0.1:0 ARGS` and resolves once
- * HOME/daemon.json names this process (the daemon writes it once it listens).
+ * Runs `glow daemon --home HOME --listen 127.0.0.1:0 --http 127.0.0.1:0 ARGS` (ARGS may name
+ * their own `--listen` and `--http`) and resolves once HOME/daemon.json names this process (the
+ * daemon writes it once it listens). `wrap` as for {@link startGlow}.
  */
-export async function startDaemon(home: string, args: string[] = [], timeout = 15_000): Promise<DaemonProcess> {
-  const running = startGlow(['daemon', '--home', home, '--listen', '127.0.0.1:0', '--http', '127.0.0.1:0', '--log-level', 'warn', ...args]);
+export async function startDaemon(home: string, args: string[] = [], timeout = 15_000, wrap: readonly string[] = []): Promise<DaemonProcess> {
+  const defaults = ['--listen', '--http'].flatMap((flag) => (args.includes(flag) ? [] : [flag, '127.0.0.1:0']));
+  const running = startGlow(['daemon', '--home', home, ...defaults, '--log-level', 'warn', ...args], {}, wrap);
   let info: DaemonInfo | undefined;
   try {
     await waitFor(
@@ -144,7 +152,7 @@ export async function startDaemon(home: string, args: string[] = [], timeout = 1
     running.child.kill('SIGKILL');
     throw error;
   }
-  return { home, info: info!, child: running.child, stderr: running.stderr, exited: running.done };
+  return { home, info: info!, child: running.child, stderr: running.stderr, stdout: running.stdout, exited: running.done };
 }
 
 async function readInfo(home: string): Promise<DaemonInfo | undefined> {

@@ -31,6 +31,17 @@ describe('daemon settings', () => {
     expect(flagged).toMatchObject({ listen: { port: 9 }, name: 'laptop', mdns: true, mdnsInterface: '127.0.0.1', connect: ['ws://b:2'], httpFallback: false });
   });
 
+  test('seek direct links only off loopback, run a STUN responder only when asked, and take STUN URLs only', () => {
+    expect(resolveSettings({}, {}, '/h')).toMatchObject({ direct: false, stun: undefined, iceServers: [] });
+    expect(resolveSettings({ listen: '10.1.0.2:0' }, {}, '/h').direct).toEqual({ initial: 2000, max: 60_000 });
+    expect(resolveSettings({ listen: '10.1.0.2:0' }, parseConfig({ direct: false }, 'c.json'), '/h').direct).toBe(false);
+    expect(resolveSettings({}, parseConfig({ direct: { max: 5000 } }, 'c.json'), '/h').direct).toEqual({ initial: 2000, max: 5000 });
+    const vps = resolveSettings({ stun: '198.51.100.2:3478', iceServers: ['stun:198.51.100.2:3478'] }, {}, '/h');
+    expect(vps).toMatchObject({ stun: { host: '198.51.100.2', port: 3478 }, iceServers: ['stun:198.51.100.2:3478'] });
+    expect(() => parseConfig({ iceServers: ['turn:user:pass@198.51.100.2:3478'] }, 'c.json')).toThrow(/iceServers\.0: a STUN URL/);
+    expect(() => resolveSettings({ stun: '3478' }, {}, '/h')).toThrow(/--stun expects HOST:PORT/);
+  });
+
   test('resolve --plugin paths against the current directory and config plugins against DIR', () => {
     expect(resolveSettings({ plugins: ['./p.ts', 'some-package'] }, {}, '/home/x', '/work').plugins).toEqual(['file:///work/p.ts', 'some-package']);
     expect(resolveSettings({}, { plugins: ['./p.ts'] }, '/home/x', '/work').plugins).toEqual(['file:///home/x/p.ts']);

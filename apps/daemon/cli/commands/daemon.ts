@@ -21,6 +21,8 @@ export interface DaemonFlags {
   signaling?: string[];
   connect?: string[];
   embeddedSignaling?: boolean;
+  stun?: string;
+  iceServer?: string[];
   name?: string;
   mdns?: boolean;
   mdnsInterface?: string;
@@ -36,6 +38,11 @@ export interface DaemonFlags {
 }
 
 const wsUrl = urlParser(['ws:', 'wss:']);
+
+function stunUrl(text: string): string {
+  if (!/^stun:[^\s/?#]+:\d{1,5}$/.test(text)) throw new InvalidArgumentError(`expected a STUN URL like stun:host:port, got ${JSON.stringify(text.slice(0, 100))}`);
+  return text;
+}
 
 /** Checks HOST:PORT at parse time (a one-line usage error) but hands the daemon the text. */
 function hostPortText(text: string): string {
@@ -69,6 +76,8 @@ export function daemonOptions(flags: DaemonFlags, valueSource: (key: string) => 
   if (given('signaling')) options.signaling = flags.signaling;
   if (given('connect')) options.connect = flags.connect;
   if (given('embeddedSignaling')) options.embeddedSignaling = flags.embeddedSignaling;
+  if (given('stun')) options.stun = flags.stun;
+  if (given('iceServer')) options.iceServers = flags.iceServer;
   if (given('name')) options.name = flags.name;
   if (given('mdns')) options.mdns = flags.mdns;
   if (given('mdnsInterface')) options.mdnsInterface = flags.mdnsInterface;
@@ -94,6 +103,8 @@ export function registerDaemonCommands(program: Command, io: CliIo): void {
     .option('--signaling <url>', 'a signaling server to register with (repeatable)', repeatable(wsUrl))
     .option('--connect <url>', "another daemon's link listener (ws://host:port) to link to (repeatable)", repeatable(wsUrl))
     .option('--embedded-signaling', 'run a signaling server inside the daemon')
+    .option('--stun <host:port>', 'run a STUN responder there (a public node: its public address) and tell the mesh, for direct links between homes behind NATs', hostPortText)
+    .option('--ice-server <url>', 'a STUN server (stun:host:port) for WebRTC links, used before those learned from the mesh (repeatable)', repeatable(stunUrl))
     .option('--name <name>', 'a human name for this node', parseName)
     .option('--no-mdns', 'do not advertise or discover daemons on the LAN (mDNS/DNS-SD)')
     .option('--mdns-interface <addr>', 'IPv4 address of the multicast interface (default: 127.0.0.1 for a loopback listener, else all)')
