@@ -113,11 +113,21 @@ export interface StatusValue {
   processes: number;
 }
 
-/** One link, as `peers` lists them. */
+/**
+ * One peer, as `peers` lists them: every neighbour (`path: 'direct'`, its best link's kind), then
+ * every other device of this user the mesh reaches (`kind` and `path` `'relayed'`, `via` the next
+ * hop, no RTT or bytes of its own: its traffic is counted on the next hop's links).
+ */
 export interface PeerValue {
   node: string;
-  kind: 'memory' | 'websocket' | 'webrtc';
-  /** ms; null until measured. */
+  kind: 'memory' | 'websocket' | 'webrtc' | 'relayed';
+  /** `direct`: over a link of this node's; `relayed`: through the mesh, via {@link via}. */
+  path: 'direct' | 'relayed';
+  /** The next hop of a relayed peer. */
+  via?: string;
+  /** The device name its certificate gives, when this node knows it. */
+  name?: string;
+  /** ms; null until measured (always null when relayed). */
   rtt: number | null;
   /** Bytes the links to it carried from it and to it. */
   bytesIn: number;

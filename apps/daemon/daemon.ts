@@ -63,6 +63,7 @@ import { startRenewals } from './renewal.js';
 import { loadDevice } from './userHome.js';
 import { dialLoop, signalingLoop } from './links.js';
 import { startStunResponder } from './stun.js';
+import { loadTls } from './tls.js';
 import { keepDirectPaths } from '../../src/actors/directPaths.js';
 import { loadInviter, saveInviter, type RememberedInviter } from './pairing/inviterFile.js';
 import { Invites } from './pairing/invites.js';
@@ -177,13 +178,21 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     }),
   );
 
-  const origins = webOrigins(settings.http.host, settings.origins);
+  const tls = await loadTls(settings.tls, home, identity, [settings.listen.host, settings.http.host]);
+  if (tls) {
+    log.info(
+      { event: 'tls.ready', bound: tls.bound, pin: tls.pin },
+      tls.bound ? `TLS with a certificate bound to this node (browsers: trust the key sha256/${tls.pin})` : 'TLS with the given certificate',
+    );
+  }
+  const origins = webOrigins(settings.http.host, settings.origins, tls !== undefined);
   const sessions = new Sessions();
   let listener: WebSocketListener;
   try {
     listener = await listenWebSocket({
       ...mesh.linkOptions(),
       identity,
+      ...(tls ? { tls } : {}),
       host: settings.listen.host,
       port: settings.listen.port,
       onLink: (link) => mesh.addLink(link),
@@ -201,6 +210,7 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     signaling = await startSignalingServer({
       host: settings.http.host,
       port: 0,
+      ...(tls ? { tls } : {}),
       stun: settings.embeddedStun,
       allowOrigin: origins.allows,
       // Refusals for an origin or over a limit are the owner's business; the rest is routine.
@@ -279,6 +289,7 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
   // The user's operations for the user's other devices over the mesh (a paired phone's tab).
   mesh.node.spawnWellKnown(ACCOUNT_RESOURCE, accountResource(ctx));
   const http: HttpServer = await startHttp({
+    ...(tls ? { tls } : {}),
     host: settings.http.host,
     port: settings.http.port,
     fallback: settings.httpFallback,

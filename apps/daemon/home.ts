@@ -12,6 +12,7 @@
  * | `control.token` | the control channel's bearer token (mode 0600) | new at every start |
  * | `daemon.json`, `daemon.lock` | where the running daemon is (see daemonFile.ts) | while it runs |
  * | `processes.json` | processes spawned with `--persist` (see persist.ts) | until they are killed |
+ * | `tls.cert`, `tls.key` | with `--tls`: a certificate bound to the node key and its key (mode 0600; see tls.ts) | made again when its names change or it nears its end |
  */
 import { errorMessage } from '../../src/firefly/errors.js';
 import { randomBytes } from 'node:crypto';
@@ -37,6 +38,8 @@ export const HOME_FILES = Object.freeze({
   lock: 'daemon.lock',
   processes: 'processes.json',
   sync: 'sync.json',
+  tlsCert: 'tls.cert',
+  tlsKey: 'tls.key',
 });
 
 /** Creates DIR (mode 0700) if needed and checks that this user can read and write it. */

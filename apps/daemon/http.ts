@@ -10,6 +10,8 @@
  * not.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TlsCredentials } from '../../src/transport/tlsCertificate.js';
 import type { AddressInfo } from 'node:net';
 import { GlowError, toGlowError } from '../../src/firefly/errors.js';
 import { fromOwnOrigin, hasToken, mayUseGateway, type HttpAuth } from './auth.js';
@@ -38,6 +40,8 @@ export interface HttpOptions {
   token: string;
   /** The web UI's logins and sessions. */
   sessions: Sessions;
+  /** Serve HTTPS with this certificate (a public node: `--tls`, `--tls-cert`). @default plain HTTP */
+  tls?: TlsCredentials;
   /** The daemon's own web origins; told the port once it listens. */
   origins: WebOrigins;
   ctx: DaemonContext;
@@ -56,7 +60,7 @@ export interface HttpOptions {
 
 /** The listening HTTP server. */
 export interface HttpServer {
-  /** `http://host:port`. */
+  /** `http://host:port`, or `https://` with TLS. */
   readonly url: string;
   /** Stops accepting; open requests get `grace` ms to finish, then their connections are cut. */
   close(grace?: number): Promise<void>;
@@ -76,12 +80,15 @@ class HttpFailure extends Error {
 export async function startHttp(options: HttpOptions): Promise<HttpServer> {
   // The cookie's name needs the port: set once it is known, before the first request can arrive.
   const auth: HttpAuth = { token: options.token, sessions: options.sessions, origins: options.origins, cookie: '' };
-  const server = createServer((request, response) => {
+  const handler = (request: IncomingMessage, response: ServerResponse) => {
     handle(options, auth, request, response).catch((error: unknown) => {
       options.log.error({ event: 'http.error', error: String(error) }, 'HTTP handler failed');
       if (!response.headersSent) response.writeHead(500).end();
     });
-  });
+  };
+  const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
+  // A TLS handshake that fails (a scanner, a browser that refuses the certificate) ends one socket.
+  server.on('tlsClientError', () => {});
   let port: number;
   try {
     port = await listen(server, options.host, options.port);
@@ -98,7 +105,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpServer> {
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host}:${port}`,
     close(grace = 1000) {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -12,6 +12,7 @@ import { validate } from '../../src/firefly/validate.js';
 import type { ControlRequest, DaemonInfo, DeviceValue, LoginValue, DownValue, PeerValue, RemovedValue, ResourceValue, RouteValue, SpawnValue, StatusValue, TreeValue, WhoamiValue } from './control.js';
 import { removeDevice } from '../../src/actors/trust/deviceRemoval.js';
 import { deviceIdOf } from '../../src/actors/trust/trust.js';
+import { relayedOwnDevices } from '../../src/actors/peerPaths.js';
 import type { Logger } from './log.js';
 import type { PersistedProcesses } from './persist.js';
 import type { LoadedDevice } from './userHome.js';
@@ -137,7 +138,7 @@ export async function runOperation(ctx: DaemonContext, raw: unknown, aborted: Ab
     case 'status':
       return { value: status(ctx) };
     case 'peers':
-      return { value: mesh.router.neighbours().map((n): PeerValue => ({ node: n.node, kind: n.kind, rtt: n.rtt === undefined ? null : round(n.rtt), bytesIn: n.bytesIn, bytesOut: n.bytesOut })) };
+      return { value: peers(ctx) };
     case 'routes':
       return {
         value: mesh.router.routes().map((r): RouteValue => ({ destination: r.destination, nextHop: r.nextHop, metric: r.metric, hops: r.hops })),
@@ -260,6 +261,24 @@ function whoami(device: LoadedDevice): WhoamiValue {
     devices: trust.ownDevices().length,
     friends: trust.friendList().length,
   };
+}
+
+/** `peers`: the neighbours (direct), then this user's devices reached through them (relayed). */
+function peers(ctx: DaemonContext): PeerValue[] {
+  const { router } = ctx.mesh;
+  const { trust } = ctx.device;
+  // The name lets the CLI say `relayed via laptop` rather than a node id.
+  const named = (node: string) => {
+    const name = trust.deviceOf(node)?.name;
+    return name ? { name } : {};
+  };
+  const direct = router.neighbours().map(
+    (n): PeerValue => ({ node: n.node, kind: n.kind, path: 'direct', ...named(n.node), rtt: n.rtt === undefined ? null : round(n.rtt), bytesIn: n.bytesIn, bytesOut: n.bytesOut }),
+  );
+  const relayed = relayedOwnDevices(router, trust).map(
+    ({ node, via }): PeerValue => ({ node, kind: 'relayed', path: 'relayed', via, ...named(node), rtt: null, bytesIn: 0, bytesOut: 0 }),
+  );
+  return [...direct, ...relayed];
 }
 
 function status(ctx: DaemonContext): StatusValue {

@@ -25,6 +25,8 @@
  * | `--max-steps N` | `maxSteps` | the number of CPU cores: job steps run here at once |
  * | (none) | `workerLoadFile` | none: the load this node reports comes from the CPU (else: a number read from this file) |
  * | (none) | `embeddedStun` | off: loopback and LAN need no STUN |
+ * | `--tls` | `tls` | off: plain `ws://` and `http://` (loopback and LAN links are sealed by Glow itself) |
+ * | `--tls-cert FILE` `--tls-key FILE` | `tlsCert` `tlsKey` | none: with `--tls`, a certificate bound to the node key (DIR/tls.cert) |
  * | `--stun HOST:PORT` | `stun` | none: a public node runs a STUN responder there and tells the mesh |
  * | `--ice-server URL` (repeatable) | `iceServers` | none: STUN servers learned from the mesh (public nodes') |
  * | (none) | `direct` `{ initial, max }` ms, or `false` | `{ initial: 2000, max: 60000 }` unless `listen` is loopback: direct WebRTC links to this user's devices reached through others |
@@ -63,6 +65,12 @@ export interface DaemonOptions {
   connect?: string[];
   /** `--embedded-signaling`: run a signaling server inside the daemon. @default false */
   embeddedSignaling?: boolean;
+  /** `--tls`: serve links, HTTP and signaling over TLS (`wss://`, `https://`). @default false (true when a certificate is given) */
+  tls?: boolean;
+  /** `--tls-cert FILE`: a PEM certificate (chain) for TLS, e.g. from a CA. @default one bound to the node key, made in DIR */
+  tlsCert?: string;
+  /** `--tls-key FILE`: the PEM key of `--tls-cert`. */
+  tlsKey?: string;
   /** `--stun HOST:PORT`: run a STUN responder there and tell the mesh (a public node). @default none */
   stun?: string;
   /** `--ice-server URL`, repeatable: STUN servers (`stun:host:port`) for WebRTC links. @default [] (learned from the mesh) */
@@ -112,6 +120,8 @@ export interface DaemonSettings {
   connect: string[];
   embeddedSignaling: boolean;
   embeddedStun: boolean;
+  /** TLS on the public listeners: a given certificate's files, or one bound to the node key (`bound`); undefined: none. */
+  tls: { cert: string; key: string } | 'bound' | undefined;
   /** Where this node runs a STUN responder for the mesh. */
   stun: HostPort | undefined;
   /** `stun:host:port` URLs this node's WebRTC negotiations use before the learned ones. */
@@ -155,6 +165,9 @@ export const DaemonConfigSchema = v.strictObject({
   connect: v.optional(v.array(wsUrl)),
   embeddedSignaling: v.optional(v.boolean()),
   embeddedStun: v.optional(v.boolean()),
+  tls: v.optional(v.boolean()),
+  tlsCert: v.optional(v.pipe(v.string(), v.minLength(1))),
+  tlsKey: v.optional(v.pipe(v.string(), v.minLength(1))),
   stun: v.optional(hostPortText),
   iceServers: v.optional(v.pipe(v.array(stunUrl), v.maxLength(8))),
   direct: v.optional(v.union([v.literal(false), v.strictObject({ initial: v.optional(ms), max: v.optional(ms) })])),
@@ -232,6 +245,7 @@ export function resolveSettings(options: DaemonOptions, config: DaemonConfig, ho
     connect: flags.connect ?? config.connect ?? [],
     embeddedSignaling: flags.embeddedSignaling ?? config.embeddedSignaling ?? false,
     embeddedStun: config.embeddedStun ?? false,
+    tls: tlsSetting(flags, config, flags.tlsCert ? cwd : home),
     stun: stun === undefined ? undefined : parseHostPort(stun, flags.stun ? '--stun' : 'stun'),
     iceServers: flags.iceServers ?? config.iceServers ?? [],
     direct: direct === false || (direct === undefined && isLoopbackHost(listen.host)) ? false : { initial: direct?.initial ?? 2000, max: direct?.max ?? 60_000 },
@@ -250,6 +264,22 @@ export function resolveSettings(options: DaemonOptions, config: DaemonConfig, ho
     transit: flags.transit ?? config.transit ?? 'own',
     workerLoadFile: config.workerLoadFile === undefined ? undefined : resolve(home, config.workerLoadFile),
   };
+}
+
+/**
+ * TLS from the flags over config.json: a certificate and key given together (paths from the
+ * flags against the current directory, from the file against DIR), or `--tls` alone for one bound
+ * to the node key.
+ */
+function tlsSetting(flags: Omit<DaemonOptions, 'home'>, config: DaemonConfig, base: string): DaemonSettings['tls'] {
+  const cert = flags.tlsCert ?? config.tlsCert;
+  const key = flags.tlsKey ?? config.tlsKey;
+  if ((cert === undefined) !== (key === undefined)) throw new DaemonError('usage', '--tls-cert and --tls-key go together: a certificate and its key');
+  if (cert !== undefined && key !== undefined) {
+    if ((flags.tls ?? config.tls) === false) throw new DaemonError('usage', 'tls is off but a certificate is given (--tls-cert, --tls-key)');
+    return { cert: resolve(base, cert), key: resolve(base, key) };
+  }
+  return (flags.tls ?? config.tls) ? 'bound' : undefined;
 }
 
 /** Validates the flags with the same rules as config.json, naming the flag in the message. */

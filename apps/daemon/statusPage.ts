@@ -1,9 +1,9 @@
 /**
- * `GET /`: a plain status page with the daemon's live state — node id, name, links (kind, RTT),
+ * `GET /`: a plain status page with the daemon's live state — node id, name, peers (kind, RTT, path),
  * routes, supervision trees and resources — until the web app replaces it. Everything shown is
  * escaped: resource ids, interface ids and names arrive from other nodes.
  */
-import type { ProcessTreeValue } from './control.js';
+import type { PeerValue, ProcessTreeValue } from './control.js';
 import { runOperation, type DaemonContext } from './operations.js';
 
 const escape = (text: unknown) =>
@@ -31,7 +31,7 @@ export async function renderStatusPage(ctx: DaemonContext): Promise<string> {
   const never = new AbortController().signal;
   const op = async <T>(request: object) => (await runOperation(ctx, request, never)).value as T;
   const status = await op<Record<string, unknown>>({ op: 'status' });
-  const peers = await op<{ node: string; kind: string; rtt: number | null }[]>({ op: 'peers' });
+  const peers = await op<PeerValue[]>({ op: 'peers' });
   const routes = await op<{ destination: string; nextHop: string; metric: number; hops?: number }[]>({ op: 'routes' });
   const processes = (await op<{ processes: ProcessTreeValue[] }>({ op: 'tree' })).processes;
   const resources = await op<{ id: string; interface: string; owner?: string; name?: string }[]>({ op: 'ls' });
@@ -50,7 +50,7 @@ ${table(
   [[status.node, status.name ?? '', status.pid, status.uptime, status.http, status.link, status.signaling ?? '']],
 )}
 <h2>Peers (${peers.length})</h2>
-${table(['node', 'kind', 'RTT (ms)'], peers.map((p) => [p.node, p.kind, p.rtt ?? 'not measured yet']))}
+${table(['node', 'kind', 'RTT (ms)', 'path'], peers.map((p) => [p.node, p.kind, p.rtt ?? (p.path === 'relayed' ? '' : 'not measured yet'), p.path === 'relayed' ? `relayed via ${p.via ?? '?'}` : p.path]))}
 <h2>Routes (${routes.length})</h2>
 ${table(['destination', 'next hop', 'metric', 'hops'], routes.map((r) => [r.destination, r.nextHop, r.metric, r.hops ?? '']))}
 <h2>Processes</h2>

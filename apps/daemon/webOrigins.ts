@@ -23,7 +23,7 @@ export interface WebOrigins {
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 
 /** The origins of an HTTP port bound to `host`, plus `extra` (`--origin`, full origins). */
-export function webOrigins(host: string, extra: readonly string[]): WebOrigins {
+export function webOrigins(host: string, extra: readonly string[], secure = false): WebOrigins {
   const wildcard = host === '0.0.0.0' || host === '::' || host === '';
   const extras = new Set(extra.map(canonicalOrigin));
   let port: number | undefined;
@@ -42,8 +42,9 @@ export function webOrigins(host: string, extra: readonly string[]): WebOrigins {
       if (extras.has(canonical)) return true;
       if (port === undefined) return false;
       // Browsers leave the default port out of an origin.
-      const suffix = port === 80 ? '' : `:${port}`;
-      return hosts().some((name) => canonical === `http://${name}${suffix}`);
+      const suffix = port === (secure ? 443 : 80) ? '' : `:${port}`;
+      const scheme = secure ? 'https' : 'http';
+      return hosts().some((name) => canonical === `${scheme}://${name}${suffix}`);
     },
   };
 }

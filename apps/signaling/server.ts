@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer as createHttpsServer } from 'node:https';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { NodeId } from '../../src/firefly/address.js';
 import type { Timer } from '../../src/firefly/clock.js';
@@ -81,9 +82,10 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   const iceServers = [...(stun ? [stun.url] : []), ...settings.iceServers];
 
   const limits = new AddressLimits(settings, () => clock.now());
+  const secure = settings.tls ? createHttpsServer({ cert: settings.tls.cert, key: settings.tls.key }) : undefined;
+  secure?.on('tlsClientError', () => undefined);
   const wss = new WebSocketServer({
-    host: settings.host,
-    port: settings.port,
+    ...(secure ? { server: secure } : { host: settings.host, port: settings.port }),
     // A page of another site never gets a socket here: 403 before the upgrade.
     verifyClient: ({ req }, accept) => {
       const origin = req.headers.origin;
@@ -98,15 +100,18 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   });
   try {
     await new Promise<void>((resolve, reject) => {
-      wss.once('listening', resolve);
-      wss.once('error', reject);
+      const listening = secure ?? wss;
+      listening.once('listening', resolve);
+      listening.once('error', reject);
+      secure?.listen(settings.port, settings.host);
     });
   } catch (error) {
     await stun?.close();
     throw error;
   }
   wss.on('error', () => undefined);
-  const address = wss.address();
+  secure?.on('error', () => undefined);
+  const address = (secure ?? wss).address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
   const nodes = new Map<NodeId, Connection>();
 
@@ -212,7 +217,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
 
   let closing: Promise<void> | undefined;
   return {
-    url: `ws://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`,
+    url: `${secure ? 'wss' : 'ws'}://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`,
     host: settings.host,
     port,
     stunUrl: stun?.url,
@@ -221,10 +226,11 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     },
     close() {
       closing ??= (async () => {
-        const closed = new Promise<void>((resolve) => wss.close(() => resolve()));
+        const closed = new Promise<void>((resolve) => wss.close(() => (secure ? secure.close(() => resolve()) : resolve())));
         for (const socket of wss.clients) socket.close(GOING_AWAY, 'server closing');
         // A client that does not answer the close handshake is cut after a second.
         const cut = clock.setTimeout(() => wss.clients.forEach((socket) => socket.terminate()), 1000);
+        secure?.closeIdleConnections();
         await closed;
         clock.clearTimeout(cut);
         await stun?.close();

@@ -1,6 +1,7 @@
 import type { NodeId } from '../../src/firefly/address.js';
 import { systemClock, type Clock } from '../../src/firefly/clock.js';
 import { PROGRAMS_ONLY, type OriginPolicy } from '../../src/transport/originCheck.js';
+import type { TlsCredentials } from '../../src/transport/tlsCertificate.js';
 
 /** Options of `startSignalingServer`. Every limit has a default and the reason for it. */
 export interface SignalingServerOptions {
@@ -20,6 +21,8 @@ export interface SignalingServerOptions {
    * @default true
    */
   stun?: boolean;
+  /** Serve `wss://` with this certificate and key. @default plain `ws://` */
+  tls?: TlsCredentials;
   /**
    * Address of the STUN responder.
    * @default same as `host`
@@ -124,8 +127,8 @@ export type SignalingLogEvent =
   | { event: 'signaling.error'; id: NodeId | undefined; error: unknown };
 
 /** {@link SignalingServerOptions} with its defaults filled in. */
-export type SignalingSettings = Required<Omit<SignalingServerOptions, 'log' | 'stunHost'>> &
-  Pick<SignalingServerOptions, 'log' | 'stunHost'>;
+export type SignalingSettings = Required<Omit<SignalingServerOptions, 'log' | 'stunHost' | 'tls'>> &
+  Pick<SignalingServerOptions, 'log' | 'stunHost' | 'tls'>;
 
 /** Fills in the defaults of {@link SignalingServerOptions}. */
 export function signalingSettings(options: SignalingServerOptions): SignalingSettings {
@@ -134,6 +137,7 @@ export function signalingSettings(options: SignalingServerOptions): SignalingSet
     port: options.port ?? 0,
     stun: options.stun ?? true,
     stunHost: options.stunHost,
+    tls: options.tls,
     stunPort: options.stunPort ?? 0,
     iceServers: options.iceServers ?? [],
     maxMessageBytes: options.maxMessageBytes ?? 64 * 1024,

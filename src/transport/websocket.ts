@@ -1,6 +1,8 @@
 import { systemClock, unrefTimer, type Clock, type Timer } from '../firefly/clock.js';
 import { GlowError } from '../firefly/errors.js';
+import type { NodeId } from '../firefly/address.js';
 import type { Channel } from './channel.js';
+import { CloseReason } from './closeReasons.js';
 import type { NodeIdentity } from './identity.js';
 import type { FramedLink } from './framedLink.js';
 import { openLink, type OpenLinkOptions } from './openLink.js';
@@ -18,6 +20,12 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void;
   /** `ws` only: destroys the connection at once (browsers manage this themselves). */
   terminate?(): void;
+  /**
+   * Node only, for `wss://`: whether the server's certificate chains to a trusted CA for its
+   * name, and the node it is bound to (tlsCertificate.ts), if any. Browsers check certificates
+   * themselves and have none.
+   */
+  tlsPeer?(): { authorized: boolean; node: NodeId | undefined } | undefined;
   onopen: ((event: any) => void) | null;
   onmessage: ((event: any) => void) | null;
   onclose: ((event: any) => void) | null;
@@ -205,5 +213,12 @@ export async function connectWebSocket(url: string, identity: NodeIdentity, opti
     socket.onclose = (event: { code?: number }) =>
       fail(new GlowError('noconnection', `websocket to ${url} closed before it opened (${event.code ?? 1006})`));
   });
-  return openLink(channel, identity, options);
+  const link = await openLink(channel, identity, options);
+  // A certificate no CA vouches for passes only when it is bound to the node the handshake proved.
+  const tls = socket.tlsPeer?.();
+  if (tls && !tls.authorized && tls.node !== link.remote) {
+    link.close(`${CloseReason.denied}: the TLS certificate is not bound to this node`);
+    throw new GlowError('denied', `${url} presented a TLS certificate that neither a CA nor ${link.remote}'s key vouches for`);
+  }
+  return link;
 }

@@ -1,4 +1,6 @@
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { WebSocket, WebSocketServer } from 'ws';
 import { systemClock } from '../firefly/clock.js';
 import type { FramedLink } from './framedLink.js';
@@ -6,6 +8,7 @@ import type { NodeIdentity } from './identity.js';
 import { safeLog } from './linkOptions.js';
 import type { OpenLinkOptions } from './openLink.js';
 import { openLink } from './openLink.js';
+import { boundNode, type TlsCredentials } from './tlsCertificate.js';
 import { originAllowed, PROGRAMS_ONLY, type OriginPolicy } from './originCheck.js';
 import { webSocketChannel, type WebSocketChannelOptions, type WebSocketLike } from './websocket.js';
 
@@ -34,6 +37,11 @@ export interface ListenWebSocketOptions extends Omit<OpenLinkOptions, 'expect'>,
   allowOrigin?: OriginPolicy;
   /** Told of each connection refused for its `Origin` (for the embedding program's log). */
   onOriginRefused?: (refusal: { origin: string; remote: string }) => void;
+  /**
+   * Serve `wss://` with this certificate and key (a CA's, or one bound to the node key:
+   * tlsCertificate.ts). Plain `ws://` without.
+   */
+  tls?: TlsCredentials;
 }
 
 /** A listening WebSocket link server. */
@@ -55,9 +63,10 @@ export async function listenWebSocket(options: ListenWebSocketOptions): Promise<
   const { identity, onLink, host = '127.0.0.1', port = 0 } = options;
   const maxMessageSize = options.maxMessageSize ?? 256 * 1024;
   const allowOrigin = options.allowOrigin ?? PROGRAMS_ONLY;
+  // With TLS, an HTTPS server of our own carries the upgrades; ws makes its plain one otherwise.
+  const secure = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }) : undefined;
   const server = new WebSocketServer({
-    host,
-    port,
+    ...(secure ? { server: secure } : { host, port }),
     maxPayload: maxMessageSize,
     perMessageDeflate: false,
     // Before the upgrade: a page of another site gets a plain 403 and never reaches the handshake.
@@ -73,9 +82,14 @@ export async function listenWebSocket(options: ListenWebSocketOptions): Promise<
     },
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
+    const listening = secure ?? server;
+    listening.once('listening', resolve);
+    listening.once('error', reject);
+    secure?.listen(port, host);
   });
+  // A TLS handshake that fails (a scanner, a client that refuses the certificate) ends one socket.
+  secure?.on('tlsClientError', () => {});
+  secure?.on('error', () => {});
   // After listening, errors concern single connections; they close and are reported per link.
   server.on('error', () => {});
   const links = new Set<FramedLink>();
@@ -108,16 +122,17 @@ export async function listenWebSocket(options: ListenWebSocketOptions): Promise<
     );
   });
 
-  const address = server.address() as AddressInfo;
+  const address = (secure ?? server).address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `ws://${urlHost}:${address.port}`,
+    url: `${secure ? 'wss' : 'ws'}://${urlHost}:${address.port}`,
     port: address.port,
     async close() {
       for (const link of [...links]) link.close('server closing');
       // A connection still in its handshake has no link to tell; it simply ends.
       for (const socket of handshaking) socket.terminate();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => (secure ? secure.close(() => resolve()) : resolve())));
+      secure?.closeAllConnections();
       // Give close handshakes a moment, then destroy whatever is left (handshaking sockets too).
       const clock = options.clock ?? systemClock;
       const deadline = clock.setTimeout(() => {
@@ -134,5 +149,15 @@ export async function listenWebSocket(options: ListenWebSocketOptions): Promise<
  * `ws` without compression, limited to `maxPayload` bytes per message.
  */
 export function createNodeWebSocket(url: string, maxPayload = 256 * 1024): WebSocketLike {
-  return new WebSocket(url, { maxPayload, perMessageDeflate: false });
+  if (!url.startsWith('wss:')) return new WebSocket(url, { maxPayload, perMessageDeflate: false });
+  // A public node's certificate is often its own, bound to its node key rather than signed by a
+  // CA: the socket takes it, and connectWebSocket refuses the link unless a CA vouched for it or
+  // it is bound to the node the handshake proves.
+  const socket = new WebSocket(url, { maxPayload, perMessageDeflate: false, rejectUnauthorized: false });
+  let peer: { authorized: boolean; node: string | undefined } | undefined;
+  socket.once('upgrade', (response) => {
+    const tls = response.socket as TLSSocket;
+    peer = { authorized: tls.authorized, node: boundNode(tls.getPeerCertificate().raw ?? new Uint8Array()) };
+  });
+  return Object.assign(socket, { tlsPeer: () => peer ?? { authorized: false, node: undefined } });
 }

@@ -8,7 +8,7 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage } from
 import { request as httpsRequest } from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
 import type { ControlRequest, StreamLine } from '../control.js';
-import type { DaemonTarget } from './discovery.js';
+import { pinnedTls, type DaemonTarget } from './discovery.js';
 import { CliError, EXIT, exitCodeForControlError, exitCodeForHttpStatus } from './exitCodes.js';
 
 /** Answers larger than this are refused: no control value is anywhere near it. */
@@ -51,6 +51,7 @@ function controlRequest(target: DaemonTarget, body: ControlRequest): { where: st
       // No keep-alive: the CLI sends one request, then its process should be free to exit.
       agent: false,
       headers: { 'content-type': 'application/json', 'content-length': payload.length, authorization: `Bearer ${target.token}` },
+      ...pinnedTls(target),
     });
   return { where: url.origin, open, payload };
 }

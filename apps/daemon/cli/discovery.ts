@@ -27,6 +27,17 @@ export interface DaemonTarget {
   home?: string;
   /** Its daemon.json, when found through a home. */
   info?: DaemonInfo;
+  /** For `https://`: the certificate to trust (the daemon's own, from its home), instead of the CAs. */
+  ca?: string;
+}
+
+/**
+ * TLS options for a request to `target`: its own certificate as the only one trusted (a pin, so
+ * the name in the URL, such as 0.0.0.0 or a LAN address, need not be one the certificate lists);
+ * none when the daemon's certificate comes from a CA.
+ */
+export function pinnedTls(target: DaemonTarget): { ca?: string; checkServerIdentity?: () => undefined } {
+  return target.ca ? { ca: target.ca, checkServerIdentity: () => undefined } : {};
 }
 
 /** The home directory: `--home`, else `$GLOW_HOME`, else `~/.glow` (the daemon's rule, options.ts). */
@@ -47,7 +58,9 @@ export async function findDaemon(options: DiscoveryOptions, env: NodeJS.ProcessE
     throw new CliError(EXIT.noDaemon, `no daemon running for ${home}: daemon.json is stale (pid ${info.pid} is gone)`);
   }
   const token = options.token ?? (await readToken(home));
-  return { http: info.http, token, home, info };
+  // A daemon with a certificate bound to its key (--tls) keeps it in its home: trust exactly that.
+  const ca = info.http.startsWith('https:') ? await readFile(join(home, 'tls.cert'), 'utf8').catch(() => undefined) : undefined;
+  return { http: info.http, token, home, info, ...(ca ? { ca } : {}) };
 }
 
 /** Reads and checks `DIR/daemon.json`. */

@@ -6,7 +6,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
-import type { DaemonTarget } from './discovery.js';
+import { pinnedTls, type DaemonTarget } from './discovery.js';
 import { CliError, EXIT, exitCodeForControlError, exitCodeForHttpStatus } from './exitCodes.js';
 
 /** The `/fs/…` URL path of `uri` (`glow://docs/a b.txt` → `/fs/docs/a%20b.txt`). */
@@ -35,7 +35,7 @@ export function fsRequest(target: DaemonTarget, options: FsRequest, timeout = 30
   const url = new URL(fsPath(options.uri) + (options.query ? `?${options.query}` : ''), target.http);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = send(url, { method: options.method, agent: false, headers: { ...options.headers, authorization: `Bearer ${target.token}` } });
+    const req = send(url, { method: options.method, agent: false, headers: { ...options.headers, authorization: `Bearer ${target.token}` }, ...pinnedTls(target) });
     const timer = setTimeout(() => req.destroy(new CliError(EXIT.noDaemon, `the daemon at ${url.origin} did not answer within ${timeout} ms`)), timeout);
     let answered = false;
     req.on('error', (error) => {

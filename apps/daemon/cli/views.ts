@@ -78,11 +78,15 @@ function keyValueLines(rows: [string, string][]): string {
   return rows.map(([key, text]) => `${key.padEnd(width)}  ${text}`).join('\n') + '\n';
 }
 
-/** `peers`: KIND, NODE, RTT, bytes IN and OUT on its links. */
+/** `peers`: KIND, NODE, RTT, bytes IN and OUT on its links, and PATH: `direct` or `relayed via <next hop>`. */
 export function peersView(value: unknown): string {
   const bytes = (value: unknown) => (typeof value === 'number' ? sizeText(value) : '-');
-  const rows = list(value).map((peer: Loose<PeerValue>) => [cell(peer.kind), cell(peer.node), rtt(peer.rtt as number | null), bytes(peer.bytesIn), bytes(peer.bytesOut)]);
-  return rows.length ? table(['KIND', 'NODE', 'RTT', 'IN', 'OUT'], rows) : 'no peers\n';
+  const peers = list(value) as Loose<PeerValue>[];
+  // The next hop is a neighbour, listed with its device name when the daemon knows one.
+  const names = new Map(peers.filter((peer) => typeof peer.name === 'string' && peer.name !== '').map((peer) => [peer.node, peer.name]));
+  const path = (peer: Loose<PeerValue>) => (peer.path === 'relayed' ? `relayed via ${cell(names.get(peer.via) ?? peer.via)}` : cell(peer.path));
+  const rows = peers.map((peer) => [cell(peer.kind), cell(peer.node), rtt(peer.rtt as number | null), bytes(peer.bytesIn), bytes(peer.bytesOut), path(peer)]);
+  return rows.length ? table(['KIND', 'NODE', 'RTT', 'IN', 'OUT', 'PATH'], rows) : 'no peers\n';
 }
 
 /** `routes`: DESTINATION, NEXT HOP, METRIC, HOPS. */

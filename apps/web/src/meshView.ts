@@ -2,10 +2,13 @@
  * The Mesh view: a cytoscape graph of this tab, its neighbours (edges labelled with link kind
  * and RTT) and the nodes reached through them (dashed, via their next hop). Nodes that drop
  * out of the routing table stay a while, faded, so a loss is visible rather than silent.
- * Clicking (or Enter on the list below the graph) shows a node's info and processes.
+ * The list below the graph says how each of the user's devices is reached: `direct` (a link of
+ * the tab's) or `relayed via` a next hop, as `glow peers` does. Clicking (or Enter) on a node
+ * shows its info and processes.
  */
 import cytoscape from 'cytoscape';
 import type { Mesh } from '../../../src/actors/mesh.js';
+import { relayedOwnDevices } from '../../../src/actors/peerPaths.js';
 import type { NodeId } from '../../../src/firefly/address.js';
 import { errorText, h, shortId } from './dom.js';
 import { nodeRef, VIEW_TIMEOUT } from './meshQueries.js';
@@ -54,9 +57,12 @@ export function mountMeshView(root: HTMLElement, mesh: Mesh, connectRtc: (peer: 
     }
   };
   cy.on('tap', 'node', (event) => void show(event.target.id() as NodeId));
+  const trust = mesh.node.trust;
+  const nameOf = (id: NodeId) => trust?.deviceOf(id)?.name ?? shortId(id);
   const refresh = () => {
     const neighbours = mesh.router.neighbours();
     const routes = mesh.router.routes();
+    const relayedVia = new Map(trust ? relayedOwnDevices(mesh.router, trust).map((device) => [device.node, device.via]) : []);
     const live = new Set<NodeId>([mesh.id, ...neighbours.map((n) => n.node), ...routes.map((r) => r.destination)]);
     for (const id of live) seen.add(id);
     cy.batch(() => {
@@ -77,13 +83,19 @@ export function mountMeshView(root: HTMLElement, mesh: Mesh, connectRtc: (peer: 
       }
     });
     if (cy.nodes().length !== list.childElementCount) cy.layout({ name: 'circle', animate: false }).run();
-    const key = [...seen].map((id) => `${id}:${neighbours.find((n) => n.node === id)?.kind ?? ''}:${live.has(id)}`).join(',');
+    const key = [...seen].map((id) => `${id}:${neighbours.find((n) => n.node === id)?.kind ?? ''}:${relayedVia.get(id) ?? ''}:${live.has(id)}`).join(',');
     if (key === drawn) return;
     drawn = key;
     list.replaceChildren(
       ...[...seen].map((id) => {
         const kind = neighbours.find((n) => n.node === id)?.kind;
-        const item = h('li', { tabindex: 0, 'data-node': id, 'data-link': kind, 'data-reachable': live.has(id) }, `${id === mesh.id ? '★ ' : ''}${id}${kind ? ` — ${kind}` : ''}${live.has(id) ? '' : ' (unreachable)'}`);
+        const via = relayedVia.get(id);
+        const path = kind ? `${kind}, direct` : via ? `relayed via ${nameOf(via)}` : undefined;
+        const item = h(
+          'li',
+          { tabindex: 0, 'data-node': id, 'data-link': kind, 'data-path': kind ? 'direct' : via ? 'relayed' : undefined, 'data-via': via, 'data-reachable': live.has(id) },
+          `${id === mesh.id ? '★ ' : ''}${id}${path ? ` — ${path}` : ''}${live.has(id) ? '' : ' (unreachable)'}`,
+        );
         item.onclick = () => void show(id);
         item.onkeydown = (event) => {
           if (event.key === 'Enter') void show(id);

@@ -70,9 +70,20 @@ describe('glow with three daemons', () => {
     // C is two hops away from B: through A.
     expect(row(c.info.node)?.[1]).toBe(a.info.node);
 
+    // B's one link is to A; C, a device of the same user, is listed as reached through A (once
+    // B has C's certificate, which the trust announcements bring shortly after the route).
+    await waitFor(async () => (await ask<PeerValue[]>(b, { op: 'peers' })).some((peer) => peer.node === c.info.node), 10_000, 'B never listed C as relayed', 50);
     const peers = await glowJson<PeerValue[]>(b, ['peers']);
-    expect(peers.map((peer) => peer.node)).toEqual([a.info.node]);
+    expect(peers.filter((peer) => peer.path === 'direct').map((peer) => peer.node)).toEqual([a.info.node]);
     expect(peers[0]!.kind).toBe('websocket');
+    expect(peers.find((peer) => peer.node === c.info.node)).toEqual({ node: c.info.node, kind: 'relayed', path: 'relayed', via: a.info.node, name: expect.any(String), rtt: null, bytesIn: 0, bytesOut: 0 });
+    const peersTable = await glow(['peers', '--home', b.home]);
+    expect(peersTable.code).toBe(EXIT.ok);
+    const peerLines = peersTable.stdout.trim().split('\n');
+    expect(peerLines[0]).toMatch(/^KIND +NODE +RTT +IN +OUT +PATH$/);
+    expect(peerLines.find((line) => line.includes(a.info.node))).toMatch(/^websocket +\S+ .* direct$/);
+    // The next hop by its device name (A runs with --name alpha).
+    expect(peerLines.find((line) => line.includes(c.info.node))).toMatch(/^relayed +\S+ +- +0 B +0 B +relayed via alpha$/);
     const status = await glowJson<StatusValue>(a, ['status']);
     expect(status).toMatchObject({ node: a.info.node, name: 'alpha', pid: a.info.pid, http: a.info.http, peers: 2 });
   }, 30_000);

@@ -22,12 +22,26 @@ describe('cli views', () => {
     expect(text).toMatch(/^processes +1$/m);
   });
 
-  it('lists peers with kind, remote node and RTT', () => {
+  it('lists peers with kind, remote node, RTT and path: direct, or relayed via the next hop by name', () => {
     const peers: PeerValue[] = [
-      { node: 'B', kind: 'websocket', rtt: 0.5, bytesIn: 2048, bytesOut: 512 },
-      { node: 'C', kind: 'webrtc', rtt: null, bytesIn: 0, bytesOut: 3 * 1024 * 1024 },
+      { node: 'B', kind: 'websocket', path: 'direct', name: 'laptop', rtt: 0.5, bytesIn: 2048, bytesOut: 512 },
+      { node: 'C', kind: 'webrtc', path: 'direct', rtt: null, bytesIn: 0, bytesOut: 3 * 1024 * 1024 },
+      { node: 'D', kind: 'relayed', path: 'relayed', via: 'B', rtt: null, bytesIn: 0, bytesOut: 0 },
+      { node: 'E', kind: 'relayed', path: 'relayed', via: 'C', rtt: null, bytesIn: 0, bytesOut: 0 },
     ];
-    expect(peersView(peers)).toBe('KIND       NODE  RTT      IN       OUT\nwebsocket  B     0.50 ms  2.0 KiB  512 B\nwebrtc     C     -        0 B      3.0 MiB\n');
+    expect(peersView(peers)).toBe(
+      [
+        'KIND       NODE  RTT      IN       OUT      PATH',
+        'websocket  B     0.50 ms  2.0 KiB  512 B    direct',
+        'webrtc     C     -        0 B      3.0 MiB  direct',
+        'relayed    D     -        0 B      0 B      relayed via laptop',
+        // No name known for the next hop: its id.
+        'relayed    E     -        0 B      0 B      relayed via C',
+        '',
+      ].join('\n'),
+    );
+    // A daemon from before paths were reported: the column stays, empty.
+    expect(peersView([{ node: 'B', kind: 'websocket', rtt: null, bytesIn: 0, bytesOut: 0 }])).toBe('KIND       NODE  RTT  IN   OUT  PATH\nwebsocket  B     -    0 B  0 B  -\n');
     expect(peersView([])).toBe('no peers\n');
   });
 

@@ -26,6 +26,9 @@ test('the page is a node: both daemons in the mesh view, a form call reaches the
   const page = await openTab(a, errors);
   await page.locator(`#mesh-nodes li[data-node="${a.info.node}"]`).waitFor();
   await page.locator(`#mesh-nodes li[data-node="${b.info.node}"]`).waitFor();
+  // The tab's link is to A; B, a device of the same user, is reached through it.
+  await page.locator(`#mesh-nodes li[data-node="${a.info.node}"][data-path="direct"]`).waitFor();
+  await page.locator(`#mesh-nodes li[data-node="${b.info.node}"][data-path="relayed"][data-via="${a.info.node}"]`, { hasText: 'relayed via ' }).waitFor();
   await page.screenshot({ path: `${ARTIFACTS}/mesh.png`, fullPage: true });
 
   await page.getByRole('tab', { name: 'Resources' }).click();
@@ -41,7 +44,7 @@ test('the page is a node: both daemons in the mesh view, a form call reaches the
   await page.locator(`#mesh-nodes li[data-node="${b.info.node}"]`).click();
   await page.locator('#open-rtc').click();
   await page.locator('#rtc-result', { hasText: 'WebRTC link open' }).waitFor({ timeout: 15_000 });
-  await page.locator(`#mesh-nodes li[data-node="${b.info.node}"][data-link="webrtc"]`).waitFor();
+  await page.locator(`#mesh-nodes li[data-node="${b.info.node}"][data-link="webrtc"][data-path="direct"]`).waitFor();
   const peers = await b.until<{ node: string; kind: string }[]>({ op: 'peers' }, (list) => list.some((peer) => peer.kind === 'webrtc'));
   expect(peers).toContainEqual(expect.objectContaining({ node: await tabId(page), kind: 'webrtc' }));
   await page.context().close();

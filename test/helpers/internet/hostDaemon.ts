@@ -46,9 +46,12 @@ export async function startHostDaemon(host: Host, options: HostDaemonOptions = {
   // --mdns-interface turns discovery back on, on the LAN only.
   const flags = args.includes('--mdns-interface') ? args.filter((arg) => arg !== '--no-mdns') : args;
   const daemon = await startDaemon(home, flags, 20_000, ['nsenter', '-t', String(host.ns.pid), '-n']);
-  const http = `http://${host.mgmt}:${new URL(daemon.info.http).port}`;
+  const own = new URL(daemon.info.http);
+  const http = `${own.protocol}//${host.mgmt}:${own.port}`;
   const token = (await readFile(join(home, 'control.token'), 'utf8')).trim();
-  const op = async <T>(body: ControlRequest, timeout = 10_000) => (await control({ http, token }, body, { timeout })) as T;
+  // With --tls, the CLI's way: the daemon's own certificate from its home is the one trusted.
+  const ca = own.protocol === 'https:' ? await readFile(join(home, 'tls.cert'), 'utf8') : undefined;
+  const op = async <T>(body: ControlRequest, timeout = 10_000) => (await control({ http, token, ...(ca ? { ca } : {}) }, body, { timeout })) as T;
   return {
     host,
     process: daemon,

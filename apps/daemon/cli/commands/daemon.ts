@@ -21,6 +21,9 @@ export interface DaemonFlags {
   signaling?: string[];
   connect?: string[];
   embeddedSignaling?: boolean;
+  tls?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
   stun?: string;
   iceServer?: string[];
   name?: string;
@@ -76,6 +79,9 @@ export function daemonOptions(flags: DaemonFlags, valueSource: (key: string) => 
   if (given('signaling')) options.signaling = flags.signaling;
   if (given('connect')) options.connect = flags.connect;
   if (given('embeddedSignaling')) options.embeddedSignaling = flags.embeddedSignaling;
+  if (given('tls')) options.tls = flags.tls;
+  if (given('tlsCert')) options.tlsCert = flags.tlsCert;
+  if (given('tlsKey')) options.tlsKey = flags.tlsKey;
   if (given('stun')) options.stun = flags.stun;
   if (given('iceServer')) options.iceServers = flags.iceServer;
   if (given('name')) options.name = flags.name;
@@ -103,6 +109,9 @@ export function registerDaemonCommands(program: Command, io: CliIo): void {
     .option('--signaling <url>', 'a signaling server to register with (repeatable)', repeatable(wsUrl))
     .option('--connect <url>', "another daemon's link listener (ws://host:port) to link to (repeatable)", repeatable(wsUrl))
     .option('--embedded-signaling', 'run a signaling server inside the daemon')
+    .option('--tls', 'serve links, HTTP and signaling over TLS (wss://, https://), with a certificate bound to the node key unless --tls-cert is given')
+    .option('--tls-cert <file>', 'a PEM certificate (chain) for TLS, e.g. from a CA; with --tls-key')
+    .option('--tls-key <file>', 'the PEM key of --tls-cert')
     .option('--stun <host:port>', 'run a STUN responder there (a public node: its public address) and tell the mesh, for direct links between homes behind NATs', hostPortText)
     .option('--ice-server <url>', 'a STUN server (stun:host:port) for WebRTC links, used before those learned from the mesh (repeatable)', repeatable(stunUrl))
     .option('--name <name>', 'a human name for this node', parseName)

@@ -34,7 +34,7 @@ export function registerMeshCommands(program: Command, io: CliIo): void {
     });
 
   clientCommand(program.command('peers'))
-    .description('the links of this daemon: kind, remote node, round-trip time')
+    .description("the links of this daemon (direct), and this user's devices it reaches through the mesh (relayed via a next hop): kind, node, round-trip time, bytes, path")
     .action(async (options: ClientOptions) => {
       await request(io, options, { op: 'peers' }, peersView);
     });
