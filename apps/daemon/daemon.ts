@@ -64,7 +64,8 @@ import { loadDevice } from './userHome.js';
 import { dialLoop, signalingLoop } from './links.js';
 import { startStunResponder } from './stun.js';
 import { loadTls } from './tls.js';
-import { keepDirectPaths } from '../../src/actors/directPaths.js';
+import { keepDirectPaths, type DirectPaths } from '../../src/actors/directPaths.js';
+import { watchNetwork } from './networkWatch.js';
 import { loadInviter, saveInviter, type RememberedInviter } from './pairing/inviterFile.js';
 import { Invites } from './pairing/invites.js';
 import type { PairingContext } from './pairing/pairingOps.js';
@@ -224,10 +225,10 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     mesh.offerIceServers([stun.url]);
     cleanups.push(() => stun.close());
   }
+  let directPaths: DirectPaths | undefined;
   if (settings.direct) {
     const trust = device.trust;
-    cleanups.push(
-      keepDirectPaths(mesh, {
+    directPaths = keepDirectPaths(mesh, {
         ...settings.direct,
         // This user's own devices; friends' devices go through the mesh as their grants allow.
         wanted: (node) => trust.deviceOf(node)?.user === trust.user,
@@ -235,8 +236,10 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
           event.event === 'direct.linked'
             ? log.info(event, `direct link to ${event.peer} in ${event.ms} ms`)
             : log[event.failures === 1 ? 'info' : 'debug'](event, `no direct link to ${event.peer} (${event.reason}); through the mesh, next try in ${Math.round(event.retryIn / 1000)} s`),
-      }),
-    );
+    });
+    cleanups.push(() => directPaths?.stop());
+    // A device is wanted once its certificate is known here, which may come after its route.
+    cleanups.push(trust.onChange((event) => (event.type === 'device' ? directPaths?.lookAgain() : undefined)));
   }
 
   const persisted = new PersistedProcesses(mesh.node, home, log);
@@ -323,6 +326,19 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
       log,
     });
   }
+
+  // A network that changed under us (a phone on a new WiFi): links prove themselves now, what
+  // is kept connected is redialled now, direct paths are tried again.
+  cleanups.push(
+    watchNetwork({
+      onChange: (change) => {
+        log.info({ event: 'network.changed', ...change }, `this machine's network changed (${[...change.added.map((a) => `+${a}`), ...change.removed.map((a) => `-${a}`)].join(' ')})`);
+        mesh.probeLinks();
+        for (const loop of loops) loop.kick();
+        directPaths?.networkChanged();
+      },
+    }),
+  );
 
   let markStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (markStopped = resolve));

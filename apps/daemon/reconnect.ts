@@ -8,6 +8,10 @@
 import { systemClock, type Clock, type Timer } from '../../src/firefly/clock.js';
 import { backoffDelay, withJitter, type BackoffSpec } from '../../src/supervision/backoff.js';
 
+/** A connection that lasted this long (ms) before it ended is redialled after {@link QUICK_REDIAL}. */
+const LONG_LIVED = 10_000;
+const QUICK_REDIAL = 50;
+
 /** Backoff settings. */
 export interface BackoffOptions {
   /** First delay, ms. @default 500 */
@@ -116,10 +120,13 @@ export function keepConnected(options: KeepConnectedOptions): Reconnector {
         failures = 0;
         backoff.reset();
         options.onConnected?.();
+        const connectedAt = clock.now();
         await connection.closed;
         current = undefined;
-        // A connection that ended is retried soon, not at once: the peer may be restarting.
-        if (!stopped) await sleep(backoff.next());
+        // A connection that ended is retried soon, not at once: the peer may be restarting. But one
+        // that had lasted a while most likely ended because our path moved (a phone that changed
+        // networks), with the peer fine: it is redialled at once, and the backoff follows if that fails.
+        if (!stopped) await sleep(clock.now() - connectedAt >= LONG_LIVED ? QUICK_REDIAL : backoff.next());
       } catch (error) {
         if (stopped) break;
         const retryIn = backoff.next();

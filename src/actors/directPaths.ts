@@ -31,14 +31,29 @@ export interface DirectPathOptions {
   log?(event: { event: 'direct.linked'; peer: NodeId; ms: number } | { event: 'direct.failed'; peer: NodeId; failures: number; retryIn: number; reason: string }): void;
 }
 
+/** When no neighbour told of a STUN server, ms before they are asked again. */
+const ASK_AGAIN_EMPTY = 500;
+
+/** After a direct link closed, ms before the next look: the route through others settles first. */
+const RESWEEP_AFTER_LOSS = 1000;
+
 interface Attempts {
   failures: number;
   /** When the next attempt may start (ms, performance.now()). */
   next: number;
 }
 
-/** Seeks direct links to the wanted nodes this mesh reaches through others; returns a function that stops. */
-export function keepDirectPaths(mesh: Mesh, options: DirectPathOptions): () => void {
+/** Running direct paths. */
+export interface DirectPaths {
+  /** Something `wanted` reads changed (a device became known): look over the relayed nodes soon. */
+  lookAgain(): void;
+  /** This machine's network changed: paths that failed may work now, so every wait ends. */
+  networkChanged(): void;
+  stop(): void;
+}
+
+/** Seeks direct links to the wanted nodes this mesh reaches through others. */
+export function keepDirectPaths(mesh: Mesh, options: DirectPathOptions): DirectPaths {
   const { initial = 2000, max = 60_000, every = 5000, timeout = 5000, concurrency = 2 } = options;
   const attempts = new Map<NodeId, Attempts>();
   const running = new Set<NodeId>();
@@ -50,7 +65,9 @@ export function keepDirectPaths(mesh: Mesh, options: DirectPathOptions): () => v
   /** Asks the neighbours which STUN servers they run (a public node does), at most once per `every`. */
   async function learnIceServers(): Promise<void> {
     if (performance.now() - learnedAt < every) return;
-    learnedAt = performance.now();
+    // Learned once per `every` when someone told of a server; asked again soon otherwise (at a
+    // start, before the first link to a public node, there is no one to ask).
+    learnedAt = performance.now() - every + ASK_AGAIN_EMPTY;
     const answers = await Promise.all(
       mesh.router.neighbours().map((neighbour) =>
         mesh.node
@@ -59,7 +76,9 @@ export function keepDirectPaths(mesh: Mesh, options: DirectPathOptions): () => v
           .catch(() => [] as string[]),
       ),
     );
-    if (!stopped) mesh.learnIceServers(answers.flat());
+    if (stopped) return;
+    mesh.learnIceServers(answers.flat());
+    if (mesh.iceServers().length > 0) learnedAt = performance.now();
   }
 
   async function attempt(peer: NodeId): Promise<void> {
@@ -70,8 +89,11 @@ export function keepDirectPaths(mesh: Mesh, options: DirectPathOptions): () => v
       const link = await mesh.connectRtc(peer, { timeout });
       attempts.delete(peer);
       options.log?.({ event: 'direct.linked', peer, ms: Math.round(performance.now() - started) });
-      // Lost later (a network change): looked at again at the next sweep, at once.
-      link.onClose(() => attempts.delete(peer));
+      // Lost later (a network change at either end): tried again once the routes have settled.
+      link.onClose(() => {
+        attempts.delete(peer);
+        if (!stopped) setTimeout(sweep, RESWEEP_AFTER_LOSS).unref?.();
+      });
     } catch (error) {
       const state = attempts.get(peer) ?? { failures: 0, next: 0 };
       state.failures++;
@@ -99,6 +121,9 @@ export function keepDirectPaths(mesh: Mesh, options: DirectPathOptions): () => v
     }
   }
 
+  // The answering side of a negotiation needs the servers as much as the dialling one: a
+  // negotiation waits for them (once per `every`) before it gathers candidates.
+  mesh.useIceServerSource(learnIceServers);
   // Learning needs no wanted peer: the answering side of a negotiation uses the servers too.
   const learn = () => {
     learnIceServers().catch(() => undefined);
@@ -114,9 +139,21 @@ export function keepDirectPaths(mesh: Mesh, options: DirectPathOptions): () => v
     sweep();
   }, every);
   timer.unref?.();
-  return () => {
-    stopped = true;
-    stopListening();
-    clearInterval(timer);
+  return {
+    lookAgain() {
+      setTimeout(sweep, 50).unref?.();
+    },
+    networkChanged() {
+      attempts.clear();
+      learnedAt = -Infinity;
+      // After the links have had their probe (Mesh.probeLinks) and the routes settled.
+      setTimeout(sweep, 500).unref?.();
+    },
+    stop() {
+      stopped = true;
+      mesh.useIceServerSource(undefined);
+      stopListening();
+      clearInterval(timer);
+    },
   };
 }

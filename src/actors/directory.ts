@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { formatResourceId, parseResourceId, type NodeId, type ResourceId } from '../firefly/address.js';
+import { systemClock, unrefTimer, type Clock, type Timer } from '../firefly/clock.js';
 import { GlowError } from '../firefly/errors.js';
 import { cast, defineInterface, method } from '../firefly/idl.js';
 import { checkName, flatNameSpace, looksLikeId, type NameSpace } from './nameSpace.js';
@@ -58,7 +59,15 @@ export interface DirectoryHost {
    * @default flatNameSpace
    */
   readonly names?: NameSpace;
+  /**
+   * Timers for asking again (see {@link Directory.nodeReachable}).
+   * @default systemClock
+   */
+  readonly clock?: Clock;
 }
+
+/** Waits before asking a node again for its names, ms: a sync is a cast, and a cast can be lost. */
+const ASK_AGAIN = [300, 600, 1200, 2400, 4800, 9600];
 
 interface Claim {
   id: ResourceId;
@@ -72,6 +81,10 @@ interface Claim {
  * smallest node id. The stamps are the claimants' own clocks: in users' namespaces only devices
  * of the name's user can claim it, so no one else's clock takes part.
  */
+function clock(host: DirectoryHost): Clock {
+  return host.clock ?? systemClock;
+}
+
 function beats(a: Claim, b: Claim): boolean {
   return a.registered !== b.registered ? a.registered < b.registered : a.node < b.node;
 }
@@ -94,6 +107,8 @@ export class Directory {
   private readonly conflictListeners = new Set<(name: string, winner: ResourceId) => void>();
   private readonly namesListeners = new Set<(from: NodeId, full: boolean) => void>();
   private readonly names: NameSpace;
+  /** Nodes asked for their names that have not answered yet, with the timer that asks again. */
+  private readonly asked = new Map<NodeId, Timer>();
   /** Claims from peers dropped: the sender may not claim their names, or holds its most names already. */
   refusedClaims = 0;
 
@@ -200,7 +215,25 @@ export class Directory {
   nodeReachable(peer: NodeId): void {
     if (this.reachable.has(peer) || peer === this.host.id) return;
     this.reachable.add(peer);
+    this.ask(peer, 0);
+  }
+
+  /**
+   * Sends our claims and asks for `peer`'s, and asks again a few times until it answers. Its
+   * answer (or ours) can be lost on a route that has just changed (a phone that moved between
+   * networks): without asking again, its names would stay missing for as long as it stays
+   * reachable.
+   */
+  private ask(peer: NodeId, attempt: number): void {
+    clock(this.host).clearTimeout(this.asked.get(peer));
+    this.asked.delete(peer);
+    if (!this.reachable.has(peer)) return;
     this.send(peer, { full: true, entries: this.ownEntries(), removed: [], ask: true });
+    const wait = ASK_AGAIN[attempt];
+    if (wait === undefined) return;
+    const timer = clock(this.host).setTimeout(() => this.ask(peer, attempt + 1), wait);
+    unrefTimer(timer);
+    this.asked.set(peer, timer);
   }
 
   /**
@@ -216,11 +249,18 @@ export class Directory {
   nodeUnreachable(peer: NodeId): void {
     this.reachable.delete(peer);
     this.remote.delete(peer);
+    clock(this.host).clearTimeout(this.asked.get(peer));
+    this.asked.delete(peer);
   }
 
   /** A `sync` from `from` (the node its link authenticated). */
   receive(from: NodeId, sync: v.InferOutput<(typeof DirectoryInterface)['members']['sync']['args']>): void {
     if (from === this.host.id) return;
+    if (sync.full) {
+      // It answered (or told us everything by itself): no need to ask again.
+      clock(this.host).clearTimeout(this.asked.get(from));
+      this.asked.delete(from);
+    }
     let claims = this.remote.get(from);
     if (sync.full || !claims) this.remote.set(from, (claims = new Map()));
     for (const name of sync.removed) claims.delete(name);

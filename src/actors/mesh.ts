@@ -16,6 +16,9 @@ import { trustLinkPolicy } from './trust/trustPolicy.js';
 import { isStunUrl, MAX_ICE_SERVERS, MeshSignals, RTC_RESOURCE, RtcInterface } from './meshSignals.js';
 import { Node, type NodeOptions } from './node.js';
 
+/** Longest wait of a negotiation for its ICE server source (see {@link Mesh.useIceServerSource}), ms. */
+const ICE_SOURCE_WAIT = 1000;
+
 /** Options of a {@link Mesh}. */
 export interface MeshOptions extends Omit<NodeOptions, 'id'> {
   /** The node's key pair; its id is the node id. */
@@ -59,6 +62,7 @@ export class Mesh {
   private readonly pending = new Set<SignalPort>();
   private offered: readonly string[] = [];
   private learned: readonly string[] = [];
+  private iceServerSource: (() => Promise<void>) | undefined;
   private closed = false;
 
   constructor(private readonly options: MeshOptions) {
@@ -156,6 +160,15 @@ export class Mesh {
     return this.linkChannel(await client.dial(peer, webrtc), peer);
   }
 
+  /**
+   * This machine's network changed (an address came or went): every link must prove its peer is
+   * still there within a few of its round trips (at least `within` ms), and those whose path is
+   * gone close at once rather than at their heartbeat's timeout.
+   */
+  probeLinks(within = 300): void {
+    for (const link of this.links) link.probe?.(Math.max(within, 3 * (link.rtt ?? 0)));
+  }
+
   /** The STUN servers this node runs for others (a public node's), told to whoever asks its `rtc` resource. */
   offerIceServers(urls: readonly string[]): void {
     this.offered = urls.filter(isStunUrl).slice(0, MAX_ICE_SERVERS);
@@ -169,6 +182,15 @@ export class Mesh {
   learnIceServers(urls: readonly string[]): void {
     // What another node answered is not trusted to be strings at all.
     this.learned = [...new Set(urls)].filter((url) => typeof url === 'string' && isStunUrl(url)).slice(0, MAX_ICE_SERVERS);
+  }
+
+  /**
+   * Something that learns ICE servers (`learnIceServers`) and that each negotiation through the
+   * mesh waits for, at most {@link ICE_SOURCE_WAIT} ms, before it gathers candidates: so that
+   * the answering side of a punch has its STUN candidates too. Undefined: none.
+   */
+  useIceServerSource(source: (() => Promise<void>) | undefined): void {
+    this.iceServerSource = source;
   }
 
   /** The ICE servers negotiations through the mesh use: the configured ones, then the learned. */
@@ -203,6 +225,11 @@ export class Mesh {
 
   private async negotiate(peer: NodeId, port: SignalPort, offerSdp: string | undefined, timeout?: number): Promise<Link> {
     const configured = this.options.webrtc;
+    if (configured && this.iceServerSource) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([this.iceServerSource().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, ICE_SOURCE_WAIT)))]);
+      clearTimeout(timer);
+    }
     const iceServers = this.iceServers();
     const webrtc = configured && { ...configured, ...(iceServers.length > 0 ? { iceServers } : {}), ...(timeout !== undefined ? { timeout } : {}) };
     if (!webrtc) {

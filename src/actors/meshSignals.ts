@@ -29,6 +29,9 @@ export const RtcInterface = defineInterface('glow.Rtc/1', {
 /** The local id of every node's WebRTC signaling resource. */
 export const RTC_RESOURCE = 'rtc';
 
+/** Signals kept for a negotiation that does not listen yet. */
+const MAX_EARLY_SIGNALS = 32;
+
 /** Most negotiations one node may have open with others at once; more are refused. */
 const MAX_SESSIONS = 64;
 
@@ -40,7 +43,7 @@ const MAX_SESSIONS = 64;
  * the other end.
  */
 export class MeshSignals {
-  private readonly sessions = new Map<string, { peer: NodeId; port: SignalPort }>();
+  private readonly sessions = new Map<string, { peer: NodeId; port: SignalPort; deliver: (signal: WebRtcSignal) => void }>();
 
   constructor(
     /** Sends one signal of a session to `peer`'s `rtc` resource. */
@@ -55,12 +58,26 @@ export class MeshSignals {
   }
 
   private open(peer: NodeId, session: string): SignalPort {
+    // Signals that arrive before the negotiation listens (it may wait for its ICE servers first)
+    // are kept for it, a few at most: a lost candidate can cost the punch.
+    const early: WebRtcSignal[] = [];
+    let listener: ((signal: WebRtcSignal) => void) | undefined;
     const port: SignalPort = {
       send: (signal: WebRtcSignal) => this.send(peer, session, signal),
-      onsignal: undefined,
+      get onsignal() {
+        return listener;
+      },
+      set onsignal(next) {
+        listener = next;
+        if (next) for (const signal of early.splice(0)) next(signal);
+      },
       close: () => this.sessions.delete(session),
     };
-    this.sessions.set(session, { peer, port });
+    const deliver = (signal: WebRtcSignal) => {
+      if (listener) listener(signal);
+      else if (early.length < MAX_EARLY_SIGNALS) early.push(signal);
+    };
+    this.sessions.set(session, { peer, port, deliver });
     return port;
   }
 
@@ -69,7 +86,7 @@ export class MeshSignals {
     const known = this.sessions.get(session);
     if (known) {
       // A session belongs to the node that began it with us; anyone else is ignored.
-      if (known.peer === from) known.port.onsignal?.(signal);
+      if (known.peer === from) known.deliver(signal);
       return;
     }
     if (signal.type !== 'offer' || this.sessions.size >= MAX_SESSIONS) return;

@@ -172,6 +172,7 @@ export class Node {
         send: (peer, sync) => this.ref({ node: peer, local: DIRECTORY_RESOURCE }, DirectoryInterface).cast('sync', sync),
         // A node of a user reads names in users' namespaces: `docs` here is `HANDLE/docs` mesh-wide.
         names: options.trust ? new UserNameSpace(options.trust) : undefined,
+        clock: this.clock,
       },
       options.wallClock,
     );

@@ -91,6 +91,9 @@ export class FramedLink implements Link {
   get remote(): NodeId {
     return this.peerId;
   }
+  probe(within: number): void {
+    this.heartbeat.probe(within);
+  }
   get rtt(): number | undefined {
     return this.heartbeat.rtt;
   }

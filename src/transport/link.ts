@@ -38,6 +38,12 @@ export interface Link {
   readonly traffic?: { readonly bytesIn: number; readonly bytesOut: number };
   send(packet: Uint8Array): void;
   close(reason?: string): void;
+  /**
+   * Closes the link (`heartbeat timeout`) unless the peer is heard from within `within` ms: for
+   * when this machine's network changed and the link's path may be gone. Links without a
+   * heartbeat (in memory) have none.
+   */
+  probe?(within: number): void;
   onPacket(listener: (packet: Uint8Array) => void): void;
   onDrain(listener: () => void): void;
   onClose(listener: (close: LinkClose) => void): void;

@@ -45,7 +45,8 @@ test('two devices that meet only through a third get a direct link with its STUN
     [laptop, desk],
     [desk, laptop],
   ] as const) {
-    stops.push(keepDirectPaths(self.mesh, { wanted: (node) => node === other.id, every: 50, log: (event) => events.push(`${self.name} ${event.event}`) }));
+    const paths = keepDirectPaths(self.mesh, { wanted: (node) => node === other.id, every: 50, log: (event) => events.push(`${self.name} ${event.event}`) });
+    stops.push(() => paths.stop());
   }
   await waitFor(() => laptop.mesh.router.neighbours().some((neighbour) => neighbour.node === desk.id && neighbour.kind === 'webrtc'), 10_000, 'a direct WebRTC link laptop ↔ desk');
   // One dial, from the smaller id; both ends took the STUN server from the vps.
@@ -60,15 +61,14 @@ test('a node that is not wanted is never dialled', async () => {
   const { laptop, desk } = await threeDevices();
   let asked = 0;
   for (const self of [laptop, desk]) {
-    stops.push(
-      keepDirectPaths(self.mesh, {
-        wanted: () => {
-          asked++;
-          return false;
-        },
-        every: 20,
-      }),
-    );
+    const paths = keepDirectPaths(self.mesh, {
+      wanted: () => {
+        asked++;
+        return false;
+      },
+      every: 20,
+    });
+    stops.push(() => paths.stop());
   }
   // Several sweeps looked at the relayed peer and left it alone.
   await waitFor(() => asked >= 5, 5000, 'sweeps to look at the relayed peer');

@@ -1,6 +1,7 @@
 /** The replicated name directory (src/actors/directory.ts): names follow resources across nodes. */
 import * as v from 'valibot';
 import { MAX_CLAIMS_PER_NODE } from '../../src/actors/directory.js';
+import { ManualClock } from '../../src/firefly/clock.js';
 import { defineInterface, encodePacket, method, type Node } from '../../src/index.js';
 import { rejection, until, useNodes, within } from './helpers.js';
 
@@ -156,4 +157,37 @@ test("a peer's claims stop at MAX_CLAIMS_PER_NODE however many syncs it sends; i
   a.directory.receive('beta', { full: false, entries: [{ name: 'n0', id: 'glow://beta/moved', registered: 1 }], removed: [] });
   expect(a.whereis('n0')).toEqual({ node: 'beta', local: 'moved' });
   expect(a.directory.refusedClaims).toBe(5);
+});
+
+test('a node that comes back asks again for the names when the answer is lost, and stops once it has them', async () => {
+  const clock = new ManualClock();
+  const a = newNode({ id: 'alpha', clock });
+  const b = newNode({ id: 'beta' });
+  b.register('far', b.spawnResource({ iface: Named, handlers: { ping: () => 'pong' } }));
+  // beta's first answer to alpha is lost: a route that has only just come back.
+  let lose = 1;
+  let asks = 0;
+  a.attachPort({
+    send: (packet) => {
+      if (packet.dst.local === 'directory') asks++;
+      queueMicrotask(() => b.receive(encodePacket(packet)));
+    },
+  });
+  b.attachPort({
+    send: (packet) => {
+      if (packet.dst.local === 'directory' && lose-- > 0) return;
+      queueMicrotask(() => a.receive(encodePacket(packet)));
+    },
+  });
+  a.nodeReachable('beta');
+  await until(() => asks === 1);
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  expect(a.whereis('far')).toBeUndefined();
+  // 300 ms later alpha asks again, and this answer arrives.
+  await clock.advance(300);
+  await until(() => a.whereis('far') !== undefined);
+  expect(asks).toBe(2);
+  await clock.advance(20_000);
+  expect(asks).toBe(2);
+  expect(clock.pending).toBe(0);
 });

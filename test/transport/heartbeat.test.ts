@@ -53,6 +53,26 @@ describe('heartbeat', () => {
     expect(b.closed).toBe(true);
   });
 
+  it('a probe after a network change closes a link whose peer stays silent at the probe’s deadline, and leaves a live one open', async () => {
+    const { a, b, controls, clock } = await linked({ heartbeatInterval: 1000, heartbeatTimeout: 10_000 });
+    const closes: unknown[] = [];
+    a.onClose((close) => closes.push(close));
+    // Alive: the probe's ping is answered within the deadline.
+    const before = a.traffic!.bytesIn;
+    a.probe!(300);
+    await waitFor(() => a.traffic!.bytesIn > before, 1000, 'the answer to the probe');
+    await clock.advance(300);
+    expect(closes).toEqual([]);
+    // Gone: nothing comes back, and the link closes at the probe's 300 ms, not the 10 s timeout.
+    controls.stall();
+    a.probe!(300);
+    await clock.advance(299);
+    expect(closes).toEqual([]);
+    await clock.advance(1);
+    expect(closes).toEqual([{ reason: 'heartbeat timeout', by: 'transport' }]);
+    b.close();
+  });
+
   it('counts the transport hearing the peer (an SCTP acknowledgement) as the peer alive, while its messages are held back', async () => {
     const clock = new ManualClock();
     const [channelA, channelB, controls] = memoryChannelPair();

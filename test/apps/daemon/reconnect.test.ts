@@ -50,6 +50,26 @@ describe('keepConnected', () => {
     expect(attempts).toHaveLength(5);
   });
 
+  test('a connection that had lasted a while is redialled at once when it ends (a network change), a short one after the backoff', async () => {
+    const clock = new ManualClock();
+    const { attempts, connections, connect } = target(clock, 0);
+    const loop = keepConnected({ clock, initial: 1000, max: 60_000, random: () => 0, connect });
+    await clock.advance(0);
+    expect(attempts).toEqual([0]);
+    await clock.advance(20_000);
+    connections[0]!.end();
+    await clock.advance(50);
+    expect(attempts).toEqual([0, 20_050]);
+    // This one ends after a second: the peer may be restarting, so the usual wait applies.
+    await clock.advance(1000);
+    connections[1]!.end();
+    await clock.advance(499);
+    expect(attempts).toHaveLength(2);
+    await clock.advance(1);
+    expect(attempts).toEqual([0, 20_050, 21_550]);
+    loop.stop();
+  });
+
   test('a kick retries at once and starts the backoff over', async () => {
     const clock = new ManualClock();
     const { attempts, connect } = target(clock, 10);

@@ -20,6 +20,8 @@ export interface HostDaemon {
   readonly http: string;
   /** A control request; rejects with the daemon's error. */
   op<T>(body: ControlRequest, timeout?: number): Promise<T>;
+  /** Every log line (JSON) so far that `match` holds of. */
+  logLines(match: (line: Record<string, unknown>) => boolean): Record<string, unknown>[];
   /** Resolves with the first log line (JSON) that `match` holds of, within `timeout` ms. */
   logLine(match: (line: Record<string, unknown>) => boolean, timeout?: number): Promise<Record<string, unknown>>;
   /** Polls `op(body)` until `until` holds of the answer (errors count as not yet). */
@@ -52,37 +54,42 @@ export async function startHostDaemon(host: Host, options: HostDaemonOptions = {
   // With --tls, the CLI's way: the daemon's own certificate from its home is the one trusted.
   const ca = own.protocol === 'https:' ? await readFile(join(home, 'tls.cert'), 'utf8') : undefined;
   const op = async <T>(body: ControlRequest, timeout = 10_000) => (await control({ http, token, ...(ca ? { ca } : {}) }, body, { timeout })) as T;
+  const lines = () =>
+    daemon
+      .stdout()
+      .split('\n')
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
   return {
     host,
     process: daemon,
     node: daemon.info.node,
     http,
     op,
+    logLines: (match) => lines().filter(match),
     async logLine(match, timeout = 10_000) {
       let found: Record<string, unknown> | undefined;
-      const lines = () =>
-        daemon
-          .stdout()
-          .split('\n')
-          .flatMap((line) => {
-            try {
-              return [JSON.parse(line) as Record<string, unknown>];
-            } catch {
-              return [];
-            }
-          });
       await waitFor(() => (found = lines().find(match)) !== undefined, timeout, `a log line of the daemon on ${host.name}`, 50);
       return found!;
     },
     async until<T>(body: ControlRequest, until: (value: T) => boolean, timeout = 10_000, message?: string) {
       let last: T | undefined;
+      let failure = '';
       await waitFor(
         async () => {
-          last = await op<T>(body, 5000).catch(() => undefined);
+          last = await op<T>(body, 5000).catch((error: unknown) => {
+            failure = String(error);
+            return undefined;
+          });
           return last !== undefined && until(last);
         },
         timeout,
-        () => `${message ?? `${body.op} on ${host.name}`} (last answer: ${JSON.stringify(last)?.slice(0, 500)})`,
+        () => `${message ?? `${body.op} on ${host.name}`} (last answer: ${JSON.stringify(last)?.slice(0, 500) ?? failure})`,
         100,
       );
       return last!;
