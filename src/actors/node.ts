@@ -131,6 +131,8 @@ export class Node {
   private readonly cellHost: CellHost = { cellExited: (cell, reason) => this.cellExited(cell, reason) };
   private readonly processHost: ProcessHost;
   private closed = false;
+  /** Clean-ups of ended processes still running (`ProcessBehaviour.terminate`). */
+  private readonly finishing = new Set<Promise<unknown>>();
 
   constructor(options: NodeOptions = {}) {
     this.id = options.id ?? newLocalId();
@@ -164,6 +166,10 @@ export class Node {
       signals: this.signals,
       cell: lookup,
       spawnCell: (spec, spawn) => this.spawnCell(spec, spawn),
+      finishing: (work) => {
+        const settled = work.catch(() => undefined).finally(() => this.finishing.delete(settled));
+        this.finishing.add(settled);
+      },
     };
     this.directory = new Directory(
       {
@@ -560,6 +566,11 @@ export class Node {
     this.cells.get(NODE_RESOURCE)?.exit('shutdown');
     this.remote.close();
     this.streams.close();
+    if (this.finishing.size > 0) {
+      let timer: ReturnType<Clock['setTimeout']> | undefined;
+      await Promise.race([Promise.all(this.finishing), new Promise((resolve) => (timer = this.clock.setTimeout(() => resolve(undefined), timeout)))]);
+      this.clock.clearTimeout(timer);
+    }
   }
 }
 

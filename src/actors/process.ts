@@ -22,6 +22,8 @@ export interface ProcessHost {
   cell(local: string): Cell | undefined;
   /** Starts the process's own resource, marked with its kind, with the context `context` builds. */
   spawnCell(spec: HandlerResourceSpec<InterfaceDef>, options: SpawnOptions & { kind: string; context: (cell: Cell) => CellContext }): Cell;
+  /** Keeps a process's clean-up running after it ended: the node's shutdown waits for it. */
+  finishing(work: Promise<unknown>): void;
 }
 
 /** A member handler; `caller` is the sender when it came from another node (as for handler resources). */
@@ -33,6 +35,12 @@ export interface ProcessBehaviour {
   handlers?: Record<string, Handler>;
   /** Receives `DOWN`, and `EXIT` when the process traps exits. */
   onSignal?: (signal: Signal, ctx: ProcessContext) => void | Promise<void>;
+  /**
+   * Runs once the process has ended, whatever the reason (OTP's `terminate`): saves state, stops
+   * timers and work in flight. The node's shutdown resolves only after it settles (within the
+   * shutdown's timeout), so nothing the process owns is written after its node has stopped.
+   */
+  terminate?: () => Promise<void> | void;
 }
 
 /** The context of a process: a resource context whose `spawn` creates resources the process owns. */
@@ -113,6 +121,8 @@ export async function spawnProcess(host: ProcessHost, kind: ProcessKind, rawArgs
     behaviour = (await kind.start(ctx!, args)) ?? undefined;
     ready = true;
     markReady();
+    const terminate = behaviour?.terminate;
+    if (terminate) node.monitor(ref, () => host.finishing(Promise.resolve().then(terminate)));
   } catch (error) {
     const failure = toGlowError(error);
     // Like OTP's proc_lib:start_link, an owner that traps exits learns of the failure from the

@@ -215,6 +215,39 @@ describe('glow.Process/1', () => {
   });
 });
 
+describe('terminate hook', () => {
+  test('runs once the process has ended, and the node’s shutdown waits until it has settled', async () => {
+    const saving = gate();
+    const events: string[] = [];
+    const node = withKinds({
+      name: 'saver',
+      start: () => ({
+        terminate: async () => {
+          events.push('terminate began');
+          await saving.promise;
+          events.push('state saved');
+        },
+      }),
+    });
+    const proc = await within(node.spawn('saver'));
+    const down = node.down(proc);
+    const shutdown = node.shutdown({ timeout: 5000 }).then(() => events.push('node down'));
+    await within(down);
+    expect(events).toEqual(['terminate began']);
+    saving.open();
+    await within(shutdown);
+    expect(events).toEqual(['terminate began', 'state saved', 'node down']);
+  });
+
+  test('a terminate that never settles holds the shutdown for its timeout only', async () => {
+    const node = withKinds({ name: 'stuck', start: () => ({ terminate: () => new Promise<void>(() => undefined) }) });
+    await within(node.spawn('stuck'));
+    const began = Date.now();
+    await within(node.shutdown({ timeout: 300 }));
+    expect(Date.now() - began).toBeGreaterThanOrEqual(250);
+  });
+});
+
 describe('loadKinds', () => {
   const fixture = new URL('./fixtures/echoKind.ts', import.meta.url).href;
 

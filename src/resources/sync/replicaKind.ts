@@ -57,11 +57,8 @@ export function replicaKind(spec: ReplicaKindSpec): ProcessKind<SyncArgs> {
       const replica = new MeshReplica(ctx, folder, members, args.name, args.pollMs ?? spec.pollMs ?? DEFAULT_POLL_MS, events);
       ctx.register(ref);
       if (events) ctx.register(eventsName(args.name, ctx.node.id), events);
-      ctx.node.monitor(ctx.self, () => {
-        replica.stop().catch(() => undefined);
-      });
       replica.start(args.from);
-      return { handlers: replica.handlers() as never };
+      return { handlers: replica.handlers() as never, terminate: () => replica.stop() };
     },
   };
 }
