@@ -232,6 +232,9 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
         ...settings.direct,
         // This user's own devices; friends' devices go through the mesh as their grants allow.
         wanted: (node) => trust.deviceOf(node)?.user === trust.user,
+        // A browser tab (a node its device key delegated to) dials us: werift's offers through
+        // NATs to Chromium did not get through where Chromium's to werift did.
+        dials: (node) => trust.deviceOf(node)?.key === undefined && mesh.id < node,
         log: (event) =>
           event.event === 'direct.linked'
             ? log.info(event, `direct link to ${event.peer} in ${event.ms} ms`)

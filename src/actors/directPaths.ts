@@ -13,6 +13,11 @@ import { RTC_RESOURCE, RtcInterface } from './meshSignals.js';
 export interface DirectPathOptions {
   /** Whether a direct link to `node` is wanted (e.g. one of this user's devices). */
   wanted(node: NodeId): boolean;
+  /**
+   * Whether this node dials `peer` (the other end only answers). Both ends must agree.
+   * @default the smaller node id dials
+   */
+  dials?(peer: NodeId): boolean;
   /** Wait after the first failed attempt, ms; it doubles up to `max`. @default 2000 */
   initial?: number;
   /** Longest wait between attempts, ms. @default 60000 */
@@ -55,6 +60,7 @@ export interface DirectPaths {
 /** Seeks direct links to the wanted nodes this mesh reaches through others. */
 export function keepDirectPaths(mesh: Mesh, options: DirectPathOptions): DirectPaths {
   const { initial = 2000, max = 60_000, every = 5000, timeout = 5000, concurrency = 2 } = options;
+  const dials = options.dials ?? ((peer: NodeId) => mesh.id < peer);
   const attempts = new Map<NodeId, Attempts>();
   const running = new Set<NodeId>();
   let stopped = false;
@@ -113,8 +119,8 @@ export function keepDirectPaths(mesh: Mesh, options: DirectPathOptions): DirectP
     for (const route of mesh.router.routes()) {
       const peer = route.destination;
       if (running.size >= concurrency) return;
-      // Two nodes that both keep direct paths would dial each other at once: the smaller id dials.
-      if (route.nextHop === peer || mesh.id >= peer || running.has(peer)) continue;
+      // Two nodes that both keep direct paths would dial each other at once: one of them dials.
+      if (route.nextHop === peer || !dials(peer) || running.has(peer)) continue;
       if ((attempts.get(peer)?.next ?? 0) > now || linked(peer) || !options.wanted(peer)) continue;
       // attempt() settles every outcome itself; only a throwing log callback could reach here.
       attempt(peer).catch(() => undefined);

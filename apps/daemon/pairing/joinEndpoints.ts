@@ -41,7 +41,9 @@ const DeviceSchema = v.strictObject({
 /** True when the request may use the join endpoints: no `Origin`, or this very origin. */
 export function sameOriginOrNone(request: IncomingMessage): boolean {
   const origin = request.headers.origin;
-  return origin === undefined || origin === `http://${request.headers.host ?? ''}`;
+  // Over TLS (a public node's --tls) the page's own origin is https.
+  const scheme = (request.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  return origin === undefined || origin === `${scheme}://${request.headers.host ?? ''}`;
 }
 
 /** Answers `POST /api/join/start` and `/api/join/finish` (`path` below `/api/join`). */

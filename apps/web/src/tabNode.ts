@@ -5,6 +5,7 @@
  * jitter). The daemon's addresses come from `GET /api/info` at every attempt, because a
  * restarted daemon listens for links on a new port.
  */
+import { keepDirectPaths } from '../../../src/actors/directPaths.js';
 import { Mesh } from '../../../src/actors/mesh.js';
 import type { NodeId } from '../../../src/firefly/address.js';
 import type { ProcessKind } from '../../../src/actors/process.js';
@@ -67,11 +68,34 @@ export function startTabNode(identity: NodeIdentity, certificate: DeviceCertific
     webrtc: { backend: browserBackend, loopbackOnly },
   });
   for (const kind of tabKinds) mesh.node.registerKind(kind);
+  // A tab of a phone on the road punches direct links to its user's devices as daemons do, with
+  // the STUN servers of the mesh's public nodes; a tab of this machine has its daemon next door.
+  const trust = mesh.node.trust!;
+  const directPaths = loopbackOnly
+    ? undefined
+    : keepDirectPaths(mesh, {
+        wanted: (node) => trust.deviceOf(node)?.user === trust.user,
+        // The tab dials daemons (see the daemon's side); between two tabs, the smaller id.
+        dials: (node) => trust.deviceOf(node)?.key === undefined || mesh.id < node,
+      });
+  if (directPaths) trust.onChange((event) => (event.type === 'device' ? directPaths.lookAgain() : undefined));
   // Synced folders kept in the tab (OPFS), with their events channels, and the service that
   // brings them back at every load.
   for (const kind of [channelKind, tabSyncKind(deviceName()), tabSyncServiceKind]) mesh.node.registerKind(kind as ProcessKind);
   void mesh.node.spawn('tab.syncd', {}).catch((error: unknown) => console.warn('the tab keeps no synced folders:', error));
   const loops: Reconnector[] = [];
+  // A network that changed under the tab (a phone walking onto a WiFi): as the daemon does, links
+  // prove themselves now, the daemon is redialled now, direct paths are tried again. Chromium
+  // says so with `online` after a loss and with the Network Information API's `change`.
+  const networkChanged = () => {
+    mesh.probeLinks();
+    for (const loop of loops) loop.kick();
+    directPaths?.networkChanged();
+  };
+  const connection = (navigator as { connection?: EventTarget }).connection;
+  let stopping = false;
+  addEventListener('online', networkChanged);
+  connection?.addEventListener('change', networkChanged);
   const tab: TabNode & { state: ConnectionState; daemon: NodeId | undefined; signaling: SignalingClient | undefined } = {
     mesh,
     state: 'connecting',
@@ -84,7 +108,11 @@ export function startTabNode(identity: NodeIdentity, certificate: DeviceCertific
       await mesh.connectRtcVia(tab.signaling, peer);
     },
     async stop() {
+      stopping = true;
+      removeEventListener('online', networkChanged);
+      connection?.removeEventListener('change', networkChanged);
       for (const loop of loops) loop.stop();
+      directPaths?.stop();
       await mesh.close({ reason: 'tab closed' });
     },
   };
@@ -105,6 +133,10 @@ export function startTabNode(identity: NodeIdentity, certificate: DeviceCertific
           closed: new Promise((resolve) =>
             link.onClose((reason) => {
               setState('reconnecting');
+              // Chromium closes its sockets when the machine's network changes, and a tab learns
+              // of that no other way (\`online\` fires only after a loss): the other links prove
+              // themselves too, so a direct link left behind on the old network goes at once.
+              if (!stopping) networkChanged();
               if (reason.reason.startsWith(`${CloseReason.denied}:`)) tab.onrefused?.(reason.reason);
               resolve(reason);
             }),

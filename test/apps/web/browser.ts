@@ -34,15 +34,25 @@ function playwrightDisabledFeatures(): string[] {
   }
 }
 
+/** More of {@link launchChromium}. */
+export interface LaunchOptions {
+  /** What to run instead of Chromium itself (a script that runs it in a network namespace). */
+  executablePath?: string;
+  /** Flags after ours. */
+  args?: readonly string[];
+  /** Addresses besides loopback the browser may reach (the resolver rules cover IP literals too). */
+  reachable?: readonly string[];
+}
+
 /**
  * Launches headless Chromium with the loopback flags. `loopbackNames` resolve to 127.0.0.1 (and
  * nothing else resolves): a page opened by such a name is, to the daemon, a page of another
  * machine (its Host is not loopback), while its packets still stay on loopback.
  */
-export async function launchChromium(loopbackNames: readonly string[] = []): Promise<Browser> {
+export async function launchChromium(loopbackNames: readonly string[] = [], options: LaunchOptions = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: options.executablePath ?? CHROMIUM,
     headless: true,
     timeout: 15_000,
     args: [
@@ -54,8 +64,9 @@ export async function launchChromium(loopbackNames: readonly string[] = []): Pro
       '--disable-component-update',
       '--disable-sync',
       `--disable-features=${[...playwrightDisabledFeatures(), 'WebRtcHideLocalIpsWithMdns'].join(',')}`,
-      `--host-resolver-rules=${[...loopbackNames.map((name) => `MAP ${name} 127.0.0.1`), 'MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1'].join(' , ')}`,
+      `--host-resolver-rules=${[...loopbackNames.map((name) => `MAP ${name} 127.0.0.1`), 'MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1', ...(options.reachable ?? []).map((host) => `EXCLUDE ${host}`)].join(' , ')}`,
       '--force-fieldtrials=WebRTC-IPv6Default/Disabled/',
+      ...(options.args ?? []),
     ],
   });
 }
