@@ -19,6 +19,7 @@ const ref = v.pipe(v.string(), v.minLength(1), v.maxLength(512));
 /** The arguments of each account operation, as object entries (without the control op's `op`). */
 export const ACCOUNT_ARGS = {
   whoami: {},
+  login: {},
   devices: {},
   removeDevice: { device: v.pipe(v.string(), v.minLength(1), v.maxLength(256)) },
   friends: {},
@@ -44,8 +45,11 @@ export const ACCOUNT_ARGS = {
 /** An account operation's name. */
 export type AccountOpName = keyof typeof ACCOUNT_ARGS;
 
-/** Operations that create or remove devices: over the mesh, only for a caller whose device is an admin. */
-export const ADMIN_OPS: ReadonlySet<AccountOpName> = new Set<AccountOpName>(['invite', 'removeDevice']);
+/**
+ * Operations over the mesh only for a caller whose device is an admin: those that create or
+ * remove devices, and `login`, whose session may use the whole gateway as the daemon does.
+ */
+export const ADMIN_OPS: ReadonlySet<AccountOpName> = new Set<AccountOpName>(['invite', 'removeDevice', 'login']);
 
 const roles = v.array(v.string());
 
@@ -76,6 +80,7 @@ const GrantSchema = v.object({
   parent: v.optional(v.string()),
   revoked: v.boolean(),
 });
+const LoginSchema = v.object({ url: v.string(), expires: v.number() });
 const InviteSchema = v.object({ code: v.string(), link: v.string(), role: v.picklist(['admin', 'member']), expires: v.number(), tries: v.number() });
 
 const args = <K extends AccountOpName>(op: K) => v.strictObject(ACCOUNT_ARGS[op]);
@@ -89,6 +94,10 @@ export const AccountInterface = defineInterface('glow.Account/1', {
   whoami: method(args('whoami'), WhoamiSchema, {
     description: "the daemon's own user and device (not the caller's: a caller knows its own certificate)",
     access: 'read',
+  }),
+  login: method(args('login'), LoginSchema, {
+    description:
+      "a one-time login of the daemon's web UI (`/?login=…`, as `glow open` prints): an admin device's tab that joined by invitation on another machine trades it for a session of the gateway (/fs, /api); the caller must be an admin device",
   }),
   devices: method(args('devices'), v.array(DeviceSchema), { description: "this user's devices the daemon knows (`self`: the daemon)", access: 'read' }),
   removeDevice: method(args('removeDevice'), RemovedSchema, {

@@ -42,7 +42,8 @@ function authorize(ctx: DaemonContext, op: AccountOpName, caller: ResourceId | u
     throw new GlowError('denied', `${op} refused: only devices of this user manage its account`, { reason: 'not a device of this user' });
   }
   if (ADMIN_OPS.has(op) && !device.roles.includes('admin')) {
-    throw new GlowError('denied', `${op} refused: ${device.name} is a member device of this user, not an admin: it cannot add or remove devices`, {
+    const what = op === 'login' ? 'it cannot log in to the gateway' : 'it cannot add or remove devices';
+    throw new GlowError('denied', `${op} refused: ${device.name} is a member device of this user, not an admin: ${what}`, {
       reason: 'not an admin device',
     });
   }

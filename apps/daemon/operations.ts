@@ -100,7 +100,6 @@ export const ControlRequestSchema = v.variant('op', [
   v.strictObject({ op: v.literal('monitor'), ref, timeout }),
   v.strictObject({ op: v.literal('tree'), node: v.optional(v.string()) }),
   v.strictObject({ op: v.literal('stop') }),
-  v.strictObject({ op: v.literal('login') }),
   // The user's operations: the same arguments as glow.Account/1's methods (accountInterface.ts).
   ...(Object.keys(ACCOUNT_ARGS) as AccountOpName[]).map((op) => v.strictObject({ op: v.literal(op), ...ACCOUNT_ARGS[op] })),
   v.strictObject({ op: v.literal('join'), invitation: v.pipe(v.string(), v.minLength(1), v.maxLength(2048)), connect: v.optional(v.pipe(v.string(), v.maxLength(2048))) }),

@@ -2,7 +2,8 @@
  * The phone as a browser tab, on the simulated internet: Chromium in the phone's namespace (behind
  * the carrier's NAT) opens the VPS's web app over TLS with an invitation, becomes a device of the
  * user, and reaches the NAS at home through the mesh; the tab punches a direct WebRTC link to the
- * NAS itself. Then the phone walks into the home LAN: calls in flight end with an answer or a typed
+ * NAS itself, and its Files view shows the NAS's folder (the tab logs in to the VPS's gateway over
+ * the mesh). Then the phone walks into the home LAN: calls in flight end with an answer or a typed
  * error, new calls work within 2 s, and traffic moves to a direct link on the LAN.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -26,6 +27,7 @@ let nas: HostDaemon;
 let browser: Browser;
 let page: Page;
 let root: string;
+let nasFiles: string;
 const consoleLines: string[] = [];
 
 beforeAll(async () => {
@@ -35,7 +37,7 @@ beforeAll(async () => {
   await writeFile(join(root, 'holiday.txt'), 'photos from the beach');
   vps = await startHostDaemon(net.vps, { linkPort: 4000, args: ['--tls', '--stun', `${net.vps.address}:3478`] });
   nas = await startHostDaemon(net.nas, { args: ['--connect', `wss://${net.vps.address}:4000`], config: { direct: { initial: 500, max: 2000 } } });
-  await nas.op({ op: 'spawn', kind: 'fs', args: { root }, name: 'nas-files' });
+  nasFiles = (await nas.op<{ ref: string }>({ op: 'spawn', kind: 'fs', args: { root }, name: 'nas-files' })).ref;
   const pin = await spkiPin(await readFile(join(vps.process.home, 'tls.cert'), 'utf8'));
   browser = await launchChromiumOn(net.phone, [net.vps.address], [pin]);
   page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
@@ -69,7 +71,8 @@ const tabPeers = () => page.evaluate(() => ((globalThis as any).glow.mesh.router
 
 test('the phone opens the VPS’s web app with an invitation, becomes a device, and reaches the NAS through the mesh, then directly', async () => {
   const http = new URL(vps.process.info.http);
-  const invitation = await vps.op<InviteValue>({ op: 'invite' });
+  // The user's own phone: an admin device, which may log its tab in to the VPS's gateway.
+  const invitation = await vps.op<InviteValue>({ op: 'invite', role: 'admin' });
   const opened = performance.now();
   await page.goto(`https://${net.vps.address}:${http.port}/join#${invitation.code}`);
   await page.locator('#state[data-state="connected"]').waitFor({ timeout: STEP }).catch((error: unknown) => {
@@ -99,6 +102,23 @@ test('the phone opens the VPS’s web app with an invitation, becomes a device, 
   }
   console.log(`phone tab: direct WebRTC link to the NAS through two NATs ${(performance.now() - firstTry).toFixed(0)} ms after the first call`);
 }, 90_000);
+
+test('the Files view shows the NAS’s folder: the tab logs in to the VPS’s gateway over the mesh, which streams the file from the NAS', async () => {
+  const began = performance.now();
+  await page.getByRole('tab', { name: 'Files' }).click();
+  const option = page.locator(`#fs-export option[value="${nasFiles}"]`, { hasText: 'nas-files' });
+  while ((await option.count()) === 0) {
+    if (performance.now() - began > STEP) throw new Error(`the Files view never listed nas-files: ${await page.locator('#fs-export').innerHTML()}`);
+    await page.locator('#fs-refresh').click();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await page.locator('#fs-export').selectOption(nasFiles);
+  await page.locator('#fs-entries tr[data-name="holiday.txt"]').waitFor({ timeout: STEP });
+  await page.locator('#fs-entries button[data-open="holiday.txt"]').click();
+  await page.locator('#fs-preview-text', { hasText: 'photos from the beach' }).waitFor({ timeout: STEP });
+  console.log(`phone tab: the Files view showed the NAS’s file ${(performance.now() - began).toFixed(0)} ms after opening the view`);
+  await page.screenshot({ path: join(ARTIFACTS, 'phone-files.png'), fullPage: true });
+}, 60_000);
 
 test('walking into the home LAN: calls in flight end with an answer or a typed error, new calls work within 2 s, traffic moves to a direct link on the LAN', async () => {
   type Outcome = { start: number; end: number; result: string };

@@ -2,7 +2,8 @@
  * `glow.Account/1` on a real daemon, called over the mesh by in-process devices linked to it by
  * WebSocket (as a phone's tab that paired by link is): a member device of the user gets the
  * devices, grants and the daemon's whoami, and is `denied` `invite` and `removeDevice` (not an
- * admin device, although the daemon holds the user key); an admin device may invite and remove;
+ * admin device, although the daemon holds the user key); an admin device may invite and remove,
+ * and log a browser in to the gateway;
  * a friend's device is refused at the door (no grant), and even a grant naming the resource gives
  * it nothing. Run under netguard: everything is on 127.0.0.1.
  */
@@ -93,6 +94,22 @@ test('an admin device may invite and remove a device; the daemon keeps its own r
   expect(await laptop.account.call('removeDevice', { device: phone.id }, { timeout: STEP })).toEqual({ node: phone.id, name: expect.any(String) });
   expect((await a.op<{ node: string }[]>({ op: 'devices' })).map((entry) => entry.node)).not.toContain(phone.id);
   await waitFor(() => !phone.mesh.router.isReachable(a.id), STEP, "the removed phone's link to drop");
+}, 60_000);
+
+test('an admin device gets a one-time login of the web UI, which a browser trades for a session of the gateway; a member device is denied it', async () => {
+  const member = await device(['member']);
+  expect(await refusal(member.account.call('login', {}, { timeout: STEP }))).toMatchObject({ code: 'denied', reason: 'not an admin device' });
+  const admin = await device(['admin']);
+  const { url, expires } = await admin.account.call('login', {}, { timeout: STEP });
+  expect(expires).toBeGreaterThan(Date.now());
+  const gateway = new URL(a.info.http);
+  const login = await fetch(`${gateway.origin}/${new URL(url).search}`, { redirect: 'manual' });
+  expect(login.status).toBe(303);
+  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  expect((await fetch(`${gateway.origin}/api/ls`)).status).toBe(401);
+  expect((await fetch(`${gateway.origin}/api/ls`, { headers: { cookie } })).status).toBe(200);
+  // One use only.
+  expect((await fetch(`${gateway.origin}/${new URL(url).search}`, { redirect: 'manual' })).status).toBe(401);
 }, 60_000);
 
 test("a friend's device is denied: no grant, and a grant naming the resource gives it nothing either", async () => {

@@ -12,7 +12,7 @@ import type { Mesh } from '../../../../src/actors/mesh.js';
 import type { NodeId } from '../../../../src/firefly/address.js';
 import { errorMessage } from '../../../../src/firefly/errors.js';
 import { ACCOUNT_RESOURCE, AccountInterface } from '../../../daemon/accountInterface.js';
-import type { DeviceValue, FriendValue, GrantValue, RemovedValue, WhoamiValue } from '../../../daemon/control.js';
+import type { DeviceValue, FriendValue, GrantValue, LoginValue, RemovedValue, WhoamiValue } from '../../../daemon/control.js';
 import type { InviteValue } from '../../../daemon/pairing/pairingOps.js';
 
 export type { DeviceValue, FriendValue, GrantValue, InviteValue, WhoamiValue };
@@ -35,6 +35,7 @@ type NoArgs = Record<string, never>;
 /** Each operation: its arguments and what it answers. */
 interface AccountOps {
   whoami: [NoArgs, WhoamiValue];
+  login: [NoArgs, LoginValue];
   devices: [NoArgs, DeviceValue[]];
   removeDevice: [{ device: string }, RemovedValue];
   invite: [{ role?: 'member' | 'admin'; expires?: number }, InviteValue];
@@ -81,6 +82,23 @@ export async function accountOp<K extends keyof AccountOps>(op: K, args: Account
     throw new AccountError(typeof failure.message === 'string' ? failure.message : `HTTP ${response.status}`, typeof failure.code === 'string' ? failure.code : `http${response.status}`, reason);
   }
   return body as AccountOps[K][1];
+}
+
+let loggingIn: Promise<void> | undefined;
+
+/**
+ * Gives this tab a session of the page's gateway (/fs, /api) when it has none: a tab of another
+ * machine asks its daemon over the mesh for a one-time login (an admin device only) and trades it
+ * for the session cookie, as a visit to `glow open`'s URL does. Concurrent callers share one try.
+ */
+export function logInToGateway(): Promise<void> {
+  loggingIn ??= (async () => {
+    const { url } = await overMesh('login', {});
+    // Same origin: the login's path and query only. The answer is a redirect that sets the cookie.
+    const response = await fetch(`/${new URL(url).search}`, { redirect: 'manual', cache: 'no-store' });
+    if (response.type !== 'opaqueredirect' && !response.ok) throw new AccountError(`the login was refused (HTTP ${response.status})`, 'unauthorized');
+  })().finally(() => (loggingIn = undefined));
+  return loggingIn;
 }
 
 /**

@@ -4,6 +4,8 @@
  * code the gateway answered. Plain HTTP: the daemon streams files from wherever the export lives,
  * and the browser gets Range, ETag, downloads and upload progress for free.
  */
+import { errorMessage } from '../../../../src/firefly/errors.js';
+import { logInToGateway } from '../account/accountApi.js';
 
 /** A directory entry as `GET /fs/<export>/<dir>` lists it. */
 export interface Entry {
@@ -51,9 +53,22 @@ export function fsError(status: number, body: string): FsRequestError {
   return new FsRequestError(`HTTP ${status}`, `http${status}`, status);
 }
 
-/** `fetch` that throws {@link FsRequestError} for a non-2xx answer. */
+/**
+ * `fetch` that throws {@link FsRequestError} for a non-2xx answer. A tab of another machine (a
+ * phone that joined by invitation) has no session of the gateway at first: on 401 it logs in over
+ * the mesh (accountApi.ts) and asks once more; the session then serves the view's links too.
+ */
 export async function fsFetch(url: string, init?: RequestInit): Promise<Response> {
-  const response = await fetch(url, { cache: 'no-store', ...init });
+  let response = await fetch(url, { cache: 'no-store', ...init });
+  if (response.status === 401) {
+    const refused = fsError(response.status, await response.text());
+    try {
+      await logInToGateway();
+    } catch (error) {
+      throw new FsRequestError(`${refused.message}; logging in over the mesh failed: ${errorMessage(error)}`, refused.code, 401);
+    }
+    response = await fetch(url, { cache: 'no-store', ...init });
+  }
   if (!response.ok) throw fsError(response.status, await response.text());
   return response;
 }
