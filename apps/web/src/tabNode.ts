@@ -84,11 +84,15 @@ export function startTabNode(identity: NodeIdentity, certificate: DeviceCertific
   for (const kind of [channelKind, tabSyncKind(deviceName()), tabSyncServiceKind]) mesh.node.registerKind(kind as ProcessKind);
   void mesh.node.spawn('tab.syncd', {}).catch((error: unknown) => console.warn('the tab keeps no synced folders:', error));
   const loops: Reconnector[] = [];
+  /** The daemon's answer to `/api/info` that last led to a link. */
+  let known: DaemonInfo | undefined;
   // A network that changed under the tab (a phone walking onto a WiFi): as the daemon does, links
   // prove themselves now, the daemon is redialled now, direct paths are tried again. Chromium
   // says so with `online` after a loss and with the Network Information API's `change`.
   const networkChanged = () => {
-    mesh.probeLinks();
+    // Chromium's ICE moves a live WebRTC link to the new network by itself in about a second:
+    // a probe as short as a daemon's (300 ms) closed links it would have kept.
+    mesh.probeLinks(1500);
     for (const loop of loops) loop.kick();
     directPaths?.networkChanged();
   };
@@ -125,9 +129,13 @@ export function startTabNode(identity: NodeIdentity, certificate: DeviceCertific
       initial: 250,
       max: 5000,
       connect: async () => {
-        const info = await fetchInfo();
-        tab.daemon = info.node;
-        const link = await mesh.connect(info.link, { expect: info.node });
+        // A redial after a network change goes straight to the address that worked (a round
+        // trip of HTTPS saved); a daemon restarted on another port refuses it, and is asked again.
+        const dial = async (info: DaemonInfo) => {
+          tab.daemon = info.node;
+          return mesh.connect(info.link, { expect: info.node });
+        };
+        const link = (known ? await dial(known).catch(() => undefined) : undefined) ?? (await dial((known = await fetchInfo())));
         setState('connected');
         return {
           closed: new Promise((resolve) =>
