@@ -53,6 +53,9 @@ export interface DaemonInfo {
  * | `share` | {@link GrantValue}: the grant signed, kept and spread |
  * | `grants` | {@link GrantValue}[]: grants given by this user and given to it |
  * | `revoke` | {@link GrantValue}: the grant (id or a unique prefix) is revoked everywhere |
+ * | `publicLink` | `PublicLinkValue` (publicLinkOps.ts) with its `url`: a link anyone may open to a file or folder (`ref`) of an export, for `expires` ms (default 7 days) |
+ * | `publicLinks` | `PublicLinkValue`[]: the links that still hold (without URLs: only their digests are kept) |
+ * | `revokePublicLink` | `PublicLinkValue`: the link (id, token or URL) ends at once |
  * | `invite` | `InviteValue` (pairing/pairingOps.ts): a one-time code and link for a new device (`expires` ms, default 10 min; `role` default member) |
  * | `join` | `JoinedValue` (pairing/pairingOps.ts): this daemon paired with the inviter of `invitation` (a link, or a code with `connect`) |
  * | `inviteFriend` | `FriendInviteValue` (pairing/friendInvite.ts): a one-time code and link for another user to become a friend (`handle`: what to call them) |
@@ -82,6 +85,9 @@ export type ControlRequest =
   | { op: 'share'; ref: string; with: string; access?: 'read' | 'write'; methods?: string[]; expires?: number; delegate?: boolean }
   | { op: 'grants' }
   | { op: 'revoke'; grant: string }
+  | { op: 'publicLink'; ref: string; expires?: number }
+  | { op: 'publicLinks' }
+  | { op: 'revokePublicLink'; link: string }
   | { op: 'invite'; role?: 'admin' | 'member'; expires?: number }
   | { op: 'join'; invitation: string; connect?: string }
   | { op: 'inviteFriend'; handle?: string; expires?: number }

@@ -56,6 +56,7 @@ import { ACCOUNT_RESOURCE } from './accountInterface.js';
 import { accountResource } from './accountResource.js';
 import { loginUrl } from './login.js';
 import { Sessions } from './sessions.js';
+import { PublicLinks } from './publicLinks.js';
 import { webOrigins } from './webOrigins.js';
 import { isLoopbackHost, resolveHome, resolveSettings, type DaemonOptions, type DaemonSettings } from './options.js';
 import { PersistedProcesses } from './persist.js';
@@ -291,7 +292,8 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     },
     nearby: () => discovery,
   };
-  const ctx: DaemonContext = { mesh, info: () => info, persisted, log, device, pairing, sessions, requestStop };
+  const publicLinks = await PublicLinks.open(join(home, HOME_FILES.publicLinks));
+  const ctx: DaemonContext = { mesh, info: () => info, persisted, log, device, pairing, sessions, publicLinks, requestStop };
   // The user's operations for the user's other devices over the mesh (a paired phone's tab).
   mesh.node.spawnWellKnown(ACCOUNT_RESOURCE, accountResource(ctx));
   const http: HttpServer = await startHttp({

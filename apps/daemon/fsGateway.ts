@@ -92,11 +92,11 @@ export async function serveFs(node: Node, request: IncomingMessage, response: Se
   const stat = await ref.call('stat', { path }, { timeout: CALL_TIMEOUT });
   if (stat.type === 'dir') return sendJson(response, 200, await listAll(ref, path), method === 'HEAD');
   if (stat.type !== 'file' || stat.version === null) throw new GlowError('failed', `${path} is not a regular file`, { reason: 'isdir' });
-  return get(ref, stat, request, response, method === 'HEAD', aborted);
+  return sendFile(ref, stat, request, response, method === 'HEAD', aborted);
 }
 
-/** Sends the file, or the one range asked for. */
-async function get(ref: FileSystem, stat: FileStat, request: IncomingMessage, response: ServerResponse, head: boolean, aborted: AbortSignal): Promise<void> {
+/** Sends the file, or the one range asked for (HEAD: the headers only). */
+export async function sendFile(ref: FileSystem, stat: FileStat, request: IncomingMessage, response: ServerResponse, head: boolean, aborted: AbortSignal): Promise<void> {
   const etag = `"${stat.version}"`;
   const type = mime.getType(stat.path) ?? 'application/octet-stream';
   const headers: Record<string, string | number> = {
@@ -189,7 +189,7 @@ async function versions(ref: FileSystem, path: string): Promise<unknown[]> {
 }
 
 /** Every entry of a directory, page after page. */
-async function listAll(ref: FileSystem, path: string) {
+export async function listAll(ref: FileSystem, path: string) {
   const entries = [];
   let after: string | undefined;
   for (;;) {

@@ -40,6 +40,7 @@ export const HOME_FILES = Object.freeze({
   sync: 'sync.json',
   tlsCert: 'tls.cert',
   tlsKey: 'tls.key',
+  publicLinks: 'public-links.json',
 });
 
 /** Creates DIR (mode 0700) if needed and checks that this user can read and write it. */

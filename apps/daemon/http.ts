@@ -27,6 +27,7 @@ import { sendLoginNeeded, serveLogin } from './login.js';
 import { runOperation, type DaemonContext } from './operations.js';
 import type { Sessions } from './sessions.js';
 import { sendStream } from './streamAnswer.js';
+import { LinkFailure, servePublicLink } from './publicLinkServe.js';
 import { renderStatusPage } from './statusPage.js';
 import { serveWebApp, webInfo } from './webApp.js';
 import type { WebOrigins } from './webOrigins.js';
@@ -157,6 +158,10 @@ async function handle(options: HttpOptions, auth: HttpAuth, request: IncomingMes
       if (!mayUseGateway(request, auth)) throw unauthorized();
       return await serveFs(options.ctx.mesh.node, request, response, url.pathname.slice('/fs/'.length), url.searchParams, abort.signal);
     }
+    // A public link: its token is the whole of its authority (publicLinkServe.ts), read only.
+    if (url.pathname.startsWith('/s/')) {
+      return await servePublicLink(options.ctx.mesh.node, options.ctx.publicLinks, request, response, url.pathname.slice('/s/'.length), url.searchParams, abort.signal);
+    }
     // Pairing is for devices that are not yet the user's: the invitation guards it, not auth.ts.
     if (url.pathname.startsWith('/api/join/')) {
       if (!sameOriginOrNone(request)) throw new HttpFailure(403, 'denied', 'pairing is not open to pages of other sites');
@@ -198,7 +203,8 @@ async function handle(options: HttpOptions, auth: HttpAuth, request: IncomingMes
         ? { status: error.status, code: error.code, message: error.message, details: undefined }
         : (() => {
             const glow = toGlowError(error);
-            return { status: (url.pathname.startsWith('/fs/') ? fsStatus(glow) : undefined) ?? HTTP_STATUS[glow.code], code: glow.code, message: glow.message, details: glow.details };
+            const status = error instanceof LinkFailure ? error.status : /^\/(fs|s)\//.test(url.pathname) ? fsStatus(glow) : undefined;
+            return { status: status ?? HTTP_STATUS[glow.code], code: glow.code, message: glow.message, details: glow.details };
           })();
     const body = { ...(isControl ? { ok: false } : {}), code: failure.code, message: failure.message, ...(failure.details === undefined ? {} : { details: failure.details }) };
     sendJson(response, failure.status, toJson(body));

@@ -24,6 +24,8 @@ import { befriend, inviteFriend } from './pairing/friendInvite.js';
 import { ACCOUNT_ARGS, type AccountOpName } from './accountInterface.js';
 import { loginUrl } from './login.js';
 import type { Sessions } from './sessions.js';
+import type { PublicLinks } from './publicLinks.js';
+import { createPublicLink, publicLinkList, revokePublicLink } from './publicLinkOps.js';
 
 /** What the operations need from the daemon. */
 export interface DaemonContext {
@@ -38,6 +40,8 @@ export interface DaemonContext {
   readonly pairing: PairingContext;
   /** The web UI's one-time logins and sessions. */
   readonly sessions: Sessions;
+  /** Links anyone may open (`glow share --public`). */
+  readonly publicLinks: PublicLinks;
   /** Starts a graceful shutdown (after the current answer went out). */
   requestStop(): void;
 }
@@ -102,6 +106,13 @@ export const ControlRequestSchema = v.variant('op', [
   v.strictObject({ op: v.literal('stop') }),
   // The user's operations: the same arguments as glow.Account/1's methods (accountInterface.ts).
   ...(Object.keys(ACCOUNT_ARGS) as AccountOpName[]).map((op) => v.strictObject({ op: v.literal(op), ...ACCOUNT_ARGS[op] })),
+  v.strictObject({
+    op: v.literal('publicLink'),
+    ref,
+    expires: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1000), v.maxValue(365 * 24 * 3600_000))),
+  }),
+  v.strictObject({ op: v.literal('publicLinks') }),
+  v.strictObject({ op: v.literal('revokePublicLink'), link: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)) }),
   v.strictObject({ op: v.literal('join'), invitation: v.pipe(v.string(), v.minLength(1), v.maxLength(2048)), connect: v.optional(v.pipe(v.string(), v.maxLength(2048))) }),
   v.strictObject({ op: v.literal('inviteFriend'), handle: v.optional(v.pipe(v.string(), v.maxLength(64))), expires: ACCOUNT_ARGS.invite.expires }),
   v.strictObject({
@@ -181,6 +192,12 @@ export async function runOperation(ctx: DaemonContext, raw: unknown, aborted: Ab
     }
     case 'grants':
       return { value: grantList(ctx.device.trust) };
+    case 'publicLink':
+      return { value: await createPublicLink(ctx, request.ref, request.expires) };
+    case 'publicLinks':
+      return { value: publicLinkList(ctx) };
+    case 'revokePublicLink':
+      return { value: await revokePublicLink(ctx, request.link) };
     case 'revoke':
       return { value: revoke(mesh.identity, ctx.device, request.grant) };
     case 'removeDevice':

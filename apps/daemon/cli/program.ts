@@ -54,6 +54,9 @@ ${EXIT_CODES_HELP}
 `,
     )
     .showSuggestionAfterError(true)
+    // A command with subcommands of its own (`share` and `share links`) leaves the options after
+    // a subcommand's name to it: commander needs this on the program for that.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout(text),

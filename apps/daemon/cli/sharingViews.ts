@@ -3,6 +3,7 @@
  * every view reads defensively and never throws.
  */
 import type { FriendValue, GrantValue } from '../control.js';
+import type { PublicLinkValue } from '../publicLinkOps.js';
 import { cell, duration, table } from './format.js';
 import { list, record, type Loose } from './views.js';
 
@@ -58,4 +59,26 @@ export function sharedView(value: unknown, now = Date.now()): string {
 export function revokedView(value: unknown): string {
   const g = record(value) as Loose<GrantValue>;
   return `revoked grant ${cell(g.id)} (${cell(g.subject)} for ${who(g)}): every node that hears of it refuses it\n`;
+}
+
+function linkExpires(l: Loose<PublicLinkValue>, now: number): string {
+  return typeof l.expires === 'number' ? (l.expires <= now ? 'expired' : `in ${duration(l.expires - now)}`) : '-';
+}
+
+/** `share --public`: the URL (shown this once), and how to end it. */
+export function publicLinkView(value: unknown, now = Date.now()): string {
+  const l = record(value) as Loose<PublicLinkValue>;
+  return `${cell(l.url)}\nanyone with this link reads the ${l.type === 'dir' ? 'folder' : 'file'} ${cell(l.target)} (expires ${linkExpires(l, now)}); it is shown only now\nlink ${cell(l.id)} (glow share revoke ${cell(l.id)} ends it)\n`;
+}
+
+/** `share links`: ID, WHAT, EXPIRES. */
+export function publicLinksView(value: unknown, now = Date.now()): string {
+  const rows = list(value).map((l: Loose<PublicLinkValue>) => [cell(l.id), `${cell(l.target)}${l.type === 'dir' ? '/' : ''}`, linkExpires(l, now)]);
+  return rows.length ? table(['LINK', 'WHAT', 'EXPIRES'], rows) : 'no public links: glow share URI --public makes one\n';
+}
+
+/** `share revoke`. */
+export function publicLinkRevokedView(value: unknown): string {
+  const l = record(value) as Loose<PublicLinkValue>;
+  return `public link ${cell(l.id)} to ${cell(l.target)} ended: it opens nothing from now on\n`;
 }

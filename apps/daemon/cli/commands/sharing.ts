@@ -5,11 +5,12 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { publicKeyOf } from '../../../../src/transport/identity.js';
 import { parseDuration, parseName, parseNode, urlParser } from '../args.js';
-import { friendsView, friendView, grantsView, revokedView, sharedView } from '../sharingViews.js';
+import { friendsView, friendView, grantsView, publicLinkRevokedView, publicLinksView, publicLinkView, revokedView, sharedView } from '../sharingViews.js';
 import { clientCommand, request, type CliIo, type ClientOptions } from './common.js';
 
 interface ShareOptions extends ClientOptions {
-  with: string;
+  with?: string;
+  public?: boolean;
   read?: boolean;
   write?: boolean;
   methods?: string;
@@ -54,16 +55,24 @@ export function registerSharingCommands(program: Command, io: CliIo): void {
       await request(io, options, { op: 'removeFriend', user }, friendView('removed'));
     });
 
-  clientCommand(program.command('share'))
-    .description('lets a friend reach one of your resources (or a path in an export) through a signed grant')
+  // `share links --home X`: options after a subcommand's name are the subcommand's (see program.ts).
+  const share = clientCommand(program.command('share').enablePositionalOptions())
+    .description('lets a friend reach one of your resources (or a path in an export) through a signed grant, or anyone through a public link (--public)')
     .argument('<ref>', 'a name, a glow:// URI with a path (glow://docs/2026/) or a resource id')
-    .requiredOption('--with <user>', "the friend: a handle, a user id, or one of their devices' node id", parseNode)
+    .option('--with <user>', "the friend: a handle, a user id, or one of their devices' node id", parseNode)
+    .option('--public', 'a link anyone who reaches this daemon opens without an account: a file or folder of an export, read only')
     .option('--read', 'reading only (the default)')
     .option('--write', 'reading and changing')
     .option('--methods <a,b>', 'these methods (besides --read or --write if given)')
-    .option('--expires <duration>', 'how long it holds: 10m, 12h, 7d (default 30d)', parseDuration)
+    .option('--expires <duration>', 'how long it holds: 10m, 12h, 7d (default 30d for a grant, 7d for a public link)', parseDuration)
     .option('--delegate', 'they may pass on a narrower grant')
     .action(async (ref: string, options: ShareOptions) => {
+      if (options.public) {
+        if (options.with || options.write || options.methods || options.delegate) throw new InvalidArgumentError('a public link is read only and for anyone: no --with, --write, --methods or --delegate');
+        await request(io, options, { op: 'publicLink', ref, ...(options.expires ? { expires: options.expires } : {}) }, (value) => publicLinkView(value));
+        return;
+      }
+      if (!options.with) throw new InvalidArgumentError('share with whom? --with USER, or --public for a link anyone may open');
       if (options.read && options.write) throw new InvalidArgumentError('--read or --write, not both');
       const methods = options.methods ? methodList(options.methods) : undefined;
       const access = options.write ? 'write' : options.read || !methods ? 'read' : undefined;
@@ -81,6 +90,17 @@ export function registerSharingCommands(program: Command, io: CliIo): void {
         },
         (value) => sharedView(value),
       );
+    });
+  clientCommand(share.command('links'))
+    .description('the public links that still hold: id, what they open, expiry (their URLs were shown once)')
+    .action(async (options: ClientOptions) => {
+      await request(io, options, { op: 'publicLinks' }, (value) => publicLinksView(value));
+    });
+  clientCommand(share.command('revoke'))
+    .description('ends a public link at once')
+    .argument('<link>', 'its id (glow share links), or its URL')
+    .action(async (link: string, options: ClientOptions) => {
+      await request(io, options, { op: 'revokePublicLink', link }, publicLinkRevokedView);
     });
 
   clientCommand(program.command('grants'))
