@@ -56,6 +56,9 @@ export interface DaemonInfo {
  * | `publicLink` | `PublicLinkValue` (publicLinkOps.ts) with its `url`: a link anyone may open to a file or folder (`ref`) of an export, for `expires` ms (default 7 days) |
  * | `publicLinks` | `PublicLinkValue`[]: the links that still hold (without URLs: only their digests are kept) |
  * | `revokePublicLink` | `PublicLinkValue`: the link (id, token or URL) ends at once |
+ * | `createToken` | `AppPasswordValue` (appPasswordOps.ts) with its `secret` and the WebDAV URL: an app password for a file manager (`readOnly`, one `export`) |
+ * | `tokens` | `AppPasswordValue`[]: the app passwords (without secrets) |
+ * | `revokeToken` | `AppPasswordValue`: the app password (name or id) ends at once |
  * | `invite` | `InviteValue` (pairing/pairingOps.ts): a one-time code and link for a new device (`expires` ms, default 10 min; `role` default member) |
  * | `join` | `JoinedValue` (pairing/pairingOps.ts): this daemon paired with the inviter of `invitation` (a link, or a code with `connect`) |
  * | `inviteFriend` | `FriendInviteValue` (pairing/friendInvite.ts): a one-time code and link for another user to become a friend (`handle`: what to call them) |
@@ -88,6 +91,9 @@ export type ControlRequest =
   | { op: 'publicLink'; ref: string; expires?: number }
   | { op: 'publicLinks' }
   | { op: 'revokePublicLink'; link: string }
+  | { op: 'createToken'; name: string; readOnly?: boolean; export?: string }
+  | { op: 'tokens' }
+  | { op: 'revokeToken'; token: string }
   | { op: 'invite'; role?: 'admin' | 'member'; expires?: number }
   | { op: 'join'; invitation: string; connect?: string }
   | { op: 'inviteFriend'; handle?: string; expires?: number }

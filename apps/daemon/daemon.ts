@@ -57,6 +57,9 @@ import { accountResource } from './accountResource.js';
 import { loginUrl } from './login.js';
 import { Sessions } from './sessions.js';
 import { PublicLinks } from './publicLinks.js';
+import { AppPasswords } from './appPasswords.js';
+import { davHandler } from './dav/davServer.js';
+import { DavStore } from './dav/davStore.js';
 import { webOrigins } from './webOrigins.js';
 import { isLoopbackHost, resolveHome, resolveSettings, type DaemonOptions, type DaemonSettings } from './options.js';
 import { PersistedProcesses } from './persist.js';
@@ -293,7 +296,8 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     nearby: () => discovery,
   };
   const publicLinks = await PublicLinks.open(join(home, HOME_FILES.publicLinks));
-  const ctx: DaemonContext = { mesh, info: () => info, persisted, log, device, pairing, sessions, publicLinks, requestStop };
+  const appPasswords = await AppPasswords.open(join(home, HOME_FILES.appPasswords));
+  const ctx: DaemonContext = { mesh, info: () => info, persisted, log, device, pairing, sessions, publicLinks, appPasswords, requestStop };
   // The user's operations for the user's other devices over the mesh (a paired phone's tab).
   mesh.node.spawnWellKnown(ACCOUNT_RESOURCE, accountResource(ctx));
   const http: HttpServer = await startHttp({
@@ -303,6 +307,7 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     fallback: settings.httpFallback,
     token,
     sessions,
+    dav: davHandler(mesh.node, await DavStore.open(join(home, HOME_FILES.davProps)), appPasswords, token),
     origins,
     ctx,
     web: settings.web,

@@ -144,6 +144,16 @@ export async function sendFile(ref: FileSystem, stat: FileStat, request: Incomin
 async function put(ref: FileSystem, path: string, request: IncomingMessage, response: ServerResponse, aborted: AbortSignal): Promise<void> {
   const ifMatch = request.headers['if-match'];
   const ifVersion = ifMatch === undefined ? undefined : ifMatch.trim() === '*' ? undefined : ifMatch.trim().replace(/^"|"$/g, '');
+  const stat = await upload(ref, path, request as AsyncIterable<Buffer>, ifVersion, () => aborted.aborted || !request.complete);
+  sendJson(response, 200, stat);
+}
+
+/**
+ * Writes `body` to `path` of the export as one upload: nothing shows until it is committed, and
+ * a body that ends early (`cut()` true at its end) or fails is dropped. Chunks of at most
+ * MAX_CHUNK_BYTES go out one at a time, so memory holds one chunk, never the file.
+ */
+export async function upload(ref: FileSystem, path: string, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, ifVersion?: string, cut: () => boolean = () => false): Promise<FileStat> {
   const { uploadId } = await ref.call('beginWrite', { path, ...(ifVersion === undefined ? {} : { ifVersion }) }, { timeout: CALL_TIMEOUT });
   let offset = 0;
   try {
@@ -160,15 +170,14 @@ async function put(ref: FileSystem, path: string, request: IncomingMessage, resp
         offset += data.length;
       }
     };
-    for await (const chunk of request as AsyncIterable<Buffer>) {
-      pending.push(chunk);
+    for await (const chunk of body) {
+      pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       pendingBytes += chunk.length;
       await flush(false);
     }
-    if (aborted.aborted || !request.complete) throw new GlowError('failed', 'the upload was cut short', { reason: 'offset' });
+    if (cut()) throw new GlowError('failed', 'the upload was cut short', { reason: 'offset' });
     await flush(true);
-    const stat = await ref.call('commitWrite', { uploadId, size: offset }, { timeout: CALL_TIMEOUT });
-    sendJson(response, 200, stat);
+    return await ref.call('commitWrite', { uploadId, size: offset }, { timeout: CALL_TIMEOUT });
   } catch (error) {
     await ref.call('abortWrite', { uploadId }, { timeout: CALL_TIMEOUT }).catch(() => undefined);
     throw error;

@@ -41,6 +41,8 @@ export const HOME_FILES = Object.freeze({
   tlsCert: 'tls.cert',
   tlsKey: 'tls.key',
   publicLinks: 'public-links.json',
+  appPasswords: 'app-passwords.json',
+  davProps: 'dav-props.json',
 });
 
 /** Creates DIR (mode 0700) if needed and checks that this user can read and write it. */

@@ -27,6 +27,7 @@ import { sendLoginNeeded, serveLogin } from './login.js';
 import { runOperation, type DaemonContext } from './operations.js';
 import type { Sessions } from './sessions.js';
 import { sendStream } from './streamAnswer.js';
+import { DAV_PREFIX, type DavHandler } from './dav/davServer.js';
 import { LinkFailure, servePublicLink } from './publicLinkServe.js';
 import { renderStatusPage } from './statusPage.js';
 import { serveWebApp, webInfo } from './webApp.js';
@@ -41,6 +42,8 @@ export interface HttpOptions {
   token: string;
   /** The web UI's logins and sessions. */
   sessions: Sessions;
+  /** WebDAV under `/dav/` (it authenticates for itself: app passwords). */
+  dav?: DavHandler;
   /** Serve HTTPS with this certificate (a public node: `--tls`, `--tls-cert`). @default plain HTTP */
   tls?: TlsCredentials;
   /** The daemon's own web origins; told the port once it listens. */
@@ -137,6 +140,7 @@ async function handle(options: HttpOptions, auth: HttpAuth, request: IncomingMes
     if (!response.writableFinished) abort.abort();
   });
   const isControl = url.pathname === '/control';
+  if (options.dav && (url.pathname === DAV_PREFIX || url.pathname.startsWith(`${DAV_PREFIX}/`))) return options.dav(request, response);
   try {
     if (isControl) {
       if (method !== 'POST') throw new HttpFailure(405, 'nomethod', 'the control channel is POST /control');

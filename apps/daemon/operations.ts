@@ -25,6 +25,8 @@ import { ACCOUNT_ARGS, type AccountOpName } from './accountInterface.js';
 import { loginUrl } from './login.js';
 import type { Sessions } from './sessions.js';
 import type { PublicLinks } from './publicLinks.js';
+import type { AppPasswords } from './appPasswords.js';
+import { appPasswordValue, createAppPassword } from './appPasswordOps.js';
 import { createPublicLink, publicLinkList, revokePublicLink } from './publicLinkOps.js';
 
 /** What the operations need from the daemon. */
@@ -42,6 +44,8 @@ export interface DaemonContext {
   readonly sessions: Sessions;
   /** Links anyone may open (`glow share --public`). */
   readonly publicLinks: PublicLinks;
+  /** What WebDAV clients log in with (`glow token create`). */
+  readonly appPasswords: AppPasswords;
   /** Starts a graceful shutdown (after the current answer went out). */
   requestStop(): void;
 }
@@ -112,6 +116,14 @@ export const ControlRequestSchema = v.variant('op', [
     expires: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1000), v.maxValue(365 * 24 * 3600_000))),
   }),
   v.strictObject({ op: v.literal('publicLinks') }),
+  v.strictObject({
+    op: v.literal('createToken'),
+    name: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+    readOnly: v.optional(v.boolean()),
+    export: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(512))),
+  }),
+  v.strictObject({ op: v.literal('tokens') }),
+  v.strictObject({ op: v.literal('revokeToken'), token: v.pipe(v.string(), v.minLength(1), v.maxLength(64)) }),
   v.strictObject({ op: v.literal('revokePublicLink'), link: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)) }),
   v.strictObject({ op: v.literal('join'), invitation: v.pipe(v.string(), v.minLength(1), v.maxLength(2048)), connect: v.optional(v.pipe(v.string(), v.maxLength(2048))) }),
   v.strictObject({ op: v.literal('inviteFriend'), handle: v.optional(v.pipe(v.string(), v.maxLength(64))), expires: ACCOUNT_ARGS.invite.expires }),
@@ -198,6 +210,12 @@ export async function runOperation(ctx: DaemonContext, raw: unknown, aborted: Ab
       return { value: publicLinkList(ctx) };
     case 'revokePublicLink':
       return { value: await revokePublicLink(ctx, request.link) };
+    case 'createToken':
+      return { value: await createAppPassword(ctx, request.name, request.readOnly ?? false, request.export) };
+    case 'tokens':
+      return { value: ctx.appPasswords.list().map(appPasswordValue) };
+    case 'revokeToken':
+      return { value: appPasswordValue(await ctx.appPasswords.revoke(request.token)) };
     case 'revoke':
       return { value: revoke(mesh.identity, ctx.device, request.grant) };
     case 'removeDevice':

@@ -18,6 +18,7 @@ import { registerPairingCommands } from './commands/pairing.js';
 import { registerProcessCommands } from './commands/processes.js';
 import { registerResourceCommands } from './commands/resources.js';
 import { registerSharingCommands } from './commands/sharing.js';
+import { registerTokenCommands } from './commands/tokens.js';
 import { registerSignalingCommand } from './commands/signaling.js';
 import { CliError, EXIT, EXIT_CODES_HELP, type ExitCode } from './exitCodes.js';
 import { brief, oneLine } from './format.js';
@@ -68,6 +69,7 @@ ${EXIT_CODES_HELP}
   registerOpenCommand(program, io);
   registerMeshCommands(program, io);
   registerSharingCommands(program, io);
+  registerTokenCommands(program, io);
   registerPairingCommands(program, io);
   registerResourceCommands(program, io);
   registerProcessCommands(program, io);

@@ -4,6 +4,7 @@
  */
 import type { FriendValue, GrantValue } from '../control.js';
 import type { PublicLinkValue } from '../publicLinkOps.js';
+import type { AppPasswordValue } from '../appPasswordOps.js';
 import { cell, duration, table } from './format.js';
 import { list, record, type Loose } from './views.js';
 
@@ -81,4 +82,26 @@ export function publicLinksView(value: unknown, now = Date.now()): string {
 export function publicLinkRevokedView(value: unknown): string {
   const l = record(value) as Loose<PublicLinkValue>;
   return `public link ${cell(l.id)} to ${cell(l.target)} ended: it opens nothing from now on\n`;
+}
+
+function scope(t: Loose<AppPasswordValue>): string {
+  return `${t.readOnly === true ? 'read only' : 'read and write'}, ${typeof t.export === 'string' ? `export ${t.export} only` : 'every export'}`;
+}
+
+/** `token create`: the password (shown this once) and where to mount. */
+export function tokenCreatedView(value: unknown): string {
+  const t = record(value) as Loose<AppPasswordValue>;
+  return `app password ${cell(t.name)} (${scope(t)}): ${cell(t.secret)}\nmount ${cell(t.url)} with user ${cell(t.name)} and this password; it is shown only now (glow token revoke ${cell(t.name)} ends it)\n`;
+}
+
+/** `token ls`: NAME, ID, MAY. */
+export function tokensView(value: unknown): string {
+  const rows = list(value).map((t: Loose<AppPasswordValue>) => [cell(t.name), cell(t.id), scope(t)]);
+  return rows.length ? table(['NAME', 'ID', 'MAY'], rows) : 'no app passwords: glow token create --name NAME makes one\n';
+}
+
+/** `token revoke`. */
+export function tokenRevokedView(value: unknown): string {
+  const t = record(value) as Loose<AppPasswordValue>;
+  return `app password ${cell(t.name)} ended: it opens nothing from now on\n`;
 }
