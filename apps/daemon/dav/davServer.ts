@@ -11,6 +11,7 @@ import express from 'express';
 import createServer, { ForbiddenError, PreconditionFailedError, ResourceTreeNotCompleteError, UnauthorizedError, type Authenticator, type Plugin, type Resource } from 'nephele';
 import type { Node } from '../../../src/actors/node.js';
 import type { AppPasswords } from '../appPasswords.js';
+import { guardFsResponse } from '../fsContentHeaders.js';
 import { DavAdapter, type DavUser } from './davAdapter.js';
 import type { DavStore } from './davStore.js';
 import { correctXmlReading } from './davXml.js';
@@ -77,6 +78,8 @@ export function davHandler(node: Node, store: DavStore, passwords: AppPasswords,
   app.use(
     DAV_PREFIX,
     (_request, response, next) => {
+      // A file of an export never acts as a page of the daemon's origin (fsContentHeaders.ts).
+      guardFsResponse(response);
       // A 401 says how to authenticate, so that a file manager asks its user for the password.
       const writeHead = response.writeHead.bind(response) as (...args: unknown[]) => ServerResponse;
       response.writeHead = ((status: number, ...rest: unknown[]) => {

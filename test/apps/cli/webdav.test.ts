@@ -146,6 +146,12 @@ test('only an app password lets a client in: read only and one-export passwords 
   expect((await fetch(`${a.info.http}/dav/photos/beach.jpg`, { method: 'DELETE', headers: asReader })).status).toBe(403);
   expect(Object.keys(await checksums(photos))).toEqual(['beach.jpg']);
 
+  // A page in an export is served sandboxed: it can never script the daemon's origin.
+  await writeFile(join(photos, 'page.html'), '<script>parent.document</script>');
+  const page = await fetch(`${a.info.http}/dav/photos/page.html`, { headers: asReader });
+  expect([page.status, page.headers.get('content-security-policy'), page.headers.get('x-content-type-options')]).toEqual([200, 'sandbox', 'nosniff']);
+  await rm(join(photos, 'page.html'));
+
   const camera = await appPassword('camera', ['--export', 'photos']);
   expect(camera.url).toBe(`${a.info.http}/dav/photos/`);
   const asCamera = basic('camera', camera.secret);
