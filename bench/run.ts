@@ -22,8 +22,9 @@ import trustGrants from './trust/grants.js';
 import trustRevocation from './trust/revocation.js';
 import { ndcFsRead, weriftFsRead, wsFsRead, wsFsSealing } from './resources/fsRead.js';
 import sync from './sync/sync.js';
+import doors from './resources/doors.js';
 
-const ALL: Benchmark[] = [...cast, ...call, ...heap, ...spawn, ...wsCalls, ...wsSealing, wsCast, ...weriftCalls, ...ndcCalls, ...down, ...restart, ...wsFsRead, ...wsFsSealing, ...weriftFsRead, ...ndcFsRead, ...channelFanout, ...converge, ...sealing, sessionFuzz, ...trustAuth, ...trustGrants, ...trustRevocation, ...sync];
+const ALL: Benchmark[] = [...cast, ...call, ...heap, ...spawn, ...wsCalls, ...wsSealing, wsCast, ...weriftCalls, ...ndcCalls, ...down, ...restart, ...wsFsRead, ...wsFsSealing, ...weriftFsRead, ...ndcFsRead, ...channelFanout, ...converge, ...sealing, sessionFuzz, ...trustAuth, ...trustGrants, ...trustRevocation, ...sync, ...doors];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

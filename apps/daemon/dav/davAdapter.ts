@@ -46,8 +46,12 @@ const EXPORTS_TTL = 10_000;
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS', 'PROPFIND', 'COPY']);
 
+/** How long a stat is trusted, ms: nephele asks for every ancestor of every member it lists (their locks). */
+const STAT_TTL = 2000;
+
 export class DavAdapter implements Adapter {
   private exportsCache: { at: number; names: Promise<string[]> } | undefined;
+  private readonly stats = new Map<string, { at: number; stat: Promise<FileStat | null> }>();
 
   constructor(
     readonly node: Node,
@@ -110,6 +114,24 @@ export class DavAdapter implements Adapter {
   getMethod(method: string): typeof Method {
     if (method === 'POST' || method === 'PATCH') throw new MethodNotSupportedError('Method not supported.');
     throw new MethodNotImplementedError('Method not implemented.');
+  }
+
+  /** The stat of a path of an export (null: not there), from a cache that any write over WebDAV clears. */
+  stat(place: Extract<Place, { root: false }>): Promise<FileStat | null> {
+    const key = `${place.export}\0${place.path}`;
+    const now = Date.now();
+    const cached = this.stats.get(key);
+    if (cached && now - cached.at < STAT_TTL) return cached.stat;
+    if (this.stats.size > 10_000) this.stats.clear();
+    const stat = statOrNull(place.ref, place.path);
+    this.stats.set(key, { at: now, stat });
+    stat.catch(() => this.stats.delete(key));
+    return stat;
+  }
+
+  /** Something changed through WebDAV: no stat is trusted any more. */
+  changed(): void {
+    this.stats.clear();
   }
 
   /** The exports the root lists: names without a slash whose resource answers `config`. */

@@ -19,7 +19,7 @@ import {
 import { closeIterator } from '../../../src/actors/closeIterator.js';
 import type { FileStat } from '../../../src/resources/fs/interface.js';
 import { listAll, upload } from '../fsGateway.js';
-import { CALL_TIMEOUT, davError, statOrNull, type DavAdapter, type DavUser, type Place } from './davAdapter.js';
+import { CALL_TIMEOUT, davError, type DavAdapter, type DavUser, type Place } from './davAdapter.js';
 import type { LockData } from './davStore.js';
 
 /** What a stat says, for the root and for what `list` answered (no content version needed). */
@@ -48,7 +48,7 @@ export class DavResource implements Resource {
 
   /** Its stat (null: it is not there), asked once. */
   async stat(): Promise<Known | null> {
-    if (this.known === undefined && !this.place.root) this.known = await statOrNull(this.place.ref, this.place.path);
+    if (this.known === undefined && !this.place.root) this.known = await this.adapter.stat(this.place);
     return this.known ?? null;
   }
 
@@ -98,6 +98,8 @@ export class DavResource implements Resource {
       await upload(ref, path, input as AsyncIterable<Buffer>, undefined, () => !ended && input.readableAborted);
     } catch (error) {
       throw davError(error, true);
+    } finally {
+      this.adapter.changed();
     }
     this.known = undefined;
   }
@@ -110,6 +112,8 @@ export class DavResource implements Resource {
       else await upload(ref, path, [], undefined);
     } catch (error) {
       throw davError(error, true);
+    } finally {
+      this.adapter.changed();
     }
     this.known = undefined;
   }
@@ -121,6 +125,8 @@ export class DavResource implements Resource {
       await ref.call('remove', { path, recursive: true }, { timeout: CALL_TIMEOUT });
     } catch (error) {
       throw davError(error);
+    } finally {
+      this.adapter.changed();
     }
     await this.adapter.store.removed(this.key);
     this.known = null;
@@ -144,6 +150,8 @@ export class DavResource implements Resource {
       }
     } catch (error) {
       throw davError(error, true);
+    } finally {
+      this.adapter.changed();
     }
     await this.adapter.store.copied(this.key, target.key);
   }
@@ -159,6 +167,8 @@ export class DavResource implements Resource {
         await source.ref.call('rename', { from: source.path, to: to.path, overwrite: true }, { timeout: CALL_TIMEOUT });
       } catch (error) {
         throw davError(error, true);
+      } finally {
+        this.adapter.changed();
       }
       await this.adapter.store.copied(this.key, target.key);
       await this.adapter.store.removed(this.key);
