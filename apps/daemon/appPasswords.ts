@@ -6,13 +6,13 @@
  * one export only. `glow token revoke` ends one at once.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { nanoid } from 'nanoid';
 import * as v from 'valibot';
 import { systemWallClock, type Clock } from '../../src/firefly/clock.js';
 import { GlowError } from '../../src/firefly/errors.js';
 import { toBase64url } from '../../src/transport/base64url.js';
 import { writeFileAtomic } from './atomicFile.js';
+import { readHomeFile } from './homeFile.js';
 
 /** What an app password may do. */
 export interface AppPassword {
@@ -48,16 +48,8 @@ export class AppPasswords {
 
   /** Loads `file` (none yet: no passwords). */
   static async open(file: string, clock: Clock = systemWallClock): Promise<AppPasswords> {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new AppPasswords(file, [], clock);
-      throw error;
-    }
-    const parsed = v.safeParse(FileSchema, JSON.parse(text));
-    if (!parsed.success) throw new GlowError('badarg', `${file} is not a list of app passwords: ${parsed.issues[0].message}`);
-    return new AppPasswords(file, parsed.output.passwords, clock);
+    const saved = await readHomeFile(file, FileSchema, 'a list of app passwords');
+    return new AppPasswords(file, saved?.passwords ?? [], clock);
   }
 
   /** Makes a password named `name`; answers it and its secret (the only time the secret exists). */

@@ -7,7 +7,6 @@
  * request is refused).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { nanoid } from 'nanoid';
 import * as v from 'valibot';
 import type { Node } from '../../src/actors/node.js';
@@ -19,6 +18,7 @@ import { GlowError } from '../../src/firefly/errors.js';
 import { FileSystemInterface } from '../../src/resources/fs/interface.js';
 import { toBase64url } from '../../src/transport/base64url.js';
 import { writeFileAtomic } from './atomicFile.js';
+import { readHomeFile } from './homeFile.js';
 
 /** How long a link holds when the share says nothing, ms. */
 export const DEFAULT_LINK_LIFETIME = 7 * 24 * 3600_000;
@@ -63,16 +63,8 @@ export class PublicLinks {
 
   /** Loads `file` (none yet: no links). A file that is not ours is an error, not an empty list. */
   static async open(file: string, clock: Clock = systemWallClock): Promise<PublicLinks> {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new PublicLinks(file, [], clock);
-      throw error;
-    }
-    const parsed = v.safeParse(FileSchema, JSON.parse(text));
-    if (!parsed.success) throw new GlowError('badarg', `${file} is not a list of public links: ${parsed.issues[0].message}`);
-    return new PublicLinks(file, parsed.output.links, clock);
+    const saved = await readHomeFile(file, FileSchema, 'a list of public links');
+    return new PublicLinks(file, saved?.links ?? [], clock);
   }
 
   /** Makes a link to `target`; answers it and its token (the only time the token exists). */
