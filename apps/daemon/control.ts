@@ -57,6 +57,9 @@ export interface DaemonInfo {
  * | `publicLinks` | `PublicLinkValue`[]: the links that still hold (without URLs: only their digests are kept) |
  * | `revokePublicLink` | `PublicLinkValue`: the link (id, token or URL) ends at once |
  * | `createToken` | `AppPasswordValue` (appPasswordOps.ts) with its `secret` and the WebDAV URL: an app password for a file manager (`readOnly`, one `export`) |
+ * | `export` | `ExportValue` (exports.ts): the folder `path` (absolute, on the daemon's machine) exported as `name` (its own by default), persisted |
+ * | `exports` | `ExportValue`[]: this daemon's exports |
+ * | `unexport` | `ExportValue`: the export `name` ends (the folder stays) |
  * | `tokens` | `AppPasswordValue`[]: the app passwords (without secrets) |
  * | `revokeToken` | `AppPasswordValue`: the app password (name or id) ends at once |
  * | `invite` | `InviteValue` (pairing/pairingOps.ts): a one-time code and link for a new device (`expires` ms, default 10 min; `role` default member) |
@@ -93,6 +96,9 @@ export type ControlRequest =
   | { op: 'revokePublicLink'; link: string }
   | { op: 'createToken'; name: string; readOnly?: boolean; export?: string }
   | { op: 'tokens' }
+  | { op: 'export'; path: string; name?: string; readOnly?: boolean }
+  | { op: 'exports' }
+  | { op: 'unexport'; name: string }
   | { op: 'revokeToken'; token: string }
   | { op: 'invite'; role?: 'admin' | 'member'; expires?: number }
   | { op: 'join'; invitation: string; connect?: string }

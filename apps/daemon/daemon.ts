@@ -297,7 +297,7 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
   };
   const publicLinks = await PublicLinks.open(join(home, HOME_FILES.publicLinks));
   const appPasswords = await AppPasswords.open(join(home, HOME_FILES.appPasswords));
-  const ctx: DaemonContext = { mesh, info: () => info, persisted, log, device, pairing, sessions, publicLinks, appPasswords, requestStop };
+  const ctx: DaemonContext = { mesh, info: () => info, persisted, log, device, pairing, sessions, publicLinks, appPasswords, home, requestStop };
   // The user's operations for the user's other devices over the mesh (a paired phone's tab).
   mesh.node.spawnWellKnown(ACCOUNT_RESOURCE, accountResource(ctx));
   const http: HttpServer = await startHttp({

@@ -27,6 +27,7 @@ import type { Sessions } from './sessions.js';
 import type { PublicLinks } from './publicLinks.js';
 import type { AppPasswords } from './appPasswords.js';
 import { appPasswordValue, createAppPassword } from './appPasswordOps.js';
+import { exportFolder, exportList, removeExport } from './exports.js';
 import { createPublicLink, publicLinkList, revokePublicLink } from './publicLinkOps.js';
 
 /** What the operations need from the daemon. */
@@ -46,6 +47,8 @@ export interface DaemonContext {
   readonly publicLinks: PublicLinks;
   /** What WebDAV clients log in with (`glow token create`). */
   readonly appPasswords: AppPasswords;
+  /** The daemon's home (DIR): never exported. */
+  readonly home: string;
   /** Starts a graceful shutdown (after the current answer went out). */
   requestStop(): void;
 }
@@ -123,6 +126,14 @@ export const ControlRequestSchema = v.variant('op', [
     export: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(512))),
   }),
   v.strictObject({ op: v.literal('tokens') }),
+  v.strictObject({
+    op: v.literal('export'),
+    path: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)),
+    name: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))),
+    readOnly: v.optional(v.boolean()),
+  }),
+  v.strictObject({ op: v.literal('exports') }),
+  v.strictObject({ op: v.literal('unexport'), name: v.pipe(v.string(), v.minLength(1), v.maxLength(64)) }),
   v.strictObject({ op: v.literal('revokeToken'), token: v.pipe(v.string(), v.minLength(1), v.maxLength(64)) }),
   v.strictObject({ op: v.literal('revokePublicLink'), link: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)) }),
   v.strictObject({ op: v.literal('join'), invitation: v.pipe(v.string(), v.minLength(1), v.maxLength(2048)), connect: v.optional(v.pipe(v.string(), v.maxLength(2048))) }),
@@ -212,6 +223,12 @@ export async function runOperation(ctx: DaemonContext, raw: unknown, aborted: Ab
       return { value: await revokePublicLink(ctx, request.link) };
     case 'createToken':
       return { value: await createAppPassword(ctx, request.name, request.readOnly ?? false, request.export) };
+    case 'export':
+      return { value: await exportFolder(ctx, ctx.home, request.path, { ...(request.name === undefined ? {} : { name: request.name }), ...(request.readOnly === undefined ? {} : { readOnly: request.readOnly }) }) };
+    case 'exports':
+      return { value: exportList(ctx) };
+    case 'unexport':
+      return { value: await removeExport(ctx, request.name) };
     case 'tokens':
       return { value: ctx.appPasswords.list().map(appPasswordValue) };
     case 'revokeToken':

@@ -62,6 +62,11 @@ export class ProcessStore {
     return [...this.records];
   }
 
+  /** The recorded processes. */
+  list(): PersistedProcess[] {
+    return [...this.records];
+  }
+
   /** Records a process; resolves once the record is durable. */
   add(record: PersistedProcess): Promise<void> {
     this.records.push(record);
@@ -112,6 +117,11 @@ export class PersistedProcesses {
         );
       }
     }
+  }
+
+  /** The processes recorded to start with the daemon. */
+  list(): PersistedProcess[] {
+    return this.store.list();
   }
 
   /** The root supervisor's ref. */

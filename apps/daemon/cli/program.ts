@@ -19,6 +19,7 @@ import { registerProcessCommands } from './commands/processes.js';
 import { registerResourceCommands } from './commands/resources.js';
 import { registerSharingCommands } from './commands/sharing.js';
 import { registerTokenCommands } from './commands/tokens.js';
+import { registerExportCommands } from './commands/exports.js';
 import { registerSignalingCommand } from './commands/signaling.js';
 import { CliError, EXIT, EXIT_CODES_HELP, type ExitCode } from './exitCodes.js';
 import { brief, oneLine } from './format.js';
@@ -70,6 +71,7 @@ ${EXIT_CODES_HELP}
   registerMeshCommands(program, io);
   registerSharingCommands(program, io);
   registerTokenCommands(program, io);
+  registerExportCommands(program, io);
   registerPairingCommands(program, io);
   registerResourceCommands(program, io);
   registerProcessCommands(program, io);

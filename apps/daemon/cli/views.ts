@@ -5,6 +5,7 @@
  */
 import type { DeviceValue, DownValue, PeerValue, RemovedValue, ResourceValue, RouteValue, SpawnValue, StatusValue, WhoamiValue } from '../control.js';
 import { brief, cell, duration, json, reasonText, rtt, schemaText, sizeText, table } from './format.js';
+import type { ExportValue } from '../exports.js';
 
 /** A value's fields as a view reads them: each may be missing or of another type. */
 export type Loose<T> = { [K in keyof T]?: unknown };
@@ -221,4 +222,22 @@ export function channelItemView(value: unknown): string {
   if (typeof gap.from === 'number' && typeof gap.to === 'number') notes.push(`(gap: offsets ${gap.from}–${gap.to} are no longer kept)\n`);
   if (typeof v.dropped === 'number' && v.dropped > 0) notes.push(`(dropped ${v.dropped} messages: this subscriber fell behind)\n`);
   return `${notes.join('')}${cell(v.offset)} ${JSON.stringify(v.message ?? null)}\n`;
+}
+
+/** `export PATH`: what is shared now, and how to reach it. */
+export function exportedView(value: unknown): string {
+  const e = record(value) as Loose<ExportValue>;
+  return `exported ${cell(e.path)} as ${cell(e.name)}${e.readOnly === true ? ' (read only)' : ''}: glow ls-files glow://${cell(e.name)}/ from any of your devices, /fs/${cell(e.name)}/ on the web, glow export remove ${cell(e.name)} to stop\n`;
+}
+
+/** `export ls`: NAME, FOLDER, MODE. */
+export function exportsView(value: unknown): string {
+  const rows = list(value).map((e: Loose<ExportValue>) => [cell(e.name), cell(e.path), e.readOnly === true ? 'read only' : 'read-write', typeof e.ref === 'string' ? 'running' : 'not running']);
+  return rows.length ? table(['NAME', 'FOLDER', 'MODE', 'STATE'], rows) : 'no folders exported: glow export PATH shares one\n';
+}
+
+/** `export remove`. */
+export function exportRemovedView(value: unknown): string {
+  const e = record(value) as Loose<ExportValue>;
+  return `${cell(e.name)} is no longer exported (${cell(e.path)} and its files are untouched)\n`;
 }

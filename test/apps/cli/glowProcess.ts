@@ -45,10 +45,10 @@ export interface RunningGlow {
  * Starts `glow ARGS` (node --import tsx apps/daemon/cli/main.ts) with a clean HOME; `wrap` goes
  * before the command (e.g. `nsenter -t PID -n` to run it in another network namespace).
  */
-export function startGlow(args: string[], env: NodeJS.ProcessEnv = {}, wrap: readonly string[] = []): RunningGlow {
+export function startGlow(args: string[], env: NodeJS.ProcessEnv = {}, wrap: readonly string[] = [], cwd = ROOT): RunningGlow {
   const command = [...wrap, process.execPath, '--import', 'tsx', MAIN, ...args];
   const child = spawn(command[0]!, command.slice(1), {
-    cwd: ROOT,
+    cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, GLOW_HOME: '', GLOW_TOKEN: '', HOME: join(tmpdir(), 'glow-no-such-home'), ...env },
   });
@@ -93,8 +93,8 @@ export function startGlow(args: string[], env: NodeJS.ProcessEnv = {}, wrap: rea
 }
 
 /** Runs `glow ARGS` to completion; SIGKILLs it and rejects after `timeout` ms. */
-export async function glow(args: string[], options: { env?: NodeJS.ProcessEnv; timeout?: number } = {}): Promise<GlowResult> {
-  const running = startGlow(args, options.env);
+export async function glow(args: string[], options: { env?: NodeJS.ProcessEnv; timeout?: number; cwd?: string } = {}): Promise<GlowResult> {
+  const running = startGlow(args, options.env, [], options.cwd);
   try {
     return await within(running.done, options.timeout ?? 15_000, `glow ${args.join(' ')} did not finish`);
   } finally {
