@@ -379,7 +379,7 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
   const login = settings.web ? loginUrl(info.http, sessions.issueLogin().secret) : undefined;
   log.info(
     { event: 'daemon.started', node: info.node, name: info.name, http: info.http, link: info.link, signaling: info.signaling, home, login },
-    `glow daemon ${info.node}${info.name ? ` (${info.name})` : ''} — ${urls}${login ? `\nopen the web UI (this link works once): ${login}` : ''}`,
+    `glow daemon ${info.node}${info.name ? ` (${info.name})` : ''} — ${urls}${login ? `\nopen the web UI (this link works once): ${login}` : ''}${nextSteps(home === resolveHome({}) ? undefined : home, login !== undefined)}`,
   );
   return { info, settings, mesh, log, stop: () => stop(), stopping: stopBegan, stopped };
 }
@@ -435,4 +435,15 @@ export async function runDaemon(options: DaemonOptions = {}, runtime: DaemonRunt
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   return EXIT_CODES.ok;
+}
+
+/** What a newcomer can do next, in plain words, after the start line (`home` when not the default). */
+function nextSteps(home: string | undefined, web: boolean): string {
+  const glow = (command: string) => `glow ${command}${home === undefined ? '' : ` --home ${home}`}`;
+  return [
+    '\nwhat next:',
+    web ? '  1. open the web UI with the link above (a new link any time: glow open)' : `  1. see this node's state: ${glow('status')}`,
+    `  2. share a folder with your devices: ${glow('export ~/Documents')}`,
+    `  3. add a device: ${glow('invite')} prints a link; open it on the phone or laptop to add`,
+  ].join('\n');
 }

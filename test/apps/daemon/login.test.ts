@@ -22,6 +22,8 @@ test('the start line prints a login URL that works once: a session cookie, a red
   const port = new URL(daemon.info.http).port;
   expect(start.login).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/\\?login=[A-Za-z0-9_-]{43}$`));
   expect(start.msg).toContain(start.login);
+  // After the link, what to do next, in plain words (with this home, as it is not the default).
+  expect(start.msg).toContain(`what next:\n  1. open the web UI with the link above (a new link any time: glow open)\n  2. share a folder with your devices: glow export ~/Documents --home ${daemon.home}\n  3. add a device: glow invite --home ${daemon.home} prints a link`);
 
   const first = await fetch(start.login, { redirect: 'manual' });
   expect(first.status).toBe(303);

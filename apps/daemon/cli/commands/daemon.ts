@@ -126,10 +126,11 @@ export function registerDaemonCommands(program: Command, io: CliIo): void {
     .option('--allow-exec', "let jobs' exec steps run command lines here (only the owner's jobs)")
     .option('--max-steps <n>', 'job steps this node runs at once (default: the number of CPU cores)', stepCount)
     .addOption(new Option('--transit <whose>', "relay traffic between this user's devices only (own), or friends' devices too (default: own)").choices(['own', 'friends']))
-    .option('--json', 'log JSON lines even when stdout is a terminal (the default elsewhere)')
-    .action(async (flags: DaemonFlags, command: Command) => {
+    .option('--json', 'log JSON lines even when stdout is a terminal (the same as --log-format json)')
+    .addOption(new Option('--log-format <format>', 'pretty (human-readable, the default on a terminal) or json (JSON lines, the default elsewhere)').choices(['pretty', 'json']))
+    .action(async (flags: DaemonFlags & { logFormat?: 'pretty' | 'json' }, command: Command) => {
       const options = daemonOptions(flags, (key) => command.getOptionValueSource(key));
-      const code = await runDaemonCommand(options, flags.json === true);
+      const code = await runDaemonCommand(options, flags.json === true || flags.logFormat === 'json');
       // runDaemon has printed its one-line reason already.
       if (code !== EXIT.ok) throw new CliError(code as ExitCode, '');
     });
