@@ -35,6 +35,13 @@ export const ACCOUNT_ARGS = {
   },
   grants: {},
   revoke: { grant: v.pipe(v.string(), v.minLength(4), v.maxLength(64)) },
+  export: {
+    path: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)),
+    name: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))),
+    readOnly: v.optional(v.boolean()),
+  },
+  exports: {},
+  unexport: { name: v.pipe(v.string(), v.minLength(1), v.maxLength(64)) },
   invite: {
     role: v.optional(v.picklist(['admin', 'member'])),
     // One minute to one week: an invitation is for a device at hand, not a standing door.
@@ -47,9 +54,10 @@ export type AccountOpName = keyof typeof ACCOUNT_ARGS;
 
 /**
  * Operations over the mesh only for a caller whose device is an admin: those that create or
- * remove devices, and `login`, whose session may use the whole gateway as the daemon does.
+ * remove devices, `login`, whose session may use the whole gateway as the daemon does, and those
+ * that share or stop sharing a folder of the daemon's machine.
  */
-export const ADMIN_OPS: ReadonlySet<AccountOpName> = new Set<AccountOpName>(['invite', 'removeDevice', 'login']);
+export const ADMIN_OPS: ReadonlySet<AccountOpName> = new Set<AccountOpName>(['invite', 'removeDevice', 'login', 'export', 'unexport']);
 
 const roles = v.array(v.string());
 
@@ -81,6 +89,7 @@ const GrantSchema = v.object({
   revoked: v.boolean(),
 });
 const LoginSchema = v.object({ url: v.string(), expires: v.number() });
+const ExportSchema = v.object({ name: v.string(), path: v.string(), readOnly: v.boolean(), ref: v.optional(v.string()) });
 const InviteSchema = v.object({ code: v.string(), link: v.string(), role: v.picklist(['admin', 'member']), expires: v.number(), tries: v.number() });
 
 const args = <K extends AccountOpName>(op: K) => v.strictObject(ACCOUNT_ARGS[op]);
@@ -104,6 +113,11 @@ export const AccountInterface = defineInterface('glow.Account/1', {
     description: 'removes a device of this user (node id or unique name): signed, its links cut, spread to every node; the caller must be an admin device',
   }),
   invite: method(args('invite'), InviteSchema, { description: 'a one-time invitation (code and link) for a new device; the caller must be an admin device' }),
+  export: method(args('export'), ExportSchema, {
+    description: "shares a folder of the daemon's machine (an absolute path there) as a persisted FileSystem export named `name` (the folder's own by default); the caller must be an admin device",
+  }),
+  exports: method(args('exports'), v.array(ExportSchema), { description: "the daemon's exports", access: 'read' }),
+  unexport: method(args('unexport'), ExportSchema, { description: 'stops sharing an export (the folder stays); the caller must be an admin device' }),
   friends: method(args('friends'), v.array(FriendSchema), { description: 'the users whose devices may link to this user’s', access: 'read' }),
   addFriend: method(args('addFriend'), FriendSchema, { description: 'makes a user (id, optional handle) a friend' }),
   removeFriend: method(args('removeFriend'), FriendSchema, { description: 'a friend (user id or handle) is not one any more: their links are cut' }),

@@ -14,8 +14,9 @@
  *                       certificate is base64url CBOR, valid for 30 days (a tab asks at each load)
  *   POST /api/account   {"op": OP, ...}: one of the user's operations of the control channel
  *                       (ACCOUNT_OPS: whoami, devices, removeDevice, invite, friends, addFriend,
- *                       removeFriend, share, grants, revoke) → its value, as /control answers it
- *                       but unwrapped; the web app's Devices and Sharing views use it
+ *                       removeFriend, share, grants, revoke, export, exports, unexport) → its
+ *                       value, as /control answers it but unwrapped; the web app's Devices,
+ *                       Sharing and Files views use it
  *
  * A failure answers the HTTP status of its code (HTTP_STATUS in control.ts) with
  * `{"code", "message", "details"?}`. Who may call: see auth.ts.
@@ -82,12 +83,13 @@ export async function gateway(
 
 /**
  * The control operations a page may run through `POST /api/account`: the user's devices,
- * invitations, friends and grants. They run as this daemon's device (a member daemon is refused
+ * invitations, friends and grants, and the daemon's exports (a page with a session could spawn
+ * the same through `/api/call`). They run as this daemon's device (a member daemon is refused
  * `removeDevice` and `invite` as on the CLI), and the gateway lets through exactly who may get a
  * certificate from `/api/device` (auth.ts), so they add no power. `stop`, `join` and the rest
  * stay on the token-only control channel.
  */
-export const ACCOUNT_OPS: ReadonlySet<string> = new Set(['whoami', 'devices', 'removeDevice', 'invite', 'friends', 'addFriend', 'removeFriend', 'share', 'grants', 'revoke']);
+export const ACCOUNT_OPS: ReadonlySet<string> = new Set(['whoami', 'devices', 'removeDevice', 'invite', 'friends', 'addFriend', 'removeFriend', 'share', 'grants', 'revoke', 'export', 'exports', 'unexport']);
 
 function accountRequest(parsed: unknown): unknown {
   const op = (parsed as { op?: unknown } | null)?.op;

@@ -13,6 +13,7 @@ import type { NodeId } from '../../../../src/firefly/address.js';
 import { errorMessage } from '../../../../src/firefly/errors.js';
 import { ACCOUNT_RESOURCE, AccountInterface } from '../../../daemon/accountInterface.js';
 import type { DeviceValue, FriendValue, GrantValue, LoginValue, RemovedValue, WhoamiValue } from '../../../daemon/control.js';
+import type { ExportValue } from '../../../daemon/exports.js';
 import type { InviteValue } from '../../../daemon/pairing/pairingOps.js';
 
 export type { DeviceValue, FriendValue, GrantValue, InviteValue, WhoamiValue };
@@ -36,6 +37,9 @@ type NoArgs = Record<string, never>;
 interface AccountOps {
   whoami: [NoArgs, WhoamiValue];
   login: [NoArgs, LoginValue];
+  export: [{ path: string; name?: string; readOnly?: boolean }, ExportValue];
+  exports: [NoArgs, ExportValue[]];
+  unexport: [{ name: string }, ExportValue];
   devices: [NoArgs, DeviceValue[]];
   removeDevice: [{ device: string }, RemovedValue];
   invite: [{ role?: 'member' | 'admin'; expires?: number }, InviteValue];

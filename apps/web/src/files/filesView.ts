@@ -14,6 +14,7 @@ import { fileDetail } from './fileDetail.js';
 import { folderBrowser } from './folderBrowser.js';
 import { exportBase, fsUrl } from './fsGateway.js';
 import { uploadForm, type Place } from './uploadForm.js';
+import { addFolderForm } from './addFolderForm.js';
 
 /** `glow.FileSystem/1`, spelled here: src/resources/fs/interface.ts pulls in valibot schemas the view does not need. */
 const FS_INTERFACE = 'glow.FileSystem/1';
@@ -85,11 +86,26 @@ export function mountFilesView(root: HTMLElement, mesh: Mesh, gateway: () => Nod
     },
   });
 
+  // A folder just added is chosen once the tab has learned its name (the directory's sync may
+  // trail the daemon's answer by a moment).
+  const addFolder = addFolderForm(async (name) => {
+    for (let tries = 0; tries < 20; tries++) {
+      await refresh();
+      const added = exports.find((resource) => resource.name === name);
+      if (added) {
+        picker.value = added.id;
+        return pick(added.id);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  });
+
   root.append(
     h('div', { class: 'toolbar' }, h('label', { for: 'fs-export' }, 'Export '), picker, ' ', reload),
     browser.crumbs,
     error,
     h('div', { class: 'split' }, h('div', {}, h('div', { class: 'scroll-x' }, browser.table), upload), detail.element),
+    addFolder,
   );
 
   const pick = async (id: string) => {
@@ -115,10 +131,17 @@ export function mountFilesView(root: HTMLElement, mesh: Mesh, gateway: () => Nod
     if (chosen) base = chosen.base;
     picker.replaceChildren(
       h('option', { value: '', disabled: true, selected: !chosen }, exports.length ? 'choose an export…' : 'no FileSystem export in the mesh'),
-      ...exports.map((resource) => h('option', { value: resource.id, selected: resource === chosen, title: resource.id }, resource.name ? `${resource.name} (${resource.id.replace(/^glow:\/\//, '').slice(0, 12)}…)` : resource.id)),
+      ...exports.map((resource) => h('option', { value: resource.id, selected: resource === chosen, title: resource.id }, optionLabel(resource))),
     );
     markRefreshed(picker);
     if (chosen) await browser.open(browser.dir());
+  };
+
+  /** `docs on laptop`: the export's name and the device it lives on, by names; ids only when there are none. */
+  const optionLabel = (resource: Export) => {
+    const node = resource.id.replace(/^glow:\/\//, '').split('/')[0] ?? '';
+    const device = mesh.node.trust?.deviceOf(node)?.name ?? `${node.slice(0, 8)}…`;
+    return `${resource.name ?? resource.id} on ${device}`;
   };
 
   picker.onchange = () => void pick(picker.value);
