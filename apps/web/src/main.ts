@@ -22,6 +22,7 @@ import { mountSharingView } from './account/sharingView.js';
 import { mountChannelsView } from './channels/channelsView.js';
 import { mountFilesView } from './files/filesView.js';
 import { mountJobsView } from './jobs/jobsView.js';
+import { mountHomeView } from './homeView.js';
 import { mountMeshView } from './meshView.js';
 import { mountProcessesView } from './processesView.js';
 import { mountResourcesView } from './resourcesView.js';
@@ -105,8 +106,12 @@ async function main(): Promise<void> {
   // `refresh` runs when a view is shown; `hide` when it is left (the Channels view stops its
   // live subscription then, rather than streaming into a hidden list; the Jobs view stops polling
   // and its watch; the Sync view its polling and its subscriptions).
-  const views: Record<string, { refresh: () => Promise<void>; hide?: () => void }> = { resources, processes, files, channels, jobs, sync, devices, sharing };
   const tabs = [...document.querySelectorAll<HTMLButtonElement>('nav [role=tab]')];
+  const home = mountHomeView($('view-home'), tab.mesh, () => tab.daemon, (view) => {
+    const button = tabs.find((candidate) => candidate.dataset.view === view);
+    if (button) show(button);
+  });
+  const views: Record<string, { refresh: () => Promise<void>; hide?: () => void }> = { home, resources, processes, files, channels, jobs, sync, devices, sharing };
   const show = (button: HTMLButtonElement) => {
     for (const other of tabs) {
       const selected = other === button;
@@ -118,6 +123,12 @@ async function main(): Promise<void> {
     void views[button.dataset.view ?? '']?.refresh();
   };
   for (const button of tabs) button.onclick = () => show(button);
+  // The app opens on Home; it fills in once the tab is linked (the daemon answers over the mesh too).
+  void home.refresh();
+  tab.onstate = (value) => {
+    showState(value);
+    if (value === 'connected' && tabs[0]?.getAttribute('aria-selected') === 'true') void home.refresh();
+  };
 }
 
 /**

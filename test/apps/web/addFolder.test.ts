@@ -1,7 +1,8 @@
 /**
  * The first hour, as a person would (issue 18): a daemon started from an empty home, its web app
- * in real Chromium, a folder added from the Files view's form, its file listed under the export's
- * and the device's names; a folder the daemon must refuse (its own home) refused with the reason.
+ * in real Chromium opening on Home (this device, no folders), a folder added from the Files view's
+ * form, its file listed under the export's and the device's names, Home listing it; a folder the
+ * daemon must refuse (its own home) refused with the reason.
  * Screenshots at phone and desktop widths go to test-artifacts/web. Run under netguard.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -26,7 +27,12 @@ test('from an empty home, a folder is added in the Files view and its file is li
   const { name: device } = await daemon.op<{ name: string }>({ op: 'whoami' });
   const errors: string[] = [];
   const page = await web.openTab(daemon, errors);
-  await page.getByRole('tab', { name: 'Files' }).click();
+  // The app opens on Home: this device, online, and nothing shared yet.
+  await page.locator(`#home-devices li[data-node="${daemon.info.node}"][data-online="true"]`).waitFor({ timeout: STEP });
+  expect(await page.locator(`#home-devices li[data-node="${daemon.info.node}"] strong`).textContent()).toBe(device);
+  await page.locator('#home-folders li.empty').waitFor({ timeout: STEP });
+  await page.screenshot({ path: `${ARTIFACTS}/home-empty-phone.png`, fullPage: true });
+  await page.locator('#view-home button[data-open="files"]').click();
   await page.locator('#fs-export option', { hasText: 'no FileSystem export in the mesh' }).waitFor({ state: 'attached', timeout: STEP });
 
   // The daemon's own home is refused, with the reason, and nothing is exported.
@@ -48,6 +54,11 @@ test('from an empty home, a folder is added in the Files view and its file is li
   await page.screenshot({ path: `${ARTIFACTS}/add-folder-phone.png`, fullPage: true });
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.screenshot({ path: `${ARTIFACTS}/add-folder-desktop.png`, fullPage: true });
+  // Home lists the folder now.
+  await page.getByRole('tab', { name: 'Home' }).click();
+  await page.locator('#home-folders li[data-export="notes"]').waitFor({ timeout: STEP });
+  expect(await page.locator('#home-folders li[data-export="notes"]').textContent()).toBe(`notes ${folder}`);
+  await page.screenshot({ path: `${ARTIFACTS}/home-desktop.png`, fullPage: true });
 
   expect((await daemon.op<{ name: string; path: string }[]>({ op: 'exports' })).map((entry) => [entry.name, entry.path])).toEqual([['notes', folder]]);
   // The only error the page saw is the refusal's own 403.

@@ -24,6 +24,8 @@ test('the page is a node: both daemons in the mesh view, a form call reaches the
   const counter = await b.op<{ ref: string }>({ op: 'spawn', kind: 'counter', args: { initial: 40 } });
   const errors: string[] = [];
   const page = await openTab(a, errors);
+  // The app opens on Home; the mesh is one click away.
+  await page.getByRole('tab', { name: 'Mesh' }).click();
   await page.locator(`#mesh-nodes li[data-node="${a.info.node}"]`).waitFor();
   await page.locator(`#mesh-nodes li[data-node="${b.info.node}"]`).waitFor();
   // The tab's link is to A; B, a device of the same user, is reached through it.

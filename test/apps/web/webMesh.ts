@@ -72,7 +72,8 @@ export function useWebMesh(): WebMesh {
       // Logged in as `glow open` would: the one-time URL trades itself for a session cookie.
       await page.goto(await daemon.loginUrl());
       await page.locator('#state[data-state="connected"]').waitFor({ timeout: PAGE_STEP });
-      if (reaches) await page.locator(`#mesh-nodes li[data-node="${reaches.info.node}"]`).waitFor({ timeout: PAGE_STEP });
+      // The Mesh view keeps its list while another view (Home, first) is shown.
+      if (reaches) await page.locator(`#mesh-nodes li[data-node="${reaches.info.node}"]`).waitFor({ state: 'attached', timeout: PAGE_STEP });
       return page;
     },
   };
