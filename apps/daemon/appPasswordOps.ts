@@ -4,7 +4,7 @@
  */
 import { GlowError } from '../../src/firefly/errors.js';
 import type { AppPassword } from './appPasswords.js';
-import { DAV_PREFIX } from './dav/davServer.js';
+import { DAV_PREFIX } from './dav/davPath.js';
 import type { DaemonContext } from './operations.js';
 
 /** An app password as the CLI shows it; `secret` and `url` only when it was just made. */

@@ -58,8 +58,7 @@ import { loginUrl } from './login.js';
 import { Sessions } from './sessions.js';
 import { PublicLinks } from './publicLinks.js';
 import { AppPasswords } from './appPasswords.js';
-import { davHandler } from './dav/davServer.js';
-import { DavStore } from './dav/davStore.js';
+import { lazyDavHandler } from './dav/davPath.js';
 import { webOrigins } from './webOrigins.js';
 import { isLoopbackHost, resolveHome, resolveSettings, type DaemonOptions, type DaemonSettings } from './options.js';
 import { PersistedProcesses } from './persist.js';
@@ -307,7 +306,10 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
     fallback: settings.httpFallback,
     token,
     sessions,
-    dav: davHandler(mesh.node, await DavStore.open(join(home, HOME_FILES.davProps)), appPasswords, token),
+    dav: lazyDavHandler(async () => {
+      const [{ davHandler }, { DavStore }] = await Promise.all([import('./dav/davServer.js'), import('./dav/davStore.js')]);
+      return davHandler(mesh.node, await DavStore.open(join(home, HOME_FILES.davProps)), appPasswords, token);
+    }),
     origins,
     ctx,
     web: settings.web,

@@ -27,7 +27,7 @@ import { sendLoginNeeded, serveLogin } from './login.js';
 import { runOperation, type DaemonContext } from './operations.js';
 import type { Sessions } from './sessions.js';
 import { sendStream } from './streamAnswer.js';
-import { DAV_PREFIX, type DavHandler } from './dav/davServer.js';
+import { DAV_PREFIX, type DavHandler } from './dav/davPath.js';
 import { LinkFailure, servePublicLink } from './publicLinkServe.js';
 import { renderStatusPage } from './statusPage.js';
 import { serveWebApp, webInfo } from './webApp.js';

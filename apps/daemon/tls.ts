@@ -53,7 +53,9 @@ export async function loadTls(setting: DaemonSettings['tls'], home: string, iden
         throw new DaemonError('home', `cannot read the TLS ${what} ${file}: ${errorMessage(error)}`);
       }
     };
-    const [cert, key] = await Promise.all([read(setting.cert, 'certificate'), read(setting.key, 'key')]);
+    // One after the other: when both are missing, the reason names the certificate, every time.
+    const cert = await read(setting.cert, 'certificate');
+    const key = await read(setting.key, 'key');
     let pin: string;
     try {
       pin = await spkiPin(cert);

@@ -5,7 +5,7 @@
  * exports (davAdapter.ts). Who may use it: an app password as Basic auth (`glow token create`),
  * or the control token as a Bearer token (the daemon's own user, everything).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import createServer, { ForbiddenError, PreconditionFailedError, ResourceTreeNotCompleteError, UnauthorizedError, type Authenticator, type Plugin, type Resource } from 'nephele';
@@ -13,14 +13,11 @@ import type { Node } from '../../../src/actors/node.js';
 import type { AppPasswords } from '../appPasswords.js';
 import { guardFsResponse } from '../fsContentHeaders.js';
 import { DavAdapter, type DavUser } from './davAdapter.js';
+import { DAV_PREFIX, type DavHandler } from './davPath.js';
 import type { DavStore } from './davStore.js';
 import { correctXmlReading } from './davXml.js';
 
-/** Where WebDAV is served. */
-export const DAV_PREFIX = '/dav';
-
-/** Answers requests under {@link DAV_PREFIX}. */
-export type DavHandler = (request: IncomingMessage, response: ServerResponse) => void;
+export { DAV_PREFIX, type DavHandler } from './davPath.js';
 
 /** The WebDAV handler over `node`'s exports. */
 export function davHandler(node: Node, store: DavStore, passwords: AppPasswords, controlToken: string): DavHandler {
