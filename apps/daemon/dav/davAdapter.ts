@@ -5,30 +5,15 @@
  * its app password's (appPasswords.ts): read only, or one export only.
  */
 import mime from 'mime';
-import {
-  BadRequestError,
-  ForbiddenError,
-  InsufficientStorageError,
-  MethodNotImplementedError,
-  MethodNotSupportedError,
-  PreconditionFailedError,
-  ResourceExistsError,
-  ResourceNotFoundError,
-  ResourceTreeNotCompleteError,
-  type Adapter,
-  type Method,
-  type User,
-} from 'nephele';
+import { BadRequestError, ForbiddenError, MethodNotImplementedError, MethodNotSupportedError, ResourceNotFoundError, type Adapter, type Method, type User } from 'nephele';
 import type { Node } from '../../../src/actors/node.js';
-import type { ResourceRef } from '../../../src/actors/ref.js';
-import { GlowError, toGlowError } from '../../../src/firefly/errors.js';
-import type { FileStat, FileSystemInterface } from '../../../src/resources/fs/interface.js';
+import type { FileStat } from '../../../src/resources/fs/interface.js';
 import type { AppPassword } from '../appPasswords.js';
 import { resolveExport } from '../fsGateway.js';
+import { statOrNull, type FileSystem } from './davCalls.js';
 import { DavResource } from './davResource.js';
 import type { DavStore } from './davStore.js';
 
-export type FileSystem = ResourceRef<typeof FileSystemInterface>;
 
 /** Whoever an app password (or the control token) let in. */
 export interface DavUser extends User {
@@ -39,8 +24,6 @@ export interface DavUser extends User {
 /** Where a URL under `/dav/` leads: the root, or a path in an export. */
 export type Place = { root: true } | { root: false; export: string; ref: FileSystem; path: string };
 
-/** How long one call to an export may take, ms. */
-export const CALL_TIMEOUT = 30_000;
 /** How long the root's listing trusts that a name is an export, ms. */
 const EXPORTS_TTL = 10_000;
 
@@ -203,42 +186,5 @@ export class DavAdapter implements Adapter {
   /** The media type of `path`. */
   mediaType(path: string): string {
     return mime.getType(path) ?? 'application/octet-stream';
-  }
-}
-
-/** A FileSystem failure as the WebDAV error nephele answers with. */
-export function davError(error: unknown, creating = false): Error {
-  const failure = toGlowError(error);
-  const reason = (failure.details as { reason?: unknown } | undefined)?.reason;
-  switch (reason) {
-    case 'notfound':
-    case 'notdir':
-      return creating ? new ResourceTreeNotCompleteError('One or more intermediate collections must be created first.') : new ResourceNotFoundError(failure.message);
-    case 'exists':
-      return new ResourceExistsError(failure.message);
-    case 'notempty':
-    case 'isdir':
-      return new MethodNotSupportedError(failure.message);
-    case 'stale':
-      return new PreconditionFailedError(failure.message);
-    case 'notfile':
-      return new MethodNotSupportedError(failure.message);
-    case 'uploads':
-      return new InsufficientStorageError(failure.message);
-  }
-  if (failure.code === 'denied') return new ForbiddenError(failure.message);
-  if (failure.code === 'noproc') return new ResourceNotFoundError(failure.message);
-  return failure;
-}
-
-/** A stat that answers null for a path that is not there. */
-export async function statOrNull(ref: FileSystem, path: string): Promise<FileStat | null> {
-  try {
-    return await ref.call('stat', { path }, { timeout: CALL_TIMEOUT });
-  } catch (error) {
-    const failure = toGlowError(error);
-    const reason = (failure.details as { reason?: unknown } | undefined)?.reason;
-    if (reason === 'notfound' || reason === 'notdir' || failure.code === 'noproc') return null;
-    throw error instanceof GlowError ? davError(error) : error;
   }
 }

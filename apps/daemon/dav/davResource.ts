@@ -19,7 +19,8 @@ import {
 import { closeIterator } from '../../../src/actors/closeIterator.js';
 import type { FileStat } from '../../../src/resources/fs/interface.js';
 import { listAll, upload } from '../fsGateway.js';
-import { CALL_TIMEOUT, davError, type DavAdapter, type DavUser, type Place } from './davAdapter.js';
+import type { DavAdapter, DavUser, Place } from './davAdapter.js';
+import { CALL_TIMEOUT, davError } from './davCalls.js';
 import type { LockData } from './davStore.js';
 
 /** What a stat says, for the root and for what `list` answered (no content version needed). */
