@@ -133,6 +133,8 @@ test('a node with no replica is denied; a replica may introduce only itself; a r
   await link(laptop, phone);
   await link(laptop, tablet);
   const replica = (from: TestDevice) => from.node.lookup(replicaName('docs', laptop.id), SyncFolderInterface);
+  // The tablet calls the laptop's replica by name: once its directory has it (a sync trails the link).
+  await waitFor(() => tablet.node.directory.whereis(replicaName('docs', laptop.id)) !== undefined, 5000, 'the name to reach the tablet');
 
   await expect(replica(tablet).call('changes', { since: 0 })).rejects.toMatchObject({ code: 'denied', details: { reason: 'notmember' } });
   await expect(replica(tablet).call('block', { hash: 'a'.repeat(64) })).rejects.toMatchObject({ code: 'denied' });
