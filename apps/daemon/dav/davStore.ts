@@ -99,9 +99,11 @@ export class DavStore {
   private save(): Promise<void> {
     const file = this.file;
     if (!file) return Promise.resolve();
-    // One write at a time, each with everything up to it.
-    this.saving = this.saving.then(() => writeFileAtomic(file, `${JSON.stringify({ version: 1, props: Object.fromEntries(this.props) })}\n`)).catch(() => undefined);
-    return this.saving;
+    // One write at a time, each with everything up to it; a failed write fails its PROPPATCH
+    // (never reported as saved) without stopping the writes after it.
+    const write = this.saving.then(() => writeFileAtomic(file, `${JSON.stringify({ version: 1, props: Object.fromEntries(this.props) })}\n`));
+    this.saving = write.catch(() => undefined);
+    return write;
   }
 }
 

@@ -2,8 +2,8 @@
  * The tab as a Glow node: its Mesh (transit off: a tab should not carry other nodes' traffic),
  * a WebSocket link to the daemon that served the page and a registration at that daemon's
  * signaling server, each kept up by the daemon's own reconnect loop (capped backoff with
- * jitter). The daemon's addresses come from `GET /api/info` at every attempt, because a
- * restarted daemon listens for links on a new port.
+ * jitter). The daemon's link address comes from `GET /api/info`, asked again whenever the last
+ * one it gave is refused, because a restarted daemon listens for links on a new port.
  */
 import { keepDirectPaths } from '../../../src/actors/directPaths.js';
 import { Mesh } from '../../../src/actors/mesh.js';
