@@ -66,6 +66,14 @@ export interface DirectoryHost {
   readonly clock?: Clock;
 }
 
+/**
+ * How long an unreachable node's names still resolve, ms: a phone that changes networks loses its
+ * routes for a second or two and gets them back before the node's names come again; names kept
+ * meanwhile make calls by name fail as the route says (`noconnection`) and work again as soon as
+ * the route is back, not only after the next sync.
+ */
+export const UNREACHABLE_NAMES_KEPT = 5000;
+
 /** Waits before asking a node again for its names, ms: a sync is a cast, and a cast can be lost. */
 const ASK_AGAIN = [300, 600, 1200, 2400, 4800, 9600];
 
@@ -102,6 +110,12 @@ export class Directory {
   private readonly local = new Registry();
   private readonly registered = new Map<string, number>();
   private readonly remote = new Map<NodeId, Map<string, Claim>>();
+  /**
+   * Claims of nodes that became unreachable, for {@link UNREACHABLE_NAMES_KEPT} ms: a fallback of
+   * `whereis` only, so they never hold a name against a live claim (a supervisor that restarted
+   * the resource elsewhere registers its name at once).
+   */
+  private readonly kept = new Map<NodeId, { claims: Map<string, Claim>; timer: Timer }>();
   private readonly reachable = new Set<NodeId>();
   private readonly watches = new Map<string, () => void>();
   private readonly conflictListeners = new Set<(name: string, winner: ResourceId) => void>();
@@ -164,7 +178,7 @@ export class Directory {
     const mine = this.localClaim(name);
     const theirs = this.remoteWinner(name);
     if (mine && theirs) return beats(mine, theirs) ? mine.id : theirs.id;
-    return (mine ?? theirs)?.id;
+    return (mine ?? theirs ?? this.keptWinner(name))?.id;
   }
 
   /** Every name with its resource and publishing node (the winning claim of each). */
@@ -245,12 +259,37 @@ export class Directory {
     if (this.reachable.has(peer)) this.send(peer, { full: true, entries: this.ownEntries(), removed: [], ask: true });
   }
 
-  /** A node became unreachable: its claims are gone with it. */
+  /**
+   * A node became unreachable: its claims are gone with it, but still resolve for
+   * {@link UNREACHABLE_NAMES_KEPT} ms where no live claim does.
+   */
   nodeUnreachable(peer: NodeId): void {
     this.reachable.delete(peer);
+    const claims = this.remote.get(peer);
     this.remote.delete(peer);
     clock(this.host).clearTimeout(this.asked.get(peer));
     this.asked.delete(peer);
+    if (claims && claims.size > 0) {
+      this.dropKept(peer);
+      const timer = clock(this.host).setTimeout(() => this.kept.delete(peer), UNREACHABLE_NAMES_KEPT);
+      unrefTimer(timer);
+      this.kept.set(peer, { claims, timer });
+    }
+  }
+
+  /** Forgets the kept claims of `peer` (it told us its names again, or the wait is over). */
+  private dropKept(peer: NodeId): void {
+    const kept = this.kept.get(peer);
+    if (!kept) return;
+    clock(this.host).clearTimeout(kept.timer);
+    this.kept.delete(peer);
+  }
+
+  /** Closes the replica: the timers of kept claims end with it. */
+  close(): void {
+    for (const peer of [...this.kept.keys()]) this.dropKept(peer);
+    for (const timer of this.asked.values()) clock(this.host).clearTimeout(timer);
+    this.asked.clear();
   }
 
   /** A `sync` from `from` (the node its link authenticated). */
@@ -260,6 +299,7 @@ export class Directory {
       // It answered (or told us everything by itself): no need to ask again.
       clock(this.host).clearTimeout(this.asked.get(from));
       this.asked.delete(from);
+      this.dropKept(from);
     }
     let claims = this.remote.get(from);
     if (sync.full || !claims) this.remote.set(from, (claims = new Map()));
@@ -315,6 +355,15 @@ export class Directory {
   private remoteWinner(name: string): Claim | undefined {
     let winner: Claim | undefined;
     for (const claims of this.remote.values()) {
+      const claim = claims.get(name);
+      if (claim && (!winner || beats(claim, winner))) winner = claim;
+    }
+    return winner;
+  }
+
+  private keptWinner(name: string): Claim | undefined {
+    let winner: Claim | undefined;
+    for (const { claims } of this.kept.values()) {
       const claim = claims.get(name);
       if (claim && (!winner || beats(claim, winner))) winner = claim;
     }

@@ -566,6 +566,7 @@ export class Node {
     this.cells.get(NODE_RESOURCE)?.exit('shutdown');
     this.remote.close();
     this.streams.close();
+    this.directory.close();
     if (this.finishing.size > 0) {
       let timer: ReturnType<Clock['setTimeout']> | undefined;
       await Promise.race([Promise.all(this.finishing), new Promise((resolve) => (timer = this.clock.setTimeout(() => resolve(undefined), timeout)))]);

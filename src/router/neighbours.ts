@@ -1,4 +1,5 @@
 import type { NodeId } from '../firefly/address.js';
+import type { Clock } from '../firefly/clock.js';
 import type { Link, LinkKind } from '../transport/link.js';
 import { clampCost, type LinkCost } from './metric.js';
 
@@ -23,6 +24,8 @@ interface Entry {
   readonly links: Link[];
   /** Cost of the cheapest open link when last measured (see {@link Neighbours.refresh}). */
   cost: number | undefined;
+  /** A link that carries everything until `until` (see {@link Neighbours.add}), whatever its cost. */
+  fresh?: { link: Link; until: number };
 }
 
 /**
@@ -37,14 +40,24 @@ interface Entry {
 export class Neighbours {
   private readonly entries = new Map<NodeId, Entry>();
 
-  constructor(private readonly linkCost: LinkCost) {}
+  constructor(
+    private readonly linkCost: LinkCost,
+    private readonly clock: Clock,
+  ) {}
 
-  /** Adds a link; true when it is the first to its neighbour. */
-  add(link: Link): boolean {
+  /**
+   * Adds a link; true when it is the first to its neighbour. A link to a neighbour already linked
+   * carries everything for `preferFor` ms, whatever the costs: a neighbour that dials again has
+   * usually lost the path of its older link (a phone on a new network), which this side learns
+   * only when that link fails its heartbeat; what went into it meanwhile would be lost, route
+   * updates included. The new link has just proven itself with its handshake.
+   */
+  add(link: Link, preferFor = 0): boolean {
     const entry = this.entries.get(link.remote);
     if (entry) {
       entry.links.push(link);
       entry.cost = this.measure(entry);
+      if (preferFor > 0) entry.fresh = { link, until: this.clock.now() + preferFor };
       return false;
     }
     const fresh: Entry = { links: [link], cost: undefined };
@@ -59,6 +72,7 @@ export class Neighbours {
     const index = entry ? entry.links.indexOf(link) : -1;
     if (!entry || index < 0) return false;
     entry.links.splice(index, 1);
+    if (entry.fresh?.link === link) entry.fresh = undefined;
     if (entry.links.length > 0) {
       entry.cost = this.measure(entry);
       return false;
@@ -70,6 +84,11 @@ export class Neighbours {
   /** True when this very link was added (and has not closed). */
   hasLink(link: Link): boolean {
     return this.entries.get(link.remote)?.links.includes(link) ?? false;
+  }
+
+  /** The open links to `node` other than `link`. */
+  others(link: Link): Link[] {
+    return (this.entries.get(link.remote)?.links ?? []).filter((other) => other !== link && !other.closed);
   }
 
   /** True when at least one link to `node` is open. */
@@ -87,7 +106,7 @@ export class Neighbours {
     return [...this.entries.values()].flatMap((entry) => entry.links);
   }
 
-  /** The cheapest open link to `node` now; undefined when there is none. */
+  /** The link that carries what goes to `node` now (the cheapest open one); undefined when there is none. */
   link(node: NodeId): Link | undefined {
     const entry = this.entries.get(node);
     if (!entry) return undefined;
@@ -96,6 +115,9 @@ export class Neighbours {
       const only = entry.links[0]!;
       return only.closed ? undefined : only;
     }
+    const fresh = entry.fresh;
+    if (fresh && !fresh.link.closed && this.clock.now() < fresh.until) return fresh.link;
+    entry.fresh = undefined;
     return this.cheapest(entry)?.link;
   }
 

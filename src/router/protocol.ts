@@ -127,6 +127,12 @@ export class RoutingProtocol {
     this.enqueue(node, { type: 'request', destination: null });
   }
 
+  /** Sends `node` the whole table at the next flush (a link to it closed with messages in flight). */
+  resendAll(node: NodeId): void {
+    this.fullTo.add(node);
+    this.queueFlush();
+  }
+
   /** A neighbour's last link closed: its routes are retracted at once. */
   neighbourDown(node: NodeId): void {
     this.outbox.delete(node);

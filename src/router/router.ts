@@ -21,6 +21,9 @@ const AVOID_SILENT_HOP = 30_000;
 /** The local id route packets are addressed from and to (they never reach a resource). */
 export const ROUTER_LOCAL = 'router';
 
+/** Least time, ms, older links to a neighbour that linked again get to prove themselves (see `addLink`). */
+const MIN_PROBE_MS = 300;
+
 /** A route in use, as {@link Router.routes} reports it. */
 export interface RouteInfo {
   readonly destination: NodeId;
@@ -64,7 +67,7 @@ export class Router implements PacketPort {
   ) {
     this.id = local.id;
     this.options = resolveRouterOptions(options);
-    this.links = new Neighbours(this.options.linkCost);
+    this.links = new Neighbours(this.options.linkCost, this.options.clock);
     this.reachability = new Reachability(
       this.options.clock,
       this.options.grace,
@@ -112,17 +115,25 @@ export class Router implements PacketPort {
     if (link.closed || this.links.hasLink(link)) return;
     if (this.closed) return link.close('router closed');
     if (link.remote === this.id || !isIdSegment(link.remote)) return link.close('not a link to another node');
-    const first = this.links.add(link);
+    // A neighbour that links again may have lost its older links' path: they prove themselves
+    // within a few round trips (or close), and the new link carries everything meanwhile.
+    const older = this.links.others(link);
+    const proof = Math.max(MIN_PROBE_MS, ...older.map((other) => 3 * (other.rtt ?? 0)));
+    const first = this.links.add(link, older.length > 0 ? proof : 0);
     link.onPacket((bytes) => this.fromLink(link, bytes));
     link.onClose(() => this.linkClosed(link));
-    if (first) this.protocol.neighbourUp(link.remote);
-    else this.protocol.costChanged(link.remote);
+    if (first) return this.protocol.neighbourUp(link.remote);
+    for (const other of older) other.probe?.(proof);
+    this.protocol.costChanged(link.remote);
   }
 
   private linkClosed(link: Link): void {
     if (this.closed) return;
-    if (this.links.remove(link)) this.protocol.neighbourDown(link.remote);
-    else this.protocol.costChanged(link.remote);
+    if (this.links.remove(link)) return this.protocol.neighbourDown(link.remote);
+    // What the closed link still carried may be lost, route updates too: the neighbour gets our
+    // whole table again over the links that remain.
+    this.protocol.resendAll(link.remote);
+    this.protocol.costChanged(link.remote);
   }
 
   // ---- packets -----------------------------------------------------------------------------

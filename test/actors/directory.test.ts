@@ -1,6 +1,6 @@
 /** The replicated name directory (src/actors/directory.ts): names follow resources across nodes. */
 import * as v from 'valibot';
-import { MAX_CLAIMS_PER_NODE } from '../../src/actors/directory.js';
+import { MAX_CLAIMS_PER_NODE, UNREACHABLE_NAMES_KEPT } from '../../src/actors/directory.js';
 import { ManualClock } from '../../src/firefly/clock.js';
 import { defineInterface, encodePacket, method, type Node } from '../../src/index.js';
 import { rejection, until, useNodes, within } from './helpers.js';
@@ -85,13 +85,38 @@ test('a name disappears everywhere when its resource ends, and follows its repla
   await expect(within(byName.call('ping', {}))).resolves.toBe('second');
 });
 
-test("an unreachable node's names are forgotten", async () => {
-  const { a, b, heal } = pair();
-  heal();
-  a.register('svc', a.spawnResource({ iface: Named, handlers: { ping: () => 'x' } }));
+test("an unreachable node's names still resolve for UNREACHABLE_NAMES_KEPT ms, then are forgotten", async () => {
+  const clock = new ManualClock();
+  const a = newNode({ id: 'alpha' });
+  const b = newNode({ id: 'beta', clock });
+  a.attachPort({ send: (packet) => queueMicrotask(() => b.receive(encodePacket(packet))) });
+  b.attachPort({ send: (packet) => queueMicrotask(() => a.receive(encodePacket(packet))) });
+  a.nodeReachable('beta');
+  b.nodeReachable('alpha');
+  const service = a.spawnResource({ iface: Named, handlers: { ping: () => 'x' } });
+  a.register('svc', service);
   await until(() => b.whereis('svc') !== undefined);
   b.nodeUnreachable('alpha');
+  // A route that comes back within the wait finds the name where it was.
+  expect(b.whereis('svc')).toEqual(service.id);
+  expect(b.directory.list()).toEqual([]);
+  await clock.advance(UNREACHABLE_NAMES_KEPT - 1);
+  expect(b.whereis('svc')).toEqual(service.id);
+  await clock.advance(1);
   expect(b.whereis('svc')).toBeUndefined();
+});
+
+test('a kept name of an unreachable node never holds the name against a live claim', async () => {
+  const { a, b, heal } = pair();
+  heal();
+  a.register('svc', a.spawnResource({ iface: Named, handlers: { ping: () => 'alpha' } }));
+  await until(() => b.whereis('svc') !== undefined);
+  b.nodeUnreachable('alpha');
+  // What a supervisor does when a node vanished: the resource again, elsewhere, under its name.
+  const replacement = b.spawnResource({ iface: Named, handlers: { ping: () => 'beta' } });
+  b.register('svc', replacement);
+  expect(b.whereis('svc')).toEqual(replacement.id);
+  await expect(within(b.named('svc', Named).call('ping', {}))).resolves.toBe('beta');
 });
 
 test('a name taken elsewhere is refused with denied', async () => {
@@ -139,9 +164,9 @@ test("a node whose route to a peer flapped gets the peer's names back, though th
   await until(() => b.whereis('kept') !== undefined);
   // Only B sees alpha go and come back; alpha keeps counting beta reachable.
   b.nodeUnreachable('alpha');
-  expect(b.whereis('kept')).toBeUndefined();
+  expect(b.directory.list()).toEqual([]);
   b.nodeReachable('alpha');
-  await until(() => b.whereis('kept') !== undefined, 1000, 'B never got the name back');
+  await until(() => b.directory.list().length === 1, 1000, 'B never got the name back');
   expect(b.whereis('kept')).toEqual(service.id);
 });
 

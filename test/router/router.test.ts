@@ -5,6 +5,8 @@ import { DEFAULT_LIMITS } from '../../src/firefly/limits.js';
 import { encodePacket, PacketKind } from '../../src/firefly/packet.js';
 import { totalDropped } from '../../src/router/stats.js';
 import { decodeRouteBody, type RouteMessage } from '../../src/router/updates.js';
+import type { Link, LinkClose } from '../../src/transport/link.js';
+import { memoryLinkPair } from '../../src/transport/memory.js';
 import { waitFor } from '../helpers/waitFor.js';
 import { errorOf, Mesh, packet, rawNeighbour, routePacket } from './helpers.js';
 
@@ -170,6 +172,39 @@ describe('Router forwarding', () => {
   });
 });
 
+/**
+ * A link whose path can vanish under it: once `vanish()`ed, it neither sends nor hears anything
+ * and stays open, until a probe (as a heartbeat's) finds the peer silent and closes it.
+ */
+function pathThatCanVanish(inner: Link): { link: Link; vanish(): void } {
+  let gone = false;
+  const closers: ((close: LinkClose) => void)[] = [];
+  let closed = false;
+  const close = (reason: string) => {
+    if (closed) return;
+    closed = true;
+    for (const listener of closers) listener({ reason, by: 'local' });
+  };
+  const link: Link = {
+    kind: inner.kind,
+    remote: inner.remote,
+    get rtt() {
+      return inner.rtt;
+    },
+    bufferedAmount: 0,
+    get closed() {
+      return closed;
+    },
+    send: (bytes) => (gone || closed ? undefined : inner.send(bytes)),
+    close: (reason) => close(reason ?? 'closed'),
+    probe: (within) => void setTimeout(() => gone && close('heartbeat timeout'), within),
+    onPacket: (listener) => inner.onPacket((bytes) => (gone || closed ? undefined : listener(bytes))),
+    onDrain: (listener) => inner.onDrain(listener),
+    onClose: (listener) => void closers.push(listener),
+  };
+  return { link, vanish: () => (gone = true) };
+}
+
 describe('Router links', () => {
   it('uses the cheapest of several links to one neighbour and keeps the neighbour when one closes', async () => {
     mesh.add('A');
@@ -187,6 +222,36 @@ describe('Router links', () => {
     await mesh.endpoint('B').next((p) => p.corr === 19);
     expect(events).toEqual([]);
     expect(mesh.endpoint('A').unreachable).toEqual([]);
+  });
+
+  it('carries everything over a link a neighbour dialled again, while its older link proves itself or closes', async () => {
+    // V still holds its link to the phone P when P, on a new network, dials again: that older
+    // link's path is gone, but V would learn it only at its heartbeat's timeout.
+    mesh.add('P');
+    mesh.add('V');
+    mesh.add('N');
+    mesh.link('V', 'N', { rtt: 1 });
+    const [atP, atV, cable] = memoryLinkPair('P', 'V', { rtt: 1 });
+    const old = pathThatCanVanish(atV);
+    mesh.router('P').addLink(atP);
+    mesh.router('V').addLink(old.link);
+    await waitFor(() => mesh.router('P').route('N') !== undefined, 1000, 'routes over the first link');
+    old.vanish();
+    atP.close('network changed');
+    await waitFor(() => mesh.router('P').route('N') === undefined, 1000, 'P dropping its routes');
+    const redialled = performance.now();
+    mesh.link('P', 'V', { rtt: 5 }, 'redialled');
+    // V's answer to P's request for its table goes over the new link, not into the dead one.
+    await waitFor(() => mesh.router('P').route('N') !== undefined, 250, 'a route to N over the new link');
+    mesh.router('P').send(packet('P', 'N', { kind: PacketKind.call, corr: 31 }));
+    await mesh.endpoint('N').next((p) => p.corr === 31, 250);
+    mesh.router('N').send(packet('N', 'P', { kind: PacketKind.call, corr: 32 }));
+    await mesh.endpoint('P').next((p) => p.corr === 32, 250);
+    // The older link was asked to prove itself, and closed.
+    await waitFor(() => old.link.closed, 1000, 'the dead link closing');
+    expect(performance.now() - redialled).toBeLessThan(1000);
+    expect(mesh.router('V').neighbours()).toMatchObject([{ node: 'N' }, { node: 'P', links: 1 }]);
+    cable.cut();
   });
 
   it('closes a link to the node itself', async () => {
