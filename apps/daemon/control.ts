@@ -35,6 +35,7 @@ export interface DaemonInfo {
  * | `status` | {@link StatusValue} |
  * | `peers` | {@link PeerValue}[] |
  * | `routes` | {@link RouteValue}[] |
+ * | `names` | {@link NamesValue}: the device name of every node this daemon knows a certificate of, by node id |
  * | `ls` | {@link ResourceValue}[] (this node; `node`: that node; `all`: every reachable node) |
  * | `describe` | the resource's `describe` answer (`{ interface, members }`, JSON Schemas) |
  * | `call` | the result, as JSON (bytes as base64, big integers as strings: see apps/daemon/json.ts) |
@@ -73,6 +74,7 @@ export type ControlRequest =
   | { op: 'status' }
   | { op: 'peers' }
   | { op: 'routes' }
+  | { op: 'names' }
   | { op: 'ls'; node?: string; all?: boolean }
   | { op: 'describe'; ref: string }
   | { op: 'call'; ref: string; method: string; args?: unknown; timeout?: number }
@@ -151,6 +153,13 @@ export interface PeerValue {
   bytesIn: number;
   bytesOut: number;
 }
+
+/**
+ * `names`: node id → device name, for this daemon, the user's devices and friends' devices it
+ * knows a certificate of (a friend's as `name@handle` when the friend has a handle): what the CLI
+ * shows instead of node ids.
+ */
+export type NamesValue = Record<string, string>;
 
 /** One route, as `routes` lists them. */
 export interface RouteValue {

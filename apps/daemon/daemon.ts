@@ -256,7 +256,8 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
   const info: DaemonInfo = {
     pid: process.pid,
     node: identity.id,
-    ...(settings.name ? { name: settings.name } : {}),
+    // The device's name: --name, else what its certificate says (the host name by default).
+    name: settings.name ?? device.trust.certificate.name,
     http: '',
     link: listener.url,
     ...(signaling ? { signaling: signaling.url } : {}),

@@ -9,7 +9,7 @@ import { NodeInterface } from '../../src/actors/interfaces.js';
 import { NODE_RESOURCE, formatResourceId, parseResourceId, type NodeId, type ResourceId } from '../../src/firefly/address.js';
 import { GlowError } from '../../src/firefly/errors.js';
 import { validate } from '../../src/firefly/validate.js';
-import type { ControlRequest, DaemonInfo, DeviceValue, LoginValue, DownValue, PeerValue, RemovedValue, ResourceValue, RouteValue, SpawnValue, StatusValue, TreeValue, WhoamiValue } from './control.js';
+import type { ControlRequest, DaemonInfo, DeviceValue, LoginValue, DownValue, NamesValue, PeerValue, RemovedValue, ResourceValue, RouteValue, SpawnValue, StatusValue, TreeValue, WhoamiValue } from './control.js';
 import { removeDevice } from '../../src/actors/trust/deviceRemoval.js';
 import { deviceIdOf } from '../../src/actors/trust/trust.js';
 import { relayedOwnDevices } from '../../src/actors/peerPaths.js';
@@ -96,6 +96,7 @@ export const ControlRequestSchema = v.variant('op', [
   v.strictObject({ op: v.literal('status') }),
   v.strictObject({ op: v.literal('peers') }),
   v.strictObject({ op: v.literal('routes') }),
+  v.strictObject({ op: v.literal('names') }),
   v.strictObject({ op: v.literal('ls'), node: v.optional(v.string()), all: v.optional(v.boolean()) }),
   v.strictObject({ op: v.literal('describe'), ref }),
   v.strictObject({ op: v.literal('call'), ref, method: v.pipe(v.string(), v.minLength(1), v.maxLength(256)), args: v.optional(v.unknown()), timeout }),
@@ -168,6 +169,8 @@ export async function runOperation(ctx: DaemonContext, raw: unknown, aborted: Ab
       return {
         value: mesh.router.routes().map((r): RouteValue => ({ destination: r.destination, nextHop: r.nextHop, metric: r.metric, hops: r.hops })),
       };
+    case 'names':
+      return { value: names(ctx) };
     case 'ls':
       return { value: await list(ctx, request.all ? 'all' : request.node === undefined ? node.id : checkNodeId(node, request.node)) };
     case 'describe':
@@ -322,6 +325,18 @@ function peers(ctx: DaemonContext): PeerValue[] {
     ({ node, via }): PeerValue => ({ node, kind: 'relayed', path: 'relayed', via, ...named(node), rtt: null, bytesIn: 0, bytesOut: 0 }),
   );
   return [...direct, ...relayed];
+}
+
+function names(ctx: DaemonContext): NamesValue {
+  const { trust } = ctx.device;
+  const handles = new Map(trust.friendList().flatMap((friend) => (friend.handle ? [[friend.user, friend.handle] as const] : [])));
+  const value: NamesValue = {};
+  for (const device of trust.knownDevices()) {
+    const handle = device.user === trust.user ? undefined : handles.get(device.user);
+    value[device.node] = handle ? `${device.name}@${handle}` : device.name;
+  }
+  value[trust.certificate.node] = trust.certificate.name;
+  return value;
 }
 
 function status(ctx: DaemonContext): StatusValue {

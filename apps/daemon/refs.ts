@@ -34,8 +34,15 @@ export function resolveRef(node: Node, text: unknown): ResourceRef<any> {
   return node.ref(id);
 }
 
-/** Checks a node id typed by a person (`--on NODE`, `ls NODE`, `tree NODE`). */
+/**
+ * The node a person means (`--on NODE`, `ls NODE`, `tree NODE`): a node id, or the name of one of
+ * this user's devices. `badarg` for anything else, and for a name two devices share.
+ */
 export function checkNodeId(node: Node, text: unknown): NodeId {
   if (typeof text === 'string' && (text === node.id || publicKeyOf(text))) return text;
-  throw new GlowError('badarg', `not a node id: ${JSON.stringify(String(text).slice(0, 100))}`);
+  const shown = JSON.stringify(String(text).slice(0, 100));
+  const named = typeof text === 'string' ? (node.trust?.ownDevices() ?? []).filter((device) => device.name === text) : [];
+  if (named.length === 1) return named[0]!.node;
+  if (named.length > 1) throw new GlowError('badarg', `${named.length} devices are named ${shown}: give a node id (${named.map((device) => device.node).join(', ')})`);
+  throw new GlowError('badarg', `not a node id nor the name of one of this user's devices: ${shown}`);
 }

@@ -3,6 +3,7 @@
  * view reads defensively: a field the scheduler did not send shows as `-`, nothing here throws.
  */
 import { brief, cell, table } from './format.js';
+import { nodeText, type ViewOptions } from './views.js';
 
 type Loose = Record<string, unknown>;
 
@@ -16,10 +17,6 @@ function list(value: unknown): Loose[] {
 
 function time(value: unknown): string {
   return typeof value === 'number' ? new Date(value).toISOString().replace(/\.\d+Z$/, 'Z') : '-';
-}
-
-function shortNode(value: unknown): string {
-  return typeof value === 'string' ? value.slice(0, 8) : '-';
 }
 
 function percent(progress: unknown): string | undefined {
@@ -43,8 +40,8 @@ function stepNote(step: Loose): string {
   return '';
 }
 
-/** `job show`. */
-export function jobView(value: unknown): string {
+/** `job show`: steps with the device each ran on. */
+export function jobView(value: unknown, view: ViewOptions = {}): string {
   const job = record(value);
   const error = record(job.error);
   const head = [
@@ -52,7 +49,7 @@ export function jobView(value: unknown): string {
     `created ${time(job.createdAt)}${job.startedAt ? ` · started ${time(job.startedAt)}` : ''}${job.finishedAt ? ` · finished ${time(job.finishedAt)}` : ''}${job.nextRunAt ? ` · next run ${time(job.nextRunAt)}` : ''}`,
     ...(typeof error.message === 'string' ? [`error: ${cell(error.code)}: ${error.message}${typeof error.step === 'string' ? ` (step ${error.step})` : ''}`] : []),
   ];
-  const rows = list(job.steps).map((step) => [cell(step.name), cell(step.kind), cell(step.state), shortNode(step.node), String(list(step.attempts).length), stepNote(step)]);
+  const rows = list(job.steps).map((step) => [cell(step.name), cell(step.kind), cell(step.state), nodeText(step.node, view), String(list(step.attempts).length), stepNote(step)]);
   return `${head.join('\n')}\n${table(['STEP', 'KIND', 'STATE', 'NODE', 'ATTEMPTS', 'NOTE'], rows)}`;
 }
 
@@ -63,7 +60,7 @@ const BAR = 24;
  * (`[#######.........]  42%`); otherwise the progress is a number, and the caller prints only the
  * lines that changed.
  */
-export function watchLines(value: unknown, tty: boolean): string[] {
+export function watchLines(value: unknown, tty: boolean, view: ViewOptions = {}): string[] {
   const job = record(value);
   const lines = [`job ${cell(job.id)} ${cell(job.name)}: ${cell(job.state)}`];
   for (const step of list(job.steps)) {
@@ -73,17 +70,17 @@ export function watchLines(value: unknown, tty: boolean): string[] {
       const filled = Math.max(0, Math.min(BAR, Math.round(progress.value * BAR)));
       note = `[${'#'.repeat(filled)}${'.'.repeat(BAR - filled)}] ${note}`;
     }
-    lines.push(`  ${cell(step.name)}: ${cell(step.state)}${step.node ? ` on ${shortNode(step.node)}` : ''}${note ? `  ${note}` : ''}`);
+    lines.push(`  ${cell(step.name)}: ${cell(step.state)}${step.node ? ` on ${nodeText(step.node, view)}` : ''}${note ? `  ${note}` : ''}`);
   }
   return lines;
 }
 
 /** `worker status|pause|resume`. */
-export function workerView(value: unknown): string {
+export function workerView(value: unknown, view: ViewOptions = {}): string {
   const w = record(value);
   const busy = Array.isArray(w.busy) ? w.busy.map(String) : [];
   return [
-    `node       ${cell(w.node)}`,
+    `node       ${nodeText(w.node, view)}`,
     `state      ${w.idle === true ? 'idle' : `busy (${busy.join(', ') || '-'})`}`,
     `available  ${w.available === false ? "no (paused: don't use me)" : 'yes'}`,
     `load       ${typeof w.load === 'number' ? w.load.toFixed(2) : '-'}`,

@@ -4,8 +4,45 @@
  * field shows as `-`, an unexpected shape falls back to JSON, and nothing here throws.
  */
 import type { DeviceValue, DownValue, PeerValue, RemovedValue, ResourceValue, RouteValue, SpawnValue, StatusValue, WhoamiValue } from '../control.js';
-import { brief, cell, duration, json, reasonText, rtt, schemaText, sizeText, table } from './format.js';
+import { brief, cell, duration, json, oneLine, reasonText, rtt, schemaText, sizeText, table } from './format.js';
 import type { ExportValue } from '../exports.js';
+
+/**
+ * How a view shows nodes and resources: by device name (a node with no known name by the start
+ * of its id), or, with `--ids`, by their full ids.
+ */
+export interface ViewOptions {
+  ids?: boolean;
+  /** Node id → device name (the `names` answer). */
+  names?: Readonly<Record<string, string>>;
+}
+
+/** A node as a view shows it: its device name, else the start of its id; the id itself with `ids`. */
+export function nodeText(id: unknown, view: ViewOptions = {}): string {
+  if (typeof id !== 'string' || id === '') return '-';
+  if (view.ids) return id;
+  const name = view.names && Object.hasOwn(view.names, id) ? view.names[id] : undefined;
+  return typeof name === 'string' && name !== '' ? oneLine(name) : id.length > 12 ? `${id.slice(0, 8)}…` : id;
+}
+
+/** `glow://NODE/LOCAL` split, or undefined for anything else. */
+function splitResourceId(id: unknown): { node: string; local: string } | undefined {
+  const match = typeof id === 'string' ? /^glow:\/\/([^/]+)\/(.+)$/.exec(id) : null;
+  return match ? { node: match[1]!, local: match[2]! } : undefined;
+}
+
+/** A resource as a view shows it: `LOCAL on DEVICE` (the id with `ids`). */
+export function resourceText(id: unknown, view: ViewOptions = {}): string {
+  const parts = splitResourceId(id);
+  if (view.ids || !parts) return cell(id);
+  return `${brief(parts.local)} on ${nodeText(parts.node, view)}`;
+}
+
+/** A resource's own part of its id (`LOCAL` of `glow://NODE/LOCAL`); the id with `ids`. */
+function localText(id: unknown, view: ViewOptions): string {
+  const parts = splitResourceId(id);
+  return view.ids || !parts ? cell(id) : brief(parts.local);
+}
 
 /** A value's fields as a view reads them: each may be missing or of another type. */
 export type Loose<T> = { [K in keyof T]?: unknown };
@@ -56,16 +93,16 @@ export function whoamiView(value: unknown): string {
   ]);
 }
 
-/** `devices`: NAME, NODE, ROLES, ONLINE, LAST SEEN (this device first, marked `*`). */
-export function devicesView(value: unknown, now = Date.now()): string {
+/** `devices`: NAME, ROLES, ONLINE, LAST SEEN (this device first, marked `*`); NODE too with `ids`. */
+export function devicesView(value: unknown, view: ViewOptions = {}, now = Date.now()): string {
   const rows = list(value).map((device: Loose<DeviceValue>) => [
     `${cell(device.name)}${device.self === true ? ' *' : ''}`,
-    cell(device.node),
+    ...(view.ids ? [cell(device.node)] : []),
     Array.isArray(device.roles) ? device.roles.map(String).join(', ') : '-',
     device.online === true ? 'yes' : device.online === false ? 'no' : '-',
     device.self === true ? 'now' : typeof device.lastSeen === 'number' ? `${duration(Math.max(0, now - device.lastSeen))} ago` : '-',
   ]);
-  return rows.length ? table(['NAME', 'NODE', 'ROLES', 'ONLINE', 'LAST SEEN'], rows) : 'no devices\n';
+  return rows.length ? table(['NAME', ...(view.ids ? ['NODE'] : []), 'ROLES', 'ONLINE', 'LAST SEEN'], rows) : 'no devices\n';
 }
 
 /** `devices remove`. */
@@ -79,27 +116,35 @@ function keyValueLines(rows: [string, string][]): string {
   return rows.map(([key, text]) => `${key.padEnd(width)}  ${text}`).join('\n') + '\n';
 }
 
-/** `peers`: KIND, NODE, RTT, bytes IN and OUT on its links, and PATH: `direct` or `relayed via <next hop>`. */
-export function peersView(value: unknown): string {
+/** `peers`: KIND, NODE (its device name), RTT, bytes IN and OUT on its links, and PATH: `direct` or `relayed via <next hop>`. */
+export function peersView(value: unknown, view: ViewOptions = {}): string {
   const bytes = (value: unknown) => (typeof value === 'number' ? sizeText(value) : '-');
   const peers = list(value) as Loose<PeerValue>[];
-  // The next hop is a neighbour, listed with its device name when the daemon knows one.
-  const names = new Map(peers.filter((peer) => typeof peer.name === 'string' && peer.name !== '').map((peer) => [peer.node, peer.name]));
-  const path = (peer: Loose<PeerValue>) => (peer.path === 'relayed' ? `relayed via ${cell(names.get(peer.via) ?? peer.via)}` : cell(peer.path));
-  const rows = peers.map((peer) => [cell(peer.kind), cell(peer.node), rtt(peer.rtt as number | null), bytes(peer.bytesIn), bytes(peer.bytesOut), path(peer)]);
+  // The names the peers come with (a daemon answers them), then what `names` knows.
+  const known: Record<string, string> = { ...view.names };
+  for (const peer of peers) if (typeof peer.node === 'string' && typeof peer.name === 'string' && peer.name !== '') known[peer.node] = peer.name;
+  const named = { ...view, names: known };
+  const path = (peer: Loose<PeerValue>) => (peer.path === 'relayed' ? `relayed via ${nodeText(peer.via, named)}` : cell(peer.path));
+  const rows = peers.map((peer) => [cell(peer.kind), nodeText(peer.node, named), rtt(peer.rtt as number | null), bytes(peer.bytesIn), bytes(peer.bytesOut), path(peer)]);
   return rows.length ? table(['KIND', 'NODE', 'RTT', 'IN', 'OUT', 'PATH'], rows) : 'no peers\n';
 }
 
-/** `routes`: DESTINATION, NEXT HOP, METRIC, HOPS. */
-export function routesView(value: unknown): string {
-  const rows = list(value).map((route: Loose<RouteValue>) => [cell(route.destination), cell(route.nextHop), cell(route.metric), cell(route.hops)]);
+/** `routes`: DESTINATION, NEXT HOP (device names), METRIC, HOPS. */
+export function routesView(value: unknown, view: ViewOptions = {}): string {
+  const rows = list(value).map((route: Loose<RouteValue>) => [nodeText(route.destination, view), nodeText(route.nextHop, view), cell(route.metric), cell(route.hops)]);
   return rows.length ? table(['DESTINATION', 'NEXT HOP', 'METRIC', 'HOPS'], rows) : 'no routes\n';
 }
 
-/** `ls`: ID, INTERFACE, OWNER, NAME. */
-export function resourcesView(value: unknown): string {
-  const rows = list(value).map((resource: Loose<ResourceValue>) => [cell(resource.id), cell(resource.interface), cell(resource.owner), cell(resource.name)]);
-  return rows.length ? table(['ID', 'INTERFACE', 'OWNER', 'NAME'], rows) : 'no resources\n';
+/**
+ * `ls`: RESOURCE (its own part of the id), INTERFACE, DEVICE, OWNER, NAME; with `ids`: ID,
+ * INTERFACE, OWNER, NAME with full ids.
+ */
+export function resourcesView(value: unknown, view: ViewOptions = {}): string {
+  const resources = list(value) as Loose<ResourceValue>[];
+  if (resources.length === 0) return 'no resources\n';
+  if (view.ids) return table(['ID', 'INTERFACE', 'OWNER', 'NAME'], resources.map((r) => [cell(r.id), cell(r.interface), cell(r.owner), cell(r.name)]));
+  const rows = resources.map((r) => [localText(r.id, view), cell(r.interface), nodeText(splitResourceId(r.id)?.node, view), r.owner === undefined ? '-' : resourceText(r.owner, view), cell(r.name)]);
+  return table(['RESOURCE', 'INTERFACE', 'DEVICE', 'OWNER', 'NAME'], rows);
 }
 
 /**
@@ -159,24 +204,27 @@ export function downView(value: unknown): string {
  * children indented under their parent, the plain resources a process owns listed under it with
  * a `-`. Also accepts one process or a list of them.
  */
-export function treeView(value: unknown): string {
+export function treeView(value: unknown, view: ViewOptions = {}): string {
   const lines: string[] = [];
+  const root = record(value);
+  const whole = Array.isArray(root.processes);
+  // Under a node's line, its processes by their own part of the id; alone, with their device.
+  const idText = (id: unknown) => (typeof id !== 'string' ? undefined : whole ? localText(id, view) : resourceText(id, view));
   const visit = (item: Record<string, unknown>, depth: number) => {
     const indent = '  '.repeat(depth);
-    const label = [item.id, item.kind, item.name === undefined ? undefined : `(${brief(item.name)})`, item.interface]
+    const label = [idText(item.id), item.kind, item.name === undefined ? undefined : `(${brief(item.name)})`, item.interface]
       .filter((part): part is string => typeof part === 'string' && part !== '')
       .map((part) => brief(part));
     lines.push(`${indent}${label.join('  ') || brief(item)}`);
     for (const resource of list(item.resources)) {
-      const parts = [resource.id, resource.interface, resource.name].filter((part): part is string => typeof part === 'string');
+      const parts = [idText(resource.id), resource.interface, resource.name].filter((part): part is string => typeof part === 'string');
       lines.push(`${indent}  - ${parts.map((part) => brief(part)).join('  ')}`);
     }
     for (const child of list(item.children)) visit(child, depth + 1);
   };
-  const root = record(value);
-  if (Array.isArray(root.processes)) {
+  if (whole) {
     const count = typeof root.resources === 'number' ? `  (${root.resources} resource${root.resources === 1 ? '' : 's'})` : '';
-    lines.push(`${cell(root.id)}${count}`);
+    lines.push(`${nodeText(root.id, view)}${count}`);
     const processes = list(root.processes);
     for (const process of processes) visit(process, 1);
     if (processes.length === 0) lines.push('  no processes');

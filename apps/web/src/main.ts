@@ -11,6 +11,7 @@ import { connectSignaling } from '../../../src/transport/signalingClient.js';
 import { connectWebSocket } from '../../../src/transport/websocket.js';
 import { browserBackend } from './browserRtc.js';
 import { deviceName, NotAllowed, requestCertificate } from './deviceCertificate.js';
+import { mountIdsSwitch } from './nodeNames.js';
 import { codeInLink, joinWithCode, showJoinScreen } from './joinScreen.js';
 import type { NodeId } from '../../../src/firefly/address.js';
 import type { DeviceCertificate } from '../../../src/transport/certificate.js';
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
   };
   addEventListener('pagehide', () => void tab.stop());
 
+  mountIdsSwitch($('show-ids') as HTMLInputElement);
   mountMeshView($('view-mesh'), tab.mesh, (peer) => tab.connectRtc(peer));
   const resources = mountResourcesView($('view-resources'), tab.mesh);
   const processes = mountProcessesView($('view-processes'), tab.mesh);

@@ -4,14 +4,15 @@
  * out of the routing table stay a while, faded, so a loss is visible rather than silent.
  * The list below the graph says how each of the user's devices is reached: `direct` (a link of
  * the tab's) or `relayed via` a next hop, as `glow peers` does. Clicking (or Enter) on a node
- * shows its info and processes.
+ * shows its info and processes. Nodes go by their device names; ids show on demand.
  */
 import cytoscape from 'cytoscape';
 import type { Mesh } from '../../../src/actors/mesh.js';
 import { relayedOwnDevices } from '../../../src/actors/peerPaths.js';
 import type { NodeId } from '../../../src/firefly/address.js';
-import { errorText, h, shortId } from './dom.js';
+import { errorText, h } from './dom.js';
 import { nodeRef, VIEW_TIMEOUT } from './meshQueries.js';
+import { idTag, nodeLabel } from './nodeNames.js';
 
 /** Mounts the view into `root`; refreshes every second. */
 export function mountMeshView(root: HTMLElement, mesh: Mesh, connectRtc: (peer: NodeId) => Promise<void>): void {
@@ -47,18 +48,19 @@ export function mountMeshView(root: HTMLElement, mesh: Mesh, connectRtc: (peer: 
     rtc.hidden = node === mesh.id;
     rtcOutcome.textContent = '';
     details.classList.remove('error');
-    details.textContent = `${node}\n…`;
+    const head = `${nodeLabel(mesh, node)}\nnode id ${node}\n`;
+    details.textContent = `${head}…`;
     try {
       const info = await nodeRef(mesh, node).call('info', {}, { timeout: VIEW_TIMEOUT });
-      details.textContent = JSON.stringify(info, null, 2);
+      details.textContent = `${head}${JSON.stringify(info, null, 2)}`;
     } catch (error) {
-      details.textContent = `${node}\n${errorText(error)}`;
+      details.textContent = `${head}${errorText(error)}`;
       details.classList.add('error');
     }
   };
   cy.on('tap', 'node', (event) => void show(event.target.id() as NodeId));
   const trust = mesh.node.trust;
-  const nameOf = (id: NodeId) => trust?.deviceOf(id)?.name ?? shortId(id);
+  const nameOf = (id: NodeId) => nodeLabel(mesh, id);
   const refresh = () => {
     const neighbours = mesh.router.neighbours();
     const routes = mesh.router.routes();
@@ -68,7 +70,9 @@ export function mountMeshView(root: HTMLElement, mesh: Mesh, connectRtc: (peer: 
     cy.batch(() => {
       for (const id of seen) {
         const existing = cy.getElementById(id);
-        const element = existing.nonempty() ? existing : cy.add({ group: 'nodes', data: { id, label: id === mesh.id ? `${shortId(id)} (this tab)` : shortId(id) } });
+        const element = existing.nonempty() ? existing : cy.add({ group: 'nodes', data: { id } });
+        // A device's name can come after its route (with its certificate).
+        if (element.data('label') !== nameOf(id)) element.data('label', nameOf(id));
         element.toggleClass('self', id === mesh.id);
         element.toggleClass('gone', !live.has(id));
       }
@@ -83,7 +87,7 @@ export function mountMeshView(root: HTMLElement, mesh: Mesh, connectRtc: (peer: 
       }
     });
     if (cy.nodes().length !== list.childElementCount) cy.layout({ name: 'circle', animate: false }).run();
-    const key = [...seen].map((id) => `${id}:${neighbours.find((n) => n.node === id)?.kind ?? ''}:${relayedVia.get(id) ?? ''}:${live.has(id)}`).join(',');
+    const key = [...seen].map((id) => `${id}:${nameOf(id)}:${neighbours.find((n) => n.node === id)?.kind ?? ''}:${relayedVia.get(id) ?? ''}:${live.has(id)}`).join(',');
     if (key === drawn) return;
     drawn = key;
     list.replaceChildren(
@@ -94,7 +98,9 @@ export function mountMeshView(root: HTMLElement, mesh: Mesh, connectRtc: (peer: 
         const item = h(
           'li',
           { tabindex: 0, 'data-node': id, 'data-link': kind, 'data-path': kind ? 'direct' : via ? 'relayed' : undefined, 'data-via': via, 'data-reachable': live.has(id) },
-          `${id === mesh.id ? '★ ' : ''}${id}${path ? ` — ${path}` : ''}${live.has(id) ? '' : ' (unreachable)'}`,
+          `${id === mesh.id ? '★ ' : ''}${nameOf(id)}`,
+          idTag(id),
+          `${path ? ` — ${path}` : ''}${live.has(id) ? '' : ' (unreachable)'}`,
         );
         item.onclick = () => void show(id);
         item.onkeydown = (event) => {

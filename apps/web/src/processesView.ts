@@ -1,12 +1,14 @@
 /**
  * The Processes view: spawn any kind a node registered (this tab's own too) on that node, see
- * its supervision trees, and end a process (`terminate`, as `glow kill` does).
+ * its supervision trees, and end a process (`terminate`, as `glow kill` does). Nodes go by their
+ * device names, processes by kind; ids show on demand.
  */
 import type { Mesh } from '../../../src/actors/mesh.js';
 import type { ProcessInfo } from '../../../src/actors/interfaces.js';
 import type { NodeId } from '../../../src/firefly/address.js';
-import { errorText, h, shortId } from './dom.js';
+import { errorText, h } from './dom.js';
 import { nodeRef, reachableNodes, VIEW_TIMEOUT } from './meshQueries.js';
+import { idTag, nodeLabel } from './nodeNames.js';
 
 /** Mounts the view into `root`. */
 export function mountProcessesView(root: HTMLElement, mesh: Mesh): { refresh: () => Promise<void> } {
@@ -38,20 +40,20 @@ export function mountProcessesView(root: HTMLElement, mesh: Mesh): { refresh: ()
         .call('terminate', {}, { timeout: VIEW_TIMEOUT })
         .then(() => refresh())
         .catch((error: unknown) => (outcome.textContent = errorText(error)));
-    return h('div', { style: `margin-left:${depth}rem`, 'data-process': info.id }, `${info.kind} — ${info.id} `, kill, ...info.children.map((child) => drawTree(child, depth + 1)));
+    return h('div', { style: `margin-left:${depth}rem`, 'data-process': info.id }, info.kind, idTag(info.id), ' ', kill, ...info.children.map((child) => drawTree(child, depth + 1)));
   };
   const refresh = async () => {
     const nodes = reachableNodes(mesh);
     const chosen = nodeSelect.value || mesh.id;
-    nodeSelect.replaceChildren(...nodes.map((id) => h('option', { value: id, selected: id === chosen }, id === mesh.id ? `this tab (${shortId(id)})` : id)));
+    nodeSelect.replaceChildren(...nodes.map((id) => h('option', { value: id, selected: id === chosen }, nodeLabel(mesh, id))));
     await loadKinds();
     const sections = await Promise.all(
       nodes.map(async (id: NodeId) => {
         try {
           const processes = await nodeRef(mesh, id).call('processes', {}, { timeout: VIEW_TIMEOUT });
-          return h('section', {}, h('h3', {}, id === mesh.id ? 'this tab' : id), ...processes.map((p) => drawTree(p, 0)));
+          return h('section', { 'data-node': id }, h('h3', {}, nodeLabel(mesh, id), idTag(id)), ...processes.map((p) => drawTree(p, 0)));
         } catch (error) {
-          return h('section', {}, h('h3', {}, id), h('p', { class: 'error' }, errorText(error)));
+          return h('section', { 'data-node': id }, h('h3', {}, nodeLabel(mesh, id), idTag(id)), h('p', { class: 'error' }, errorText(error)));
         }
       }),
     );

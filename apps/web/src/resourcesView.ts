@@ -1,22 +1,26 @@
 /**
  * The Resources view: every resource of every reachable node, filterable; selecting one shows
  * its `describe` and a form per method (schemaForm.ts); results render by type, errors with code.
+ * A resource goes by its mesh-wide name, else as `LOCAL on DEVICE`; its id shows on demand.
  */
 import type { Mesh } from '../../../src/actors/mesh.js';
 import type { InterfaceDescription } from '../../../src/firefly/describe.js';
 import { errorLine, errorText, h } from './dom.js';
 import { nodeRef, reachableNodes, VIEW_TIMEOUT } from './meshQueries.js';
+import { idTag, resourceLabel } from './nodeNames.js';
 import { renderResult } from './resultView.js';
 import { schemaFields } from './schemaForm.js';
 
 interface Listed {
   id: string;
   interface: string;
+  /** What the list shows: its name in the directory, else `LOCAL on DEVICE`. */
+  label: string;
 }
 
 /** Mounts the view into `root`; the list reloads when the view is shown or on "Refresh". */
 export function mountResourcesView(root: HTMLElement, mesh: Mesh): { refresh: () => Promise<void> } {
-  const filter = h('input', { id: 'resource-filter', type: 'search', placeholder: 'filter by id or interface', 'aria-label': 'filter resources' });
+  const filter = h('input', { id: 'resource-filter', type: 'search', placeholder: 'filter by name, device, id or interface', 'aria-label': 'filter resources' });
   const reload = h('button', { type: 'button', id: 'resource-refresh' }, 'Refresh');
   const list = h('ul', { class: 'list', id: 'resource-list', 'aria-label': 'resources' });
   const detail = h('div', { id: 'resource-detail' }, 'Select a resource.');
@@ -26,9 +30,9 @@ export function mountResourcesView(root: HTMLElement, mesh: Mesh): { refresh: ()
     const needle = filter.value.trim().toLowerCase();
     list.replaceChildren(
       ...all
-        .filter((r) => !needle || `${r.id} ${r.interface}`.toLowerCase().includes(needle))
+        .filter((r) => !needle || `${r.label} ${r.id} ${r.interface}`.toLowerCase().includes(needle))
         .map((r) => {
-          const item = h('li', { tabindex: 0, 'data-id': r.id }, `${r.interface} — ${r.id}`);
+          const item = h('li', { tabindex: 0, 'data-id': r.id }, `${r.interface} — ${r.label}`, idTag(r.id));
           item.onclick = () => void select(r.id);
           item.onkeydown = (event) => {
             if (event.key === 'Enter') void select(r.id);
@@ -43,12 +47,14 @@ export function mountResourcesView(root: HTMLElement, mesh: Mesh): { refresh: ()
         node === mesh.id ? mesh.node.resources() : nodeRef(mesh, node).call('resources', {}, { timeout: VIEW_TIMEOUT }).catch(() => []),
       ),
     );
-    all = lists.flat();
+    const names = new Map<string, string>();
+    for (const entry of mesh.node.directory.list()) if (!names.has(entry.id)) names.set(entry.id, entry.name);
+    all = lists.flat().map((r) => ({ id: r.id, interface: r.interface, label: names.get(r.id) ?? resourceLabel(mesh, r.id) }));
     draw();
   };
   const select = async (id: string) => {
     for (const item of list.children) item.setAttribute('aria-selected', String((item as HTMLElement).dataset.id === id));
-    detail.replaceChildren(h('h2', {}, id));
+    detail.replaceChildren(h('h2', {}, all.find((r) => r.id === id)?.label ?? resourceLabel(mesh, id), idTag(id)));
     const ref = mesh.node.ref(id.startsWith('glow://') ? id : `glow://${id}`);
     let description: InterfaceDescription;
     try {

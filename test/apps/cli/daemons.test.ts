@@ -43,7 +43,7 @@ async function snapshot(dir: string, prefix = ''): Promise<Record<string, string
 beforeAll(async () => {
   const mdns = ['--mdns-port', MDNS_PORT];
   [a, b] = await Promise.all([startDaemon(await tempHome('glow-cli-a-'), [...mdns, '--name', 'alpha']), startDaemon(await tempHome('glow-cli-b-'), mdns)]);
-  c = await startDaemon(await tempHome('glow-cli-c-'), ['--no-mdns', '--connect', a.info.link]);
+  c = await startDaemon(await tempHome('glow-cli-c-'), ['--no-mdns', '--connect', a.info.link, '--name', 'charlie']);
 }, 30_000);
 
 afterAll(async () => {
@@ -61,14 +61,19 @@ describe('glow with three daemons', () => {
       'B has no routes to both A and C',
       50,
     );
-    const routes = await glow(['routes', '--home', b.home]);
+    // Nodes by their device names (B's certificate of C comes with the trust announcements,
+    // shortly after the route), and by id with --ids.
+    await waitFor(async () => (await glow(['routes', '--home', b.home])).stdout.includes('\ncharlie '), 10_000, 'B never named C in its routes', 50);
+    const [routes, routeIds] = await Promise.all([glow(['routes', '--home', b.home]), glow(['routes', '--ids', '--home', b.home])]);
     expect(routes.code).toBe(EXIT.ok);
-    const lines = routes.stdout.trim().split('\n');
+    const rows = (text: string) => text.trim().split('\n');
+    const lines = rows(routes.stdout);
     expect(lines[0]).toMatch(/^DESTINATION +NEXT HOP +METRIC +HOPS$/);
-    const row = (node: string) => lines.find((line) => line.startsWith(node))?.split(/\s+/);
-    expect(row(a.info.node)?.slice(0, 2)).toEqual([a.info.node, a.info.node]);
+    const row = (all: string[], node: string) => all.find((line) => line.startsWith(`${node} `))?.split(/\s+/);
+    expect(row(lines, 'alpha')?.slice(0, 2)).toEqual(['alpha', 'alpha']);
     // C is two hops away from B: through A.
-    expect(row(c.info.node)?.[1]).toBe(a.info.node);
+    expect(row(lines, 'charlie')?.[1]).toBe('alpha');
+    expect(row(rows(routeIds.stdout), c.info.node)?.slice(0, 2)).toEqual([c.info.node, a.info.node]);
 
     // B's one link is to A; C, a device of the same user, is listed as reached through A (once
     // B has C's certificate, which the trust announcements bring shortly after the route).
@@ -81,9 +86,9 @@ describe('glow with three daemons', () => {
     expect(peersTable.code).toBe(EXIT.ok);
     const peerLines = peersTable.stdout.trim().split('\n');
     expect(peerLines[0]).toMatch(/^KIND +NODE +RTT +IN +OUT +PATH$/);
-    expect(peerLines.find((line) => line.includes(a.info.node))).toMatch(/^websocket +\S+ .* direct$/);
+    expect(peerLines).toContainEqual(expect.stringMatching(/^websocket +alpha .* direct$/));
     // The next hop by its device name (A runs with --name alpha).
-    expect(peerLines.find((line) => line.includes(c.info.node))).toMatch(/^relayed +\S+ +- +0 B +0 B +relayed via alpha$/);
+    expect(peerLines).toContainEqual(expect.stringMatching(/^relayed +charlie +- +0 B +0 B +relayed via alpha$/));
     const status = await glowJson<StatusValue>(a, ['status']);
     expect(status).toMatchObject({ node: a.info.node, name: 'alpha', pid: a.info.pid, http: a.info.http, peers: 2 });
   }, 30_000);
@@ -110,13 +115,15 @@ describe('glow with three daemons', () => {
     // Names replicate through the directory; B learns it shortly.
     await waitFor(async () => (await ask<ResourceValue[]>(b, { op: 'ls', node: c.info.node })).some((r) => r.name === 'far-counter'), 5000, 'B never learnt the name', 50);
     expect(await glow(['call', 'far-counter', 'get', '--home', b.home])).toMatchObject({ code: EXIT.ok, stdout: '42\n' });
-    const ls = await glow(['ls', c.info.node, '--home', b.home]);
-    // The whole result, so that a failure shows the exit code and stderr too.
-    expect(ls).toMatchObject({ code: EXIT.ok, stdout: expect.stringMatching(new RegExp(`${spawned.ref} +glow\\.demo\\.Counter/1 +\\S+ +far-counter`)) });
+    // A device by its name; the whole result, so that a failure shows the exit code and stderr too.
+    const [ls, lsIds] = await Promise.all([glow(['ls', 'charlie', '--home', b.home]), glow(['ls', c.info.node, '--ids', '--home', b.home])]);
+    const local = spawned.ref.split('/').at(-1)!;
+    expect(ls).toMatchObject({ code: EXIT.ok, stdout: expect.stringMatching(new RegExp(`\n${local} +glow\\.demo\\.Counter/1 +charlie +- +far-counter\n`)) });
+    expect(lsIds).toMatchObject({ code: EXIT.ok, stdout: expect.stringMatching(new RegExp(`${spawned.ref} +glow\\.demo\\.Counter/1 +\\S+ +far-counter`)) });
   });
 
   it('starts a process on a remote daemon with glow spawn --on', async () => {
-    const spawn = await glow(['spawn', 'echo', '--on', c.info.node, '--home', b.home]);
+    const spawn = await glow(['spawn', 'echo', '--on', 'charlie', '--home', b.home]);
     expect(spawn.code).toBe(EXIT.ok);
     const ref = spawn.stdout.split(/\s+/)[0]!;
     expect(ref).toMatch(new RegExp(`^glow://${c.info.node}/`));
@@ -124,8 +131,9 @@ describe('glow with three daemons', () => {
     // A stream across two hops, printed item by item; --count stops it early.
     expect(await glow(['stream', ref, 'count', '{"upTo":5}', '--home', a.home])).toMatchObject({ code: EXIT.ok, stdout: '0\n1\n2\n3\n4\n' });
     expect(await glow(['stream', ref, 'count', '{"upTo":1000000}', '--count', '3', '--json', '--home', a.home])).toMatchObject({ code: EXIT.ok, stdout: '0\n1\n2\n' });
-    const [tree, all] = await Promise.all([glow(['tree', c.info.node, '--home', b.home]), glowJson<ResourceValue[]>(b, ['ls', '--all'])]);
-    expect(tree).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining(`${ref}  echo  glow.demo.Echo/1`) });
+    const [tree, treeIds, all] = await Promise.all([glow(['tree', 'charlie', '--home', b.home]), glow(['tree', c.info.node, '--ids', '--home', b.home]), glowJson<ResourceValue[]>(b, ['ls', '--all'])]);
+    expect(tree).toMatchObject({ code: EXIT.ok, stdout: expect.stringMatching(new RegExp(`^charlie  \\(\\d+ resources\\)\n[^]*\n +${ref.split('/').at(-1)!}  echo  glow\\.demo\\.Echo/1\n`)) });
+    expect(treeIds).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining(`${ref}  echo  glow.demo.Echo/1`) });
     for (const node of [a.info.node, b.info.node, c.info.node]) expect(all.some((resource) => resource.id === `glow://${node}/node`)).toBe(true);
     expect(all.some((resource) => resource.id === ref)).toBe(true);
   });

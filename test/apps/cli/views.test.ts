@@ -31,15 +31,28 @@ describe('cli views', () => {
     ];
     expect(peersView(peers)).toBe(
       [
-        'KIND       NODE  RTT      IN       OUT      PATH',
-        'websocket  B     0.50 ms  2.0 KiB  512 B    direct',
-        'webrtc     C     -        0 B      3.0 MiB  direct',
-        'relayed    D     -        0 B      0 B      relayed via laptop',
+        'KIND       NODE    RTT      IN       OUT      PATH',
+        'websocket  laptop  0.50 ms  2.0 KiB  512 B    direct',
+        'webrtc     C       -        0 B      3.0 MiB  direct',
+        'relayed    D       -        0 B      0 B      relayed via laptop',
         // No name known for the next hop: its id.
-        'relayed    E     -        0 B      0 B      relayed via C',
+        'relayed    E       -        0 B      0 B      relayed via C',
         '',
       ].join('\n'),
     );
+    // Names the daemon's `names` answer gives, and long ids shortened when no name is known.
+    const long = 'x'.repeat(43);
+    expect(peersView([{ node: long, kind: 'websocket', path: 'direct', rtt: null, bytesIn: 0, bytesOut: 0 }, ...peers.slice(2, 4)], { names: { C: 'nas' } })).toBe(
+      [
+        'KIND       NODE       RTT  IN   OUT  PATH',
+        `websocket  xxxxxxxx…  -    0 B  0 B  direct`,
+        'relayed    D          -    0 B  0 B  relayed via B',
+        'relayed    E          -    0 B  0 B  relayed via nas',
+        '',
+      ].join('\n'),
+    );
+    // Ids on demand.
+    expect(peersView([{ node: long, kind: 'websocket', path: 'direct', name: 'laptop', rtt: null, bytesIn: 0, bytesOut: 0 }], { ids: true })).toContain(`websocket  ${long}  -`);
     // A daemon from before paths were reported: the column stays, empty.
     expect(peersView([{ node: 'B', kind: 'websocket', rtt: null, bytesIn: 0, bytesOut: 0 }])).toBe('KIND       NODE  RTT  IN   OUT  PATH\nwebsocket  B     -    0 B  0 B  -\n');
     expect(peersView([])).toBe('no peers\n');
@@ -51,16 +64,21 @@ describe('cli views', () => {
       { destination: 'C', nextHop: 'B', metric: 192 },
     ];
     expect(routesView(routes)).toBe('DESTINATION  NEXT HOP  METRIC  HOPS\nB            B         96      1\nC            B         192     -\n');
+    expect(routesView(routes, { names: { B: 'laptop', C: 'nas' } })).toBe('DESTINATION  NEXT HOP  METRIC  HOPS\nlaptop       laptop    96      1\nnas          laptop    192     -\n');
+    expect(routesView(routes, { ids: true, names: { B: 'laptop' } })).toContain('\nB            B         96');
   });
 
-  it('lists resources with id, interface, owner and name', () => {
+  it('lists resources with their device, interface, owner and name; full ids on demand', () => {
     const resources: ResourceValue[] = [
       { id: 'glow://A/node', interface: 'glow.Node/1' },
       { id: 'glow://A/x1', interface: 'glow.Counter/1', owner: 'glow://A/p1', name: 'counter' },
     ];
-    const text = resourcesView(resources);
-    expect(text.split('\n')[0]).toBe('ID             INTERFACE       OWNER        NAME');
-    expect(text).toContain('glow://A/x1    glow.Counter/1  glow://A/p1  counter');
+    const text = resourcesView(resources, { names: { A: 'laptop' } });
+    expect(text.split('\n')[0]).toBe('RESOURCE  INTERFACE       DEVICE  OWNER         NAME');
+    expect(text).toContain('x1        glow.Counter/1  laptop  p1 on laptop  counter');
+    const ids = resourcesView(resources, { ids: true, names: { A: 'laptop' } });
+    expect(ids.split('\n')[0]).toBe('ID             INTERFACE       OWNER        NAME');
+    expect(ids).toContain('glow://A/x1    glow.Counter/1  glow://A/p1  counter');
     expect(resourcesView('not a list')).toBe('no resources\n');
   });
 
@@ -130,19 +148,20 @@ describe('cli views', () => {
         },
       ],
     };
-    expect(treeView(tree)).toBe(
+    expect(treeView(tree, { names: { A: 'laptop' } })).toBe(
       [
-        'A  (7 resources)',
-        '  glow://A/root  supervisor  glow.Supervisor/1',
-        '    glow://A/p1  counter  demo.Counter/1',
-        '      - glow://A/r1  demo.Cell/1',
-        '    glow://A/s2  supervisor  glow.Supervisor/1',
-        '      glow://A/p2  echo  demo.Echo/1',
+        'laptop  (7 resources)',
+        '  root  supervisor  glow.Supervisor/1',
+        '    p1  counter  demo.Counter/1',
+        '      - r1  demo.Cell/1',
+        '    s2  supervisor  glow.Supervisor/1',
+        '      p2  echo  demo.Echo/1',
         '',
       ].join('\n'),
     );
+    expect(treeView(tree, { ids: true }).split('\n').slice(0, 3)).toEqual(['A  (7 resources)', '  glow://A/root  supervisor  glow.Supervisor/1', '    glow://A/p1  counter  demo.Counter/1']);
     expect(treeView({ id: 'A', resources: 1, processes: [] })).toBe('A  (1 resource)\n  no processes\n');
-    expect(treeView([{ id: 'glow://A/p1', kind: 'echo', name: 'e' }])).toBe('glow://A/p1  echo  (e)\n');
+    expect(treeView([{ id: 'glow://A/p1', kind: 'echo', name: 'e' }], { names: { A: 'laptop' } })).toBe('p1 on laptop  echo  (e)\n');
     expect(treeView([])).toBe('no processes\n');
   });
 });

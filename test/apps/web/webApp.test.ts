@@ -5,6 +5,7 @@
  * leave loopback.
  */
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Page } from 'playwright-core';
 import { glow, startGlow } from '../cli/glowProcess.js';
 import { freeTcpPort, tempHome } from '../daemon/helpers.js';
@@ -19,8 +20,10 @@ const { start, twoDaemons, openTab } = web;
 const tabId = (page: Page) => page.locator('#self').textContent().then((text) => text!.trim());
 const deviceId = (page: Page) => page.locator('#self').getAttribute('data-device').then((value) => value!);
 
-test('the page is a node: both daemons in the mesh view, a form call reaches the second daemon, a direct WebRTC link opens', async () => {
-  const { a, b } = await twoDaemons();
+test('the page is a node: both daemons in the mesh view by name, a form call reaches the second daemon, a direct WebRTC link opens', async () => {
+  // A is named; B goes by its host name, as a daemon does by default.
+  const { a, b } = await twoDaemons({ aArgs: ['--name', 'study-pc'] });
+  expect(b.info.name).toBe(hostname());
   const counter = await b.op<{ ref: string }>({ op: 'spawn', kind: 'counter', args: { initial: 40 } });
   const errors: string[] = [];
   const page = await openTab(a, errors);
@@ -30,12 +33,27 @@ test('the page is a node: both daemons in the mesh view, a form call reaches the
   await page.locator(`#mesh-nodes li[data-node="${b.info.node}"]`).waitFor();
   // The tab's link is to A; B, a device of the same user, is reached through it.
   await page.locator(`#mesh-nodes li[data-node="${a.info.node}"][data-path="direct"]`).waitFor();
-  await page.locator(`#mesh-nodes li[data-node="${b.info.node}"][data-path="relayed"][data-via="${a.info.node}"]`, { hasText: 'relayed via ' }).waitFor();
+  await page.locator(`#mesh-nodes li[data-node="${b.info.node}"][data-path="relayed"][data-via="${a.info.node}"]`, { hasText: 'relayed via study-pc' }).waitFor();
+  // Devices by name; their ids only when asked for (the header's switch, remembered).
+  const itemA = page.locator(`#mesh-nodes li[data-node="${a.info.node}"]`);
+  expect(await itemA.textContent()).toMatch(/^study-pc/);
+  expect((await page.locator(`#mesh-nodes li[data-node="${b.info.node}"]`).textContent())!.slice(0, b.info.name!.length)).toBe(b.info.name);
+  expect(await itemA.locator('.node-id').isVisible()).toBe(false);
+  await page.locator('#show-ids').check();
+  expect(await itemA.locator('.node-id').isVisible()).toBe(true);
+  expect(await itemA.locator('.node-id').textContent()).toBe(a.info.node);
+  await page.screenshot({ path: `${ARTIFACTS}/mesh-ids.png`, fullPage: true });
+  await page.locator('#show-ids').uncheck();
+  expect(await itemA.locator('.node-id').isVisible()).toBe(false);
   await page.screenshot({ path: `${ARTIFACTS}/mesh.png`, fullPage: true });
 
   await page.getByRole('tab', { name: 'Resources' }).click();
   await page.locator('#resource-filter').fill(counter.ref.split('/').pop()!);
-  await page.locator('#resource-list li').first().click();
+  const counterItem = page.locator('#resource-list li').first();
+  // A resource as LOCAL on DEVICE.
+  const shown = `glow.demo.Counter/1 — ${counter.ref.split('/').pop()!} on ${b.info.name}`;
+  expect((await counterItem.textContent())!.slice(0, shown.length)).toBe(shown);
+  await counterItem.click();
   const add = page.locator('form[data-method="add"]');
   await add.locator('input[name="by"]').fill('2');
   await add.getByRole('button', { name: 'Call add' }).click();

@@ -13,7 +13,7 @@ import { findDaemon, type DaemonTarget } from '../discovery.js';
 import { CliError, EXIT } from '../exitCodes.js';
 import { json } from '../format.js';
 import { jobView, jobsView, watchLines, workerView } from '../jobViews.js';
-import { clientCommand, type CliIo, type ClientOptions } from './common.js';
+import { clientCommand, viewOptions, type CliIo, type ClientOptions, type Render } from './common.js';
 import { printStream } from './streams.js';
 
 interface JobOptions extends ClientOptions {
@@ -28,10 +28,10 @@ async function scheduler(target: DaemonTarget, options: JobOptions): Promise<str
 }
 
 /** Calls `method` on the scheduler and prints the answer with `render` (raw JSON with --json). */
-async function callScheduler(io: CliIo, options: JobOptions, method: string, args: unknown, render: (value: unknown) => string): Promise<unknown> {
+async function callScheduler(io: CliIo, options: JobOptions, method: string, args: unknown, render: Render): Promise<unknown> {
   const target = await findDaemon(options, io.env);
-  const value = await control(target, { op: 'call', ref: await scheduler(target, options), method, args });
-  io.stdout(options.json ? json(value) : render(value));
+  const [value, view] = await Promise.all([control(target, { op: 'call', ref: await scheduler(target, options), method, args }), viewOptions(target, options)]);
+  io.stdout(options.json ? json(value) : render(value, view));
   return value;
 }
 
@@ -85,12 +85,12 @@ export function registerJobCommands(program: Command, io: CliIo): void {
     .argument('<id>', 'the job id', parseName)
     .action(async (id: string, options: JobOptions) => {
       const target = await findDaemon(options, io.env);
-      const ref = await scheduler(target, options);
+      const [ref, names] = await Promise.all([scheduler(target, options), viewOptions(target, options)]);
       let previous: string[] = [];
       let last: { state?: string; error?: { message?: string } } = {};
       await printStream(io, options, { op: 'stream', ref, method: 'watch', args: { id } }, (view) => {
         last = view as typeof last;
-        const lines = watchLines(view, io.isTTY === true);
+        const lines = watchLines(view, io.isTTY === true, names);
         if (io.isTTY) {
           // Redraw the block in place: up over the previous one, clear to the end of the screen.
           const output = `${previous.length > 0 ? `\x1b[${previous.length}F\x1b[J` : ''}${lines.join('\n')}\n`;
@@ -117,8 +117,8 @@ export function registerJobCommands(program: Command, io: CliIo): void {
   const workerCall = async (options: ClientOptions & { on?: string }, method: string, args: unknown) => {
     const target = await findDaemon(options, io.env);
     const node = options.on ?? target.info?.node ?? ((await control(target, { op: 'status' })) as StatusValue).node;
-    const value = await control(target, { op: 'call', ref: `glow.worker/${node}`, method, args });
-    io.stdout(options.json ? json(value) : workerView(value));
+    const [value, view] = await Promise.all([control(target, { op: 'call', ref: `glow.worker/${node}`, method, args }), viewOptions(target, options)]);
+    io.stdout(options.json ? json(value) : workerView(value, view));
   };
   for (const [name, description, method, args] of [
     ['status', 'load, battery, availability, running steps and cap', 'status', {}],

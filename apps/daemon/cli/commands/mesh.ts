@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { parseNode } from '../args.js';
 import { devicesView, peersView, removedView, routesView, statusView, whoamiView } from '../views.js';
-import { clientCommand, request, type CliIo, type ClientOptions } from './common.js';
+import { clientCommand, request, requestNamed, type CliIo, type ClientOptions } from './common.js';
 
 /** Registers `status`, `whoami`, `devices`, `peers` and `routes`. */
 export function registerMeshCommands(program: Command, io: CliIo): void {
@@ -24,7 +24,7 @@ export function registerMeshCommands(program: Command, io: CliIo): void {
   clientCommand(devices.command('ls', { isDefault: true }))
     .description("this user's devices this daemon knows: name, node id, roles, online, last seen (* marks this one)")
     .action(async (options: ClientOptions) => {
-      await request(io, options, { op: 'devices' }, devicesView);
+      await requestNamed(io, options, { op: 'devices' }, devicesView);
     });
   clientCommand(devices.command('remove'))
     .description('removes a device from this user (by name or node id): its links drop and every node refuses it')
@@ -36,12 +36,12 @@ export function registerMeshCommands(program: Command, io: CliIo): void {
   clientCommand(program.command('peers'))
     .description("the links of this daemon (direct), and this user's devices it reaches through the mesh (relayed via a next hop): kind, node, round-trip time, bytes, path")
     .action(async (options: ClientOptions) => {
-      await request(io, options, { op: 'peers' }, peersView);
+      await requestNamed(io, options, { op: 'peers' }, peersView);
     });
 
   clientCommand(program.command('routes'))
     .description('the routing table: destination, next hop, metric, hops')
     .action(async (options: ClientOptions) => {
-      await request(io, options, { op: 'routes' }, routesView);
+      await requestNamed(io, options, { op: 'routes' }, routesView);
     });
 }

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { parseJsonArgument, parseMilliseconds, parseName, parseNode } from '../args.js';
 import { REPLY_MARGIN } from '../client.js';
 import { downView, killView, spawnView, treeView } from '../views.js';
-import { clientCommand, request, type CliIo, type ClientOptions } from './common.js';
+import { clientCommand, request, requestNamed, type CliIo, type ClientOptions } from './common.js';
 
 /** How long `monitor` waits for an immediate answer before it says it is monitoring, in ms. */
 const MONITOR_NOTICE_DELAY = 100;
@@ -16,7 +16,7 @@ export function registerProcessCommands(program: Command, io: CliIo): void {
     .description('start a process of a registered KIND (here, or on another node with --on) and print its ref')
     .argument('<kind>', 'process kind, e.g. counter', parseName)
     .argument('[args_json]', 'the start arguments as one JSON document', parseJsonArgument)
-    .option('--on <node>', 'start it on this node (a node id) instead of this daemon', parseNode)
+    .option('--on <node>', 'start it on this node (a device name or node id) instead of this daemon', parseNode)
     .option('--name <name>', 'register the process under this name', parseName)
     .option('--persist', 'record it in the home, so the daemon starts it again after a restart')
     .action(async (kind: string, args: unknown, options: ClientOptions & { on?: string; name?: string; persist?: boolean }) => {
@@ -65,8 +65,8 @@ export function registerProcessCommands(program: Command, io: CliIo): void {
 
   clientCommand(program.command('tree'))
     .description("the supervision tree of this daemon, or of NODE: processes indented under their supervisor")
-    .argument('[node]', 'a node id (default: this daemon)', parseNode)
+    .argument('[node]', 'a device name or node id (default: this daemon)', parseNode)
     .action(async (node: string | undefined, options: ClientOptions) => {
-      await request(io, options, { op: 'tree', ...(node !== undefined ? { node } : {}) }, treeView);
+      await requestNamed(io, options, { op: 'tree', ...(node !== undefined ? { node } : {}) }, treeView);
     });
 }

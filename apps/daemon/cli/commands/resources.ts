@@ -8,7 +8,7 @@ import { REPLY_MARGIN } from '../client.js';
 import { printStream } from './streams.js';
 import { CliError, EXIT } from '../exitCodes.js';
 import { describeView, resourcesView, resultView } from '../views.js';
-import { clientCommand, request, type CliIo, type ClientOptions } from './common.js';
+import { clientCommand, request, requestNamed, type CliIo, type ClientOptions } from './common.js';
 
 /** The call timeout the daemon applies when none is given (README: default 5 s). */
 const DEFAULT_CALL_TIMEOUT = 5000;
@@ -17,11 +17,11 @@ const DEFAULT_CALL_TIMEOUT = 5000;
 export function registerResourceCommands(program: Command, io: CliIo): void {
   clientCommand(program.command('ls'))
     .description("list resources: this daemon's, NODE's, or every reachable node's with --all")
-    .argument('[node]', 'a node id (default: this daemon)', parseNode)
+    .argument('[node]', 'a device name or node id (default: this daemon)', parseNode)
     .option('--all', 'every node the daemon can reach')
     .action(async (node: string | undefined, options: ClientOptions & { all?: boolean }) => {
       if (node !== undefined && options.all) throw new CliError(EXIT.usage, 'give either NODE or --all, not both');
-      await request(io, options, { op: 'ls', ...(node !== undefined ? { node } : {}), ...(options.all ? { all: true } : {}) }, resourcesView);
+      await requestNamed(io, options, { op: 'ls', ...(node !== undefined ? { node } : {}), ...(options.all ? { all: true } : {}) }, resourcesView);
     });
 
   clientCommand(program.command('describe'))

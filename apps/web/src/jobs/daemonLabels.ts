@@ -1,7 +1,7 @@
 /**
- * How the Jobs view names a daemon's scheduler or worker: the page's daemon by its `--name`
- * (from `/api/info`: the mesh does not carry daemon names) and "served this page", any other by
- * its short node id.
+ * How the Jobs view names a daemon's scheduler or worker: the page's daemon by its name (from
+ * `/api/info`) and "served this page", any other by its device name (`nameOf`: from its
+ * certificate, else the start of its node id).
  */
 import type { NodeId } from '../../../../src/firefly/address.js';
 import { shortId } from '../dom.js';
@@ -16,7 +16,7 @@ export interface DaemonLabels {
 }
 
 /** Labels relative to `daemon`, the node that served the page (once known). */
-export function daemonLabels(daemon: () => NodeId | undefined): DaemonLabels {
+export function daemonLabels(daemon: () => NodeId | undefined, nameOf: (node: NodeId) => string = shortId): DaemonLabels {
   let name: string | undefined;
   return {
     async learn() {
@@ -31,7 +31,7 @@ export function daemonLabels(daemon: () => NodeId | undefined): DaemonLabels {
     },
     label(found, node) {
       const ours = node !== undefined && node === daemon();
-      const who = ours && name ? `${name} (${shortId(node)})` : `daemon ${node ? shortId(node) : found.id}`;
+      const who = ours && name ? name : node ? nameOf(node) : `daemon ${found.id}`;
       return `${who}${ours ? ' — served this page' : ''}`;
     },
   };

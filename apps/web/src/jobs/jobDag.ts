@@ -18,8 +18,8 @@ export interface JobDag {
   clear(): void;
 }
 
-/** An empty DAG. */
-export function jobDag(): JobDag {
+/** An empty DAG; `nameOf` names the nodes steps ran on. */
+export function jobDag(nameOf?: (node: string) => string): JobDag {
   const edges = svg('svg', { class: 'dag-edges', 'aria-hidden': 'true' });
   const marker = svg(
     'marker',
@@ -65,7 +65,7 @@ export function jobDag(): JobDag {
   const layout = (steps: readonly StepView[]) => {
     const depths = stepDepths(steps);
     const deepest = Math.max(0, ...depths.values());
-    boxes = new Map(steps.map((step) => [step.name, stepBox(step)]));
+    boxes = new Map(steps.map((step) => [step.name, stepBox(step, nameOf)]));
     const byDepth = Array.from({ length: deepest + 1 }, (_, depth) =>
       h(
         'div',

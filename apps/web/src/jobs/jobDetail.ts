@@ -7,7 +7,7 @@ import type { Subscription } from 'rxjs';
 import type { ResourceRef } from '../../../../src/actors/ref.js';
 import type { NodeId } from '../../../../src/firefly/address.js';
 import type { JobsInterface, JobSummary, JobView } from '../../../../src/resources/jobs/interfaces.js';
-import { errorText, h, shortId } from '../dom.js';
+import { errorText, h } from '../dom.js';
 import { VIEW_TIMEOUT } from '../meshQueries.js';
 import { jobDag } from './jobDag.js';
 import { FINAL, when } from './jobFormat.js';
@@ -16,6 +16,8 @@ import { FINAL, when } from './jobFormat.js';
 export interface JobDetailOptions {
   /** This tab's node id (a job it submitted is "by this tab"). */
   self: NodeId;
+  /** How a node is named (its device name). */
+  nameOf(node: NodeId): string;
   /** The chosen scheduler, while the view is shown; undefined otherwise (nothing is watched then). */
   jobs(): ResourceRef<typeof JobsInterface> | undefined;
   /** Called with every view of the job the watch brings. */
@@ -37,14 +39,14 @@ export interface JobDetail {
 }
 
 /** An empty, hidden panel. */
-export function jobDetail({ self, jobs, onJob }: JobDetailOptions): JobDetail {
+export function jobDetail({ self, nameOf, jobs, onJob }: JobDetailOptions): JobDetail {
   const title = h('h2', { id: 'job-title' }, 'Job');
   const state = h('span', { id: 'job-state', class: 'badge' });
   const cancel = h('button', { type: 'button', id: 'job-cancel', hidden: true }, 'Cancel job');
   const meta = h('p', { id: 'job-meta', class: 'muted' });
   const failure = h('p', { id: 'job-error', class: 'error', hidden: true });
   const status = h('p', { id: 'job-detail-status', 'aria-live': 'polite' });
-  const dag = jobDag();
+  const dag = jobDag(nameOf);
   const element = h('section', { id: 'job-detail', 'aria-labelledby': 'job-title', hidden: true }, title, h('div', { class: 'toolbar' }, h('span', {}, 'State '), state, cancel), meta, failure, status, dag.element);
 
   let selected: string | undefined;
@@ -68,7 +70,7 @@ export function jobDetail({ self, jobs, onJob }: JobDetailOptions): JobDetail {
     state.textContent = view.state;
     state.dataset.state = view.state;
     cancel.hidden = !(view.state === 'running' || view.state === 'scheduled');
-    const by = view.submittedBy === 'local' ? 'the daemon' : view.submittedBy === self ? 'this tab' : shortId(view.submittedBy);
+    const by = view.submittedBy === 'local' ? 'the daemon' : view.submittedBy === self ? 'this tab' : nameOf(view.submittedBy);
     const times = [
       `id ${view.id}`,
       `created ${when(view.createdAt)}`,

@@ -16,6 +16,7 @@ import { jobDetail } from './jobDetail.js';
 import { nodeOf } from './jobFormat.js';
 import { jobList } from './jobList.js';
 import { submitForm } from './submitForm.js';
+import { nodeLabel } from '../nodeNames.js';
 import { workerList } from './workerList.js';
 
 /** How often the job list and the workers are polled while the view is shown, ms. */
@@ -37,10 +38,11 @@ export function mountJobsView(root: HTMLElement, mesh: Mesh, daemon: () => NodeI
   let loop = 0;
 
   const jobsRef = () => (scheduler === undefined ? undefined : mesh.node.ref(scheduler, JobsInterface));
-  const labels = daemonLabels(daemon);
+  const labels = daemonLabels(daemon, (node) => nodeLabel(mesh, node));
   const list = jobList((id) => select(id));
   const detail = jobDetail({
     self: mesh.id,
+    nameOf: (node) => nodeLabel(mesh, node),
     jobs: () => (visible ? jobsRef() : undefined),
     // Keep the list row in step with what the watch says, between two polls.
     onJob: (view) => list.update({ ...view, steps: view.steps.length, done: view.steps.filter((step) => step.state === 'done').length }),

@@ -10,8 +10,8 @@ export interface StepBox {
   update(step: StepView): void;
 }
 
-/** The box of `step`, drawn as it is now. */
-export function stepBox(step: StepView): StepBox {
+/** The box of `step`, drawn as it is now; `nameOf` names the node a step ran on. */
+export function stepBox(step: StepView, nameOf: (node: string) => string = shortId): StepBox {
   const state = h('span', { class: 'step-state' });
   const fill = h('div', { class: 'fill' });
   const barText = h('span', { class: 'bar-text' });
@@ -50,8 +50,8 @@ export function stepBox(step: StepView): StepBox {
     fill.style.width = `${percent}%`;
     barText.textContent = running ? `${percent}%${message ? ` — ${message}` : ''}` : '';
     const attempts = current.attempts.length;
-    meta.textContent = [current.node ? `on ${shortId(current.node)}` : '', attempts ? `${attempts} attempt${attempts === 1 ? '' : 's'}` : ''].filter(Boolean).join(' · ');
-    meta.title = current.attempts.map((attempt) => `#${attempt.n} ${attempt.state}${attempt.node ? ` on ${attempt.node}` : ''}${attempt.error ? `: ${attempt.error.code}` : ''}`).join('\n');
+    meta.textContent = [current.node ? `on ${nameOf(current.node)}` : '', attempts ? `${attempts} attempt${attempts === 1 ? '' : 's'}` : ''].filter(Boolean).join(' · ');
+    meta.title = current.attempts.map((attempt) => `#${attempt.n} ${attempt.state}${attempt.node ? ` on ${nameOf(attempt.node)} (${attempt.node})` : ''}${attempt.error ? `: ${attempt.error.code}` : ''}`).join('\n');
     meta.dataset.attempts = String(attempts);
     drawNote(note, current);
   };
