@@ -73,11 +73,13 @@ export class PacedDataChannel implements Channel {
   readonly maxMessageSize: number;
   readonly maxSendsPerTurn: number;
   readonly binding: string;
-  onmessage: ((message: Uint8Array) => void) | undefined;
   onclose: ((reason: string) => void) | undefined;
   ondrain: (() => void) | undefined;
   onpeeractive: (() => void) | undefined;
 
+  private handler: ((message: Uint8Array) => void) | undefined;
+  /** Messages that came before the consumer set `onmessage` (the peer speaks as soon as it is open). */
+  private pending: Uint8Array[] | undefined = [];
   private readonly queue: Uint8Array[] = [];
   private queueHead = 0;
   private queuedBytes = 0;
@@ -114,6 +116,26 @@ export class PacedDataChannel implements Channel {
     return this.state === 'open' ? this.queuedBytes + this.raw.bufferedAmount : 0;
   }
 
+  get onmessage(): ((message: Uint8Array) => void) | undefined {
+    return this.handler;
+  }
+
+  /** Messages that arrived before are handed over on a microtask, in order, ahead of any later one. */
+  set onmessage(handler: ((message: Uint8Array) => void) | undefined) {
+    this.handler = handler;
+    const waiting = this.pending;
+    if (!waiting || !handler) return;
+    if (waiting.length === 0) {
+      this.pending = undefined;
+      return;
+    }
+    // The consumer is still setting itself up when it sets this.
+    queueMicrotask(() => {
+      this.pending = undefined;
+      for (const message of waiting) if (this.state === 'open') this.handler?.(message);
+    });
+  }
+
   /**
    * Queues `message` and sends it as soon as pacing allows. Dropped after close. Throws a
    * `RangeError` for a message larger than `maxMessageSize`: the link chunks, so that is a bug.
@@ -144,7 +166,9 @@ export class PacedDataChannel implements Channel {
 
   /** The backend delivers a message. */
   received(message: Uint8Array): void {
-    if (this.state === 'open') this.onmessage?.(message);
+    if (this.state !== 'open') return;
+    if (this.pending) this.pending.push(message);
+    else this.handler?.(message);
   }
 
   /** The backend heard from the peer below the data channel (see {@link Channel.onpeeractive}). */

@@ -7,6 +7,9 @@ import { PacedDataChannel } from './webrtcChannel.js';
 import { trackTeardown, type NativeBackend, type NativeChannel, type NativeEvents, type NativePeer, type WebRtcBackend, type WebRtcPeer, type WebRtcPeerOptions } from './webrtcPeer.js';
 import { negotiatedMessageSize, webrtcBinding } from './webrtcSdp.js';
 
+/** Most messages kept from before the channel was reported open: the handshake's first frames. */
+const MAX_EARLY = 64;
+
 /** What the native stack tells the lifecycle, and what its owner asks of it. */
 type PeerEvent =
   /** The data channel opened. */
@@ -140,6 +143,11 @@ class LifecyclePeer implements WebRtcPeer {
   private made: NativePeer | undefined;
   private nativeChannel: NativeChannel | undefined;
   private paced: PacedDataChannel | undefined;
+  /**
+   * Messages the native stack delivered before it reported the channel open: libdatachannel calls
+   * back through one queue per kind of event, and the peer's first message can overtake "open".
+   */
+  private early: Uint8Array[] = [];
   /** The SDPs as signalled (ours as made, the peer's as received): what both ends bind to. */
   private localSdp = '';
   private remoteSdp = '';
@@ -228,7 +236,10 @@ class LifecyclePeer implements WebRtcPeer {
         if (!this.ending) this.onlocalcandidate?.(candidate, mid);
       },
       open: (channel) => this.send({ type: 'open', channel }),
-      message: (message) => this.paced?.received(message),
+      message: (message) => {
+        if (this.paced) this.paced.received(message);
+        else if (this.early.length < MAX_EARLY) this.early.push(message);
+      },
       bufferedLow: () => this.paced?.rawLow(),
       peerActive: () => this.paced?.peerActive(),
       channelClosed: () => {
@@ -276,6 +287,7 @@ class LifecyclePeer implements WebRtcPeer {
             clock: this.options.clock ?? systemClock,
           },
         );
+        for (const message of this.early.splice(0)) this.paced.received(message);
         this.resolveChannel(this.paced);
       },
       refuse: (reason) => this.rejectChannel(new Error(`WebRTC ${reason}`)),

@@ -42,6 +42,21 @@ function paced(raw: ReturnType<typeof fakeRaw>, options: Partial<ConstructorPara
 }
 
 describe('paced data channel', () => {
+  it('keeps messages that arrive before the consumer listens and hands them over first, in order', async () => {
+    const channel = paced(fakeRaw());
+    channel.received(Uint8Array.of(1));
+    channel.received(Uint8Array.of(2));
+    const received: number[] = [];
+    channel.onmessage = (message) => received.push(message[0]!);
+    // Not while the consumer is still setting itself up: on a microtask, before anything later.
+    expect(received).toEqual([]);
+    channel.received(Uint8Array.of(3));
+    await Promise.resolve();
+    expect(received).toEqual([1, 2, 3]);
+    channel.received(Uint8Array.of(4));
+    expect(received).toEqual([1, 2, 3, 4]);
+  });
+
   it('hands at most maxSendsPerTurn messages to the data channel per event-loop turn, in order', async () => {
     const raw = fakeRaw();
     const channel = paced(raw, { rawHighWater: 1e9 });

@@ -200,6 +200,27 @@ describe('WebRTC peer lifecycle', () => {
     expect(stack.calls.at(-1)).toBe('close');
   });
 
+  it('keeps what the peer sent before the stack reported the channel open, and delivers it first, in order', async () => {
+    // libdatachannel calls back through one queue per kind of event: the answerer's hello, sent
+    // the moment its side opened, can reach JavaScript before "open" does. Dropped, the next
+    // handshake frame arrived first and the link was refused as out of order.
+    const stack = fakeStack();
+    const peer = stack.backend.createPeer();
+    await offered(peer);
+    stack.events.message(Uint8Array.of(1));
+    stack.events.message(Uint8Array.of(2));
+    stack.open();
+    const channel = await peer.channel;
+    stack.events.message(Uint8Array.of(3));
+    const received: number[] = [];
+    channel.onmessage = (message) => received.push(message[0]!);
+    stack.events.message(Uint8Array.of(4));
+    await waitFor(() => received.length === 4, 1000, 'all four messages');
+    expect(received).toEqual([1, 2, 3, 4]);
+    channel.close();
+    await webrtcTeardowns();
+  });
+
   it('rejects when the stack cannot make a connection', async () => {
     const stack = fakeStack({ connect: () => Promise.reject(new Error('no certificate')) });
     const peer = stack.backend.createPeer();
