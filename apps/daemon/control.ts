@@ -156,8 +156,8 @@ export interface PeerValue {
 
 /**
  * `names`: node id → device name, for this daemon, the user's devices and friends' devices it
- * knows a certificate of (a friend's as `name@handle` when the friend has a handle): what the CLI
- * shows instead of node ids.
+ * knows a certificate of (another user's as `name@handle`, or `name@` and the start of the user
+ * id when the friend has no handle): what the CLI shows instead of node ids.
  */
 export type NamesValue = Record<string, string>;
 

@@ -256,8 +256,9 @@ async function assemble(settings: DaemonSettings, log: Logger, claim: HomeClaim,
   const info: DaemonInfo = {
     pid: process.pid,
     node: identity.id,
-    // The device's name: --name, else what its certificate says (the host name by default).
-    name: settings.name ?? device.trust.certificate.name,
+    // The device's name as the mesh knows it: its certificate's (--name when it was made, else
+    // the host name).
+    name: device.trust.certificate.name,
     http: '',
     link: listener.url,
     ...(signaling ? { signaling: signaling.url } : {}),

@@ -40,7 +40,7 @@ export async function exportFolder(ctx: DaemonContext, home: string, path: strin
   // The folder's own name, made one the mesh takes: "Holiday Photos" is Holiday-Photos.
   const name = options.name ?? basename(root).replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
   if (!NAME.test(name)) throw new GlowError('badarg', `${JSON.stringify(name)} cannot name an export: 1-64 letters, digits, "_", "." or "-" (--name)`, { reason: 'name' });
-  if (ctx.mesh.node.whereis(name) !== undefined) throw new GlowError('badarg', `the name ${name} is taken: choose another with --name`, { reason: 'exists' });
+  if (ctx.mesh.node.directory.isTaken(name)) throw new GlowError('badarg', `the name ${name} is taken: choose another with --name`, { reason: 'exists' });
   const readOnly = options.readOnly ?? false;
   const ref = await ctx.persisted.spawn('fs', { root, ...(readOnly ? { readOnly } : {}) }, name);
   return { name, path: root, readOnly, ref };

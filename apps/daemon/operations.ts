@@ -331,10 +331,8 @@ function names(ctx: DaemonContext): NamesValue {
   const { trust } = ctx.device;
   const handles = new Map(trust.friendList().flatMap((friend) => (friend.handle ? [[friend.user, friend.handle] as const] : [])));
   const value: NamesValue = {};
-  for (const device of trust.knownDevices()) {
-    const handle = device.user === trust.user ? undefined : handles.get(device.user);
-    value[device.node] = handle ? `${device.name}@${handle}` : device.name;
-  }
+  // Another user's device never passes for one of ours: it carries its user (the handle, else the start of the id).
+  for (const device of trust.knownDevices()) value[device.node] = device.user === trust.user ? device.name : `${device.name}@${handles.get(device.user) ?? device.user.slice(0, 8)}`;
   value[trust.certificate.node] = trust.certificate.name;
   return value;
 }

@@ -181,6 +181,16 @@ export class Directory {
     return (mine ?? theirs ?? this.keptWinner(name))?.id;
   }
 
+  /**
+   * Whether a name is held by a live claim (this node's or a reachable node's): what a new name
+   * must not clash with. Unlike {@link whereis}, the claims of a node unreachable for a moment
+   * do not count; `register` judges the same way.
+   */
+  isTaken(text: string): boolean {
+    const name = this.keyOf(text);
+    return name !== undefined && (this.localClaim(name) ?? this.remoteWinner(name)) !== undefined;
+  }
+
   /** Every name with its resource and publishing node (the winning claim of each). */
   list(): { name: string; id: string; node: string; registered: number }[] {
     const names = new Set([...this.local.entries().map(([name]) => name), ...[...this.remote.values()].flatMap((claims) => [...claims.keys()])]);
@@ -303,7 +313,11 @@ export class Directory {
     }
     let claims = this.remote.get(from);
     if (sync.full || !claims) this.remote.set(from, (claims = new Map()));
-    for (const name of sync.removed) claims.delete(name);
+    const kept = this.kept.get(from)?.claims;
+    for (const name of sync.removed) {
+      claims.delete(name);
+      kept?.delete(name);
+    }
     for (const entry of sync.entries) {
       if (!this.names.accepts(from, entry.name)) {
         this.refusedClaims++;

@@ -119,7 +119,8 @@ export class Router implements PacketPort {
     // within a few round trips (or close), and the new link carries everything meanwhile.
     const older = this.links.others(link);
     const proof = Math.max(MIN_PROBE_MS, ...older.map((other) => 3 * (other.rtt ?? 0)));
-    const first = this.links.add(link, older.length > 0 ? proof : 0);
+    // Preferred a little beyond the probe: until a dead older link has closed, not just until its deadline.
+    const first = this.links.add(link, older.length > 0 ? proof + MIN_PROBE_MS : 0);
     link.onPacket((bytes) => this.fromLink(link, bytes));
     link.onClose(() => this.linkClosed(link));
     if (first) return this.protocol.neighbourUp(link.remote);

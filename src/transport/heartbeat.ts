@@ -96,11 +96,19 @@ export class Heartbeat {
     if (this.timer === undefined) return;
     const heardBefore = this.heardCount;
     this.sendPing();
+    const silent = () => this.timer !== undefined && this.heardCount === heardBefore;
     const check = this.clock.setTimeout(() => {
       this.probes.delete(check);
-      if (this.timer === undefined || this.heardCount > heardBefore) return;
-      this.stop();
-      this.actions.timedOut();
+      if (!silent()) return;
+      // Timers run before the loop reads its sockets: after a busy stretch the peer's answer may
+      // be waiting there. One more turn reads it before the link is given up.
+      const again = this.clock.setTimeout(() => {
+        this.probes.delete(again);
+        if (!silent()) return;
+        this.stop();
+        this.actions.timedOut();
+      }, 0);
+      this.probes.add(again);
     }, within);
     this.probes.add(check);
   }

@@ -62,6 +62,9 @@ export interface PacingOptions {
   clock?: Clock;
 }
 
+/** Most messages a paced channel keeps before its consumer listens (see `onmessage`). */
+const MAX_PENDING = 256;
+
 /**
  * A {@link Channel} over a WebRTC data channel that paces its sends: at most `maxSendsPerTurn`
  * messages reach the data channel per event-loop turn, and none while the data channel is
@@ -78,7 +81,10 @@ export class PacedDataChannel implements Channel {
   onpeeractive: (() => void) | undefined;
 
   private handler: ((message: Uint8Array) => void) | undefined;
-  /** Messages that came before the consumer set `onmessage` (the peer speaks as soon as it is open). */
+  /**
+   * Messages that came before the consumer set `onmessage` (the peer speaks as soon as it is
+   * open), at most {@link MAX_PENDING}: a peer cannot grow it while no one listens.
+   */
   private pending: Uint8Array[] | undefined = [];
   private readonly queue: Uint8Array[] = [];
   private queueHead = 0;
@@ -123,14 +129,15 @@ export class PacedDataChannel implements Channel {
   /** Messages that arrived before are handed over on a microtask, in order, ahead of any later one. */
   set onmessage(handler: ((message: Uint8Array) => void) | undefined) {
     this.handler = handler;
-    const waiting = this.pending;
-    if (!waiting || !handler) return;
-    if (waiting.length === 0) {
+    if (!this.pending || !handler) return;
+    if (this.pending.length === 0) {
       this.pending = undefined;
       return;
     }
-    // The consumer is still setting itself up when it sets this.
+    // The consumer is still setting itself up when it sets this. Taken in the microtask: a
+    // second set before it runs must not hand the same messages over twice.
     queueMicrotask(() => {
+      const waiting = this.pending ?? [];
       this.pending = undefined;
       for (const message of waiting) if (this.state === 'open') this.handler?.(message);
     });
@@ -167,8 +174,8 @@ export class PacedDataChannel implements Channel {
   /** The backend delivers a message. */
   received(message: Uint8Array): void {
     if (this.state !== 'open') return;
-    if (this.pending) this.pending.push(message);
-    else this.handler?.(message);
+    if (!this.pending) this.handler?.(message);
+    else if (this.pending.length < MAX_PENDING) this.pending.push(message);
   }
 
   /** The backend heard from the peer below the data channel (see {@link Channel.onpeeractive}). */

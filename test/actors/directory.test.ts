@@ -97,13 +97,27 @@ test("an unreachable node's names still resolve for UNREACHABLE_NAMES_KEPT ms, t
   a.register('svc', service);
   await until(() => b.whereis('svc') !== undefined);
   b.nodeUnreachable('alpha');
-  // A route that comes back within the wait finds the name where it was.
+  // A route that comes back within the wait finds the name where it was; the name is not taken
+  // for all that (a new claim would win it).
   expect(b.whereis('svc')).toEqual(service.id);
   expect(b.directory.list()).toEqual([]);
+  expect(b.directory.isTaken('svc')).toBe(false);
   await clock.advance(UNREACHABLE_NAMES_KEPT - 1);
   expect(b.whereis('svc')).toEqual(service.id);
   await clock.advance(1);
   expect(b.whereis('svc')).toBeUndefined();
+});
+
+test('a name its node says it removed is not kept for it', async () => {
+  const { a, b, heal } = pair();
+  heal();
+  a.register('gone', a.spawnResource({ iface: Named, handlers: { ping: () => 'x' } }));
+  a.register('stays', a.spawnResource({ iface: Named, handlers: { ping: () => 'y' } }));
+  await until(() => b.whereis('gone') !== undefined && b.whereis('stays') !== undefined);
+  b.nodeUnreachable('alpha');
+  b.directory.receive('alpha', { full: false, entries: [], removed: ['gone'] });
+  expect(b.whereis('gone')).toBeUndefined();
+  expect(b.whereis('stays')).toBeDefined();
 });
 
 test('a kept name of an unreachable node never holds the name against a live claim', async () => {

@@ -55,6 +55,14 @@ describe('paced data channel', () => {
     expect(received).toEqual([1, 2, 3]);
     channel.received(Uint8Array.of(4));
     expect(received).toEqual([1, 2, 3, 4]);
+    // A consumer that sets its listener twice before the hand-over still gets each message once.
+    const again = paced(fakeRaw());
+    again.received(Uint8Array.of(7));
+    const twice: number[] = [];
+    again.onmessage = () => twice.push(-1);
+    again.onmessage = (message) => twice.push(message[0]!);
+    await Promise.resolve();
+    expect(twice).toEqual([7]);
   });
 
   it('hands at most maxSendsPerTurn messages to the data channel per event-loop turn, in order', async () => {

@@ -20,10 +20,14 @@ export function json(value: unknown): string {
   return `${JSON.stringify(value ?? null, null, 2)}\n`;
 }
 
-/** Replaces control characters (newlines included) so that a value from the wire stays on one line. */
+/**
+ * Replaces control characters (newlines included, C1 too) so that a value from the wire stays on
+ * one line, and drops bidirectional overrides, with which a name from another node could make a
+ * table read other than it is.
+ */
 export function oneLine(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/\s*[\u0000-\u001f\u007f]+\s*/g, ' ').trim();
+  return text.replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '').replace(/\s*[\u0000-\u001f\u007f-\u009f]+\s*/g, ' ').trim();
 }
 
 /** A short one-line text for any value: strings as they are, the rest as compact JSON. */

@@ -64,6 +64,7 @@ async function main(): Promise<void> {
         .then(() => location.reload());
     };
   }
+  $('device-name').textContent = certificate.name;
   $('self').textContent = identity.id;
   $('self').dataset.device = me.device;
   if (me.fallback !== undefined) {

@@ -7,10 +7,18 @@ import type { Mesh } from '../../../src/actors/mesh.js';
 import type { NodeId } from '../../../src/firefly/address.js';
 import { h, shortId } from './dom.js';
 
-/** A node as the views name it: `this tab`, a device's name, else the start of its id. */
+/**
+ * A node as the views name it: `this tab`, a device's name (another user's as `name@handle`, or
+ * with the start of the user id: it never passes for one of ours), else the start of its id.
+ */
 export function nodeLabel(mesh: Mesh, id: NodeId): string {
   if (id === mesh.id) return 'this tab';
-  return mesh.node.trust?.deviceOf(id)?.name ?? shortId(id);
+  const trust = mesh.node.trust;
+  const device = trust?.deviceOf(id);
+  if (!trust || !device) return shortId(id);
+  if (device.user === trust.user) return device.name;
+  const handle = trust.friendList().find((friend) => friend.user === device.user)?.handle;
+  return `${device.name}@${handle ?? device.user.slice(0, 8)}`;
 }
 
 /** `glow://NODE/LOCAL` (or `NODE/LOCAL`) as `LOCAL on DEVICE`; anything else as it is. */

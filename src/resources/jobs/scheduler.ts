@@ -1,4 +1,4 @@
-import { nanoid } from 'nanoid';
+import { customAlphabet, urlAlphabet } from 'nanoid';
 import type { Node } from '../../actors/node.js';
 import type { ResourceId } from '../../firefly/address.js';
 import { GlowError } from '../../firefly/errors.js';
@@ -14,6 +14,12 @@ import { restoreJobs } from './restore.js';
 import { nextRunAt } from './schedule.js';
 import type { SchedulerOptions } from './schedulerOptions.js';
 import { pump } from './tick.js';
+
+/**
+ * A job's id: 12 characters of nanoid's alphabet without `-`, so that no id reads as an option
+ * when typed after `glow job show` (1 id in 64 began with one, and the CLI took it for a flag).
+ */
+const jobId = customAlphabet(urlAlphabet.replace('-', ''), 12);
 
 export type { JobsLogEvent, SchedulerOptions } from './schedulerOptions.js';
 
@@ -61,7 +67,7 @@ export class Scheduler {
     }
     const now = clock.now();
     const job: JobRecord = {
-      id: nanoid(12),
+      id: jobId(),
       plan,
       state: 'scheduled',
       owner,

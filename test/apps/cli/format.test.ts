@@ -16,6 +16,8 @@ describe('cli output formatting', () => {
 
   it('keeps values from the wire on one line', () => {
     expect(oneLine('a\nb\r\n\tc\u0000')).toBe('a b c');
+    // C1 controls too, and bidirectional overrides (which make a name read backwards) are dropped.
+    expect(oneLine('lap\u0085top \u202egnp.exe')).toBe('lap top gnp.exe');
     expect(brief({ text: 'x\ny' })).toBe('{"text":"x\\ny"}');
     expect(brief('multi\nline')).toBe('multi line');
     expect(brief(undefined)).toBe('');

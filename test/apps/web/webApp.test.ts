@@ -39,7 +39,11 @@ test('the page is a node: both daemons in the mesh view by name, a form call rea
   expect(await itemA.textContent()).toMatch(/^study-pc/);
   expect((await page.locator(`#mesh-nodes li[data-node="${b.info.node}"]`).textContent())!.slice(0, b.info.name!.length)).toBe(b.info.name);
   expect(await itemA.locator('.node-id').isVisible()).toBe(false);
+  // The header says which device this is (a tab: browser and OS); its node id too, on demand.
+  expect(await page.locator('#device-name').textContent()).toMatch(/^Chrom\S* on Linux$/);
+  expect(await page.locator('#self').isVisible()).toBe(false);
   await page.locator('#show-ids').check();
+  expect(await page.locator('#self').isVisible()).toBe(true);
   expect(await itemA.locator('.node-id').isVisible()).toBe(true);
   expect(await itemA.locator('.node-id').textContent()).toBe(a.info.node);
   await page.screenshot({ path: `${ARTIFACTS}/mesh-ids.png`, fullPage: true });

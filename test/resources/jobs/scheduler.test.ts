@@ -125,6 +125,17 @@ test('bad job files are refused with typed errors and nothing is stored', async 
   }
 });
 
+test('no job id begins with "-", which a command line would read as an option', async () => {
+  const clock = new ManualClock(new Date(2025, 0, 1).getTime());
+  mesh = await jobsMesh({ workers: 1, scheduler: { clock } });
+  const later = new Date(clock.now() + 3_600_000).toISOString();
+  const ids: string[] = [];
+  // 200 ids of 12 characters: with "-" among 64, one would be there with near certainty.
+  for (let i = 0; i < 200; i++) ids.push((await mesh.jobs.call('submit', { job: { name: `j${i}`, schedule: { at: later }, steps: [{ name: 'a', kind: 'hash', args: { text: 'a' } }] } })).id);
+  expect(ids.filter((id) => id.includes('-'))).toEqual([]);
+  expect(ids.every((id) => /^[A-Za-z0-9_]{12}$/.test(id))).toBe(true);
+});
+
 test('`at` and `cron` schedules follow the scheduler clock', async () => {
   const clock = new ManualClock(new Date(2025, 0, 1, 2, 59).getTime());
   mesh = await jobsMesh({ workers: 1, scheduler: { clock } });

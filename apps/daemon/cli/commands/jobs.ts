@@ -27,10 +27,16 @@ async function scheduler(target: DaemonTarget, options: JobOptions): Promise<str
   return `glow.jobs/${node}`;
 }
 
-/** Calls `method` on the scheduler and prints the answer with `render` (raw JSON with --json). */
-async function callScheduler(io: CliIo, options: JobOptions, method: string, args: unknown, render: Render): Promise<unknown> {
+/**
+ * Calls `method` on the scheduler and prints the answer with `render` (raw JSON with --json);
+ * `named`: the answer names nodes, shown by device name.
+ */
+async function callScheduler(io: CliIo, options: JobOptions, method: string, args: unknown, render: Render, named = false): Promise<unknown> {
   const target = await findDaemon(options, io.env);
-  const [value, view] = await Promise.all([control(target, { op: 'call', ref: await scheduler(target, options), method, args }), viewOptions(target, options)]);
+  const [value, view] = await Promise.all([
+    control(target, { op: 'call', ref: await scheduler(target, options), method, args }),
+    named ? viewOptions(target, options) : { ids: options.ids === true },
+  ]);
   io.stdout(options.json ? json(value) : render(value, view));
   return value;
 }
@@ -77,7 +83,7 @@ export function registerJobCommands(program: Command, io: CliIo): void {
     .description('a job: its state, and each step with its node, attempts, progress, output or error')
     .argument('<id>', 'the job id', parseName)
     .action(async (id: string, options: JobOptions) => {
-      await callScheduler(io, options, 'show', { id }, jobView);
+      await callScheduler(io, options, 'show', { id }, jobView, true);
     });
 
   withScheduler(job.command('watch'))

@@ -24,7 +24,7 @@ export function registerMeshCommands(program: Command, io: CliIo): void {
   clientCommand(devices.command('ls', { isDefault: true }))
     .description("this user's devices this daemon knows: name, node id, roles, online, last seen (* marks this one)")
     .action(async (options: ClientOptions) => {
-      await requestNamed(io, options, { op: 'devices' }, devicesView);
+      await request(io, options, { op: 'devices' }, devicesView);
     });
   clientCommand(devices.command('remove'))
     .description('removes a device from this user (by name or node id): its links drop and every node refuses it')
