@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serveWebApp, webInfo } from '../../../apps/daemon/webApp.js';
 import { DaemonProcess, removeHomes, stopAll } from './helpers.js';
@@ -45,12 +45,13 @@ test('serves index.html at / and hashed assets with long caching; nothing outsid
   expect((await fetch(`${base}/assets/%2e%2e/%2e%2e/glow-outside.txt`)).status).toBe(404);
 });
 
-test('GET /api/info tells the web app the node id, link and signaling URLs', async () => {
+test('GET /api/info tells the web app the node id, its device name, link and signaling URLs', async () => {
   const daemon = await DaemonProcess.start({ args: ['--embedded-signaling'] });
   daemons.push(daemon);
   const response = await fetch(`${daemon.info.http}/api/info`);
   expect(response.status).toBe(200);
-  expect(await response.json()).toEqual({ node: daemon.info.node, link: daemon.info.link, signaling: daemon.info.signaling });
+  // A daemon started without --name goes by its host name.
+  expect(await response.json()).toEqual({ node: daemon.info.node, name: hostname(), link: daemon.info.link, signaling: daemon.info.signaling });
   // The plain status page stays reachable at /status whether or not the app is built.
   const status = await fetch(`${daemon.info.http}/status`, { headers: await daemon.bearer() });
   expect(status.status).toBe(200);
