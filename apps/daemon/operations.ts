@@ -329,11 +329,11 @@ function peers(ctx: DaemonContext): PeerValue[] {
 
 function names(ctx: DaemonContext): NamesValue {
   const { trust } = ctx.device;
-  const handles = new Map(trust.friendList().flatMap((friend) => (friend.handle ? [[friend.user, friend.handle] as const] : [])));
   const value: NamesValue = {};
-  // Another user's device never passes for one of ours: it carries its user (the handle, else the start of the id).
-  for (const device of trust.knownDevices()) value[device.node] = device.user === trust.user ? device.name : `${device.name}@${handles.get(device.user) ?? device.user.slice(0, 8)}`;
-  value[trust.certificate.node] = trust.certificate.name;
+  for (const node of [trust.certificate.node, ...trust.knownDevices().map((device) => device.node)]) {
+    const label = trust.deviceLabel(node);
+    if (label !== undefined) value[node] = label;
+  }
   return value;
 }
 

@@ -1,6 +1,7 @@
 import { systemClock, unrefTimer, type Clock, type Timer } from '../firefly/clock.js';
 import { errorMessage } from '../firefly/errors.js';
 import type { Channel } from './channel.js';
+import { Inbox } from './inbox.js';
 /**
  * Runs `task` after the current event-loop turn, I/O included: setImmediate in Node, a (clamped)
  * setTimeout in browsers — not turn.ts's MessageChannel, whose unclamped turns let a busy paced
@@ -80,12 +81,8 @@ export class PacedDataChannel implements Channel {
   ondrain: (() => void) | undefined;
   onpeeractive: (() => void) | undefined;
 
-  private handler: ((message: Uint8Array) => void) | undefined;
-  /**
-   * Messages that came before the consumer set `onmessage` (the peer speaks as soon as it is
-   * open), at most {@link MAX_PENDING}: a peer cannot grow it while no one listens.
-   */
-  private pending: Uint8Array[] | undefined = [];
+  /** At most {@link MAX_PENDING} messages wait for the consumer: a peer cannot grow it while no one listens. */
+  private readonly inbox = new Inbox(() => this.state === 'open', MAX_PENDING);
   private readonly queue: Uint8Array[] = [];
   private queueHead = 0;
   private queuedBytes = 0;
@@ -123,24 +120,12 @@ export class PacedDataChannel implements Channel {
   }
 
   get onmessage(): ((message: Uint8Array) => void) | undefined {
-    return this.handler;
+    return this.inbox.handler;
   }
 
-  /** Messages that arrived before are handed over on a microtask, in order, ahead of any later one. */
+  /** Messages that arrived before wait for it (see {@link Inbox}). */
   set onmessage(handler: ((message: Uint8Array) => void) | undefined) {
-    this.handler = handler;
-    if (!this.pending || !handler) return;
-    if (this.pending.length === 0) {
-      this.pending = undefined;
-      return;
-    }
-    // The consumer is still setting itself up when it sets this. Taken in the microtask: a
-    // second set before it runs must not hand the same messages over twice.
-    queueMicrotask(() => {
-      const waiting = this.pending ?? [];
-      this.pending = undefined;
-      for (const message of waiting) if (this.state === 'open') this.handler?.(message);
-    });
+    this.inbox.handler = handler;
   }
 
   /**
@@ -173,9 +158,7 @@ export class PacedDataChannel implements Channel {
 
   /** The backend delivers a message. */
   received(message: Uint8Array): void {
-    if (this.state !== 'open') return;
-    if (!this.pending) this.handler?.(message);
-    else if (this.pending.length < MAX_PENDING) this.pending.push(message);
+    if (this.state === 'open') this.inbox.deliver(message);
   }
 
   /** The backend heard from the peer below the data channel (see {@link Channel.onpeeractive}). */

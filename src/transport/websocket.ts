@@ -6,6 +6,7 @@ import { CloseReason } from './closeReasons.js';
 import type { NodeIdentity } from './identity.js';
 import type { FramedLink } from './framedLink.js';
 import { openLink, type OpenLinkOptions } from './openLink.js';
+import { Inbox } from './inbox.js';
 
 /**
  * The part of the WHATWG `WebSocket` a channel uses: the browser's native socket and `ws`'s
@@ -66,9 +67,8 @@ const POLL_MS = 4;
 export function webSocketChannel(socket: WebSocketLike, options: WebSocketChannelOptions = {}): Channel {
   const lowWaterMark = options.lowWaterMark ?? 256 * 1024;
   const clock = options.clock ?? systemClock;
-  let pending: Uint8Array[] | undefined = [];
-  let onmessage: ((message: Uint8Array) => void) | undefined;
   let closed = false;
+  const inbox = new Inbox(() => !closed);
   let drainTimer: Timer | undefined;
   let killTimer: Timer | undefined;
 
@@ -108,21 +108,12 @@ export function webSocketChannel(socket: WebSocketLike, options: WebSocketChanne
       killTimer = clock.setTimeout(() => socket.terminate?.(), options.closeTimeout ?? 1000);
       unrefTimer(killTimer);
     },
-    // Messages that arrive before the consumer sets `onmessage` wait for it.
+    // Messages that arrive before the consumer sets `onmessage` wait for it (see Inbox).
     get onmessage() {
-      return onmessage;
+      return inbox.handler;
     },
     set onmessage(handler) {
-      onmessage = handler;
-      if (!pending || !handler) return;
-      if (pending.length === 0) pending = undefined;
-      // Handed over on a microtask: the consumer is still setting itself up when it sets this.
-      else
-        queueMicrotask(() => {
-          const waiting = pending ?? [];
-          pending = undefined;
-          for (const message of waiting) if (!closed) onmessage?.(message);
-        });
+      inbox.handler = handler;
     },
     onclose: undefined,
     ondrain: undefined,
@@ -145,8 +136,7 @@ export function webSocketChannel(socket: WebSocketLike, options: WebSocketChanne
       socket.close(1003, 'binary messages only');
       return finish('protocol error: text message on a binary channel');
     }
-    if (pending) pending.push(message);
-    else onmessage?.(message);
+    inbox.deliver(message);
   };
   socket.onclose = (event: { code?: number; reason?: string }) => {
     const why = event.reason || lastError;

@@ -6,6 +6,7 @@
 import type { DeviceValue, DownValue, PeerValue, RemovedValue, ResourceValue, RouteValue, SpawnValue, StatusValue, WhoamiValue } from '../control.js';
 import { brief, cell, duration, json, oneLine, reasonText, rtt, schemaText, sizeText, table } from './format.js';
 import type { ExportValue } from '../exports.js';
+import { parseResourceId, type ResourceId } from '../../../src/firefly/address.js';
 
 /**
  * How a view shows nodes and resources: by device name (a node with no known name by the start
@@ -25,10 +26,13 @@ export function nodeText(id: unknown, view: ViewOptions = {}): string {
   return typeof name === 'string' && name !== '' ? oneLine(name) : id.length > 12 ? `${id.slice(0, 8)}…` : id;
 }
 
-/** `glow://NODE/LOCAL` split, or undefined for anything else. */
-function splitResourceId(id: unknown): { node: string; local: string } | undefined {
-  const match = typeof id === 'string' ? /^glow:\/\/([^/]+)\/(.+)$/.exec(id) : null;
-  return match ? { node: match[1]!, local: match[2]! } : undefined;
+/** A resource id as the daemon formats it (`glow://NODE/LOCAL`), or undefined for anything else. */
+function splitResourceId(id: unknown): ResourceId | undefined {
+  try {
+    return typeof id === 'string' ? parseResourceId(id) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A resource as a view shows it: `LOCAL on DEVICE` (the id with `ids`). */

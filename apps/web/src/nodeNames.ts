@@ -4,7 +4,7 @@
  * hidden unless the header's "ids" switch is on (see {@link mountIdsSwitch}).
  */
 import type { Mesh } from '../../../src/actors/mesh.js';
-import type { NodeId } from '../../../src/firefly/address.js';
+import { parseResourceId, type NodeId } from '../../../src/firefly/address.js';
 import { h, shortId } from './dom.js';
 
 /**
@@ -13,18 +13,17 @@ import { h, shortId } from './dom.js';
  */
 export function nodeLabel(mesh: Mesh, id: NodeId): string {
   if (id === mesh.id) return 'this tab';
-  const trust = mesh.node.trust;
-  const device = trust?.deviceOf(id);
-  if (!trust || !device) return shortId(id);
-  if (device.user === trust.user) return device.name;
-  const handle = trust.friendList().find((friend) => friend.user === device.user)?.handle;
-  return `${device.name}@${handle ?? device.user.slice(0, 8)}`;
+  return mesh.node.trust?.deviceLabel(id) ?? shortId(id);
 }
 
 /** `glow://NODE/LOCAL` (or `NODE/LOCAL`) as `LOCAL on DEVICE`; anything else as it is. */
 export function resourceLabel(mesh: Mesh, id: string): string {
-  const match = /^(?:glow:\/\/)?([^/]+)\/(.+)$/.exec(id);
-  return match ? `${match[2]} on ${nodeLabel(mesh, match[1]!)}` : id;
+  try {
+    const { node, local } = parseResourceId(id.startsWith('glow://') ? id : `glow://${id}`);
+    return `${local} on ${nodeLabel(mesh, node)}`;
+  } catch {
+    return id;
+  }
 }
 
 /** An id shown on demand: hidden until the ids switch is on. */

@@ -175,6 +175,20 @@ export class Trust {
     return device;
   }
 
+  /**
+   * The name a person is shown for `node`: its device name when it is one of this user's devices
+   * (this one included); another user's device carries its user, as `name@handle` or with the
+   * start of the user id, so that it never passes for one of ours. Undefined for a node whose
+   * certificate is not known.
+   */
+  deviceLabel(node: NodeId): string | undefined {
+    if (node === this.own.node) return this.own.name;
+    const device = this.deviceOf(node);
+    if (!device) return undefined;
+    if (device.user === this.user) return device.name;
+    return `${device.name}@${this.friends.get(device.user)?.handle ?? device.user.slice(0, 8)}`;
+  }
+
   /** How `node` stands to this node. */
   relation(node: NodeId): Relation {
     if (node === this.own.node) return 'self';
